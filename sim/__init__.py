@@ -1,0 +1,16 @@
+"""sim: Monte Carlo simulation of the electricity used by AI servers.
+
+Public API::
+
+    import sim
+    scenario = sim.load_scenario("scenarios/nvidia_2027.toml")
+    ds = sim.run(scenario, draws=1000, seed=1)      # an xarray.Dataset
+"""
+
+__version__ = "0.1.0"
+
+from .errors import ScenarioError  # noqa: E402
+from .runner import run  # noqa: E402
+from .scenario import load_scenario  # noqa: E402
+
+__all__ = ["ScenarioError", "load_scenario", "run", "__version__"]

@@ -1,0 +1,130 @@
+"""Command line: ``python -m sim run|check``. Parsing, exit codes and printing; no modelling.
+
+Exit status: 0 on success, 2 for bad input (one line on stderr, no traceback, no result
+file), 1 for a failed validation (later commands).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+
+from . import __version__
+from .errors import ScenarioError
+
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sim", description="Monte Carlo simulation of the "
+                                     "electricity used by AI servers.")
+    parser.add_argument("--version", action="version", version=f"sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def scenario_args(p):
+        p.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file")
+        p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a scenario value, e.g. --set fleet.pue=1.3 or "
+                            "--set 'fleet.pue={dist=\"uniform\", low=1.1, high=1.4}' (repeatable)")
+
+    run = sub.add_parser("run", help="run a scenario's Monte Carlo ensemble and write the result")
+    scenario_args(run)
+    run.add_argument("--draws", type=int, metavar="N", help="number of draws (default: the scenario's)")
+    run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's)")
+    run.add_argument("--out", metavar="PATH", help="result file (default: outputs/<scenario>/<scenario>-<seed>.nc)")
+    run.add_argument("--batch-draws", type=int, default=None, metavar="N",
+                     help="draws per batch: memory and speed only, never the result")
+    run.add_argument("--quiet", action="store_true", help="print only the result path")
+
+    check = sub.add_parser("check", help="check a scenario file without running it")
+    scenario_args(check)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of ``python -m sim`` and the ``sim`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args, argv)
+        if args.command == "check":
+            return cmd_check(args)
+    except ScenarioError as err:
+        print(f"sim: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sim: interrupted; no result written", file=sys.stderr)
+        return 130
+    raise AssertionError(args.command)
+
+
+def cmd_check(args) -> int:
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    print(f"{scenario.path}: ok: scenario '{scenario.name}', {scenario.start_year} to "
+          f"{scenario.end_year}, {len(scenario.generations)} generations, "
+          f"{len(scenario.uncertain)} uncertain of {len(scenario.parameters)} parameters")
+    width = max(len(k) for k in scenario.parameters)
+    from . import parameters as registry
+    for key, dist in scenario.parameters.items():
+        print(f"  {key:<{width}}  {dist.describe():<44} {registry.spec(key).units}")
+    return 0
+
+
+def cmd_run(args, argv) -> int:
+    from .results import check_writable, default_path, write_netcdf
+    from .runner import DEFAULT_BATCH_DRAWS, resolve, run
+
+    scenario = resolve(args.scenario, args.overrides)
+    seed = scenario.seed if args.seed is None else args.seed
+    out = args.out or default_path(scenario.name, seed)
+    check_writable(out)  # fail before the run, not after it
+    began = time.perf_counter()
+    ds = run(scenario, draws=args.draws, seed=args.seed,
+             batch_draws=args.batch_draws or DEFAULT_BATCH_DRAWS)
+    seconds = time.perf_counter() - began
+    command = "python -m sim " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    ds.attrs["history"] = f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}: {command}"
+    path = write_netcdf(ds, out)
+    if args.quiet:
+        print(path)
+        return 0
+    print(summary(ds, seconds))
+    print(f"result: {path}")
+    return 0
+
+
+def summary(ds, seconds: float | None = None) -> str:
+    """The terminal summary: energy percentiles for the key years, and the fleet behind them."""
+    a = ds.attrs
+    lines = [f"{a['scenario']}: {a['title']}"]
+    timing = f" in {seconds:.1f} s" if seconds is not None else ""
+    lines.append(f"{a['draws']:,} draws ({a['sampler']}, seed {a['seed']}){timing}; "
+                 f"fleet accounting: {a['accounting'].replace('_', ' ')}")
+    lines.append("")
+    header = (f"{'year':>6}  {'energy TWh/yr':>23}  {'facility GW':>11}  {'servers at year end':>19}")
+    lines.append(header)
+    lines.append(f"{'':>6}  {'p5':>7} {'p50':>7} {'p95':>7}  {'p50':>11}  {'p50':>19}")
+    years = [int(y) for y in np.atleast_1d(a["key_years"])]
+    for year in years:
+        e = ds.energy.sel(year=year).quantile(QUANTILES).values
+        gw = float(ds.facility_power.sel(year=year).median())
+        servers = float(ds.installed.sel(year=year).median())
+        lines.append(f"{year:>6}  {e[0]:7.1f} {e[1]:7.1f} {e[2]:7.1f}  {gw:11.2f}  {servers:19,.0f}")
+    if "energy_if_accumulated" in ds:
+        lines.append("")
+        lines.append("The same shipments accumulated as an installed base (servers stay in service "
+                     "until they retire):")
+        for year in years:
+            e = ds.energy_if_accumulated.sel(year=year).quantile(QUANTILES).values
+            servers = float(ds.installed_if_accumulated.sel(year=year).median())
+            ratio = float((ds.energy_if_accumulated / ds.energy).sel(year=year).median())
+            lines.append(f"{year:>6}  {e[0]:7.1f} {e[1]:7.1f} {e[2]:7.1f} TWh  "
+                         f"{servers:,.0f} servers at year end  ({ratio:.1f}x annual shipments)")
+    return "\n".join(lines)

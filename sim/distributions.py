@@ -1,0 +1,222 @@
+"""Parameter distributions: each maps a uniform sample on (0, 1) to a value through its ppf.
+
+A scenario gives every numeric parameter either as a number (a constant) or as a table
+such as ``{ dist = "triangular", low = 1.1, mode = 1.2, high = 1.5 }``. This module turns
+such a table into a :class:`Distribution`, checks its arguments, and evaluates its
+inverse CDF on the uniform draws made by :mod:`sim.sampling`.
+
+Supported families and their keys:
+
+==============  ==========================================  ===========================
+``dist``        keys                                        support
+==============  ==========================================  ===========================
+``constant``    ``value``                                   the value
+``uniform``     ``low``, ``high``                           [low, high]
+``triangular``  ``low``, ``mode``, ``high``                 [low, high]
+``pert``        ``low``, ``mode``, ``high``, [``lambda``]   [low, high] (beta-PERT, λ=4)
+``normal``      ``mean``, ``sd``, [``low``], [``high``]     truncated to [low, high]
+``lognormal``   ``median``, ``sigma``, [``low``], [``high``] ``sigma`` is the sd of ln x
+==============  ==========================================  ===========================
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from .errors import ScenarioError
+
+# For each family: required keys, optional keys.
+FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "constant": (("value",), ()),
+    "uniform": (("low", "high"), ()),
+    "triangular": (("low", "mode", "high"), ()),
+    "pert": (("low", "mode", "high"), ("lambda",)),
+    "normal": (("mean", "sd"), ("low", "high")),
+    "lognormal": (("median", "sigma"), ("low", "high")),
+}
+
+# Keys a distribution table may carry beside its arguments (documentation, not maths).
+ANNOTATION_KEYS = ("source", "note")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A univariate distribution given by family name and arguments.
+
+    Parameters
+    ----------
+    family : str
+        One of :data:`FAMILIES`.
+    args : dict
+        The family's arguments, already checked.
+    annotations : dict
+        ``source``/``note`` strings carried along for the record.
+    """
+
+    family: str
+    args: dict = field(hash=False)
+    annotations: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def is_constant(self) -> bool:
+        return self.family == "constant"
+
+    def _frozen(self):
+        a = self.args
+        f = self.family
+        if f == "uniform":
+            return stats.uniform(loc=a["low"], scale=a["high"] - a["low"])
+        if f == "triangular":
+            width = a["high"] - a["low"]
+            return stats.triang(c=(a["mode"] - a["low"]) / width, loc=a["low"], scale=width)
+        if f == "pert":
+            lam = a.get("lambda", 4.0)
+            width = a["high"] - a["low"]
+            alpha = 1 + lam * (a["mode"] - a["low"]) / width
+            beta = 1 + lam * (a["high"] - a["mode"]) / width
+            return stats.beta(alpha, beta, loc=a["low"], scale=width)
+        if f == "normal":
+            lo, hi = a.get("low", -math.inf), a.get("high", math.inf)
+            return stats.truncnorm((lo - a["mean"]) / a["sd"], (hi - a["mean"]) / a["sd"],
+                                   loc=a["mean"], scale=a["sd"])
+        if f == "lognormal":
+            base = stats.lognorm(s=a["sigma"], scale=a["median"])
+            lo, hi = a.get("low", 0.0), a.get("high", math.inf)
+            if lo <= 0.0 and hi == math.inf:
+                return base
+            return _Truncated(base, lo, hi)
+        raise AssertionError(f)  # families are checked when the table is read
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF evaluated at uniform draws ``u`` in (0, 1)."""
+        u = np.asarray(u, dtype=float)
+        if self.is_constant:
+            return np.full(u.shape, float(self.args["value"]))
+        return np.asarray(self._frozen().ppf(u), dtype=float)
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value the distribution can produce."""
+        a = self.args
+        if self.is_constant:
+            return float(a["value"]), float(a["value"])
+        if self.family in ("uniform", "triangular", "pert"):
+            return float(a["low"]), float(a["high"])
+        if self.family == "normal":
+            return float(a.get("low", -math.inf)), float(a.get("high", math.inf))
+        return float(max(a.get("low", 0.0), 0.0)), float(a.get("high", math.inf))
+
+    def quantile(self, q: float) -> float:
+        """One quantile, as a float (median: ``q = 0.5``)."""
+        return float(self.ppf(np.array([q]))[0])
+
+    def describe(self) -> str:
+        """Short human-readable form, e.g. ``triangular(low=1.1, mode=1.2, high=1.5)``."""
+        if self.is_constant:
+            return f"{self.args['value']:g}"
+        inner = ", ".join(f"{k}={v:g}" for k, v in self.args.items())
+        return f"{self.family}({inner})"
+
+
+class _Truncated:
+    """A scipy frozen distribution truncated to [lo, hi] through its CDF."""
+
+    def __init__(self, base, lo: float, hi: float):
+        self.base = base
+        self.cdf_lo = base.cdf(lo)
+        self.cdf_hi = base.cdf(hi)
+
+    def ppf(self, u):
+        return self.base.ppf(self.cdf_lo + np.asarray(u) * (self.cdf_hi - self.cdf_lo))
+
+
+def constant(value: float) -> Distribution:
+    """A constant as a :class:`Distribution`."""
+    return Distribution("constant", {"value": float(value)})
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def suggest(word: str, valid) -> str:
+    """``" (did you mean 'x'?)"`` for the closest valid name, or a list of valid names."""
+    valid = list(valid)
+    close = difflib.get_close_matches(word, valid, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (valid: {', '.join(valid)})"
+
+
+def from_value(value, file: str | None, key: str) -> Distribution:
+    """Read a scenario value (a number or a distribution table) into a :class:`Distribution`.
+
+    Raises
+    ------
+    ScenarioError
+        For a wrong type, an unknown family or key, a missing argument, or arguments that
+        do not define a distribution (``low`` above ``high``, a non-positive ``sd``, ...).
+    """
+    if _is_number(value):
+        return constant(value)
+    if not isinstance(value, dict):
+        raise ScenarioError(file, key, f"expected a number or a distribution table such as "
+                            f"{{ dist = \"uniform\", low = 1, high = 2 }}, got {_show(value)}")
+    table = dict(value)
+    if "dist" not in table:
+        raise ScenarioError(file, key, "distribution table needs a 'dist' key "
+                            f"(one of: {', '.join(FAMILIES)})")
+    family = table.pop("dist")
+    if family not in FAMILIES:
+        raise ScenarioError(file, f"{key}.dist", f"unknown distribution '{family}'"
+                            + suggest(str(family), FAMILIES))
+    annotations = {k: table.pop(k) for k in ANNOTATION_KEYS if k in table}
+    for k, v in annotations.items():
+        if not isinstance(v, str):
+            raise ScenarioError(file, f"{key}.{k}", f"expected a string, got {_show(v)}")
+    required, optional = FAMILIES[family]
+    for k in table:
+        if k not in required + optional:
+            raise ScenarioError(file, f"{key}.{k}", f"unknown key for a {family} distribution"
+                                + suggest(k, required + optional))
+    for k in required:
+        if k not in table:
+            raise ScenarioError(file, key, f"{family} distribution needs '{k}' "
+                                f"(keys: {', '.join(required + optional)})")
+    for k, v in table.items():
+        if not _is_number(v):
+            raise ScenarioError(file, f"{key}.{k}", f"expected a finite number, got {_show(v)}")
+    args = {k: float(table[k]) for k in required + optional if k in table}
+    _check_args(family, args, file, key)
+    return Distribution(family, args, annotations)
+
+
+def _check_args(family: str, a: dict, file, key) -> None:
+    def fail(msg):
+        raise ScenarioError(file, key, msg)
+
+    if "low" in a and "high" in a and not a["low"] < a["high"]:
+        fail(f"low ({a['low']:g}) must be below high ({a['high']:g})")
+    if family in ("triangular", "pert") and not a["low"] <= a["mode"] <= a["high"]:
+        fail(f"mode ({a['mode']:g}) must lie between low ({a['low']:g}) and high ({a['high']:g})")
+    if family == "pert" and a.get("lambda", 4.0) <= 0:
+        fail(f"lambda must be positive, got {a['lambda']:g}")
+    if family == "normal":
+        if a["sd"] <= 0:
+            fail(f"sd must be positive, got {a['sd']:g}")
+    if family == "lognormal":
+        if a["median"] <= 0:
+            fail(f"median must be positive, got {a['median']:g}")
+        if a["sigma"] <= 0:
+            fail(f"sigma must be positive, got {a['sigma']:g}")
+        if a.get("high", math.inf) <= 0:
+            fail(f"high must be positive for a lognormal, got {a['high']:g}")
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,27 @@
+"""The one exception users meet: :class:`ScenarioError`."""
+
+from __future__ import annotations
+
+
+class ScenarioError(Exception):
+    """A problem with a user's input, reported as one line.
+
+    Parameters
+    ----------
+    file : str or None
+        The scenario or result file the problem is in (or ``None`` for command-line input).
+    key : str or None
+        The dotted key that is wrong, such as ``fleet.pue``.
+    message : str
+        What was wrong and what would be valid.
+    """
+
+    def __init__(self, file: str | None, key: str | None, message: str):
+        self.file = None if file is None else str(file)
+        self.key = key
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, self.key) if p]
+        return ": ".join(parts + [self.message])

@@ -1,0 +1,45 @@
+"""Power and energy: installed servers × maximum power × utilisation × PUE × hours."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernels
+
+
+class Power:
+    """IT power, facility power and electricity for one batch of draws.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    inputs : sim.model.Inputs
+    fleet : sim.model.fleet.Fleet
+        Read each month for its installed base by generation.
+    record : sim.model.Record
+    """
+
+    def __init__(self, env, inputs, fleet, record):
+        self.env = env
+        self.inputs = inputs
+        self.fleet = fleet
+        self.record = record
+        # kW drawn per installed server, by generation: maximum power × utilisation
+        self.kw_per_server = inputs.power_kw * inputs.utilisation[:, None]
+
+    def start(self) -> None:
+        self.env.process(self.draw_power())
+
+    def draw_power(self):
+        """Monthly mean power (kW) of the installed fleet, and its electricity (kWh).
+
+        ``it = Σ_g installed_g × generation.<g>.power_kw × fleet.utilisation``;
+        ``facility = it × fleet.pue``; electricity = facility × 730 h per month.
+        """
+        pue = self.inputs.pue
+        while True:
+            t = int(self.env.now)
+            it_kw_by_generation = self.fleet.installed * self.kw_per_server
+            it_kw = it_kw_by_generation.sum(axis=1)
+            self.record.power(t, it_kw, it_kw * pue, it_kw_by_generation * pue[:, None])
+            yield self.env.timeout(1)

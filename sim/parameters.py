@@ -1,0 +1,192 @@
+"""The parameter registry: one row per scenario quantity.
+
+Every key a scenario file may hold is declared here once, with its units, its allowed
+range and a one-line meaning. The scenario checks (:mod:`sim.scenario`), the attributes of
+the sampled-parameter variables in a result (:mod:`sim.results`) and the parameter table in
+``docs/parameters.md`` (:func:`markdown_table`) are all generated from this table, so they
+cannot drift apart.
+
+Keys are dotted paths as written in TOML and in ``--set``: ``fleet.pue``,
+``shipments.anchors.2027``, ``generation.H100.power_kw``. In a pattern, ``<year>`` and
+``<name>`` stand for a calendar year and a generation's name.
+
+Only *mechanisms* live in code; the values are assumptions and live in scenario files.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+REQUIRED = object()  # sentinel: the key must be given
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One scenario quantity.
+
+    Attributes
+    ----------
+    key : str
+        Dotted key (pattern).
+    kind : str
+        ``number`` (a constant or a distribution, sampled per draw), ``integer``,
+        ``choice``, ``text``, ``month`` ("YYYY-MM"), ``years`` (list of years),
+        ``texts`` (list of strings) or ``table`` (a table of ``<year> = number``).
+    units : str
+        UDUNITS string for the value (``"1"`` for a count or a fraction).
+    meaning : str
+        One line saying what the quantity is.
+    low, high : float
+        Inclusive bounds on the value (numbers and integers).
+    low_open : bool
+        True when ``low`` itself is excluded (strictly positive quantities).
+    default : object
+        The value used when the key is absent; :data:`REQUIRED` when it must be given,
+        ``None`` when absence has its own meaning (documented in ``meaning``).
+    choices : tuple of str
+        The valid words for a ``choice``.
+    """
+
+    key: str
+    kind: str
+    units: str
+    meaning: str
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    default: object = REQUIRED
+    choices: tuple[str, ...] = ()
+
+    @property
+    def section(self) -> str:
+        return self.key.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.key.rsplit(".", 1)[1]
+
+    def range_text(self) -> str:
+        """The allowed range in words, for error messages and docs."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(f'"{c}"' for c in self.choices)
+        lo = "" if self.low == -math.inf else (f"> {self.low:g}" if self.low_open else f">= {self.low:g}")
+        hi = "" if self.high == math.inf else f"<= {self.high:g}"
+        return " and ".join(p for p in (lo, hi) if p) or "any finite number"
+
+    def contains(self, value: float) -> bool:
+        if self.low_open:
+            ok_low = value > self.low
+        else:
+            ok_low = value >= self.low
+        return ok_low and value <= self.high
+
+
+P = Parameter
+REGISTRY: tuple[Parameter, ...] = (
+    # [scenario]: what the scenario is and which years it reports.
+    P("scenario.name", "text", "", "Short name; names the output folder and file."),
+    P("scenario.title", "text", "", "One-line title for summaries and figures.", default=""),
+    P("scenario.description", "text", "", "What the scenario answers and how.", default=""),
+    P("scenario.start_year", "integer", "year", "First simulated calendar year (from January).",
+      low=1990, high=2100, default=2020),
+    P("scenario.end_year", "integer", "year", "Last simulated calendar year (to December).",
+      low=1990, high=2100, default=2035),
+    P("scenario.key_years", "years", "year", "Years shown in the printed summary.", default=None),
+    P("scenario.references", "texts", "", "Publications the scenario draws on.", default=()),
+    # [sampling]: how the Monte Carlo ensemble is drawn.
+    P("sampling.draws", "integer", "1", "Number of Monte Carlo draws.", low=1, high=100_000_000,
+      default=1000),
+    P("sampling.seed", "integer", "1", "Seed of the random streams (numpy SeedSequence).",
+      low=0, high=2**63 - 1, default=0),
+    P("sampling.method", "choice", "", "Latin hypercube or plain random sampling.",
+      default="lhs", choices=("lhs", "random")),
+    # [shipments]: how many servers are shipped, and of which generation.
+    P("shipments.mode", "choice", "", "How shipments are set: a given trajectory.",
+      default="trajectory", choices=("trajectory",)),
+    P("shipments.anchors", "table", "year-1", "Servers shipped per year at anchor years; "
+      "geometric interpolation between anchors."),
+    P("shipments.anchors.<year>", "number", "year-1", "Servers shipped in that calendar year.",
+      low=0, low_open=True),
+    P("shipments.growth_after", "number", "year-1",
+      "Annual growth rate of shipments after the last anchor year (0.1 = +10 %/yr).",
+      low=-0.99, high=10, default=0.0),
+    P("shipments.growth_before", "number", "year-1",
+      "Annual growth rate used to extrapolate shipments back before the first anchor year; "
+      "absent: nothing shipped before it.", low=-0.99, high=10, default=None),
+    P("shipments.adoption_ramp_months", "number", "months",
+      "Months over which a newly launched generation ramps from 0 to all of shipments.",
+      low=1, high=120, default=12.0),
+    # [fleet]: how shipped servers become an installed fleet that draws power.
+    P("fleet.accounting", "choice", "",
+      "installed_base: deployed servers stay until they retire; annual_shipments: each "
+      "year's shipments alone are the fleet for that year (de Vries 2023).",
+      default="installed_base", choices=("installed_base", "annual_shipments")),
+    P("fleet.lead_time_months", "number", "months",
+      "Months from shipment until a server starts drawing power.", low=0, high=36, default=0.0),
+    P("fleet.lifetime_years", "number", "year", "Mean service life of a deployed server.",
+      low=0.25, high=30, default=5.0),
+    P("fleet.lifetime_stages", "integer", "1",
+      "Shape of the lifetime distribution: stages of the Erlang aging chain (CV = 1/sqrt(n)); "
+      "equal to the lifetime in months, every server lives exactly that long.",
+      low=1, high=360, default=4),
+    P("fleet.utilisation", "number", "1",
+      "Average draw of an installed server as a fraction of its maximum power.", low=0, high=1),
+    P("fleet.pue", "number", "1", "Power usage effectiveness: facility power / IT power.",
+      low=1, high=5),
+    # [[generation]]: the hardware catalogue, one table per generation, in launch order.
+    P("generation.<name>.name", "text", "", "Generation name (unique)."),
+    P("generation.<name>.launch", "month", "", "First month on sale, \"YYYY-MM\"."),
+    P("generation.<name>.power_kw", "number", "kW",
+      "Maximum system power per 8-GPU-equivalent server.", low=0, high=1000, low_open=True),
+    P("generation.<name>.performance", "number", "1",
+      "Performance per server relative to the scenario's reference server (DGX A100 = 1).",
+      low=0, low_open=True, default=1.0),
+    P("generation.<name>.description", "text", "", "What the generation stands for.", default=""),
+)
+del P
+
+BY_KEY: dict[str, Parameter] = {p.key: p for p in REGISTRY}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in REGISTRY))
+ARRAY_SECTIONS = ("generation",)  # TOML arrays of tables, keyed by their `name`
+
+
+def section_keys(section: str) -> dict[str, Parameter]:
+    """The keys a (non-array) section may hold, by short name."""
+    prefix = section + "."
+    return {p.key[len(prefix):]: p for p in REGISTRY
+            if p.key.startswith(prefix) and p.key.count(".") == 1}
+
+
+def generation_keys() -> dict[str, Parameter]:
+    """The keys one ``[[generation]]`` table may hold, by short name."""
+    return {p.name: p for p in REGISTRY if p.key.startswith("generation.<name>.")}
+
+
+def spec(key: str) -> Parameter:
+    """The registry row for a concrete key (``generation.H100.power_kw`` → its pattern)."""
+    parts = key.split(".")
+    if parts[0] == "generation" and len(parts) == 3:
+        return BY_KEY[f"generation.<name>.{parts[2]}"]
+    if key.startswith("shipments.anchors.") and len(parts) == 3:
+        return BY_KEY["shipments.anchors.<year>"]
+    return BY_KEY[key]
+
+
+def markdown_table() -> str:
+    """The registry as a Markdown table (``docs/parameters.md`` is generated from it)."""
+    lines = ["| key | kind | units | allowed | default | meaning |",
+             "|---|---|---|---|---|---|"]
+    for p in REGISTRY:
+        if p.kind in ("number", "integer", "choice"):
+            allowed = p.range_text()
+        else:
+            allowed = ""
+        if p.default is REQUIRED:
+            default = "required"
+        elif p.default is None:
+            default = "absent"
+        else:
+            default = f"`{p.default!r}`" if not isinstance(p.default, tuple) else "`[]`"
+        lines.append(f"| `{p.key}` | {p.kind} | {p.units or ''} | {allowed} | {default} | {p.meaning} |")
+    return "\n".join(lines) + "\n"

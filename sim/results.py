@@ -1,0 +1,169 @@
+"""The result Dataset: dimensions, coordinates, units, provenance; and atomic writing.
+
+Variables follow the CF conventions so any netCDF tool can read a result: ``units`` that
+UDUNITS parses (``"TW h"``, ``"GW"``, ``"1"``, ``"year-1"``), a ``long_name`` on every
+variable, ``cell_methods`` on annual aggregates, ``standard_name = "realization"`` on
+``draw``. The dataset's attributes say how to reproduce it: scenario name and file, the
+SHA-256 of the scenario text, the ``--set`` overrides, seed, draws, sampler and version.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from . import parameters as registry
+from .errors import ScenarioError
+from .sampling import STREAM_BLOCK_DRAWS
+
+# name: (dims after "draw", units, long_name, cell_methods)
+VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str | None]] = {
+    "shipments": (("year",), "year-1", "AI servers shipped per year", "year: sum"),
+    "deployed": (("year",), "year-1", "AI servers starting service per year", "year: sum"),
+    "retired": (("year",), "year-1", "AI servers retired per year", "year: sum"),
+    "installed": (("year",), "1", "AI servers installed at the end of the year", "year: point"),
+    "it_power": (("year",), "GW", "IT power of AI servers, annual mean", "year: mean"),
+    "facility_power": (("year",), "GW", "Facility power of AI servers (IT power x PUE), annual mean",
+                       "year: mean"),
+    "energy": (("year",), "TW h", "Facility electricity of AI servers, TWh per year", "year: sum"),
+    "shipments_by_generation": (("year", "generation"), "year-1",
+                                "AI servers shipped per year, by generation", "year: sum"),
+    "installed_by_generation": (("year", "generation"), "1",
+                                "AI servers installed at the end of the year, by generation",
+                                "year: point"),
+    "energy_by_generation": (("year", "generation"), "TW h",
+                             "Facility electricity by generation, TWh per year", "year: sum"),
+    "facility_power_monthly": (("month",), "GW", "Facility power of AI servers, monthly mean",
+                               "month: mean"),
+    "installed_if_accumulated": (("year",), "1",
+                                 "AI servers installed at the end of the year if the same shipments "
+                                 "accumulate as an installed base", "year: point"),
+    "energy_if_accumulated": (("year",), "TW h",
+                              "Facility electricity if the same shipments accumulate as an "
+                              "installed base, TWh per year", "year: sum"),
+}
+
+ENCODING = {"zlib": True, "complevel": 4, "shuffle": True}
+
+
+def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray],
+                  samples: dict[str, np.ndarray]) -> xr.Dataset:
+    """Assemble the result Dataset from full-ensemble arrays.
+
+    Parameters
+    ----------
+    scenario : sim.scenario.Scenario
+    draws, seed : int
+    arrays : dict
+        Output name → array with ``draw`` first (see :data:`VARIABLES`).
+    samples : dict
+        Dotted parameter key → sampled values, shape (draws,).
+    """
+    from . import __version__
+
+    months = np.arange(f"{scenario.start_year}-01", f"{scenario.end_year + 1}-01",
+                       dtype="datetime64[M]").astype("datetime64[ns]")
+    coords = {
+        "draw": ("draw", np.arange(draws), {"long_name": "Monte Carlo draw", "units": "1",
+                                            "standard_name": "realization"}),
+        "year": ("year", np.array(scenario.years), {"long_name": "calendar year", "units": "1"}),
+        "generation": ("generation", np.array([g.name for g in scenario.generations], dtype=object),
+                       {"long_name": "AI server generation"}),
+        "month": ("month", months, {"long_name": "first day of the month", "standard_name": "time"}),
+    }
+    data_vars = {}
+    for name, array in arrays.items():
+        dims, units, long_name, cell_methods = VARIABLES[name]
+        attrs = {"units": units, "long_name": long_name}
+        if cell_methods:
+            attrs["cell_methods"] = cell_methods
+        data_vars[name] = (("draw",) + dims, array, attrs)
+    for key, values in samples.items():
+        spec = registry.spec(key)
+        dist = scenario.parameters[key]
+        attrs = {"units": spec.units, "long_name": spec.meaning, "distribution": dist.describe()}
+        attrs.update({k: v for k, v in dist.annotations.items()})
+        if dist.is_constant:
+            data_vars[key] = ((), float(dist.args["value"]), attrs)
+        else:
+            data_vars[key] = (("draw",), values, attrs)
+    ds = xr.Dataset(data_vars, coords=coords)
+    ds.attrs = {
+        "Conventions": "CF-1.10",
+        "title": scenario.title or scenario.name,
+        "source": f"sim {__version__}: SimPy Monte Carlo model of AI-server electricity",
+        "references": "; ".join(scenario.references),
+        "comment": scenario.description,
+        "scenario": scenario.name,
+        "scenario_file": scenario.path or "",
+        "scenario_sha256": scenario.sha256,
+        "overrides": " ".join(scenario.overrides),
+        "seed": int(seed),
+        "draws": int(draws),
+        "sampler": scenario.sampler,
+        "stream_block_draws": STREAM_BLOCK_DRAWS,
+        "accounting": scenario.accounting,
+        "key_years": np.array(scenario.key_years, dtype=np.int64),
+        "sim_version": __version__,
+    }
+    return ds
+
+
+def default_path(scenario_name: str, seed: int) -> Path:
+    """``outputs/<scenario>/<scenario>-<seed>.nc``."""
+    return Path("outputs") / scenario_name / f"{scenario_name}-{seed}.nc"
+
+
+def check_writable(path) -> Path:
+    """Make the folder of ``path`` and prove a file can be created there, before a run starts.
+
+    Raises
+    ------
+    ScenarioError
+        When the folder cannot be made or written, or ``path`` is a directory.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ScenarioError(str(path), None, "is a directory; give a file name such as result.nc")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise ScenarioError(str(path), None, f"cannot write the result here: "
+                            f"{exc.strerror or exc}") from None
+    return path
+
+
+def write_netcdf(ds: xr.Dataset, path) -> Path:
+    """Write ``ds`` as netCDF4 (h5netcdf) to a temporary file beside ``path``, then rename.
+
+    An interrupted write leaves no file at ``path``; a completed one replaces it at once.
+    """
+    path = check_writable(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        encoding = {name: dict(ENCODING) for name, var in ds.data_vars.items() if var.ndim > 0}
+        ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def open_result(path) -> xr.Dataset:
+    """Open a result file written by :func:`write_netcdf` (loaded into memory)."""
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            return ds.load()
+    except FileNotFoundError:
+        raise ScenarioError(str(path), None, "no such file") from None
+    except OSError as exc:
+        raise ScenarioError(str(path), None, f"not a readable netCDF result: {exc}") from None

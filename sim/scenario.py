@@ -1,0 +1,406 @@
+"""Scenario files: TOML in, a checked, frozen :class:`Scenario` out.
+
+A scenario is a TOML file whose keys are declared in :mod:`sim.parameters`. Reading one
+checks everything at this boundary (unknown keys with a suggestion, types, ranges,
+distribution arguments, the order of the hardware catalogue) and raises
+:class:`~sim.errors.ScenarioError` naming the file and the key; nothing below re-checks.
+
+``--set section.key=value`` overrides (:func:`apply_overrides`) change the parsed TOML
+before it is checked, so they obey exactly the same rules as the file.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import parameters as registry
+from .distributions import Distribution, from_value, suggest
+from .errors import ScenarioError
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_+-]*$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One hardware generation of the catalogue (its numbers are in ``Scenario.parameters``)."""
+
+    name: str
+    launch: str  # "YYYY-MM"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A checked scenario.
+
+    Structural choices are attributes; every numeric assumption is a
+    :class:`~sim.distributions.Distribution` in :attr:`parameters`, keyed by its dotted key.
+    """
+
+    name: str
+    title: str
+    description: str
+    start_year: int
+    end_year: int
+    key_years: tuple[int, ...]
+    references: tuple[str, ...]
+    draws: int
+    seed: int
+    sampler: str
+    mode: str
+    accounting: str
+    lifetime_stages: int
+    generations: tuple[Generation, ...]
+    anchor_years: tuple[int, ...]
+    parameters: dict[str, Distribution] = field(hash=False)
+    path: str | None = None
+    text: str = ""
+    sha256: str = ""
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_year, self.end_year + 1))
+
+    @property
+    def n_months(self) -> int:
+        return 12 * (self.end_year - self.start_year + 1)
+
+    def launch_month_index(self, generation: Generation) -> int:
+        """Months from the scenario's first month to a generation's launch (may be negative)."""
+        year, month = (int(x) for x in generation.launch.split("-"))
+        return 12 * (year - self.start_year) + month - 1
+
+    @property
+    def uncertain(self) -> list[str]:
+        """Keys of the parameters given as distributions, in scenario order."""
+        return [k for k, d in self.parameters.items() if not d.is_constant]
+
+    def replace(self, **changes) -> "Scenario":
+        return dataclasses.replace(self, **changes)
+
+
+# ----------------------------------------------------------------------------- loading
+
+def load_scenario(path, overrides=None) -> Scenario:
+    """Read and check a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file.
+    overrides : list of str, optional
+        ``"section.key=value"`` strings, as given to ``--set``; the value is TOML
+        (a number, a quoted or bare string, or an inline table for a distribution).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        A missing or malformed file (with line and column), an unknown key, a wrong type or
+        a value out of range.
+
+    Examples
+    --------
+    >>> s = load_scenario("scenarios/nvidia_2027.toml", ["fleet.pue=1.3"])  # doctest: +SKIP
+    """
+    file = str(path)
+    try:
+        raw_bytes = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(file, None, "no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(file, None, "is a directory, expected a .toml scenario file") from None
+    except OSError as exc:
+        raise ScenarioError(file, None, f"cannot read: {exc.strerror}") from None
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(file, None, "not UTF-8 text; a scenario is a TOML file") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(file, None, f"malformed TOML: {exc}") from None
+    return from_dict(data, file=file, text=text, overrides=overrides)
+
+
+def from_dict(data: dict, file: str | None = None, text: str = "", overrides=None) -> Scenario:
+    """Check a parsed scenario (a dict as from ``tomllib``) and build a :class:`Scenario`.
+
+    Tests and notebooks build scenarios in code with this; :func:`load_scenario` uses it too.
+    """
+    overrides = tuple(overrides or ())
+    data = apply_overrides(data, overrides, file)
+    overridden = {o.split("=", 1)[0].strip() for o in overrides}
+    try:
+        scenario = _check(data, file)
+    except ScenarioError as err:
+        if err.key and any(err.key == k or err.key.startswith(k + ".") for k in overridden):
+            err = ScenarioError(f"{file} (--set)" if file else "--set", err.key, err.message)
+        raise err from None
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest() if text else ""
+    return scenario.replace(path=file, text=text, sha256=sha, overrides=overrides)
+
+
+# --------------------------------------------------------------------------- overrides
+
+def parse_override(item: str, file: str | None = None) -> tuple[list[str], object]:
+    """Split ``"section.key=value"`` into a key path and a TOML value.
+
+    A value that is not valid TOML is taken as a bare string, so ``fleet.accounting=
+    annual_shipments`` works without quotes.
+    """
+    if "=" not in item:
+        raise ScenarioError("--set", item, "expected section.key=value, e.g. fleet.pue=1.3")
+    key, value_text = (s.strip() for s in item.split("=", 1))
+    path = key.split(".")
+    if len(path) < 2 or not all(path):
+        raise ScenarioError("--set", key, "expected a dotted key such as fleet.pue")
+    try:
+        value = tomllib.loads(f"v = {value_text}")["v"]
+    except tomllib.TOMLDecodeError:
+        if not value_text or any(c in value_text for c in "{}[]=\"'"):
+            raise ScenarioError("--set", key, f"cannot read value {value_text!r} as TOML "
+                                "(a number, a string, or an inline table like "
+                                "{dist=\"uniform\", low=1, high=2})") from None
+        value = value_text
+    return path, value
+
+
+def apply_overrides(data: dict, overrides, file: str | None = None) -> dict:
+    """A copy of ``data`` with each ``section.key=value`` override applied."""
+    data = copy.deepcopy(data)
+    for item in overrides:
+        path, value = parse_override(item, file)
+        if path[0] in registry.ARRAY_SECTIONS:
+            tables = data.get(path[0], [])
+            if len(path) != 3:
+                raise ScenarioError("--set", ".".join(path),
+                                    f"expected {path[0]}.<name>.<key>, e.g. generation.H100.power_kw")
+            names = [t.get("name") for t in tables if isinstance(t, dict)]
+            if path[1] not in names:
+                raise ScenarioError(f"{file} (--set)" if file else "--set", ".".join(path),
+                                    f"no {path[0]} named '{path[1]}'" + suggest(path[1], names))
+            target = tables[names.index(path[1])]
+            target[path[2]] = value
+            continue
+        node = data
+        for part in path[:-1]:
+            nxt = node.setdefault(part, {})
+            if not isinstance(nxt, dict):
+                raise ScenarioError("--set", ".".join(path), f"'{part}' is not a table")
+            node = nxt
+        node[path[-1]] = value
+    return data
+
+
+# ------------------------------------------------------------------------------ checks
+
+def _check(data: dict, file: str | None) -> Scenario:
+    for section in data:
+        if section not in registry.SECTIONS:
+            raise ScenarioError(file, section, "unknown section" + suggest(section, registry.SECTIONS))
+    for section in registry.SECTIONS:
+        if section in registry.ARRAY_SECTIONS:
+            continue
+        value = data.get(section, {})
+        if not isinstance(value, dict):
+            raise ScenarioError(file, section, f"expected a table [{section}], got {type(value).__name__}")
+        allowed = registry.section_keys(section)
+        for key in value:
+            if key not in allowed:
+                raise ScenarioError(file, f"{section}.{key}", "unknown key" + suggest(key, allowed))
+
+    get = _Getter(data, file)
+    params: dict[str, Distribution] = {}
+
+    name = get.value("scenario.name")
+    if not _NAME_RE.match(name):
+        raise ScenarioError(file, "scenario.name", f"'{name}' must be letters, digits, '_', '+' "
+                            "or '-' (it names the output file)")
+    start, end = get.value("scenario.start_year"), get.value("scenario.end_year")
+    if end < start:
+        raise ScenarioError(file, "scenario.end_year", f"end year {end} is before the start year {start}")
+    key_years = get.value("scenario.key_years")
+    key_years = (end,) if key_years is None else tuple(key_years)
+    for y in key_years:
+        if not start <= y <= end:
+            raise ScenarioError(file, "scenario.key_years", f"{y} is outside the simulated years "
+                                f"{start} to {end}")
+
+    # shipments
+    anchors = data.get("shipments", {}).get("anchors")
+    if anchors is None:
+        raise ScenarioError(file, "shipments.anchors", "required: a table of servers shipped "
+                            "per year, e.g. anchors = { 2023 = 100000, 2027 = 1500000 }")
+    if not isinstance(anchors, dict) or not anchors:
+        raise ScenarioError(file, "shipments.anchors", "expected a table of <year> = servers, "
+                            "e.g. { 2023 = 100000, 2027 = 1500000 }")
+    anchor_years = []
+    for year_text in anchors:
+        if not re.fullmatch(r"\d{4}", str(year_text)) or not 1990 <= int(year_text) <= 2100:
+            raise ScenarioError(file, f"shipments.anchors.{year_text}",
+                                "anchor keys are calendar years from 1990 to 2100")
+        anchor_years.append(int(year_text))
+    for year in sorted(anchor_years):
+        key = f"shipments.anchors.{year}"
+        params[key] = _number(file, key, anchors[str(year)])
+    for key in ("shipments.growth_before", "shipments.growth_after", "shipments.adoption_ramp_months"):
+        value = get.number(key)
+        if value is not None:
+            params[key] = value
+
+    # fleet
+    for key in ("fleet.lead_time_months", "fleet.lifetime_years", "fleet.utilisation", "fleet.pue"):
+        params[key] = get.number(key)
+    stages = get.value("fleet.lifetime_stages")
+    shortest = params["fleet.lifetime_years"].support()[0] * 12
+    if stages > shortest + 1e-9:
+        raise ScenarioError(file, "fleet.lifetime_stages", f"{stages} stages need a lifetime of at "
+                            f"least {stages} months, but fleet.lifetime_years goes down to "
+                            f"{shortest:g} months; use at most {math.floor(shortest + 1e-9)} stages")
+
+    # the hardware catalogue
+    generations = _check_generations(data.get("generation"), file, params)
+
+    return Scenario(
+        name=name,
+        title=get.value("scenario.title"),
+        description=get.value("scenario.description"),
+        start_year=start,
+        end_year=end,
+        key_years=key_years,
+        references=tuple(get.value("scenario.references")),
+        draws=get.value("sampling.draws"),
+        seed=get.value("sampling.seed"),
+        sampler=get.value("sampling.method"),
+        mode=get.value("shipments.mode"),
+        accounting=get.value("fleet.accounting"),
+        lifetime_stages=stages,
+        generations=generations,
+        anchor_years=tuple(sorted(anchor_years)),
+        parameters=params,
+    )
+
+
+def _check_generations(tables, file, params) -> tuple[Generation, ...]:
+    if tables is None:
+        raise ScenarioError(file, "generation", "required: at least one [[generation]] table "
+                            "with name, launch and power_kw")
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables) or not tables:
+        raise ScenarioError(file, "generation", "expected one or more [[generation]] tables")
+    allowed = registry.generation_keys()
+    generations = []
+    seen = set()
+    for i, table in enumerate(tables):
+        name = table.get("name")
+        label = f"generation.{name}" if isinstance(name, str) else f"generation[{i}]"
+        for key in table:
+            if key not in allowed:
+                raise ScenarioError(file, f"{label}.{key}", "unknown key" + suggest(key, allowed))
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise ScenarioError(file, f"{label}.name", "required: a name of letters, digits, "
+                                "'_', '+' or '-', e.g. \"H100\"")
+        if name in seen:
+            raise ScenarioError(file, f"{label}.name", f"generation '{name}' is listed twice")
+        seen.add(name)
+        launch = table.get("launch")
+        m = _MONTH_RE.match(launch) if isinstance(launch, str) else None
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise ScenarioError(file, f"{label}.launch", f"expected \"YYYY-MM\", e.g. \"2023-03\", "
+                                f"got {launch!r}")
+        if generations and launch < generations[-1].launch:
+            raise ScenarioError(file, f"{label}.launch", f"{launch} is before the previous "
+                                f"generation's launch ({generations[-1].launch}); list generations "
+                                "in launch order")
+        description = table.get("description", "")
+        if not isinstance(description, str):
+            raise ScenarioError(file, f"{label}.description", "expected a string")
+        for key in ("power_kw", "performance"):
+            spec = allowed[key]
+            if key not in table:
+                if spec.default is registry.REQUIRED:
+                    raise ScenarioError(file, f"{label}.{key}", f"required ({spec.meaning}, {spec.units})")
+                value = spec.default
+            else:
+                value = table[key]
+            full = f"generation.{name}.{key}"
+            params[full] = _number(file, full, value)
+        generations.append(Generation(name, launch, description))
+    return tuple(generations)
+
+
+def _number(file, key: str, value) -> Distribution:
+    spec = registry.spec(key)
+    dist = from_value(value, file, key)
+    low, high = dist.support()
+    if not (spec.contains(low) and spec.contains(high)):
+        got = f"{low:g}" if low == high else f"values from {low:g} to {high:g}"
+        hint = ""
+        if dist.family in ("normal", "lognormal") and (math.isinf(low) or math.isinf(high)):
+            hint = "; truncate it with low/high"
+        raise ScenarioError(file, key, f"must be {spec.range_text()} ({spec.units}), "
+                            f"got {got}{hint}")
+    return dist
+
+
+class _Getter:
+    """Reads a section key with its registry default and type check."""
+
+    def __init__(self, data, file):
+        self.data = data
+        self.file = file
+
+    def _raw(self, key):
+        section, name = key.split(".", 1)
+        table = self.data.get(section, {})
+        spec = registry.spec(key)
+        if name in table:
+            return spec, table[name], True
+        if spec.default is registry.REQUIRED:
+            raise ScenarioError(self.file, key, f"required: {spec.meaning}")
+        return spec, spec.default, False
+
+    def number(self, key) -> Distribution | None:
+        spec, value, given = self._raw(key)
+        if value is None:
+            return None
+        return _number(self.file, key, value)
+
+    def value(self, key):
+        spec, value, given = self._raw(key)
+        if not given:
+            return value
+        file = self.file
+        kind = spec.kind
+        if kind == "integer":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ScenarioError(file, key, f"expected a whole number, got {value!r}")
+            if not spec.contains(value):
+                raise ScenarioError(file, key, f"must be {spec.range_text()}, got {value}")
+        elif kind == "choice":
+            if value not in spec.choices:
+                raise ScenarioError(file, key, f"must be {spec.range_text()}, got {value!r}"
+                                    + (suggest(str(value), spec.choices) if isinstance(value, str) else ""))
+        elif kind == "text":
+            if not isinstance(value, str):
+                raise ScenarioError(file, key, f"expected a string, got {value!r}")
+        elif kind == "years":
+            if (not isinstance(value, list) or not value
+                    or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+                raise ScenarioError(file, key, f"expected a list of years, e.g. [2023, 2027], got {value!r}")
+        elif kind == "texts":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ScenarioError(file, key, "expected a list of strings")
+        return value
