@@ -70,8 +70,8 @@ class Parameter:
         """The allowed range in words, for error messages and docs."""
         if self.kind == "choice":
             return "one of " + ", ".join(f'"{c}"' for c in self.choices)
-        lo = "" if self.low == -math.inf else (f"> {self.low:g}" if self.low_open else f">= {self.low:g}")
-        hi = "" if self.high == math.inf else f"<= {self.high:g}"
+        lo = "" if self.low == -math.inf else (f"> {_num(self.low)}" if self.low_open else f">= {_num(self.low)}")
+        hi = "" if self.high == math.inf else f"<= {_num(self.high)}"
         return " and ".join(p for p in (lo, hi) if p) or "any finite number"
 
     def contains(self, value: float) -> bool:
@@ -80,6 +80,10 @@ class Parameter:
         else:
             ok_low = value >= self.low
         return ok_low and value <= self.high
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
 
 
 P = Parameter
@@ -92,13 +96,14 @@ REGISTRY: tuple[Parameter, ...] = (
       low=1990, high=2100, default=2020),
     P("scenario.end_year", "integer", "year", "Last simulated calendar year (to December).",
       low=1990, high=2100, default=2035),
-    P("scenario.key_years", "years", "year", "Years shown in the printed summary.", default=None),
+    P("scenario.key_years", "years", "year", "Years shown in the printed summary; absent: the end year.",
+      default=None),
     P("scenario.references", "texts", "", "Publications the scenario draws on.", default=()),
     # [sampling]: how the Monte Carlo ensemble is drawn.
     P("sampling.draws", "integer", "1", "Number of Monte Carlo draws.", low=1, high=100_000_000,
       default=1000),
     P("sampling.seed", "integer", "1", "Seed of the random streams (numpy SeedSequence).",
-      low=0, high=2**63 - 1, default=0),
+      low=0, high=2**32 - 1, default=0),
     P("sampling.method", "choice", "", "Latin hypercube or plain random sampling.",
       default="lhs", choices=("lhs", "random")),
     # [shipments]: how many servers are shipped, and of which generation.
@@ -190,3 +195,19 @@ def markdown_table() -> str:
             default = f"`{p.default!r}`" if not isinstance(p.default, tuple) else "`[]`"
         lines.append(f"| `{p.key}` | {p.kind} | {p.units or ''} | {allowed} | {default} | {p.meaning} |")
     return "\n".join(lines) + "\n"
+
+
+DOC_HEADER = """# Scenario parameters
+
+Every key a scenario file may hold, generated from the registry in `sim/parameters.py`
+(`python -c "import sim.parameters as p; print(p.docs_text(), end='')" > docs/parameters.md`). `number` keys take a constant or a
+distribution table (`{ dist = "triangular", low = 1.1, mode = 1.2, high = 1.5 }`; families in
+`sim/distributions.py`: constant, uniform, triangular, pert, normal, lognormal); the whole
+support of a distribution must lie in the allowed range. Units are UDUNITS strings; `1` means
+a count or a fraction. Sampled parameters appear in a result under the same dotted name.
+
+"""
+
+def docs_text() -> str:
+    """The whole of ``docs/parameters.md``."""
+    return DOC_HEADER + markdown_table()

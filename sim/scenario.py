@@ -350,8 +350,8 @@ def _number(file, key: str, value) -> Distribution:
         hint = ""
         if dist.family in ("normal", "lognormal") and (math.isinf(low) or math.isinf(high)):
             hint = "; truncate it with low/high"
-        raise ScenarioError(file, key, f"must be {spec.range_text()} ({spec.units}), "
-                            f"got {got}{hint}")
+        units = f" ({spec.units})" if spec.units not in ("", "1") else ""
+        raise ScenarioError(file, key, f"must be {spec.range_text()}{units}, got {got}{hint}")
     return dist
 
 

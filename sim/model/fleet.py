@@ -29,20 +29,16 @@ class Fleet:
         self.env = env
         self.inputs = inputs
         self.record = record
-        batch, n_gen = inputs.power_kw.shape
-        self.rows = np.arange(batch)
+        n_gen, batch = inputs.power_kw.shape
         # generations launched before the first month are on sale from the start
         self.launch_month = inputs.launch_month.astype(float)
         self.on_sale = inputs.launch_month <= 0
-        self.shipped = np.zeros((batch, n_gen))      # servers shipped this month
-        self.deployed = np.zeros((batch, n_gen))     # servers starting to draw power this month
-        self.retired = np.zeros((batch, n_gen))      # servers leaving service this month
-        self.installed = np.zeros((batch, n_gen))    # servers drawing power this month
-        lead = inputs.lead_time_months
-        self.lead_floor = np.floor(lead).astype(np.int64)
-        self.lead_frac = lead - self.lead_floor
-        self.pipeline = np.zeros((batch, n_gen, int(self.lead_floor.max()) + 2))
-        self.stages = np.zeros((batch, n_gen, inputs.lifetime_stages))
+        self.shipped = np.zeros((n_gen, batch))      # servers shipped this month
+        self.deployed = np.zeros((n_gen, batch))     # servers starting to draw power this month
+        self.retired = np.zeros((n_gen, batch))      # servers leaving service this month
+        self.installed = np.zeros((n_gen, batch))    # servers drawing power this month
+        self.lead = kernels.Delay(inputs.lead_time_months, n_gen)
+        self.stages = np.zeros((inputs.lifetime_stages, n_gen, batch))
         self.exit_probability = np.minimum(
             inputs.lifetime_stages / (12.0 * inputs.lifetime_years), 1.0)
 
@@ -77,8 +73,7 @@ class Fleet:
             t = int(self.env.now)
             months_on_sale = np.where(self.on_sale, t - self.launch_month, -1.0)
             shares = kernels.adoption_shares(months_on_sale, inputs.adoption_ramp_months)
-            per_month = inputs.annual_shipments[:, t // 12] / 12.0
-            np.multiply(per_month[:, None], shares, out=self.shipped)
+            np.multiply(inputs.annual_shipments[t // 12] / 12.0, shares, out=self.shipped)
             record.shipped(t, self.shipped)
             yield self.env.timeout(1)
 
@@ -86,8 +81,7 @@ class Fleet:
         """Shipped servers start drawing power after ``fleet.lead_time_months`` (servers/month)."""
         while True:
             t = int(self.env.now)
-            self.pipeline[:, :, t % self.pipeline.shape[2]] = self.shipped
-            self.deployed = kernels.delayed(self.pipeline, t, self.lead_floor, self.lead_frac, self.rows)
+            self.deployed = self.lead.step(t, self.shipped)
             yield self.env.timeout(1)
 
     def retire(self):
@@ -96,7 +90,7 @@ class Fleet:
         while True:
             t = int(self.env.now)
             self.retired = kernels.age_chain(self.stages, self.exit_probability, self.deployed)
-            self.stages.sum(axis=2, out=self.installed)
+            self.stages.sum(axis=0, out=self.installed)
             self.record.fleet(t, self.deployed, self.retired, self.installed)
             yield self.env.timeout(1)
 

@@ -1,7 +1,8 @@
 """Pure vectorised functions the model's processes call: no SimPy, no I/O, no randomness.
 
-Every array's first axis is the ``draw`` axis of a batch (length ``B``); ``G`` is the number
-of hardware generations, ``K`` the number of stages of the lifetime aging chain.
+Inside the model the ``draw`` axis of a batch (length ``B``) is the *last* axis, so that
+sums over the few generations (``G``) or lifetime stages (``K``) add contiguous rows
+instead of reducing short strided ones; :class:`sim.model.Record` turns results draw-first.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def annual_trajectory(years, anchor_years, anchor_values, growth_before, growth_
         Calendar years to evaluate.
     anchor_years : sequence of int
         Sorted anchor years.
-    anchor_values : ndarray, shape (B, A)
+    anchor_values : ndarray, shape (A, B)
         Servers shipped in each anchor year, per draw.
     growth_before : ndarray, shape (B,), or None
         Annual growth rate used to extrapolate back before the first anchor; ``None``: zero.
@@ -32,26 +33,26 @@ def annual_trajectory(years, anchor_years, anchor_values, growth_before, growth_
 
     Returns
     -------
-    ndarray, shape (B, len(years))
+    ndarray, shape (len(years), B)
         Servers per year. Anchor years get their anchor value exactly.
     """
     anchor_years = list(anchor_years)
     values = np.asarray(anchor_values, dtype=float)
     logv = np.log(values)
-    out = np.empty((values.shape[0], len(years)))
+    out = np.empty((len(years), values.shape[1]))
     first, last = anchor_years[0], anchor_years[-1]
     for j, year in enumerate(years):
         if year in anchor_years:
-            out[:, j] = values[:, anchor_years.index(year)]
+            out[j] = values[anchor_years.index(year)]
         elif year < first:
-            out[:, j] = 0.0 if growth_before is None else \
-                np.exp(logv[:, 0] - (first - year) * np.log1p(growth_before))
+            out[j] = 0.0 if growth_before is None else \
+                np.exp(logv[0] - (first - year) * np.log1p(growth_before))
         elif year > last:
-            out[:, j] = np.exp(logv[:, -1] + (year - last) * np.log1p(growth_after))
+            out[j] = np.exp(logv[-1] + (year - last) * np.log1p(growth_after))
         else:
             k = np.searchsorted(anchor_years, year) - 1
             w = (year - anchor_years[k]) / (anchor_years[k + 1] - anchor_years[k])
-            out[:, j] = np.exp((1 - w) * logv[:, k] + w * logv[:, k + 1])
+            out[j] = np.exp((1 - w) * logv[k] + w * logv[k + 1])
     return out
 
 
@@ -73,31 +74,45 @@ def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray) -> np.n
 
     Returns
     -------
-    ndarray, shape (B, G)
+    ndarray, shape (G, B)
     """
-    weight = np.clip((months_on_sale[None, :] + 1.0) / ramp_months[:, None], 0.0, 1.0)
-    weight[:, 0] = 1.0
-    # untouched[:, g] = prod_{h > g} (1 - w_h): the part of shipments no newer generation took
+    weight = np.clip((months_on_sale[:, None] + 1.0) / ramp_months[None, :], 0.0, 1.0)
+    weight[0] = 1.0
+    # untouched[g] = prod_{h > g} (1 - w_h): the part of shipments no newer generation took
     untouched = np.ones_like(weight)
-    untouched[:, :-1] = np.cumprod((1.0 - weight)[:, :0:-1], axis=1)[:, ::-1]
+    untouched[:-1] = np.cumprod((1.0 - weight)[:0:-1], axis=0)[::-1]
     return weight * untouched
 
 
-def delayed(pipeline: np.ndarray, t: int, lead_floor: np.ndarray, lead_frac: np.ndarray,
-            rows: np.ndarray) -> np.ndarray:
-    """Shipments of ``lead`` months ago, from a ring buffer over months.
+class Delay:
+    """A fixed per-draw delay of a (G, B) monthly flow, through a ring buffer over months.
 
-    ``pipeline[:, :, s % M]`` holds what was shipped in month ``s``; a fractional lead time
-    splits linearly between the two neighbouring months, so the deployed total is conserved.
+    ``lead`` months may be fractional: the output is split linearly between the two
+    neighbouring months, so the delayed total is conserved.
 
-    Returns
-    -------
-    ndarray, shape (B, G)
+    Parameters
+    ----------
+    lead_months : ndarray, shape (B,)
+    n_gen : int
     """
-    size = pipeline.shape[2]
-    recent = pipeline[rows, :, (t - lead_floor) % size]
-    older = pipeline[rows, :, (t - lead_floor - 1) % size]
-    return (1.0 - lead_frac)[:, None] * recent + lead_frac[:, None] * older
+
+    def __init__(self, lead_months: np.ndarray, n_gen: int):
+        batch = lead_months.shape[0]
+        self.lead_floor = np.floor(lead_months).astype(np.int64)
+        self.lead_frac = lead_months - self.lead_floor
+        self.size = int(self.lead_floor.max()) + 2
+        self.buffer = np.zeros((self.size, n_gen, batch))
+        # flat offset of element (g, b) within one month's slice
+        self.offset = (np.arange(n_gen)[:, None] * batch + np.arange(batch)[None, :])
+        self.slice_size = n_gen * batch
+
+    def step(self, t: int, flow: np.ndarray) -> np.ndarray:
+        """Store month ``t``'s ``flow`` (G, B); return what leaves the delay in month ``t``."""
+        self.buffer[t % self.size] = flow
+        flat = self.buffer.reshape(-1)
+        recent = flat.take(((t - self.lead_floor) % self.size) * self.slice_size + self.offset)
+        older = flat.take(((t - self.lead_floor - 1) % self.size) * self.slice_size + self.offset)
+        return recent + self.lead_frac * (older - recent)
 
 
 def age_chain(stages: np.ndarray, exit_probability: np.ndarray, entering: np.ndarray) -> np.ndarray:
@@ -111,20 +126,20 @@ def age_chain(stages: np.ndarray, exit_probability: np.ndarray, entering: np.nda
 
     Parameters
     ----------
-    stages : ndarray, shape (B, G, K)
+    stages : ndarray, shape (K, G, B)
         Installed servers by stage (modified in place).
     exit_probability : ndarray, shape (B,)
         ``p`` per draw, in (0, 1].
-    entering : ndarray, shape (B, G)
+    entering : ndarray, shape (G, B)
         Servers deployed this month.
 
     Returns
     -------
-    ndarray, shape (B, G)
+    ndarray, shape (G, B)
         Servers retired this month.
     """
-    moving = stages * exit_probability[:, None, None]
+    moving = stages * exit_probability
     stages -= moving
-    stages[:, :, 1:] += moving[:, :, :-1]
-    stages[:, :, 0] += entering
-    return moving[:, :, -1]
+    stages[1:] += moving[:-1]
+    stages[0] += entering
+    return moving[-1]

@@ -24,8 +24,8 @@ class Power:
         self.inputs = inputs
         self.fleet = fleet
         self.record = record
-        # kW drawn per installed server, by generation: maximum power × utilisation
-        self.kw_per_server = inputs.power_kw * inputs.utilisation[:, None]
+        # kW drawn per installed server, by generation (G, B): maximum power × utilisation
+        self.kw_per_server = inputs.power_kw * inputs.utilisation
 
     def start(self) -> None:
         self.env.process(self.draw_power())
@@ -40,6 +40,6 @@ class Power:
         while True:
             t = int(self.env.now)
             it_kw_by_generation = self.fleet.installed * self.kw_per_server
-            it_kw = it_kw_by_generation.sum(axis=1)
-            self.record.power(t, it_kw, it_kw * pue, it_kw_by_generation * pue[:, None])
+            it_kw = it_kw_by_generation.sum(axis=0)
+            self.record.power(t, it_kw, it_kw * pue, it_kw_by_generation * pue)
             yield self.env.timeout(1)

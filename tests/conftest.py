@@ -1,0 +1,94 @@
+"""Fixtures: small scenarios built in code, so each test says what it depends on."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+def base_dict() -> dict:
+    """A small installed-base scenario: two generations, constants everywhere."""
+    return {
+        "scenario": {"name": "small", "start_year": 2020, "end_year": 2027, "key_years": [2023, 2027]},
+        "sampling": {"draws": 50, "seed": 7},
+        "shipments": {"anchors": {"2021": 10_000, "2025": 80_000}, "growth_after": 0.1,
+                      "growth_before": 0.5, "adoption_ramp_months": 6},
+        "fleet": {"lead_time_months": 2, "lifetime_years": 4, "lifetime_stages": 4,
+                  "utilisation": 0.7, "pue": 1.2},
+        "generation": [
+            {"name": "A", "launch": "2020-01", "power_kw": 6.5, "performance": 1.0},
+            {"name": "B", "launch": "2022-07", "power_kw": 10.2, "performance": 3.0},
+        ],
+    }
+
+
+def merge(data: dict, changes: dict) -> dict:
+    """Deep-merge ``changes`` into a copy of ``data`` (a ``None`` value deletes the key)."""
+    out = copy.deepcopy(data)
+    for key, value in changes.items():
+        leaf = "dist" in value or key == "anchors" if isinstance(value, dict) else True
+        if not leaf and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        elif value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def toml_text(data: dict) -> str:
+    """Serialise a scenario dict to TOML (enough of TOML for these fixtures)."""
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k_(k)} = {value(x)}" for k, x in v.items()) + " }"
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return repr(v)
+
+    def k_(k):
+        k = str(k)
+        return k if k.replace("_", "").replace("-", "").isalnum() and not k.isdigit() else f'"{k}"'
+
+    lines = []
+    for section, body in data.items():
+        if isinstance(body, list):
+            for table in body:
+                lines.append(f"[[{section}]]")
+                lines += [f"{k_(k)} = {value(v)}" for k, v in table.items()]
+        else:
+            lines.append(f"[{section}]")
+            lines += [f"{k_(k)} = {value(v)}" for k, v in body.items()]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def make_scenario(tmp_path):
+    """Build a Scenario from the base dict plus changes, through a real TOML file."""
+    import sim
+
+    def make(changes: dict | None = None, overrides=None, name: str = "small.toml"):
+        path = tmp_path / name
+        path.write_text(toml_text(merge(base_dict(), changes or {})))
+        return sim.load_scenario(path, overrides)
+
+    return make
+
+
+@pytest.fixture
+def write_scenario(tmp_path):
+    """Write base dict plus changes to a TOML file and return its path."""
+    def write(changes: dict | None = None, name: str = "small.toml", text: str | None = None):
+        path = tmp_path / name
+        path.write_text(text if text is not None else toml_text(merge(base_dict(), changes or {})))
+        return path
+
+    return write

@@ -1,0 +1,138 @@
+"""The command line as a user meets it: results, summaries, and every bad-input path
+(one line on stderr naming file and key, exit status 2, no traceback, no result file)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SCENARIOS
+from sim.cli import main
+from sim.results import open_result
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_run_writes_result_and_prints_summary(capsys, write_scenario, tmp_path):
+    path = write_scenario()
+    out = tmp_path / "res" / "small.nc"
+    code, stdout, stderr = run_cli(capsys, "run", str(path), "--draws", "20", "--seed", "4", "--out", str(out))
+    assert code == 0, stderr
+    assert f"result: {out}" in stdout
+    assert "p5" in stdout and "p95" in stdout and "2027" in stdout and "2023" in stdout
+    ds = open_result(out)
+    assert ds.attrs["draws"] == 20 and ds.attrs["seed"] == 4
+    assert "python -m sim run" in ds.attrs["history"]
+
+
+def test_run_default_output_path(capsys, write_scenario, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write_scenario()
+    code, stdout, _ = run_cli(capsys, "run", str(path), "--draws", "5", "--quiet")
+    assert code == 0
+    assert stdout.strip() == "outputs/small/small-7.nc"
+    assert (tmp_path / "outputs" / "small" / "small-7.nc").exists()
+
+
+def test_devries_summary_shows_installed_base_comparison(capsys, tmp_path):
+    code, stdout, _ = run_cli(capsys, "run", str(SCENARIOS / "devries_2023.toml"), "--draws", "50",
+                              "--out", str(tmp_path / "d.nc"))
+    assert code == 0
+    assert "accumulated as an installed base" in stdout
+    assert "2,946,296 servers" in stdout
+
+
+def test_check_lists_parameters(capsys):
+    code, stdout, _ = run_cli(capsys, "check", str(SCENARIOS / "nvidia_2027.toml"))
+    assert code == 0
+    assert "ok" in stdout and "fleet.pue" in stdout and "pert(" in stdout
+
+
+def test_set_with_a_distribution(capsys, write_scenario, tmp_path):
+    out = tmp_path / "r.nc"
+    code, _, err = run_cli(capsys, "run", str(write_scenario()), "--draws", "30", "--out", str(out),
+                           "--set", 'fleet.pue={dist="uniform", low=1.1, high=1.4}',
+                           "--set", "generation.B.power_kw=12")
+    assert code == 0, err
+    ds = open_result(out)
+    assert ds["fleet.pue"].dims == ("draw",) and float(ds["fleet.pue"].min()) >= 1.1
+    assert float(ds["generation.B.power_kw"]) == 12
+
+
+BAD = [
+    # (changes to the base scenario, or raw text), extra args, fragments the message must hold
+    ({"fleet": {"peu": 1.2}}, [], ["fleet.peu", "unknown key", "did you mean 'pue'"]),
+    ({"flet": {"pue": 1.2}}, [], ["flet", "unknown section", "did you mean 'fleet'"]),
+    ({"fleet": {"pue": "high"}}, [], ["fleet.pue", "expected a number or a distribution"]),
+    ({"fleet": {"pue": 0.9}}, [], ["fleet.pue", "must be >= 1", "got 0.9"]),
+    ({"fleet": {"utilisation": 1.5}}, [], ["fleet.utilisation", "<= 1"]),
+    ({"fleet": {"pue": {"dist": "uniform", "low": 1.5, "high": 1.2}}}, [], ["fleet.pue", "low (1.5) must be below high (1.2)"]),
+    ({"fleet": {"pue": {"dist": "normal", "mean": 1.2, "sd": 0.1}}}, [], ["fleet.pue", "truncate it"]),
+    ({"scenario": {"end_year": 2019}}, [], ["scenario.end_year", "before the start year"]),
+    ({"scenario": {"key_years": [2040]}}, [], ["scenario.key_years", "outside"]),
+    ({"scenario": {"start_year": "2020"}}, [], ["scenario.start_year", "whole number"]),
+    ({"fleet": {"lifetime_stages": 100}}, [], ["fleet.lifetime_stages", "at most 48 stages"]),
+    ({"fleet": {"accounting": "installed"}}, [], ["fleet.accounting", "did you mean 'installed_base'"]),
+    ({"shipments": {"anchors": {"20x3": 5}}}, [], ["shipments.anchors.20x3", "calendar years"]),
+    ({"shipments": {"anchors": {"2023": -5}}}, [], ["shipments.anchors.2023", "> 0"]),
+    ({"generation": [{"name": "A", "launch": "2020-01", "power_kw": -6.5}]}, [], ["generation.A.power_kw", "> 0"]),
+    ({"generation": [{"name": "A", "launch": "2020-13", "power_kw": 6.5}]}, [], ["generation.A.launch", "YYYY-MM"]),
+    ({"generation": [{"name": "A", "launch": "2020-01", "power_kw": 6.5, "powr_kw": 1}]}, [], ["generation.A.powr_kw", "did you mean 'power_kw'"]),
+    ({"generation": [{"name": "B", "launch": "2022-01", "power_kw": 6.5},
+                     {"name": "A", "launch": "2020-01", "power_kw": 6.5}]}, [], ["generation.A.launch", "launch order"]),
+    ({"generation": [{"name": "A", "launch": "2020-01", "power_kw": 6.5},
+                     {"name": "A", "launch": "2021-01", "power_kw": 6.5}]}, [], ["generation.A.name", "listed twice"]),
+    ({"generation": [{"name": "A", "launch": "2020-01"}]}, [], ["generation.A.power_kw", "required"]),
+    ({}, ["--set", "fleet.pue=0.5"], ["(--set)", "fleet.pue", ">= 1"]),
+    ({}, ["--set", "fleet.peu=1.2"], ["(--set)", "fleet.peu", "did you mean 'pue'"]),
+    ({}, ["--set", "generation.Z.power_kw=3"], ["generation.Z.power_kw", "no generation named 'Z'"]),
+    ({}, ["--set", "fleet.pue"], ["--set", "fleet.pue", "expected section.key=value"]),
+    ({}, ["--set", "fleet.pue={dist=}"], ["--set", "fleet.pue", "cannot read value"]),
+    ({}, ["--draws", "0"], ["--draws", "whole number >= 1"]),
+    ({}, ["--seed", "-1"], ["--seed", ">= 0"]),
+    ("[fleet\npue = 1.2\n", [], ["malformed TOML", "line 1", "column"]),
+    ("", [], ["scenario.name", "required"]),
+]
+
+
+@pytest.mark.parametrize("changes, extra, fragments", BAD, ids=[str(i) for i in range(len(BAD))])
+def test_bad_input_gives_one_line_and_status_2(capsys, write_scenario, tmp_path, changes, extra, fragments):
+    path = write_scenario(text=changes) if isinstance(changes, str) else write_scenario(changes)
+    out = tmp_path / "out" / "r.nc"
+    code, stdout, stderr = run_cli(capsys, "run", str(path), "--draws", "3", "--out", str(out), *extra)
+    assert code == 2
+    assert stderr.count("\n") == 1 and stderr.startswith("sim: error: "), stderr
+    for fragment in fragments:
+        assert fragment in stderr, (fragment, stderr)
+    assert "Traceback" not in stderr
+    assert not out.exists()
+
+
+def test_missing_file(capsys, tmp_path):
+    code, _, stderr = run_cli(capsys, "run", str(tmp_path / "nope.toml"))
+    assert code == 2 and "nope.toml: no such file" in stderr
+
+
+def test_check_reports_the_same_errors(capsys, write_scenario):
+    code, _, stderr = run_cli(capsys, "check", str(write_scenario({"fleet": {"pue": 0.5}})))
+    assert code == 2 and "fleet.pue" in stderr
+
+
+@pytest.mark.parametrize("where", ["file", "dir"])
+def test_unwritable_output_path(capsys, write_scenario, tmp_path, where):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    out = blocker / "r.nc" if where == "file" else tmp_path
+    code, _, stderr = run_cli(capsys, "run", str(write_scenario()), "--draws", "3", "--out", str(out))
+    assert code == 2 and str(out) in stderr and stderr.count("\n") == 1
+
+
+def test_module_entry_point_exit_status_without_traceback(write_scenario):
+    bad = write_scenario({"fleet": {"pue": 0.5}})
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [f"sim: error: {bad}: fleet.pue: must be >= 1 and <= 5, got 0.5"]
