@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="PATH", help="result file (default: outputs/<scenario>/<scenario>-<seed>.nc)")
     run.add_argument("--batch-draws", type=int, default=None, metavar="N",
                      help="draws per batch: memory and speed only, never the result")
+    run.add_argument("--rebound", action="store_true", default=None,
+                     help="demand mode: also run every draw without the Jevons response and "
+                          "report the rebound (default: the scenario's demand.decompose_rebound)")
     run.add_argument("--quiet", action="store_true", help="print only the result path")
 
     check = sub.add_parser("check", help="check a scenario file without running it")
@@ -87,7 +90,7 @@ def cmd_run(args, argv) -> int:
     check_writable(out)  # fail before the run, not after it
     began = time.perf_counter()
     ds = run(scenario, draws=args.draws, seed=args.seed,
-             batch_draws=args.batch_draws or DEFAULT_BATCH_DRAWS)
+             batch_draws=args.batch_draws or DEFAULT_BATCH_DRAWS, rebound=args.rebound)
     seconds = time.perf_counter() - began
     command = "python -m sim " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     ds.attrs["history"] = f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}: {command}"
@@ -117,6 +120,25 @@ def summary(ds, seconds: float | None = None) -> str:
         gw = float(ds.facility_power.sel(year=year).median())
         servers = float(ds.installed.sel(year=year).median())
         lines.append(f"{year:>6}  {e[0]:7.1f} {e[1]:7.1f} {e[2]:7.1f}  {gw:11.2f}  {servers:19,.0f}")
+    if "rebound" in ds:
+        lines.append("")
+        lines.append("Jevons rebound: energy due to the demand response (same draws with elasticity 0):")
+        lines.append(f"{'year':>6}  {'rebound TWh/yr p50':>18}  {'share of energy p5 p50 p95':>28}")
+        for year in years:
+            rebound = ds.rebound.sel(year=year)
+            share = (rebound / ds.energy.sel(year=year)).where(ds.energy.sel(year=year) > 0)
+            s5, s50, s95 = share.quantile(QUANTILES).values
+            lines.append(f"{year:>6}  {float(rebound.median()):18.1f}  "
+                         f"{s5:9.0%} {s50:8.0%} {s95:8.0%}")
+    if "unserved_demand" in ds:
+        last = years[-1]
+        unserved = (ds.unserved_demand / ds.compute_demand).sel(year=last).median()
+        backlog = ds.backlog.sel(year=last).median()
+        lines.append("")
+        lines.append(f"In {last}: {float(unserved):.0%} of compute demand unserved (median), "
+                     f"{float(backlog):,.0f} servers on backlog"
+                     + (f", {float(ds.power_queue.sel(year=last).median()):,.0f} waiting for power"
+                        if "power_queue" in ds else ""))
     if "energy_if_accumulated" in ds:
         lines.append("")
         lines.append("The same shipments accumulated as an installed base (servers stay in service "

@@ -31,7 +31,7 @@ class Parameter:
         Dotted key (pattern).
     kind : str
         ``number`` (a constant or a distribution, sampled per draw), ``integer``,
-        ``choice``, ``text``, ``month`` ("YYYY-MM"), ``years`` (list of years),
+        ``choice``, ``bool``, ``text``, ``month`` ("YYYY-MM"), ``years`` (list of years),
         ``texts`` (list of strings) or ``table`` (a table of ``<year> = number``).
     units : str
         UDUNITS string for the value (``"1"`` for a count or a fraction).
@@ -107,8 +107,10 @@ REGISTRY: tuple[Parameter, ...] = (
     P("sampling.method", "choice", "", "Latin hypercube or plain random sampling.",
       default="lhs", choices=("lhs", "random")),
     # [shipments]: how many servers are shipped, and of which generation.
-    P("shipments.mode", "choice", "", "How shipments are set: a given trajectory.",
-      default="trajectory", choices=("trajectory",)),
+    P("shipments.mode", "choice", "",
+      "trajectory: shipments follow the anchors; demand: the anchors are history until "
+      "demand.start_year, then shipments follow compute demand.",
+      default="trajectory", choices=("trajectory", "demand")),
     P("shipments.anchors", "table", "year-1", "Servers shipped per year at anchor years; "
       "geometric interpolation between anchors."),
     P("shipments.anchors.<year>", "number", "year-1", "Servers shipped in that calendar year.",
@@ -119,7 +121,7 @@ REGISTRY: tuple[Parameter, ...] = (
     P("shipments.growth_before", "number", "year-1",
       "Annual growth rate used to extrapolate shipments back before the first anchor year; "
       "absent: nothing shipped before it.", low=-0.99, high=10, default=None),
-    P("shipments.adoption_ramp_months", "number", "months",
+    P("shipments.adoption_ramp_months", "number", "730 h",
       "Months over which a newly launched generation ramps from 0 to all of shipments.",
       low=1, high=120, default=12.0),
     # [fleet]: how shipped servers become an installed fleet that draws power.
@@ -127,7 +129,7 @@ REGISTRY: tuple[Parameter, ...] = (
       "installed_base: deployed servers stay until they retire; annual_shipments: each "
       "year's shipments alone are the fleet for that year (de Vries 2023).",
       default="installed_base", choices=("installed_base", "annual_shipments")),
-    P("fleet.lead_time_months", "number", "months",
+    P("fleet.lead_time_months", "number", "730 h",
       "Months from shipment until a server starts drawing power.", low=0, high=36, default=0.0),
     P("fleet.lifetime_years", "number", "year", "Mean service life of a deployed server.",
       low=0.25, high=30, default=5.0),
@@ -136,9 +138,56 @@ REGISTRY: tuple[Parameter, ...] = (
       "equal to the lifetime in months, every server lives exactly that long.",
       low=1, high=360, default=4),
     P("fleet.utilisation", "number", "1",
-      "Average draw of an installed server as a fraction of its maximum power.", low=0, high=1),
+      "Average draw of an installed server as a fraction of its maximum power (in demand mode "
+      "with a workload mix, the mix sets it instead).", low=0, high=1, default=None),
     P("fleet.pue", "number", "1", "Power usage effectiveness: facility power / IT power.",
       low=1, high=5),
+    # [demand]: compute demand, efficiency and the Jevons response (shipments.mode = "demand").
+    P("demand.start_year", "integer", "year",
+      "First year whose shipments follow demand; earlier years follow shipments.anchors. "
+      "Demand starts at the work the fleet serves just before.", low=1990, high=2100),
+    P("demand.growth", "number", "year-1",
+      "Exogenous growth of demand for useful AI tasks at constant cost (0.3 = +30 %/yr).",
+      low=-0.99, high=10, default=0.0),
+    P("demand.elasticity", "number", "1",
+      "Price elasticity of demand for AI tasks, eps: demand ~ (cost/cost0)^-eps. 0: no rebound; "
+      "0-1: partial rebound; >1: backfire.", low=0, high=10, default=0.0),
+    P("demand.algorithmic_halving_months", "number", "730 h",
+      "Months for algorithmic and software efficiency to halve the work per useful task; "
+      "absent: no algorithmic gains.", low=1, high=1200, low_open=False, default=None),
+    P("demand.energy_cost_share", "number", "1",
+      "Share of the cost of a unit of work that is electricity (the rest is capital).",
+      low=0, high=1, default=1.0),
+    P("demand.capital_cost_decline", "number", "year-1",
+      "Annual decline of the capital cost of a unit of work.", low=0, high=0.99, default=0.0),
+    P("demand.inference_share", "number", "1",
+      "Share of demand (work) that is inference; the rest is training. Absent: one workload at "
+      "fleet.utilisation.", low=0, high=1, default=None),
+    P("demand.training_utilisation", "number", "1",
+      "Average draw of training servers as a fraction of maximum power.", low=0, high=1,
+      low_open=True, default=None),
+    P("demand.inference_utilisation", "number", "1",
+      "Average draw of inference servers as a fraction of maximum power.", low=0, high=1,
+      low_open=True, default=None),
+    P("demand.supply_capacity", "number", "year-1",
+      "Servers that can be manufactured per year in demand.start_year (e.g. advanced "
+      "packaging); absent: no supply cap.", low=0, low_open=True, default=None),
+    P("demand.supply_growth", "number", "year-1", "Annual growth of the supply capacity.",
+      low=-0.99, high=10, default=0.0),
+    P("demand.decompose_rebound", "bool", "",
+      "Also run every draw with elasticity 0 and report energy_no_rebound and rebound.",
+      default=False),
+    # [power]: an optional power-capacity queue in front of deployment.
+    P("power.capacity_gw", "number", "GW",
+      "Facility power available to AI servers at the start; absent: no power queue.",
+      low=0, default=None),
+    P("power.additions", "table", "GW", "Facility power added in January of the given years."),
+    P("power.additions.<year>", "number", "GW", "Facility power added that year.", low=0),
+    # [carbon]: optional carbon intensity of the electricity used.
+    P("carbon.intensity", "table", "g kW-1 h-1",
+      "Carbon intensity at given years, gCO2/kWh; linear between years, flat outside them."),
+    P("carbon.intensity.<year>", "number", "g kW-1 h-1",
+      "Carbon intensity of the electricity that year, gCO2/kWh.", low=0),
     # [[generation]]: the hardware catalogue, one table per generation, in launch order.
     P("generation.<name>.name", "text", "", "Generation name (unique)."),
     P("generation.<name>.launch", "month", "", "First month on sale, \"YYYY-MM\"."),
@@ -173,8 +222,8 @@ def spec(key: str) -> Parameter:
     parts = key.split(".")
     if parts[0] == "generation" and len(parts) == 3:
         return BY_KEY[f"generation.<name>.{parts[2]}"]
-    if key.startswith("shipments.anchors.") and len(parts) == 3:
-        return BY_KEY["shipments.anchors.<year>"]
+    if len(parts) == 3 and f"{parts[0]}.{parts[1]}.<year>" in BY_KEY:
+        return BY_KEY[f"{parts[0]}.{parts[1]}.<year>"]
     return BY_KEY[key]
 
 

@@ -39,6 +39,30 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str | None]] = {
                              "Facility electricity by generation, TWh per year", "year: sum"),
     "facility_power_monthly": (("month",), "GW", "Facility power of AI servers, monthly mean",
                                "month: mean"),
+    "compute_demand": (("year",), "h year-1",
+                       "Compute demand, reference-server-hours of work per year", "year: sum"),
+    "compute_served": (("year",), "h year-1",
+                       "Compute served, reference-server-hours of work per year", "year: sum"),
+    "unserved_demand": (("year",), "h year-1",
+                        "Compute demand not served, reference-server-hours per year", "year: sum"),
+    "fleet_efficiency": (("year",), "kW-1",
+                         "Fleet efficiency: reference-server-hours of work per kWh of facility "
+                         "electricity", None),
+    "backlog": (("year",), "1", "AI servers ordered but not yet shipped, end of year", "year: point"),
+    "power_queue": (("year",), "1", "AI servers waiting for facility power, end of year", "year: point"),
+    "queue_wait": (("year",), "730 h",
+                   "Mean wait for facility power of the servers deployed in the year, months",
+                   "year: mean"),
+    "energy_by_workload": (("year", "workload"), "TW h",
+                           "Facility electricity by workload, TWh per year", "year: sum"),
+    "emissions": (("year",), "Tg year-1", "CO2 emissions of the electricity used, MtCO2 per year",
+                  "year: sum"),
+    "energy_no_rebound": (("year",), "TW h",
+                          "Facility electricity without the Jevons response (elasticity 0), "
+                          "TWh per year", "year: sum"),
+    "rebound": (("year",), "TW h",
+                "Electricity due to the Jevons response (energy - energy_no_rebound), TWh per year",
+                "year: sum"),
     "installed_if_accumulated": (("year",), "1",
                                  "AI servers installed at the end of the year if the same shipments "
                                  "accumulate as an installed base", "year: point"),
@@ -75,6 +99,9 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
                        {"long_name": "AI server generation"}),
         "month": ("month", months, {"long_name": "first day of the month", "standard_name": "time"}),
     }
+    if "energy_by_workload" in arrays:
+        coords["workload"] = ("workload", np.array(["training", "inference"], dtype=object),
+                              {"long_name": "AI workload"})
     data_vars = {}
     for name, array in arrays.items():
         dims, units, long_name, cell_methods = VARIABLES[name]
@@ -107,6 +134,7 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
         "sampler": scenario.sampler,
         "stream_block_draws": STREAM_BLOCK_DRAWS,
         "accounting": scenario.accounting,
+        "shipments_mode": scenario.mode,
         "key_years": np.array(scenario.key_years, dtype=np.int64),
         "sim_version": __version__,
     }

@@ -19,7 +19,7 @@ from .results import build_dataset
 from .sampling import sample
 from .scenario import Scenario, from_dict, load_scenario
 
-DEFAULT_BATCH_DRAWS = 2_000  # draws per SimPy environment: keeps arrays cache-sized
+DEFAULT_BATCH_DRAWS = 10_000  # draws per SimPy environment: fewer, larger numpy operations; bounded memory
 
 
 def resolve(scenario, overrides=None) -> Scenario:
@@ -45,7 +45,7 @@ def _check_count(value, name: str, low: int, high: int) -> int:
 
 
 def run(scenario, draws: int | None = None, seed: int | None = None, overrides=None,
-        batch_draws: int = DEFAULT_BATCH_DRAWS):
+        batch_draws: int = DEFAULT_BATCH_DRAWS, rebound: bool | None = None):
     """Run a scenario's Monte Carlo ensemble.
 
     Parameters
@@ -60,6 +60,10 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         ``"section.key=value"`` changes, as ``--set`` takes them.
     batch_draws : int
         Draws per SimPy environment; changes memory and speed, never the result.
+    rebound : bool, optional
+        In demand mode, also run each draw with elasticity 0 and report
+        ``energy_no_rebound`` and ``rebound`` (default: the scenario's
+        ``demand.decompose_rebound``).
 
     Returns
     -------
@@ -82,6 +86,11 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
                         int(spec_seed.low), int(spec_seed.high))
     if batch_draws < 1:
         raise ValueError("batch_draws must be at least 1")
+    if rebound is None:
+        rebound = scenario.decompose_rebound
+    if rebound and scenario.mode != "demand":
+        raise ScenarioError(scenario.path, "demand.decompose_rebound",
+                            "the rebound decomposition needs shipments.mode = \"demand\"")
 
     arrays: dict[str, np.ndarray] = {}
     samples = {key: np.empty(draws) for key in scenario.uncertain}
@@ -93,6 +102,11 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
             accumulated = simulate(scenario, values, accounting="installed_base")
             batch["installed_if_accumulated"] = accumulated["installed"]
             batch["energy_if_accumulated"] = accumulated["energy"]
+        if rebound:
+            # the same draws without the demand response: what efficiency alone would give
+            counterfactual = simulate(scenario, values, elasticity=np.zeros(stop - start))
+            batch["energy_no_rebound"] = counterfactual["energy"]
+            batch["rebound"] = batch["energy"] - counterfactual["energy"]
         for name, array in batch.items():
             if name not in arrays:
                 arrays[name] = np.empty((draws,) + array.shape[1:])

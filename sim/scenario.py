@@ -61,6 +61,10 @@ class Scenario:
     generations: tuple[Generation, ...]
     anchor_years: tuple[int, ...]
     parameters: dict[str, Distribution] = field(hash=False)
+    demand_start_year: int | None = None
+    decompose_rebound: bool = False
+    power_addition_years: tuple[int, ...] = ()
+    carbon_years: tuple[int, ...] = ()
     path: str | None = None
     text: str = ""
     sha256: str = ""
@@ -240,36 +244,70 @@ def _check(data: dict, file: str | None) -> Scenario:
                                 f"{start} to {end}")
 
     # shipments
-    anchors = data.get("shipments", {}).get("anchors")
-    if anchors is None:
-        raise ScenarioError(file, "shipments.anchors", "required: a table of servers shipped "
-                            "per year, e.g. anchors = { 2023 = 100000, 2027 = 1500000 }")
-    if not isinstance(anchors, dict) or not anchors:
-        raise ScenarioError(file, "shipments.anchors", "expected a table of <year> = servers, "
-                            "e.g. { 2023 = 100000, 2027 = 1500000 }")
-    anchor_years = []
-    for year_text in anchors:
-        if not re.fullmatch(r"\d{4}", str(year_text)) or not 1990 <= int(year_text) <= 2100:
-            raise ScenarioError(file, f"shipments.anchors.{year_text}",
-                                "anchor keys are calendar years from 1990 to 2100")
-        anchor_years.append(int(year_text))
-    for year in sorted(anchor_years):
-        key = f"shipments.anchors.{year}"
-        params[key] = _number(file, key, anchors[str(year)])
+    anchor_years = _year_table(data, "shipments.anchors", file, params, required=True,
+                               example="anchors = { 2023 = 100000, 2027 = 1500000 }")
     for key in ("shipments.growth_before", "shipments.growth_after", "shipments.adoption_ramp_months"):
         value = get.number(key)
         if value is not None:
             params[key] = value
+    mode = get.value("shipments.mode")
+
+    # demand
+    demand_start, decompose = None, False
+    if mode == "demand":
+        demand_start = get.value("demand.start_year")
+        if not start < demand_start <= end:
+            raise ScenarioError(file, "demand.start_year", f"{demand_start} must be after the start "
+                                f"year {start} (the years before are the history demand starts from) "
+                                f"and no later than the end year {end}")
+        workload = [k for k in ("demand.inference_share", "demand.training_utilisation",
+                                "demand.inference_utilisation") if k.split(".")[1] in data.get("demand", {})]
+        if workload and len(workload) < 3:
+            missing = sorted({"demand.inference_share", "demand.training_utilisation",
+                              "demand.inference_utilisation"} - set(workload))
+            raise ScenarioError(file, missing[0], "a workload mix needs inference_share, "
+                                "training_utilisation and inference_utilisation together")
+        for key, spec in registry.section_keys("demand").items():
+            if spec.kind == "number":
+                value = get.number(f"demand.{key}")
+                if value is not None:
+                    params[f"demand.{key}"] = value
+        decompose = get.value("demand.decompose_rebound")
+    elif data.get("demand"):
+        key = next(iter(data["demand"]))
+        raise ScenarioError(file, f"demand.{key}", "the [demand] section needs "
+                            "shipments.mode = \"demand\"")
+
+    if mode == "demand" and get.value("fleet.accounting") != "installed_base":
+        raise ScenarioError(file, "fleet.accounting", "shipments.mode = \"demand\" orders servers "
+                            "for an installed base: use accounting = \"installed_base\"")
 
     # fleet
     for key in ("fleet.lead_time_months", "fleet.lifetime_years", "fleet.utilisation", "fleet.pue"):
-        params[key] = get.number(key)
+        value = get.number(key)
+        if value is not None:
+            params[key] = value
+    if "fleet.utilisation" not in params and "demand.inference_share" not in params:
+        raise ScenarioError(file, "fleet.utilisation", "required: "
+                            + registry.BY_KEY["fleet.utilisation"].meaning.split(" (")[0])
     stages = get.value("fleet.lifetime_stages")
     shortest = params["fleet.lifetime_years"].support()[0] * 12
     if stages > shortest + 1e-9:
         raise ScenarioError(file, "fleet.lifetime_stages", f"{stages} stages need a lifetime of at "
                             f"least {stages} months, but fleet.lifetime_years goes down to "
                             f"{shortest:g} months; use at most {math.floor(shortest + 1e-9)} stages")
+
+    # power queue and carbon intensity
+    capacity = get.number("power.capacity_gw")
+    if capacity is not None:
+        params["power.capacity_gw"] = capacity
+    addition_years = _year_table(data, "power.additions", file, params, required=False,
+                                 example="additions = { 2026 = 5, 2028 = 10 }")
+    if addition_years and capacity is None:
+        raise ScenarioError(file, "power.additions", "needs power.capacity_gw, the capacity "
+                            "the additions add to")
+    carbon_years = _year_table(data, "carbon.intensity", file, params, required=False,
+                               example="intensity = { 2023 = 480, 2035 = 300 }")
 
     # the hardware catalogue
     generations = _check_generations(data.get("generation"), file, params)
@@ -285,13 +323,37 @@ def _check(data: dict, file: str | None) -> Scenario:
         draws=get.value("sampling.draws"),
         seed=get.value("sampling.seed"),
         sampler=get.value("sampling.method"),
-        mode=get.value("shipments.mode"),
+        mode=mode,
         accounting=get.value("fleet.accounting"),
         lifetime_stages=stages,
         generations=generations,
-        anchor_years=tuple(sorted(anchor_years)),
+        anchor_years=anchor_years,
         parameters=params,
+        demand_start_year=demand_start,
+        decompose_rebound=decompose,
+        power_addition_years=addition_years,
+        carbon_years=carbon_years,
     )
+
+
+def _year_table(data, key: str, file, params, required: bool, example: str) -> tuple[int, ...]:
+    """Read a table of ``<year> = number or distribution`` into ``params``; its sorted years."""
+    section, name = key.split(".")
+    table = data.get(section, {}).get(name)
+    if table is None:
+        if required:
+            raise ScenarioError(file, key, f"required: a table of years, e.g. {example}")
+        return ()
+    if not isinstance(table, dict) or not table:
+        raise ScenarioError(file, key, f"expected a table of <year> = value, e.g. {example}")
+    years = []
+    for year_text in table:
+        if not re.fullmatch(r"\d{4}", str(year_text)) or not 1990 <= int(year_text) <= 2100:
+            raise ScenarioError(file, f"{key}.{year_text}", "keys are calendar years from 1990 to 2100")
+        years.append(int(year_text))
+    for year in sorted(years):
+        params[f"{key}.{year}"] = _number(file, f"{key}.{year}", table[str(year)])
+    return tuple(sorted(years))
 
 
 def _check_generations(tables, file, params) -> tuple[Generation, ...]:
@@ -393,6 +455,9 @@ class _Getter:
             if value not in spec.choices:
                 raise ScenarioError(file, key, f"must be {spec.range_text()}, got {value!r}"
                                     + (suggest(str(value), spec.choices) if isinstance(value, str) else ""))
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise ScenarioError(file, key, f"expected true or false, got {value!r}")
         elif kind == "text":
             if not isinstance(value, str):
                 raise ScenarioError(file, key, f"expected a string, got {value!r}")

@@ -10,7 +10,7 @@ from sim.results import VARIABLES, open_result, write_netcdf
 from test_model import UNCERTAIN
 
 # units strings UDUNITS parses (and that the style guide allows)
-UDUNITS_OK = {"1", "GW", "kW", "TW h", "year-1", "year", "months"}
+UDUNITS_OK = {"1", "GW", "kW", "TW h", "year-1", "year", "730 h", "h year-1", "kW-1", "Tg year-1", "g kW-1 h-1"}
 
 
 def test_same_seed_gives_identical_dataset(make_scenario):

@@ -14,6 +14,7 @@ import numpy as np
 import simpy
 
 from . import kernels
+from .demand import Demand, DemandInputs, PowerQueue
 from .fleet import Fleet
 from .power import Power
 
@@ -24,23 +25,45 @@ class Inputs:
 
     accounting: str
     lifetime_stages: int
+    n_months: int
     launch_month: np.ndarray          # (G,) months from the first month, launch order
     annual_shipments: np.ndarray      # (Y, B) servers per year
     adoption_ramp_months: np.ndarray  # (B,)
     lead_time_months: np.ndarray      # (B,)
     lifetime_years: np.ndarray        # (B,)
-    utilisation: np.ndarray           # (B,)
+    utilisation: np.ndarray           # (B,) mean draw / maximum power
     pue: np.ndarray                   # (B,)
     power_kw: np.ndarray              # (G, B)
     performance: np.ndarray           # (G, B)
+    demand: DemandInputs | None = None
+    power_capacity_gw: np.ndarray | None = None        # (B,)
+    power_additions: tuple = ()                        # ((month, (B,) GW), ...)
+    carbon_intensity: np.ndarray | None = None         # (Y, B) gCO2/kWh
 
     @classmethod
-    def from_values(cls, scenario, values: dict, accounting: str | None = None) -> "Inputs":
+    def from_values(cls, scenario, values: dict, accounting: str | None = None,
+                    elasticity=None) -> "Inputs":
         gens = scenario.generations
         anchors = np.stack([values[f"shipments.anchors.{y}"] for y in scenario.anchor_years])
+        demand = None
+        if scenario.mode == "demand":
+            demand = DemandInputs.from_values(scenario, values, elasticity)
+        if "demand.inference_share" in values:
+            share = values["demand.inference_share"]
+            # servers per unit of work add up by workload: the fleet's mean draw is the
+            # work-weighted harmonic mean of the workloads' utilisations
+            utilisation = 1.0 / (share / values["demand.inference_utilisation"]
+                                 + (1.0 - share) / values["demand.training_utilisation"])
+        else:
+            utilisation = values["fleet.utilisation"]
+        carbon = None
+        if scenario.carbon_years:
+            points = np.stack([values[f"carbon.intensity.{y}"] for y in scenario.carbon_years])
+            carbon = kernels.interpolate_years(scenario.years, scenario.carbon_years, points)
         return cls(
             accounting=accounting or scenario.accounting,
             lifetime_stages=scenario.lifetime_stages,
+            n_months=scenario.n_months,
             launch_month=np.array([scenario.launch_month_index(g) for g in gens]),
             annual_shipments=kernels.annual_trajectory(
                 scenario.years, scenario.anchor_years, anchors,
@@ -48,58 +71,75 @@ class Inputs:
             adoption_ramp_months=values["shipments.adoption_ramp_months"],
             lead_time_months=values["fleet.lead_time_months"],
             lifetime_years=values["fleet.lifetime_years"],
-            utilisation=values["fleet.utilisation"],
+            utilisation=utilisation,
             pue=values["fleet.pue"],
             power_kw=np.stack([values[f"generation.{g.name}.power_kw"] for g in gens]),
             performance=np.stack([values[f"generation.{g.name}.performance"] for g in gens]),
+            demand=demand,
+            power_capacity_gw=values.get("power.capacity_gw"),
+            power_additions=tuple((12 * (y - scenario.start_year), values[f"power.additions.{y}"])
+                                  for y in scenario.power_addition_years),
+            carbon_intensity=carbon,
         )
 
 
 class Record:
-    """Results of one batch: annual aggregates, by generation, and the monthly power series.
+    """Results of one batch, written by the processes month by month.
 
-    Held draw-last while the model runs; :meth:`finish` returns them draw-first.
-    Units: servers, servers/yr, GW (means), TWh (sums).
+    Annual sums (:meth:`add`), end-of-year stocks (:meth:`end_of_year`) and monthly series
+    (:meth:`monthly`) are held draw-last while the model runs; :meth:`finish` derives the
+    totals and returns every array draw-first.
     """
 
-    def __init__(self, batch: int, n_years: int, n_gen: int, n_months: int):
-        zeros = np.zeros
-        self.annual = {name: zeros((n_years, batch)) for name in
-                       ("deployed", "retired", "it_power", "facility_power")}
-        self.by_generation = {name: zeros((n_years, n_gen, batch)) for name in
-                              ("shipments_by_generation", "installed_by_generation",
-                               "energy_by_generation")}
-        self.monthly = {"facility_power_monthly": zeros((n_months, batch))}
+    def __init__(self, batch: int, n_years: int, n_months: int):
+        self.batch, self.n_years, self.n_months = batch, n_years, n_months
+        self.arrays: dict[str, np.ndarray] = {}
 
-    def shipped(self, t: int, shipped: np.ndarray) -> None:
-        self.by_generation["shipments_by_generation"][t // 12] += shipped
+    def _array(self, name, length, value):
+        array = self.arrays.get(name)
+        if array is None:
+            array = self.arrays[name] = np.zeros((length,) + np.shape(value))
+        return array
 
-    def fleet(self, t: int, deployed, retired, installed) -> None:
-        year = t // 12
-        if deployed is not None:
-            self.annual["deployed"][year] += deployed.sum(axis=0)
-            self.annual["retired"][year] += retired.sum(axis=0)
-        if t % 12 == 11:  # end of year
-            self.by_generation["installed_by_generation"][year] = installed
+    def add(self, name: str, t: int, value: np.ndarray) -> None:
+        """Add month ``t``'s ``value`` to its year's sum."""
+        self._array(name, self.n_years, value)[t // 12] += value
 
-    def power(self, t: int, it_kw, facility_kw, facility_kw_by_generation) -> None:
-        year = t // 12
-        self.annual["it_power"][year] += it_kw * (1 / (12 * kernels.KW_PER_GW))
-        self.annual["facility_power"][year] += facility_kw * (1 / (12 * kernels.KW_PER_GW))
-        self.by_generation["energy_by_generation"][year] += (
-            facility_kw_by_generation * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH))
-        self.monthly["facility_power_monthly"][t] = facility_kw * (1 / kernels.KW_PER_GW)
+    def end_of_year(self, name: str, t: int, value: np.ndarray) -> None:
+        """Keep ``value`` as the year's end-of-year stock when ``t`` is a December."""
+        array = self._array(name, self.n_years, value)
+        if t % 12 == 11:
+            array[t // 12] = value
 
-    def finish(self) -> dict[str, np.ndarray]:
-        """All arrays by variable name, draw axis first; annual totals from the by-generation ones."""
-        out = {**self.annual, **self.by_generation, **self.monthly}
-        out["shipments"] = self.by_generation["shipments_by_generation"].sum(axis=1)
-        out["installed"] = self.by_generation["installed_by_generation"].sum(axis=1)
-        out["energy"] = self.by_generation["energy_by_generation"].sum(axis=1)
+    def monthly(self, name: str, t: int, value: np.ndarray) -> None:
+        self._array(name, self.n_months, value)[t] = value
+
+    def finish(self, inputs: Inputs) -> dict[str, np.ndarray]:
+        """All arrays by variable name, draw axis first."""
+        out = dict(self.arrays)
+        out["shipments"] = out["shipments_by_generation"].sum(axis=1)
+        out["installed"] = out["installed_by_generation"].sum(axis=1)
+        out["energy"] = out["energy_by_generation"].sum(axis=1)
+        if "potential_work" in out:
+            kwh = out["energy"] * kernels.KWH_PER_TWH
+            potential = out.pop("potential_work")
+            out["fleet_efficiency"] = np.divide(potential, kwh, out=np.full_like(kwh, np.nan), where=kwh > 0)
+        if "queue_admitted" in out:
+            admitted, waited = out.pop("queue_admitted"), out.pop("queue_waited")
+            out["queue_wait"] = np.divide(waited, admitted, out=np.full_like(waited, np.nan),
+                                          where=admitted > 0)
+        if inputs.demand is not None and inputs.demand.inference_share is not None:
+            share = inputs.demand.inference_share
+            # power is proportional to work served whatever the workload, so energy splits by work
+            out["energy_by_workload"] = np.stack([out["energy"] * (1.0 - share), out["energy"] * share],
+                                                 axis=1)
+        if inputs.carbon_intensity is not None:
+            # TWh x g/kWh = 1e9 kWh x g/kWh = 1e9 g = 1e-3 Mt
+            out["emissions"] = out["energy"] * inputs.carbon_intensity * 1e-3
         return {name: np.moveaxis(array, -1, 0) for name, array in out.items()}
 
 
-def simulate(scenario, values: dict, accounting: str | None = None) -> dict[str, np.ndarray]:
+def simulate(scenario, values: dict, accounting: str | None = None, elasticity=None) -> dict[str, np.ndarray]:
     """Run the model for one batch of draws.
 
     Parameters
@@ -109,21 +149,33 @@ def simulate(scenario, values: dict, accounting: str | None = None) -> dict[str,
         Dotted key → array of shape (B,), as made by :func:`sim.sampling.sample`.
     accounting : str, optional
         Override of ``fleet.accounting`` (used for the installed-base comparison).
+    elasticity : ndarray, optional
+        Override of ``demand.elasticity`` (0 for the no-rebound counterfactual).
 
     Returns
     -------
     dict
         Variable name → array with ``draw`` as first axis (see :class:`Record`).
     """
-    inputs = Inputs.from_values(scenario, values, accounting)
-    n_gen, batch = inputs.power_kw.shape
-    record = Record(batch, len(scenario.years), n_gen, scenario.n_months)
+    inputs = Inputs.from_values(scenario, values, accounting, elasticity)
+    batch = inputs.pue.shape[0]
+    record = Record(batch, len(scenario.years), scenario.n_months)
     env = simpy.Environment()
     fleet = Fleet(env, inputs, record)
+    queue = None
+    if inputs.power_capacity_gw is not None and inputs.accounting == "installed_base":
+        queue = PowerQueue(env, inputs, fleet, record)
+    demand = Demand(env, inputs, fleet, record, queue) if inputs.demand is not None else None
+    # processes run each month in the order they are started
+    fleet.start_offering()
+    if demand is not None:
+        demand.start()
     fleet.start()
+    if queue is not None:
+        queue.start()
+    fleet.start_retiring()
     Power(env, inputs, fleet, record).start()
+    if demand is not None:
+        demand.start_serving()
     env.run(until=scenario.n_months)
-    out = record.finish()
-    if inputs.accounting == "annual_shipments":
-        del out["deployed"], out["retired"]
-    return out
+    return record.finish(inputs)

@@ -143,3 +143,93 @@ def age_chain(stages: np.ndarray, exit_probability: np.ndarray, entering: np.nda
     stages[1:] += moving[:-1]
     stages[0] += entering
     return moving[-1]
+
+
+def interpolate_years(years, point_years, points: np.ndarray) -> np.ndarray:
+    """Linear interpolation of per-draw values given at ``point_years``; flat outside them.
+
+    Parameters
+    ----------
+    years : sequence of int
+    point_years : sequence of int, sorted
+    points : ndarray, shape (P, B)
+
+    Returns
+    -------
+    ndarray, shape (len(years), B)
+    """
+    point_years = np.asarray(point_years, dtype=float)
+    out = np.empty((len(years), points.shape[1]))
+    for j, year in enumerate(years):
+        k = int(np.clip(np.searchsorted(point_years, year, side="right") - 1, 0, len(point_years) - 1))
+        if year <= point_years[0] or k == len(point_years) - 1:
+            out[j] = points[0] if year <= point_years[0] else points[-1]
+        else:
+            w = (year - point_years[k]) / (point_years[k + 1] - point_years[k])
+            out[j] = (1 - w) * points[k] + w * points[k + 1]
+    return out
+
+
+def exit_weights(stages: int, exit_probability: np.ndarray, lead_months: np.ndarray) -> np.ndarray:
+    """Fraction of each aging-chain stage that retires within the next ``lead + 1`` months.
+
+    A server can move one stage a month, with probability ``p``, so one in stage ``k`` (of
+    ``K``) has retired after ``n`` months when ``Binomial(n, p) >= K - k``. A fractional
+    lead time mixes ``n = floor(lead) + 1`` and ``n + 1`` as :class:`Delay` mixes the months.
+
+    Returns
+    -------
+    ndarray, shape (K, 1, B)
+        Weights to multiply the chain's stages (K, G, B) with.
+    """
+    from scipy.stats import binom
+
+    floor = np.floor(lead_months)
+    frac = lead_months - floor
+    needed = (stages - np.arange(stages))[:, None]        # transitions left, (K, 1)
+    n = floor[None, :] + 1.0
+    within = binom.sf(needed - 1, n, exit_probability[None, :])
+    within_next = binom.sf(needed - 1, n + 1.0, exit_probability[None, :])
+    return ((1.0 - frac) * within + frac * within_next)[:, None, :]
+
+
+def fifo_position(cumulative: np.ndarray, target: np.ndarray, low: int, now: int):
+    """Where a first-come queue's head stands once ``target`` has been admitted.
+
+    Parameters
+    ----------
+    cumulative : ndarray, shape (T + 2, B)
+        ``cumulative[c]``: the amount that cohorts before ``c`` bring (non-decreasing in ``c``).
+    target : ndarray, shape (B,)
+        Amount admitted so far, at most ``cumulative[now + 1]``.
+    low : int
+        A cohort no head is before (speeds up the search).
+    now : int
+        The newest cohort.
+
+    Returns
+    -------
+    cohort : ndarray of int, shape (B,)
+        The cohort the head is in: ``cumulative[cohort] <= target``.
+    fraction : ndarray, shape (B,)
+        The part of that cohort already admitted (0 when it brings nothing).
+    """
+    window = cumulative[low:now + 2]
+    cohort = low + (window <= target).sum(axis=0) - 1
+    cohort = np.minimum(cohort, now)
+    rows = np.arange(target.shape[0])
+    start = cumulative[cohort, rows]
+    size = cumulative[cohort + 1, rows] - start
+    fraction = np.clip(np.divide(target - start, size, out=np.zeros_like(size), where=size > 0), 0.0, 1.0)
+    return cohort, fraction
+
+
+def gather_cohort(array: np.ndarray, cohort: np.ndarray) -> np.ndarray:
+    """``array[cohort[b], ..., b]`` for each draw ``b``: shape ``array.shape[1:]``.
+
+    ``array`` must be C-contiguous with the draw axis last.
+    """
+    row = array.shape[1:]
+    size = int(np.prod(row))
+    offset = np.arange(size).reshape(row)  # element (..., b) within one cohort's slice
+    return array.reshape(-1).take(cohort * size + offset)

@@ -33,7 +33,8 @@ class Power:
     def draw_power(self):
         """Monthly mean power (kW) of the installed fleet, and its electricity (kWh).
 
-        ``it = Σ_g installed_g × generation.<g>.power_kw × fleet.utilisation``;
+        ``it = Σ_g installed_g × generation.<g>.power_kw × utilisation`` (``fleet.utilisation``,
+        or the workload mix's in demand mode);
         ``facility = it × fleet.pue``; electricity = facility × 730 h per month.
         """
         pue = self.inputs.pue
@@ -41,5 +42,10 @@ class Power:
             t = int(self.env.now)
             it_kw_by_generation = self.fleet.installed * self.kw_per_server
             it_kw = it_kw_by_generation.sum(axis=0)
-            self.record.power(t, it_kw, it_kw * pue, it_kw_by_generation * pue)
+            record = self.record
+            record.add("it_power", t, it_kw * (1 / (12 * kernels.KW_PER_GW)))
+            record.add("facility_power", t, it_kw * pue * (1 / (12 * kernels.KW_PER_GW)))
+            record.add("energy_by_generation", t,
+                       it_kw_by_generation * (pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH)))
+            record.monthly("facility_power_monthly", t, it_kw * pue * (1 / kernels.KW_PER_GW))
             yield self.env.timeout(1)

@@ -1,0 +1,247 @@
+"""The demand side: compute demand, efficiency, the Jevons response, supply and power limits.
+
+Work is counted in *reference-server-hours*: one hour of a server of ``performance = 1``
+(the scenario's reference server) at full throughput. With ``shipments.mode = "demand"``
+shipments follow ``shipments.anchors`` until ``demand.start_year`` (the history), and from
+its first month follow demand:
+
+* demand for useful tasks grows exogenously and responds to their cost with elasticity ε;
+  the work a task needs falls with algorithmic efficiency, so the work demanded is
+  ``W(t) = W0 · (1+g)^τ · A(t) · C(t)^-ε`` with ``τ`` years since the start of demand,
+  ``A(t) = 2^(-months/halving)`` and the cost of a task relative to the start
+  ``C(t) = A(t) · [s_e · e(t)/e0 + (1 - s_e) · (1 - d)^τ]``, where ``e`` is the electricity
+  per unit of work of the servers on sale this month (kWh per reference-server-hour of the
+  shipment mix, from the catalogue's power and performance and the PUE: the price of
+  compute is set at the margin, by the hardware that can be bought, so neither a supply
+  cap nor a power queue changes it), ``s_e`` the electricity share of cost and ``d`` the
+  capital cost decline. ``W0`` is the work that the servers installed or on
+  their way (shipped, not yet drawing power) when demand starts can do: the history's
+  shipments were made to meet demand;
+* orders are what it takes for capacity (installed, less what will retire before an order
+  placed now arrives; in transit; waiting for power; and on order) to serve ``W(t)`` at the
+  fleet's utilisation; orders do not anticipate demand growth, so with a lead time the
+  fleet lags growing demand by the growth over the lead time; shipments are orders plus backlog,
+  capped by a manufacturing capacity; the rest stays as backlog;
+* optionally (``[power]``), servers ready to deploy wait in a first-come queue until
+  facility power is free; capacity grows by scheduled additions (SimPy events).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import kernels
+
+HOURS = kernels.HOURS_PER_MONTH
+
+
+@dataclass
+class DemandInputs:
+    """Per-draw demand-side arrays for one batch (all shape (B,) unless noted)."""
+
+    start_month: int
+    growth: np.ndarray
+    elasticity: np.ndarray
+    halving_months: np.ndarray | None
+    energy_cost_share: np.ndarray
+    capital_cost_decline: np.ndarray
+    inference_share: np.ndarray | None
+    supply_capacity: np.ndarray | None
+    supply_growth: np.ndarray
+
+    @classmethod
+    def from_values(cls, scenario, values: dict, elasticity=None) -> "DemandInputs":
+        get = values.get
+        return cls(
+            start_month=12 * (scenario.demand_start_year - scenario.start_year),
+            growth=values["demand.growth"],
+            elasticity=values["demand.elasticity"] if elasticity is None else elasticity,
+            halving_months=get("demand.algorithmic_halving_months"),
+            energy_cost_share=values["demand.energy_cost_share"],
+            capital_cost_decline=values["demand.capital_cost_decline"],
+            inference_share=get("demand.inference_share"),
+            supply_capacity=get("demand.supply_capacity"),
+            supply_growth=values["demand.supply_growth"],
+        )
+
+
+class Demand:
+    """Compute demand, orders, backlog and served work for one batch of draws.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    inputs : sim.model.Inputs
+    fleet : sim.model.fleet.Fleet
+    record : sim.model.Record
+    queue : PowerQueue or None
+    """
+
+    def __init__(self, env, inputs, fleet, record, queue=None):
+        self.env = env
+        self.inputs = inputs
+        self.d = inputs.demand
+        self.fleet = fleet
+        self.record = record
+        self.queue = queue
+        batch = inputs.pue.shape[0]
+        self.backlog_work = np.zeros(batch)   # work per month ordered, not yet shipped
+        self.work_demanded = np.zeros(batch)  # reference-server-hours this month
+        self.served_per_server = inputs.performance * (inputs.utilisation * HOURS)  # (G, B) work/month
+        self.work0 = None
+        self.energy_per_work0 = None
+
+    def start(self) -> None:
+        self.env.process(self.plan())
+
+    def start_serving(self) -> None:
+        """Register :meth:`serve`, which must run after the month's power process."""
+        self.env.process(self.serve())
+
+    def energy_per_work(self, mix: np.ndarray) -> np.ndarray:
+        """Facility kWh per reference-server-hour of a mix of generations (G, B)."""
+        inputs = self.inputs
+        return inputs.pue * (mix * inputs.power_kw).sum(axis=0) / (mix * inputs.performance).sum(axis=0)
+
+    def plan(self):
+        """Monthly, from ``demand.start_year``: work demanded (``demand.*`` keys), orders,
+        shipments under the supply cap (``demand.supply_capacity``, ``demand.supply_growth``)
+        and backlog (servers)."""
+        d, fleet, inputs = self.d, self.fleet, self.inputs
+        yield self.env.timeout(d.start_month)
+        # the history's shipments were made to meet demand: demand starts at the work of the
+        # servers installed and on their way (in transit, or waiting for power)
+        on_the_way = fleet.in_transit if self.queue is None else fleet.in_transit + self.queue.queued
+        self.work0 = ((fleet.installed + on_the_way) * self.served_per_server).sum(axis=0)
+        self.energy_per_work0 = self.energy_per_work(fleet.shares)
+        while True:
+            t = int(self.env.now)
+            months = t - d.start_month
+            years = months / 12.0
+            algorithmic = 1.0 if d.halving_months is None else np.exp2(-months / d.halving_months)
+            relative_cost = algorithmic * (
+                d.energy_cost_share * self.energy_per_work(fleet.shares) / self.energy_per_work0
+                + (1.0 - d.energy_cost_share) * (1.0 - d.capital_cost_decline) ** years)
+            self.work_demanded = (self.work0 * (1.0 + d.growth) ** years * algorithmic
+                                  * relative_cost ** -d.elasticity)
+            # capacity in place or on its way, in work per month at the fleet's utilisation,
+            # net of the installed servers that will retire before an order placed now arrives
+            pending = fleet.installed - fleet.retiring_within_lead() + fleet.in_transit
+            if self.queue is not None:
+                pending = pending + self.queue.queued
+            in_place = (pending * self.served_per_server).sum(axis=0) + self.backlog_work
+            # orders and backlog are capacity (work per month); servers are counted when they
+            # ship, of the generations on sale then
+            wanted_work = self.backlog_work + np.maximum(self.work_demanded - in_place, 0.0)
+            per_new_server = (fleet.shares * self.served_per_server).sum(axis=0)
+            total = wanted_work / per_new_server
+            if d.supply_capacity is not None:
+                np.minimum(total, d.supply_capacity * (1.0 + d.supply_growth) ** years / 12.0, out=total)
+            self.backlog_work = np.maximum(wanted_work - total * per_new_server, 0.0)
+            fleet.ordered_total = total
+            self.record.add("compute_demand", t, self.work_demanded)
+            self.record.end_of_year("backlog", t, self.backlog_work / per_new_server)
+            yield self.env.timeout(1)
+
+    def serve(self):
+        """Monthly, after deployment and retirement: work served and unserved
+        (reference-server-hours), and the work the fleet could do for its electricity."""
+        d, fleet = self.d, self.fleet
+        while True:
+            t = int(self.env.now)
+            capacity = (fleet.installed * self.served_per_server).sum(axis=0)
+            if t >= d.start_month:
+                served = np.minimum(self.work_demanded, capacity)
+                self.record.add("unserved_demand", t, self.work_demanded - served)
+            else:
+                served = capacity
+                self.record.add("compute_demand", t, capacity)
+            self.record.add("compute_served", t, served)
+            self.record.add("potential_work", t, capacity)
+            yield self.env.timeout(1)
+
+
+class PowerQueue:
+    """A first-come queue of servers ready to deploy, waiting for free facility power.
+
+    Servers that finished their lead time arrive each month as a cohort; the queue admits
+    them in order of arrival while the facility power they would draw (maximum power ×
+    utilisation × PUE) fits under the capacity left by the installed fleet, admitting the
+    last cohort in part. Capacity starts at ``power.capacity_gw`` and grows by the
+    scheduled ``power.additions`` (each a SimPy event at January of its year).
+
+    First-come order makes admission a matter of cumulative sums: with ``N(c)`` the power
+    needed by all cohorts up to ``c`` and ``X`` the power admitted so far, a month admits up
+    to ``X' = min(N(now), X + free)``, and the servers admitted by generation are the
+    cumulative arrivals interpolated at ``X'`` (:func:`~sim.model.kernels.fifo_position`).
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    inputs : sim.model.Inputs
+    fleet : sim.model.fleet.Fleet
+    record : sim.model.Record
+    """
+
+    def __init__(self, env, inputs, fleet, record):
+        self.env = env
+        self.fleet = fleet
+        self.record = record
+        n_gen, batch = inputs.power_kw.shape
+        n = inputs.n_months
+        self.capacity_kw = inputs.power_capacity_gw * kernels.KW_PER_GW
+        self.additions = inputs.power_additions
+        self.facility_kw = inputs.power_kw * inputs.utilisation * inputs.pue  # (G, B) per server
+        # cumulative over cohorts: row c holds the totals of cohorts 0 .. c-1
+        self.cum_servers = np.zeros((n + 2, n_gen, batch))    # servers
+        self.cum_need = np.zeros((n + 2, batch))              # kW
+        self.cum_months = np.zeros((n + 2, batch))            # servers × arrival month
+        self.admitted_kw = np.zeros(batch)                     # X: kW admitted so far
+        self.admitted_servers = np.zeros((n_gen, batch))       # by generation, so far
+        self.admitted_months = np.zeros(batch)                 # servers × arrival month, so far
+        self.first = np.zeros(batch, dtype=np.int64)            # cohort the head is in
+        self.queued = np.zeros((n_gen, batch))
+
+    def start(self) -> None:
+        for month, gw in self.additions:
+            if month <= 0:
+                self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
+            else:
+                self.env.process(self.add_capacity(month, gw))
+        self.env.process(self.admit())
+
+    def add_capacity(self, month: int, gw: np.ndarray):
+        """Scheduled power additions (``power.additions``, GW): a one-off event."""
+        yield self.env.timeout(month)
+        self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
+
+    def admit(self):
+        """Monthly: queue the servers that are ready; admit what the free power allows."""
+        fleet = self.fleet
+        while True:
+            t = int(self.env.now)
+            arriving = fleet.ready
+            self.cum_servers[t + 1] = self.cum_servers[t] + arriving
+            self.cum_need[t + 1] = self.cum_need[t] + (arriving * self.facility_kw).sum(axis=0)
+            self.cum_months[t + 1] = self.cum_months[t] + arriving.sum(axis=0) * t
+            used = (fleet.installed * self.facility_kw).sum(axis=0)
+            free = np.maximum(self.capacity_kw - used, 0.0)
+            target = np.minimum(self.cum_need[t + 1], self.admitted_kw + free)
+            cohort, fraction = kernels.fifo_position(self.cum_need, target, int(self.first.min()), t)
+            before = kernels.gather_cohort(self.cum_servers, cohort)
+            head = kernels.gather_cohort(self.cum_servers, cohort + 1) - before  # the head's cohort
+            servers = before + fraction * head
+            admitted = np.maximum(servers - self.admitted_servers, 0.0)
+            count = admitted.sum(axis=0)
+            months = kernels.gather_cohort(self.cum_months, cohort) + fraction * cohort * head.sum(axis=0)
+            waited = np.maximum(count * t - (months - self.admitted_months), 0.0)
+            self.admitted_kw, self.admitted_servers, self.admitted_months = target, servers, months
+            self.first = cohort
+            self.queued = np.maximum(self.cum_servers[t + 1] - servers, 0.0)
+            fleet.deployed = admitted
+            self.record.end_of_year("power_queue", t, self.queued.sum(axis=0))
+            self.record.add("queue_admitted", t, count)
+            self.record.add("queue_waited", t, waited)
+            yield self.env.timeout(1)

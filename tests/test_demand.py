@@ -1,0 +1,204 @@
+"""The demand side's economics, checked for every draw: rebound, backfire, supply and power
+limits, and the bookkeeping that must hold whatever the parameters."""
+
+import numpy as np
+import pytest
+
+import sim
+from conftest import base_dict, merge
+from sim.scenario import from_dict
+
+DEMAND = {
+    "scenario": {"start_year": 2020, "end_year": 2032, "key_years": [2030]},
+    "shipments": {"mode": "demand", "anchors": {"2021": 10_000, "2023": 40_000}, "growth_before": 0.5,
+                  "adoption_ramp_months": {"dist": "uniform", "low": 3, "high": 12}},
+    "demand": {"start_year": 2024,
+               "growth": {"dist": "uniform", "low": 0.1, "high": 0.6},
+               "elasticity": 0.0,
+               "algorithmic_halving_months": {"dist": "uniform", "low": 14, "high": 30},
+               "energy_cost_share": {"dist": "uniform", "low": 0.3, "high": 1.0},
+               "capital_cost_decline": {"dist": "uniform", "low": 0.0, "high": 0.3}},
+    "fleet": {"lead_time_months": {"dist": "uniform", "low": 0, "high": 4},
+              "lifetime_years": {"dist": "uniform", "low": 3, "high": 6},
+              "utilisation": {"dist": "uniform", "low": 0.4, "high": 0.9}},
+    "generation": [
+        {"name": "A", "launch": "2020-01", "power_kw": 6.5, "performance": 1.0},
+        {"name": "B", "launch": "2022-07", "power_kw": 10.2, "performance": 3.0},
+        {"name": "C", "launch": "2025-06", "power_kw": 14.0, "performance": 7.0},
+        {"name": "D", "launch": "2028-01", "power_kw": 18.0, "performance": 15.0},
+    ],
+}
+DRAWS = 64
+AFTER = slice(2025, None)  # years fully after the start of demand
+
+
+def scenario(**changes):
+    data = merge(merge(base_dict(), DEMAND), changes)
+    return from_dict(data, file="demand.toml")
+
+
+def run(s, **kwargs):
+    return sim.run(s, draws=DRAWS, seed=3, **kwargs)
+
+
+def with_elasticity(value, **changes):
+    return scenario(demand={**DEMAND["demand"], "elasticity": value, **changes.pop("demand", {})}, **changes)
+
+
+def faster_hardware(data_changes):
+    """The same scenario with generations C and D twice as productive at the same power."""
+    gens = [dict(g) for g in DEMAND["generation"]]
+    gens[2]["performance"] *= 2
+    gens[3]["performance"] *= 2
+    return {**data_changes, "generation": gens}
+
+
+def test_eps_zero_better_efficiency_never_raises_energy():
+    base = run(with_elasticity(0.0))
+    faster_algorithms = run(with_elasticity(0.0, demand={"algorithmic_halving_months": 10}))
+    slower_algorithms = run(with_elasticity(0.0, demand={"algorithmic_halving_months": 40}))
+    assert bool((faster_algorithms.energy <= slower_algorithms.energy + 1e-9).all())
+    better_chips = run(scenario(**faster_hardware({"demand": {**DEMAND["demand"], "elasticity": 0.0}})))
+    assert bool((better_chips.energy <= base.energy + 1e-9).all())
+    # where falling demand orders no new chips, better chips change nothing; elsewhere they save
+    assert bool((better_chips.energy.sel(year=2032) < base.energy.sel(year=2032)).any())
+
+
+def test_backfire_eps_above_one_better_efficiency_raises_energy():
+    # no supply cap, no power queue: demand is unconstrained
+    faster = run(with_elasticity(1.6, demand={"algorithmic_halving_months": 10}))
+    slower = run(with_elasticity(1.6, demand={"algorithmic_halving_months": 40}))
+    assert bool((faster.energy.sel(year=AFTER) > slower.energy.sel(year=AFTER)).all())
+    backfire = {"demand": {**DEMAND["demand"], "elasticity": 1.6, "energy_cost_share": 1.0}}
+    base = run(scenario(**backfire))
+    better_chips = run(scenario(**faster_hardware(backfire)))
+    assert bool((better_chips.energy.sel(year=slice(2028, None)) > base.energy.sel(year=slice(2028, None))).all())
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.7, 1.5])
+def test_tighter_supply_cap_never_raises_energy_or_served_compute(eps):
+    results = [run(with_elasticity(eps, demand={"supply_capacity": cap, "supply_growth": 0.1}))
+               for cap in (20_000, 60_000, 200_000)]
+    for tight, loose in zip(results, results[1:]):
+        assert bool((tight.energy <= loose.energy * (1 + 1e-9) + 1e-12).all())
+        # served compute: to 1e-4, since orders anticipate the retirements of installed
+        # servers over the lead time but not those of servers still in transit, so a younger
+        # (catching-up) fleet can serve a few parts in 1e5 more in a year of growth
+        assert bool((tight.compute_served <= loose.compute_served * (1 + 1e-4)).all())
+    assert float(results[0].backlog.sel(year=2030).max()) > 0  # the tight cap binds
+
+
+def test_power_queue_keeps_power_under_capacity():
+    additions = {"2026": 0.2, "2029": {"dist": "uniform", "low": 0.1, "high": 0.5}}
+    s = with_elasticity(1.2, power={"capacity_gw": {"dist": "uniform", "low": 0.2, "high": 0.4},
+                                    "additions": additions})
+    ds = run(s)
+    capacity = ds["power.capacity_gw"] + ds.month.dt.year.pipe(
+        lambda year: 0.2 * (year >= 2026) + ds["power.additions.2029"] * (year >= 2029))
+    assert bool((ds.facility_power_monthly <= capacity * (1 + 1e-9)).all())
+    assert bool((ds.it_power <= ds.facility_power).all())
+    assert float(ds.power_queue.sel(year=2030).max()) > 0   # it binds
+    waits = ds.queue_wait.sel(year=slice(2027, None))
+    assert bool((waits.fillna(0) >= 0).all()) and float(waits.max()) > 1  # servers wait months
+    # nothing lost: shipped = installed + retired + in transit + waiting for power
+    shipped = ds.shipments.cumsum("year")
+    accounted = ds.installed + ds.retired.cumsum("year") + ds.power_queue
+    assert bool((accounted <= shipped * (1 + 1e-9) + 1e-6).all())
+    # what is not accounted is in transit: lead times are under 5 months, so at most this
+    # year's shipments
+    in_transit = shipped - accounted
+    assert bool((in_transit <= ds.shipments * (1 + 1e-9) + 1e-6).all())
+
+
+def test_rebound_is_zero_when_eps_is_zero():
+    ds = run(with_elasticity(0.0), rebound=True)
+    np.testing.assert_array_equal(ds.energy.values, ds.energy_no_rebound.values)
+    assert float(abs(ds.rebound).max()) == 0.0
+
+
+def test_rebound_is_energy_minus_counterfactual_with_same_draws():
+    from sim.model import simulate
+
+    s = with_elasticity({"dist": "uniform", "low": 0.2, "high": 1.5})
+    ds = run(s, rebound=True)
+    # the result file's own sampled parameters reproduce both runs
+    values = {key: np.broadcast_to(ds[key].values, (DRAWS,)).copy() for key in s.parameters}
+    assert not np.all(values["demand.elasticity"] == 0)
+    np.testing.assert_array_equal(simulate(s, values)["energy"], ds.energy.values)
+    counterfactual = simulate(s, values, elasticity=np.zeros(DRAWS))
+    np.testing.assert_array_equal(counterfactual["energy"], ds.energy_no_rebound.values)
+    np.testing.assert_allclose(ds.rebound, ds.energy - ds.energy_no_rebound, rtol=1e-12)
+    # with partial rebound or backfire, some of the 2032 electricity is the demand response
+    assert float(ds.rebound.sel(year=2032).min()) > 0
+
+
+def test_served_never_exceeds_demand_and_balance():
+    ds = run(with_elasticity(1.2, demand={"supply_capacity": 30_000}))
+    assert bool((ds.compute_served <= ds.compute_demand * (1 + 1e-12)).all())
+    np.testing.assert_allclose(ds.compute_served + ds.unserved_demand.fillna(0), ds.compute_demand, rtol=1e-9)
+    np.testing.assert_allclose(ds.installed, ds.deployed.cumsum("year") - ds.retired.cumsum("year"),
+                               rtol=1e-9, atol=1e-6)
+
+
+def test_constant_demand_only_replaces_retirements():
+    s = scenario(demand={"start_year": 2024, "growth": 0.0, "elasticity": 0.0,
+                         "algorithmic_halving_months": None},
+                 fleet={"lead_time_months": 0, "lifetime_years": 4, "utilisation": 0.7},
+                 shipments={"mode": "demand", "anchors": {"2021": 12_000}, "growth_before": 0.0,
+                            "growth_after": 0.0, "adoption_ramp_months": 1},
+                 generation=[{"name": "A", "launch": "2020-01", "power_kw": 6.5}])
+    ds = sim.run(s, draws=1)
+    served = ds.compute_served.sel(year=slice(2024, None)).values[0]
+    np.testing.assert_allclose(served, served[0], rtol=1e-9)   # demand is flat, and met
+    # with one generation the fleet stays the size it was when demand started
+    installed = ds.installed.sel(year=slice(2024, None)).values[0]
+    np.testing.assert_allclose(installed, installed[0], rtol=1e-9)
+
+
+def test_workload_mix_sets_utilisation_and_splits_energy():
+    s = scenario(demand={**DEMAND["demand"], "inference_share": 0.8, "training_utilisation": 0.8,
+                         "inference_utilisation": 0.4},
+                 fleet={**DEMAND["fleet"], "utilisation": None})
+    ds = run(s)
+    np.testing.assert_allclose(ds.energy_by_workload.sum("workload"), ds.energy, rtol=1e-12)
+    np.testing.assert_allclose(ds.energy_by_workload.sel(workload="inference"), 0.8 * ds.energy, rtol=1e-12)
+    # utilisation is the work-weighted harmonic mean: 1 / (0.8/0.4 + 0.2/0.8) = 0.444...
+    gw_per_server = ds.it_power / ds.installed
+    assert "fleet.utilisation" not in ds
+
+
+def test_emissions_are_energy_times_intensity():
+    ds = run(scenario(carbon={"intensity": {"2022": 500, "2032": 300}}))
+    intensity = np.interp(ds.year, [2022, 2032], [500, 300])
+    np.testing.assert_allclose(ds.emissions, ds.energy * intensity / 1000, rtol=1e-12)
+    assert ds.emissions.attrs["units"] == "Tg year-1"
+
+
+def test_demand_outputs_have_units():
+    ds = run(with_elasticity(0.5, power={"capacity_gw": 5}), rebound=True)
+    for name in ("compute_demand", "compute_served", "fleet_efficiency", "backlog", "unserved_demand",
+                 "power_queue", "queue_wait", "energy_no_rebound", "rebound"):
+        assert ds[name].attrs["units"] and ds[name].attrs["long_name"], name
+    assert ds.attrs["shipments_mode"] == "demand"
+
+
+@pytest.mark.parametrize("changes, key, fragment", [
+    ({"demand": {"start_year": 2024}, "shipments": {"mode": "trajectory"}}, "demand.start_year", 'mode = "demand"'),
+    ({"demand": {"start_year": 2020}}, "demand.start_year", "must be after the start year"),
+    ({"demand": {"start_year": None}}, "demand.start_year", "required"),
+    ({"demand": {"inference_share": 0.8}}, "demand.inference_utilisation", "together"),
+    ({"demand": {"elasticity": -1}}, "demand.elasticity", ">= 0"),
+    ({"power": {"additions": {"2026": 1}}}, "power.additions", "needs power.capacity_gw"),
+    ({"power": {"capacity_gw": -1}}, "power.capacity_gw", ">= 0"),
+    ({"carbon": {"intensity": {"20x0": 1}}}, "carbon.intensity.20x0", "calendar years"),
+    ({"demand": {"decompose_rebound": "yes"}}, "demand.decompose_rebound", "true or false"),
+])
+def test_bad_demand_input(changes, key, fragment):
+    with pytest.raises(sim.ScenarioError) as err:
+        scenario(**changes)
+    assert err.value.key == key and fragment in err.value.message
+
+
+def test_rebound_needs_demand_mode(make_scenario):
+    with pytest.raises(sim.ScenarioError, match="needs shipments.mode"):
+        sim.run(make_scenario(), draws=2, rebound=True)
