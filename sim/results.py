@@ -46,8 +46,8 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str | None]] = {
     "unserved_demand": (("year",), "h year-1",
                         "Compute demand not served, reference-server-hours per year", "year: sum"),
     "fleet_efficiency": (("year",), "kW-1",
-                         "Fleet efficiency: reference-server-hours of work per kWh of facility "
-                         "electricity", None),
+                         "Fleet efficiency: reference-server-hours of work served per kWh of "
+                         "facility electricity", None),
     "backlog": (("year",), "1", "AI servers ordered but not yet shipped, end of year", "year: point"),
     "power_queue": (("year",), "1", "AI servers waiting for facility power, end of year", "year: point"),
     "queue_wait": (("year",), "730 h",

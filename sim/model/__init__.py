@@ -120,10 +120,10 @@ class Record:
         out["shipments"] = out["shipments_by_generation"].sum(axis=1)
         out["installed"] = out["installed_by_generation"].sum(axis=1)
         out["energy"] = out["energy_by_generation"].sum(axis=1)
-        if "potential_work" in out:
+        if "compute_served" in out:
             kwh = out["energy"] * kernels.KWH_PER_TWH
-            potential = out.pop("potential_work")
-            out["fleet_efficiency"] = np.divide(potential, kwh, out=np.full_like(kwh, np.nan), where=kwh > 0)
+            out["fleet_efficiency"] = np.divide(out["compute_served"], kwh, out=np.full_like(kwh, np.nan),
+                                                where=kwh > 0)
         if "queue_admitted" in out:
             admitted, waited = out.pop("queue_admitted"), out.pop("queue_waited")
             out["queue_wait"] = np.divide(waited, admitted, out=np.full_like(waited, np.nan),
@@ -174,8 +174,8 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
     if queue is not None:
         queue.start()
     fleet.start_retiring()
-    Power(env, inputs, fleet, record).start()
     if demand is not None:
         demand.start_serving()
+    Power(env, inputs, fleet, record).start()
     env.run(until=scenario.n_months)
     return record.finish(inputs)

@@ -18,9 +18,10 @@ its first month follow demand:
   their way (shipped, not yet drawing power) when demand starts can do: the history's
   shipments were made to meet demand;
 * orders are what it takes for capacity (installed, less what will retire before an order
-  placed now arrives; in transit; waiting for power; and on order) to serve ``W(t)`` at the
-  fleet's utilisation; orders do not anticipate demand growth, so with a lead time the
-  fleet lags growing demand by the growth over the lead time; shipments are orders plus backlog,
+  placed now arrives; in transit; waiting for power) to serve ``W(t)`` at the fleet's
+  utilisation, with demand expected to go on growing over the lead time at its latest
+  monthly rate (adaptive expectations); what the supply cap does not let ship is the
+  backlog, revised every month; shipments are orders plus backlog,
   capped by a manufacturing capacity; the rest stays as backlog;
 * optionally (``[power]``), servers ready to deploy wait in a first-come queue until
   facility power is free; capacity grows by scheduled additions (SimPy events).
@@ -87,7 +88,7 @@ class Demand:
         self.record = record
         self.queue = queue
         batch = inputs.pue.shape[0]
-        self.backlog_work = np.zeros(batch)   # work per month ordered, not yet shipped
+        self.backlog_work = np.zeros(batch)   # work per month wanted, not shipped
         self.work_demanded = np.zeros(batch)  # reference-server-hours this month
         self.served_per_server = inputs.performance * (inputs.utilisation * HOURS)  # (G, B) work/month
         self.work0 = None
@@ -97,7 +98,7 @@ class Demand:
         self.env.process(self.plan())
 
     def start_serving(self) -> None:
-        """Register :meth:`serve`, which must run after the month's power process."""
+        """Register :meth:`serve`, after the month's retirement."""
         self.env.process(self.serve())
 
     def energy_per_work(self, mix: np.ndarray) -> np.ndarray:
@@ -124,17 +125,22 @@ class Demand:
             relative_cost = algorithmic * (
                 d.energy_cost_share * self.energy_per_work(fleet.shares) / self.energy_per_work0
                 + (1.0 - d.energy_cost_share) * (1.0 - d.capital_cost_decline) ** years)
+            previous = self.work0 if t == d.start_month else self.work_demanded
             self.work_demanded = (self.work0 * (1.0 + d.growth) ** years * algorithmic
                                   * relative_cost ** -d.elasticity)
+            # adaptive expectations: demand's latest monthly growth, carried over the lead time
+            trend = np.divide(self.work_demanded, previous, out=np.ones_like(previous), where=previous > 0)
+            expected = self.work_demanded * trend ** (self.inputs.lead_time_months + 1.0)
             # capacity in place or on its way, in work per month at the fleet's utilisation,
             # net of the installed servers that will retire before an order placed now arrives
             pending = fleet.installed - fleet.retiring_within_lead() + fleet.in_transit
             if self.queue is not None:
                 pending = pending + self.queue.queued
-            in_place = (pending * self.served_per_server).sum(axis=0) + self.backlog_work
-            # orders and backlog are capacity (work per month); servers are counted when they
-            # ship, of the generations on sale then
-            wanted_work = self.backlog_work + np.maximum(self.work_demanded - in_place, 0.0)
+            in_place = (pending * self.served_per_server).sum(axis=0)
+            # what is wanted is the gap, revised every month (orders no longer needed are
+            # cancelled); it is capacity (work per month) until it ships, as servers of the
+            # generations on sale then
+            wanted_work = np.maximum(expected - in_place, 0.0)
             per_new_server = (fleet.shares * self.served_per_server).sum(axis=0)
             total = wanted_work / per_new_server
             if d.supply_capacity is not None:
@@ -147,7 +153,8 @@ class Demand:
 
     def serve(self):
         """Monthly, after deployment and retirement: work served and unserved
-        (reference-server-hours), and the work the fleet could do for its electricity."""
+        (reference-server-hours). Servers draw power at their utilisation whether or not
+        demand calls for all their capacity, as in trajectory mode."""
         d, fleet = self.d, self.fleet
         while True:
             t = int(self.env.now)
@@ -159,7 +166,6 @@ class Demand:
                 served = capacity
                 self.record.add("compute_demand", t, capacity)
             self.record.add("compute_served", t, served)
-            self.record.add("potential_work", t, capacity)
             yield self.env.timeout(1)
 
 
@@ -229,13 +235,18 @@ class PowerQueue:
             used = (fleet.installed * self.facility_kw).sum(axis=0)
             free = np.maximum(self.capacity_kw - used, 0.0)
             target = np.minimum(self.cum_need[t + 1], self.admitted_kw + free)
-            cohort, fraction = kernels.fifo_position(self.cum_need, target, int(self.first.min()), t)
-            before = kernels.gather_cohort(self.cum_servers, cohort)
-            head = kernels.gather_cohort(self.cum_servers, cohort + 1) - before  # the head's cohort
-            servers = before + fraction * head
+            if np.array_equal(target, self.cum_need[t + 1]):
+                # every queue clears this month: no head to look for
+                cohort = np.full(target.shape, t)
+                servers, months = self.cum_servers[t + 1].copy(), self.cum_months[t + 1]
+            else:
+                cohort, fraction = kernels.fifo_position(self.cum_need, target, int(self.first.min()), t)
+                before = kernels.gather_cohort(self.cum_servers, cohort)
+                head = kernels.gather_cohort(self.cum_servers, cohort + 1) - before  # the head's cohort
+                servers = before + fraction * head
+                months = kernels.gather_cohort(self.cum_months, cohort) + fraction * cohort * head.sum(axis=0)
             admitted = np.maximum(servers - self.admitted_servers, 0.0)
             count = admitted.sum(axis=0)
-            months = kernels.gather_cohort(self.cum_months, cohort) + fraction * cohort * head.sum(axis=0)
             waited = np.maximum(count * t - (months - self.admitted_months), 0.0)
             self.admitted_kw, self.admitted_servers, self.admitted_months = target, servers, months
             self.first = cohort

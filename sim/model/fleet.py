@@ -79,10 +79,17 @@ class Fleet:
     def offer(self):
         """The month's split of shipments across the generations on sale:
         :func:`~sim.model.kernels.adoption_shares` with ``shipments.adoption_ramp_months``."""
+        ramp = self.inputs.adoption_ramp_months
+        longest_ramp = float(ramp.max())
+        settled = None  # which generations were on sale when the shares last stopped changing
         while True:
             t = int(self.env.now)
             months_on_sale = np.where(self.on_sale, t - self.launch_month, -1.0)
-            self.shares = kernels.adoption_shares(months_on_sale, self.inputs.adoption_ramp_months)
+            ramping = (months_on_sale >= 0) & (months_on_sale + 1 < longest_ramp)
+            ramping[0] = False  # the first generation is always at full weight
+            if ramping.any() or settled is None or not np.array_equal(settled, self.on_sale):
+                self.shares = kernels.adoption_shares(months_on_sale, ramp)
+                settled = None if ramping.any() else self.on_sale.copy()
             yield self.env.timeout(1)
 
     def ship(self):
