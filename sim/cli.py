@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def scenario_args(p):
         p.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file")
+        p.add_argument("--variant", metavar="NAME", help="apply one of the scenario's [variants.NAME]")
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a scenario value, e.g. --set fleet.pue=1.3 or "
                             "--set 'fleet.pue={dist=\"uniform\", low=1.1, high=1.4}' (repeatable)")
@@ -46,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check a scenario file without running it")
     scenario_args(check)
+
+    validate = sub.add_parser("validate", help="run scenarios with [[validation]] tables and check "
+                              "the model against the published figures (exit 1 on a failure)")
+    validate.add_argument("scenarios", nargs="*", metavar="SCENARIO.toml",
+                          help="scenario files (default: every scenarios/*.toml with validations)")
+    validate.add_argument("--draws", type=int, metavar="N", default=None,
+                          help="draws per scenario (default: each scenario's)")
+    validate.add_argument("--seed", type=int, metavar="S", default=None)
     return parser
 
 
@@ -57,6 +66,8 @@ def main(argv=None) -> int:
             return cmd_run(args, argv)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "validate":
+            return cmd_validate(args)
     except ScenarioError as err:
         print(f"sim: error: {err}", file=sys.stderr)
         return 2
@@ -69,7 +80,7 @@ def main(argv=None) -> int:
 def cmd_check(args) -> int:
     from .scenario import load_scenario
 
-    scenario = load_scenario(args.scenario, args.overrides)
+    scenario = load_scenario(args.scenario, args.overrides, args.variant)
     print(f"{scenario.path}: ok: scenario '{scenario.name}', {scenario.start_year} to "
           f"{scenario.end_year}, {len(scenario.generations)} generations, "
           f"{len(scenario.uncertain)} uncertain of {len(scenario.parameters)} parameters")
@@ -77,16 +88,44 @@ def cmd_check(args) -> int:
     from . import parameters as registry
     for key, dist in scenario.parameters.items():
         print(f"  {key:<{width}}  {dist.describe():<44} {registry.spec(key).units}")
+    if scenario.variants:
+        print("variants: " + ", ".join(scenario.variants))
+    if scenario.validations:
+        print(f"{len(scenario.validations)} published figures to validate against")
     return 0
+
+
+def cmd_validate(args) -> int:
+    from pathlib import Path
+
+    from .scenario import load_scenario
+    from .validation import table, validate_scenario
+
+    paths = args.scenarios or sorted(str(p) for p in Path("scenarios").glob("*.toml"))
+    if not paths:
+        raise ScenarioError("scenarios/", None, "no scenario files found; give them as arguments")
+    outcomes = []
+    for path in paths:
+        if not load_scenario(path).validations:
+            if args.scenarios:
+                print(f"{path}: no [[validation]] tables", file=sys.stderr)
+            continue
+        outcomes += validate_scenario(path, draws=args.draws, seed=args.seed)
+    if not outcomes:
+        raise ScenarioError(None, None, "no [[validation]] tables in the scenarios given")
+    print(table(outcomes))
+    failed = sum(not o.passed for o in outcomes)
+    print(f"\n{len(outcomes) - failed} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 def cmd_run(args, argv) -> int:
     from .results import check_writable, default_path, write_netcdf
     from .runner import DEFAULT_BATCH_DRAWS, resolve, run
 
-    scenario = resolve(args.scenario, args.overrides)
+    scenario = resolve(args.scenario, args.overrides, args.variant)
     seed = scenario.seed if args.seed is None else args.seed
-    out = args.out or default_path(scenario.name, seed)
+    out = args.out or default_path(scenario.name, seed, scenario.variant)
     check_writable(out)  # fail before the run, not after it
     began = time.perf_counter()
     ds = run(scenario, draws=args.draws, seed=args.seed,

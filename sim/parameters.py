@@ -188,6 +188,29 @@ REGISTRY: tuple[Parameter, ...] = (
       "Carbon intensity at given years, gCO2/kWh; linear between years, flat outside them."),
     P("carbon.intensity.<year>", "number", "g kW-1 h-1",
       "Carbon intensity of the electricity that year, gCO2/kWh.", low=0),
+    # [variants.<name>]: named sets of changes, chosen with --variant.
+    P("variants.<name>", "table", "",
+      "A named set of changes: dotted keys with values, as --set takes them, and an optional "
+      "description; `sim run --variant <name>` applies them."),
+    # [[validation]]: published figures the model is checked against (sim/validation.py).
+    P("validation.<n>.quantity", "text", "", "Result variable the figure is about, e.g. energy."),
+    P("validation.<n>.year", "integer", "year", "Year of the published figure."),
+    P("validation.<n>.value", "float", "", "The published figure (or give low and high).", default=None),
+    P("validation.<n>.low", "float", "", "Low end of a published range.", default=None),
+    P("validation.<n>.high", "float", "", "High end of a published range.", default=None),
+    P("validation.<n>.units", "text", "",
+      "Units of the published figure: TWh/yr, GWh/yr, MWh/day, GW, MW, servers, servers/yr, "
+      "MtCO2/yr, ratio.", default=None),
+    P("validation.<n>.check", "choice", "",
+      "median: the model's median is in the figure; within: its 90 % range is inside it; "
+      "covers: its 90 % range overlaps it.", default="median", choices=("median", "within", "covers")),
+    P("validation.<n>.tolerance", "float", "1", "Relative widening of the published figure.",
+      default=0.0),
+    P("validation.<n>.relative_to", "integer", "year",
+      "Compare the ratio of the quantity to its value in this year.", default=None),
+    P("validation.<n>.variant", "text", "", "The variant whose run this figure checks.", default=None),
+    P("validation.<n>.source", "text", "", "Publication, year and page or table of the figure."),
+    P("validation.<n>.note", "text", "", "How the published method maps onto the model.", default=""),
     # [[generation]]: the hardware catalogue, one table per generation, in launch order.
     P("generation.<name>.name", "text", "", "Generation name (unique)."),
     P("generation.<name>.launch", "month", "", "First month on sale, \"YYYY-MM\"."),
@@ -202,7 +225,8 @@ del P
 
 BY_KEY: dict[str, Parameter] = {p.key: p for p in REGISTRY}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in REGISTRY))
-ARRAY_SECTIONS = ("generation",)  # TOML arrays of tables, keyed by their `name`
+ARRAY_SECTIONS = ("generation", "validation")  # TOML arrays of tables
+FREE_SECTIONS = ("variants",)  # tables whose keys are the user's names
 
 
 def section_keys(section: str) -> dict[str, Parameter]:

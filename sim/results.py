@@ -121,13 +121,14 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
     ds = xr.Dataset(data_vars, coords=coords)
     ds.attrs = {
         "Conventions": "CF-1.10",
-        "title": scenario.title or scenario.name,
+        "title": (scenario.title or scenario.name) + (f" [{scenario.variant}]" if scenario.variant else ""),
         "source": f"sim {__version__}: SimPy Monte Carlo model of AI-server electricity",
         "references": "; ".join(scenario.references),
         "comment": scenario.description,
         "scenario": scenario.name,
         "scenario_file": scenario.path or "",
         "scenario_sha256": scenario.sha256,
+        "variant": scenario.variant or "",
         "overrides": " ".join(scenario.overrides),
         "seed": int(seed),
         "draws": int(draws),
@@ -141,9 +142,10 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
     return ds
 
 
-def default_path(scenario_name: str, seed: int) -> Path:
-    """``outputs/<scenario>/<scenario>-<seed>.nc``."""
-    return Path("outputs") / scenario_name / f"{scenario_name}-{seed}.nc"
+def default_path(scenario_name: str, seed: int, variant: str | None = None) -> Path:
+    """``outputs/<scenario>/<scenario>[-<variant>]-<seed>.nc``."""
+    stem = scenario_name + (f"-{variant}" if variant else "")
+    return Path("outputs") / scenario_name / f"{stem}-{seed}.nc"
 
 
 def check_writable(path) -> Path:

@@ -22,18 +22,19 @@ from .scenario import Scenario, from_dict, load_scenario
 DEFAULT_BATCH_DRAWS = 10_000  # draws per SimPy environment: fewer, larger numpy operations; bounded memory
 
 
-def resolve(scenario, overrides=None) -> Scenario:
-    """A :class:`Scenario` from a path or a Scenario, with ``--set`` overrides applied."""
+def resolve(scenario, overrides=None, variant: str | None = None) -> Scenario:
+    """A :class:`Scenario` from a path or a Scenario, with a variant and ``--set`` overrides applied."""
     if isinstance(scenario, (str, Path)):
-        return load_scenario(scenario, overrides)
+        return load_scenario(scenario, overrides, variant)
     if not isinstance(scenario, Scenario):
         raise TypeError(f"expected a scenario path or a Scenario, got {type(scenario).__name__}")
-    if overrides:
+    if overrides or variant:
         import tomllib
         if not scenario.text:
             raise ValueError("overrides need a scenario read from text (load_scenario or from_dict with text)")
         return from_dict(tomllib.loads(scenario.text), file=scenario.path, text=scenario.text,
-                         overrides=tuple(scenario.overrides) + tuple(overrides))
+                         overrides=tuple(scenario.overrides) + tuple(overrides or ()),
+                         variant=variant or scenario.variant)
     return scenario
 
 
@@ -45,7 +46,8 @@ def _check_count(value, name: str, low: int, high: int) -> int:
 
 
 def run(scenario, draws: int | None = None, seed: int | None = None, overrides=None,
-        batch_draws: int = DEFAULT_BATCH_DRAWS, rebound: bool | None = None):
+        batch_draws: int = DEFAULT_BATCH_DRAWS, rebound: bool | None = None,
+        variant: str | None = None):
     """Run a scenario's Monte Carlo ensemble.
 
     Parameters
@@ -58,6 +60,8 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         Root seed (default: the scenario's ``sampling.seed``).
     overrides : list of str, optional
         ``"section.key=value"`` changes, as ``--set`` takes them.
+    variant : str, optional
+        One of the scenario file's ``[variants.<name>]``.
     batch_draws : int
         Draws per SimPy environment; changes memory and speed, never the result.
     rebound : bool, optional
@@ -78,7 +82,7 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
     >>> ds = sim.run("scenarios/nvidia_2027.toml", draws=200, seed=1)  # doctest: +SKIP
     >>> ds.energy.sel(year=2027).quantile([0.05, 0.5, 0.95])            # doctest: +SKIP
     """
-    scenario = resolve(scenario, overrides)
+    scenario = resolve(scenario, overrides, variant)
     spec_draws, spec_seed = registry.BY_KEY["sampling.draws"], registry.BY_KEY["sampling.seed"]
     draws = _check_count(scenario.draws if draws is None else draws, "draws",
                          int(spec_draws.low), int(spec_draws.high))

@@ -65,6 +65,9 @@ class Scenario:
     decompose_rebound: bool = False
     power_addition_years: tuple[int, ...] = ()
     carbon_years: tuple[int, ...] = ()
+    validations: tuple = ()
+    variants: dict = field(default_factory=dict, hash=False)
+    variant: str | None = None
     path: str | None = None
     text: str = ""
     sha256: str = ""
@@ -94,7 +97,7 @@ class Scenario:
 
 # ----------------------------------------------------------------------------- loading
 
-def load_scenario(path, overrides=None) -> Scenario:
+def load_scenario(path, overrides=None, variant: str | None = None) -> Scenario:
     """Read and check a scenario file.
 
     Parameters
@@ -104,6 +107,8 @@ def load_scenario(path, overrides=None) -> Scenario:
     overrides : list of str, optional
         ``"section.key=value"`` strings, as given to ``--set``; the value is TOML
         (a number, a quoted or bare string, or an inline table for a distribution).
+    variant : str, optional
+        The name of one of the file's ``[variants.<name>]``, applied before the overrides.
 
     Returns
     -------
@@ -136,15 +141,22 @@ def load_scenario(path, overrides=None) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(file, None, f"malformed TOML: {exc}") from None
-    return from_dict(data, file=file, text=text, overrides=overrides)
+    return from_dict(data, file=file, text=text, overrides=overrides, variant=variant)
 
 
-def from_dict(data: dict, file: str | None = None, text: str = "", overrides=None) -> Scenario:
+def from_dict(data: dict, file: str | None = None, text: str = "", overrides=None,
+              variant: str | None = None) -> Scenario:
     """Check a parsed scenario (a dict as from ``tomllib``) and build a :class:`Scenario`.
 
     Tests and notebooks build scenarios in code with this; :func:`load_scenario` uses it too.
     """
     overrides = tuple(overrides or ())
+    variants = _check_variants(data.get("variants"), file)
+    if variant is not None:
+        if variant not in variants:
+            raise ScenarioError(file, "--variant", f"no variant named '{variant}'"
+                                + suggest(variant, list(variants) or ["(the file has none)"]))
+        data = _apply_variant(data, variants[variant], file, variant)
     data = apply_overrides(data, overrides, file)
     overridden = {o.split("=", 1)[0].strip() for o in overrides}
     try:
@@ -153,8 +165,56 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
         if err.key and any(err.key == k or err.key.startswith(k + ".") for k in overridden):
             err = ScenarioError(f"{file} (--set)" if file else "--set", err.key, err.message)
         raise err from None
+    from .validation import parse as parse_validations
+
+    validations = parse_validations(data.get("validation"), file, variants)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest() if text else ""
-    return scenario.replace(path=file, text=text, sha256=sha, overrides=overrides)
+    return scenario.replace(path=file, text=text, sha256=sha, overrides=overrides,
+                            validations=validations, variants=variants, variant=variant)
+
+
+def _check_variants(table, file) -> dict[str, dict]:
+    """``[variants.<name>]`` tables: name → {dotted key: value}, plus their descriptions."""
+    if table is None:
+        return {}
+    if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
+        raise ScenarioError(file, "variants", "expected [variants.<name>] tables of dotted keys, "
+                            "e.g. \"shipments.growth_after\" = 0.3")
+    for name, changes in table.items():
+        if not _NAME_RE.match(name):
+            raise ScenarioError(file, f"variants.{name}", "a variant name is letters, digits, '_', '+' or '-'")
+        for key, value in changes.items():
+            if key == "description":
+                if not isinstance(value, str):
+                    raise ScenarioError(file, f"variants.{name}.description", "expected a string")
+            elif "." not in key:
+                raise ScenarioError(file, f"variants.{name}.{key}", "expected a dotted key such as "
+                                    "\"fleet.pue\" (quoted, since it holds dots)")
+    return dict(table)
+
+
+def _apply_variant(data: dict, changes: dict, file, name: str) -> dict:
+    data = copy.deepcopy(data)
+    for key, value in changes.items():
+        if key == "description":
+            continue
+        path = key.split(".")
+        try:
+            if path[0] in registry.ARRAY_SECTIONS and len(path) == 3:
+                tables = data.get(path[0], [])
+                names = [t.get("name") for t in tables]
+                if path[1] not in names:
+                    raise ScenarioError(file, f"variants.{name}.{key}", f"no {path[0]} named '{path[1]}'"
+                                        + suggest(path[1], [n for n in names if n]))
+                tables[names.index(path[1])][path[2]] = copy.deepcopy(value)
+                continue
+            node = data
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = copy.deepcopy(value)
+        except (AttributeError, TypeError):
+            raise ScenarioError(file, f"variants.{name}.{key}", "does not name a scenario value") from None
+    return data
 
 
 # --------------------------------------------------------------------------- overrides
@@ -216,7 +276,7 @@ def _check(data: dict, file: str | None) -> Scenario:
         if section not in registry.SECTIONS:
             raise ScenarioError(file, section, "unknown section" + suggest(section, registry.SECTIONS))
     for section in registry.SECTIONS:
-        if section in registry.ARRAY_SECTIONS:
+        if section in registry.ARRAY_SECTIONS or section in registry.FREE_SECTIONS:
             continue
         value = data.get(section, {})
         if not isinstance(value, dict):

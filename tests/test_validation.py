@@ -1,0 +1,122 @@
+"""Published figures in the scenario files, `sim validate`, and scenario variants."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import sim
+from conftest import ROOT, SCENARIOS, base_dict, merge
+from sim.cli import main
+from sim.scenario import from_dict
+from sim.validation import Validation, evaluate, validate_scenario
+
+ALL = sorted(SCENARIOS.glob("*.toml"))
+
+
+def test_sim_validate_passes_at_reduced_draws(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code = main(["validate", "--draws", "200"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert " 0 failed" in out and "FAIL" not in out
+    for name in ("devries_2023", "chatgpt_2023", "search_worst_case", "iea_2030", "lbnl_us_2028"):
+        assert name in out
+
+
+def test_every_scenario_names_its_sources():
+    for path in ALL:
+        scenario = sim.load_scenario(path)
+        assert scenario.references, f"{path.name}: no [scenario] references"
+        for v in scenario.validations:
+            assert len(v.source) > 20 and any(ch.isdigit() for ch in v.source), (path.name, v.source)
+        # every uncertain or published number sits under a comment that says where it is from
+        text = path.read_text()
+        assert text.count("#") >= 5, path.name
+
+
+def test_the_library_has_the_scenarios_users_start_from():
+    names = {p.stem for p in ALL}
+    assert {"devries_2023", "nvidia_2027", "chatgpt_2023", "search_worst_case", "iea_2030",
+            "lbnl_us_2028", "jevons_2035"} <= names
+    iea = sim.load_scenario(SCENARIOS / "iea_2030.toml")
+    assert {"lift_off", "headwinds", "high_efficiency"} <= set(iea.variants)
+    assert {"low", "high"} <= set(sim.load_scenario(SCENARIOS / "lbnl_us_2028.toml").variants)
+
+
+def test_a_model_that_breaks_a_published_figure_fails(monkeypatch, capsys):
+    from sim.model import kernels
+    # a model that loses 5 % of the hours in a month no longer gives de Vries's figures
+    monkeypatch.setattr(kernels, "HOURS_PER_MONTH", 730 * 0.95)
+    outcomes = validate_scenario(SCENARIOS / "chatgpt_2023.toml", draws=20)
+    assert not any(o.passed for o in outcomes)
+    code = main(["validate", str(SCENARIOS / "chatgpt_2023.toml"), "--draws", "20"])
+    assert code == 1 and "FAIL" in capsys.readouterr().out
+
+
+def synthetic(values, year=2030):
+    return xr.Dataset({"energy": (("draw", "year"), np.asarray(values, float)[:, None])},
+                      coords={"year": [year]})
+
+
+@pytest.mark.parametrize("check, low, high, expected", [
+    ("median", 4.0, 6.0, True), ("median", 5.6, 7.0, False),
+    ("within", 0.0, 10.0, True), ("within", 1.0, 9.0, False),
+    ("covers", 9.4, 20.0, True), ("covers", 9.6, 20.0, False),
+])
+def test_check_semantics(check, low, high, expected):
+    ds = synthetic(np.linspace(0, 10, 101))  # p5 = 0.5, median = 5, p95 = 9.5
+    v = Validation("energy", 2030, low, high, "TWh/yr", check, 0.0, "test source 2024")
+    assert evaluate(ds, v).passed is expected
+
+
+def test_units_convert_and_tolerance_widens():
+    ds = synthetic(np.full(10, 0.2059))  # TWh/yr
+    v = Validation("energy", 2030, 564.0, 564.0, "MWh/day", "median", 0.0, "test source 2024")
+    assert evaluate(ds, v).median == pytest.approx(0.2059e6 / 365)
+    assert not evaluate(ds, v).passed
+    v = Validation("energy", 2030, 564.0, 564.0, "MWh/day", "median", 0.001, "test source 2024")
+    assert evaluate(ds, v).passed
+
+
+def test_missing_year_fails_with_a_reason():
+    v = Validation("energy", 2040, 1, 2, "TWh/yr", "median", 0.0, "test source 2024")
+    outcome = evaluate(synthetic([1.0, 2.0]), v)
+    assert not outcome.passed and "year 2040" in outcome.problem
+
+
+GOOD = {"quantity": "energy", "year": 2025, "value": 1.0, "units": "TWh/yr", "source": "A report, 2024, p. 3"}
+
+
+@pytest.mark.parametrize("changes, key, fragment", [
+    ({"quantity": "energi"}, "validation[0].quantity", "did you mean 'energy'"),
+    ({"source": ""}, "validation[0].source", "required"),
+    ({"units": "TWh"}, "validation[0].units", "unknown units"),
+    ({"units": "GW"}, "validation[0].units", "does not convert"),
+    ({"check": "mean"}, "validation[0].check", "must be one of"),
+    ({"low": 1.0, "high": 2.0}, "validation[0].value", "not both"),
+    ({"value": None}, "validation[0]", "needs value, or low and high"),
+    ({"variant": "nope"}, "validation[0].variant", "no variant 'nope'"),
+    ({"sauce": "x"}, "validation[0].sauce", "did you mean 'source'"),
+])
+def test_bad_validation_tables(changes, key, fragment):
+    table = {k: v for k, v in {**GOOD, **changes}.items() if v is not None}
+    with pytest.raises(sim.ScenarioError) as err:
+        from_dict(merge(base_dict(), {"validation": [table]}), file="v.toml")
+    assert err.value.key == key and fragment in err.value.message
+
+
+def test_variant_applies_and_is_recorded(capsys, tmp_path):
+    base = sim.run(SCENARIOS / "chatgpt_2023.toml", draws=50)
+    measured = sim.run(SCENARIOS / "chatgpt_2023.toml", draws=50, variant="measured")
+    assert measured.attrs["variant"] == "measured" and base.attrs["variant"] == ""
+    assert float(measured.energy.max()) < float(base.energy.min()) * 1.3
+    assert measured["fleet.pue"].dims == ("draw",)
+    code = main(["run", str(SCENARIOS / "chatgpt_2023.toml"), "--variant", "measured", "--draws", "5",
+                 "--out", str(tmp_path / "m.nc")])
+    assert code == 0
+
+
+def test_unknown_variant_is_a_one_line_error(capsys):
+    code = main(["run", str(SCENARIOS / "iea_2030.toml"), "--variant", "liftoff"])
+    err = capsys.readouterr().err
+    assert code == 2 and "did you mean 'lift_off'" in err and err.count("\n") == 1
