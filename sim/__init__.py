@@ -5,6 +5,7 @@ Public API::
     import sim
     scenario = sim.load_scenario("scenarios/nvidia_2027.toml")
     ds = sim.run(scenario, draws=1000, seed=1)      # an xarray.Dataset
+    si = sim.sweep(scenario, "sobol", "energy:2030")  # Sobol indices, an xarray.Dataset
 """
 
 __version__ = "0.1.0"
@@ -12,5 +13,6 @@ __version__ = "0.1.0"
 from .errors import ScenarioError  # noqa: E402
 from .runner import run  # noqa: E402
 from .scenario import load_scenario  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
-__all__ = ["ScenarioError", "load_scenario", "run", "__version__"]
+__all__ = ["ScenarioError", "load_scenario", "run", "sweep", "__version__"]

@@ -48,6 +48,27 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check a scenario file without running it")
     scenario_args(check)
 
+    sweep = sub.add_parser("sweep", help="sensitivity analysis: oat, grid, sobol or morris")
+    scenario_args(sweep)
+    sweep.add_argument("--method", required=True, choices=("oat", "grid", "sobol", "morris"))
+    sweep.add_argument("--metric", default=None,
+                       help="energy[:YEAR] (default: last key year), cumulative:Y1-Y2, peak_power, "
+                            "rebound_share[:YEAR]")
+    sweep.add_argument("--param", dest="params", action="append", default=[], metavar="KEY[=LOW:HIGH:N]",
+                       help="grid: section.key=LOW:HIGH:N (one to three); others: a parameter to "
+                            "analyse (default: all uncertain ones)")
+    sweep.add_argument("--samples", type=int, default=None, metavar="N",
+                       help="sobol: base sample, a power of 2 (default 1024); morris: trajectories (default 50)")
+    sweep.add_argument("--draws", type=int, default=None, metavar="N", help="grid: Monte Carlo draws per point")
+    sweep.add_argument("--seed", type=int, default=None, metavar="S")
+    sweep.add_argument("--quantiles", type=float, nargs=2, default=(0.05, 0.95), metavar=("LOW", "HIGH"),
+                       help="oat: the quantiles each parameter moves between (default 0.05 0.95)")
+    sweep.add_argument("--levels", type=int, default=4, help="morris: grid levels (default 4)")
+    sweep.add_argument("--years", nargs="+", default=None, metavar="YEAR",
+                       help="evaluate an annual metric per year: 'all' or a list")
+    sweep.add_argument("--out", metavar="PATH",
+                       help="result file (default: outputs/<scenario>/<scenario>-<method>-<seed>.nc)")
+
     validate = sub.add_parser("validate", help="run scenarios with [[validation]] tables and check "
                               "the model against the published figures (exit 1 on a failure)")
     validate.add_argument("scenarios", nargs="*", metavar="SCENARIO.toml",
@@ -68,6 +89,8 @@ def main(argv=None) -> int:
             return cmd_check(args)
         if args.command == "validate":
             return cmd_validate(args)
+        if args.command == "sweep":
+            return cmd_sweep(args)
     except ScenarioError as err:
         print(f"sim: error: {err}", file=sys.stderr)
         return 2
@@ -92,6 +115,45 @@ def cmd_check(args) -> int:
         print("variants: " + ", ".join(scenario.variants))
     if scenario.validations:
         print(f"{len(scenario.validations)} published figures to validate against")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from pathlib import Path
+
+    from .results import check_writable, write_netcdf
+    from .runner import resolve
+    from .sweep import ranking, sweep
+
+    scenario = resolve(args.scenario, args.overrides, args.variant)
+    seed = scenario.seed if args.seed is None else args.seed
+    stem = f"{scenario.name}" + (f"-{scenario.variant}" if scenario.variant else "") + f"-{args.method}-{seed}"
+    out = args.out or Path("outputs") / scenario.name / f"{stem}.nc"
+    check_writable(out)
+    samples = args.samples if args.samples is not None else (1024 if args.method == "sobol" else 50)
+    began = time.perf_counter()
+    ds = sweep(scenario, args.method, args.metric, params=args.params or None, samples=samples,
+               draws=args.draws, seed=seed, quantiles=tuple(args.quantiles), levels=args.levels,
+               years=args.years)
+    seconds = time.perf_counter() - began
+    ds.attrs["history"] = (f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}: python -m sim "
+                           + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    path = write_netcdf(ds, out)
+    a = ds.attrs
+    print(f"{a['scenario']}: {args.method} sensitivity of {a['metric']} ({a['metric_units']}), "
+          f"{a['evaluations']:,} model runs in {seconds:.1f} s")
+    if args.method == "grid":
+        print(ds.metric_median.to_dataframe().to_string() if ds.metric_median.ndim <= 2 else
+              f"median {a['metric']} over the grid: {float(ds.metric_median.min()):.4g} to "
+              f"{float(ds.metric_median.max()):.4g}")
+    else:
+        rows = ranking(ds)
+        width = max(len(p) for p, _ in rows)
+        year_note = f" (ranked for {int(ds.year[-1])})" if "year" in ds.dims else ""
+        print(f"ranking{year_note}:")
+        for i, (p, text) in enumerate(rows, 1):
+            print(f"{i:>3}. {p:<{width}}  {text}")
+    print(f"result: {path}")
     return 0
 
 

@@ -1,0 +1,559 @@
+"""Sensitivity analysis: one at a time, grids, Sobol indices and Morris screening.
+
+Every method builds a design (rows of parameter values), runs the model over the rows in
+batches exactly as :func:`sim.run` runs draws (:func:`evaluate`), and reduces a metric:
+
+* ``oat``: each uncertain parameter from a low to a high quantile (default 5th and 95th)
+  with the others at their medians; the swing of the metric, ready for a tornado chart;
+* ``grid``: a full factorial over one to three parameters (``--param key=LOW:HIGH:N``), the
+  rest of the scenario's uncertainty kept as Monte Carlo draws at each grid point (the
+  same draws at every point: common random numbers);
+* ``sobol``: first-order and total Sobol indices from a Saltelli design on a scrambled
+  Sobol sequence, estimated by :func:`scipy.stats.sobol_indices` (Saltelli 2010), with
+  bootstrap confidence intervals;
+* ``morris``: elementary effects (mu*, mu, sigma) along Morris trajectories on a grid of
+  quantile levels.
+
+Metrics (``--metric``): ``energy`` or ``energy:YEAR`` (TWh in a year; default the scenario's
+last key year), ``cumulative:Y1-Y2`` (TWh summed over the years), ``peak_power`` (the
+highest annual-mean facility power, GW), ``rebound_share`` or ``rebound_share:YEAR`` (share
+of the year's electricity due to the Jevons response; demand mode). ``years`` (``--years
+all`` or a list) evaluates an annual metric per year, so indices gain a ``year`` dimension.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from scipy import stats
+from scipy.stats import qmc
+
+from . import parameters as registry
+from .distributions import suggest
+from .errors import ScenarioError
+from .model import simulate
+from .runner import DEFAULT_BATCH_DRAWS, resolve
+from .sampling import sample
+
+METHODS = ("oat", "grid", "sobol", "morris")
+METRICS = ("energy", "cumulative", "peak_power", "rebound_share")
+
+
+# ------------------------------------------------------------------------------ metric
+
+@dataclass(frozen=True)
+class Metric:
+    """What a sweep analyses. ``years`` holds one year per output row (annual metrics)."""
+
+    kind: str
+    years: tuple[int, ...]
+    span: tuple[int, int] | None = None
+
+    @property
+    def name(self) -> str:
+        if self.kind == "cumulative":
+            return f"cumulative:{self.span[0]}-{self.span[1]}"
+        if self.kind == "peak_power":
+            return "peak_power"
+        if len(self.years) == 1:
+            return f"{self.kind}:{self.years[0]}"
+        return f"{self.kind}:{self.years[0]}-{self.years[-1]}"
+
+    @property
+    def units(self) -> str:
+        return {"energy": "TW h", "cumulative": "TW h", "peak_power": "GW", "rebound_share": "1"}[self.kind]
+
+    @property
+    def long_name(self) -> str:
+        if self.kind == "cumulative":
+            return f"facility electricity summed over {self.span[0]}-{self.span[1]}, TWh"
+        return {"energy": "facility electricity in the year, TWh",
+                "peak_power": "highest annual-mean facility power, GW",
+                "rebound_share": "share of the year's electricity due to the Jevons response"}[self.kind]
+
+    @property
+    def per_year(self) -> bool:
+        return self.kind in ("energy", "rebound_share") and len(self.years) > 1
+
+    def compute(self, scenario, out: dict, counterfactual: dict | None) -> np.ndarray:
+        """The metric, shape (s, n), from a batch's model output (draw-first arrays)."""
+        index = {y: i for i, y in enumerate(scenario.years)}
+        energy = out["energy"]
+        if self.kind == "energy":
+            return energy[:, [index[y] for y in self.years]].T
+        if self.kind == "cumulative":
+            return energy[:, index[self.span[0]]:index[self.span[1]] + 1].sum(axis=1)[None, :]
+        if self.kind == "peak_power":
+            return out["facility_power"].max(axis=1)[None, :]
+        cols = [index[y] for y in self.years]
+        e = energy[:, cols]
+        rebound = e - counterfactual["energy"][:, cols]
+        return np.divide(rebound, e, out=np.zeros_like(e), where=e > 0).T
+
+
+def parse_metric(text: str | None, scenario, years=None) -> Metric:
+    """Read ``--metric`` (and ``--years``) against a scenario.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown metric, a year outside the scenario, or a rebound share outside demand mode.
+    """
+    text = text or "energy"
+    kind, _, arg = text.partition(":")
+    if kind not in METRICS:
+        raise ScenarioError("--metric", None, f"unknown metric '{kind}'" + suggest(kind, METRICS)
+                            + "; e.g. energy:2030, cumulative:2025-2035, peak_power, rebound_share:2035")
+    first, last = scenario.start_year, scenario.end_year
+
+    def year(text_year: str) -> int:
+        if not re.fullmatch(r"\d{4}", text_year) or not first <= int(text_year) <= last:
+            raise ScenarioError("--metric", None, f"year '{text_year}' must be a year from {first} to {last}")
+        return int(text_year)
+
+    if kind == "rebound_share" and scenario.mode != "demand":
+        raise ScenarioError("--metric", None, "rebound_share needs a scenario with shipments.mode = \"demand\"")
+    if kind == "cumulative":
+        m = re.fullmatch(r"(\d{4})-(\d{4})", arg)
+        if not m:
+            raise ScenarioError("--metric", None, "cumulative needs a span, e.g. cumulative:2025-2035")
+        a, b = year(m.group(1)), year(m.group(2))
+        if b < a:
+            raise ScenarioError("--metric", None, f"span {a}-{b} ends before it starts")
+        return Metric(kind, (b,), (a, b))
+    if kind == "peak_power":
+        if arg:
+            raise ScenarioError("--metric", None, "peak_power takes no year: it is the highest over the run")
+        return Metric(kind, (last,))
+    if years is not None:
+        if arg:
+            raise ScenarioError("--metric", None, "give the year in --metric or in --years, not both")
+        chosen = parse_years(years, scenario)
+    else:
+        chosen = (year(arg),) if arg else (scenario.key_years[-1],)
+    return Metric(kind, chosen)
+
+
+def parse_years(years, scenario) -> tuple[int, ...]:
+    """``all`` or a list of years (strings or ints) → a tuple of the scenario's years."""
+    if isinstance(years, str):
+        years = [years]
+    if list(years) == ["all"]:
+        return tuple(scenario.years)
+    out = []
+    for y in years:
+        for part in str(y).split(","):
+            if not re.fullmatch(r"\d{4}", part.strip()) or int(part) not in scenario.years:
+                raise ScenarioError("--years", None, f"'{part}' is not a year from {scenario.start_year} "
+                                    f"to {scenario.end_year} (or give 'all')")
+            out.append(int(part))
+    return tuple(sorted(set(out)))
+
+
+# -------------------------------------------------------------------------- evaluation
+
+def evaluate(scenario, values: dict, metric: Metric, batch_draws: int = DEFAULT_BATCH_DRAWS) -> np.ndarray:
+    """The metric for every row of a design, shape (s, n), running the model in batches.
+
+    Parameters
+    ----------
+    values : dict
+        Every numeric parameter key → array (n,) of the design's values.
+    """
+    n = len(next(iter(values.values())))
+    out = np.empty((len(metric.years) if metric.kind in ("energy", "rebound_share") else 1, n))
+    for start in range(0, n, batch_draws):
+        stop = min(start + batch_draws, n)
+        part = {k: v[start:stop] for k, v in values.items()}
+        result = simulate(scenario, part)
+        counterfactual = None
+        if metric.kind == "rebound_share":
+            counterfactual = simulate(scenario, part, elasticity=np.zeros(stop - start))
+        out[:, start:stop] = metric.compute(scenario, result, counterfactual)
+    return out
+
+
+def _design_values(scenario, names, rows: np.ndarray) -> dict:
+    """All parameters for a design: ``names`` from ``rows`` (n, k), the rest at their medians."""
+    n = rows.shape[0]
+    values = {key: np.full(n, dist.quantile(0.5)) for key, dist in scenario.parameters.items()}
+    for j, key in enumerate(names):
+        values[key] = rows[:, j]
+    return values
+
+
+def _quantiles(scenario, names, unit: np.ndarray) -> np.ndarray:
+    """Map a unit design (n, k) through each parameter's ppf."""
+    return np.column_stack([scenario.parameters[k].ppf(unit[:, j]) for j, k in enumerate(names)]) \
+        if names else np.empty((unit.shape[0], 0))
+
+
+# ----------------------------------------------------------------------------- methods
+
+def sweep(scenario, method: str, metric: str | None = None, *, params=None, samples: int = 1024,
+          draws: int | None = None, seed: int | None = None, overrides=None, variant=None,
+          quantiles=(0.05, 0.95), levels: int = 4, years=None, confidence: float = 0.95,
+          batch_draws: int = DEFAULT_BATCH_DRAWS) -> xr.Dataset:
+    """Run a sensitivity analysis of a scenario.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+    method : {"oat", "grid", "sobol", "morris"}
+    metric : str, optional
+        See the module docstring; default ``energy`` in the last key year.
+    params : list of str, optional
+        ``grid``: one to three ``"section.key=LOW:HIGH:N"``. Other methods: the parameters
+        to analyse (default: every uncertain parameter).
+    samples : int
+        ``sobol``: base sample (a power of 2; n·(d+2) model runs). ``morris``: trajectories.
+    draws : int, optional
+        ``grid``: Monte Carlo draws per grid point (default: the scenario's, at most 1,000).
+    seed : int, optional
+        Root seed (default: the scenario's).
+    quantiles : (float, float)
+        ``oat``: the low and high quantiles.
+    levels : int
+        ``morris``: grid levels.
+    years : "all" or list of years, optional
+        Evaluate an annual metric per year.
+    confidence : float
+        ``sobol``: level of the bootstrap confidence intervals.
+
+    Returns
+    -------
+    xarray.Dataset
+        Indices or effects with dimension ``parameter`` (and ``year`` with ``years``), the
+        sample design, and attributes naming the method, metric, parameters and ranges.
+    """
+    scenario = resolve(scenario, overrides, variant)
+    if method not in METHODS:
+        raise ScenarioError("--method", None, f"unknown method '{method}'" + suggest(method, METHODS))
+    metric = parse_metric(metric, scenario, years)
+    seed = scenario.seed if seed is None else seed
+    if method == "grid":
+        ds = _grid(scenario, metric, params, draws, seed, batch_draws)
+    else:
+        names = _analysed(scenario, params)
+        if method == "oat":
+            ds = _oat(scenario, metric, names, quantiles, batch_draws)
+        elif method == "sobol":
+            ds = _sobol(scenario, metric, names, samples, seed, confidence, batch_draws)
+        else:
+            ds = _morris(scenario, metric, names, samples, levels, seed, batch_draws)
+    from . import __version__
+    ds.attrs.update({
+        "title": f"{method} sensitivity of {metric.name}: {scenario.title or scenario.name}",
+        "method": method, "metric": metric.name, "metric_units": metric.units,
+        "scenario": scenario.name, "scenario_file": scenario.path or "",
+        "scenario_sha256": scenario.sha256, "variant": scenario.variant or "",
+        "overrides": " ".join(scenario.overrides), "seed": int(seed), "sim_version": __version__,
+    })
+    return ds
+
+
+def _analysed(scenario, params) -> list[str]:
+    uncertain = scenario.uncertain
+    if not params:
+        if not uncertain:
+            raise ScenarioError(scenario.path, None, "no uncertain parameters to analyse: give some "
+                                "as distributions, or use --method grid with --param")
+        return uncertain
+    names = []
+    for key in params:
+        if key not in scenario.parameters:
+            raise ScenarioError("--param", key, "not a parameter of this scenario"
+                                + suggest(key, list(scenario.parameters)))
+        if key not in uncertain:
+            raise ScenarioError("--param", key, "is a constant in this scenario; give it as a "
+                                "distribution (--set) to analyse it")
+        names.append(key)
+    return names
+
+
+def _parameter_coords(scenario, names) -> dict:
+    dists = [scenario.parameters[k] for k in names]
+    return {
+        "parameter": ("parameter", np.array(names, dtype=object), {"long_name": "uncertain parameter"}),
+        "distribution": ("parameter", np.array([d.describe() for d in dists], dtype=object),
+                         {"long_name": "the parameter's distribution in the scenario"}),
+        "units": ("parameter", np.array([registry.spec(k).units for k in names], dtype=object),
+                  {"long_name": "the parameter's units"}),
+    }
+
+
+def _output_dims(metric: Metric):
+    """Leading dims of an (s, ...) result: ('year',) for per-year metrics, else ()."""
+    return ("year",) if metric.per_year else ()
+
+
+def _squeeze(metric: Metric, array: np.ndarray) -> np.ndarray:
+    return array if metric.per_year else array[0]
+
+
+def _oat(scenario, metric, names, quantiles, batch_draws) -> xr.Dataset:
+    low_q, high_q = quantiles
+    if not 0 < low_q < high_q < 1:
+        raise ScenarioError("--quantiles", None, f"need 0 < low < high < 1, got {low_q} and {high_q}")
+    k = len(names)
+    medians = np.array([scenario.parameters[n].quantile(0.5) for n in names])
+    rows = np.tile(medians, (2 * k + 1, 1))
+    low_values = np.array([scenario.parameters[n].quantile(low_q) for n in names])
+    high_values = np.array([scenario.parameters[n].quantile(high_q) for n in names])
+    for j in range(k):
+        rows[1 + j, j] = low_values[j]
+        rows[1 + k + j, j] = high_values[j]
+    f = evaluate(scenario, _design_values(scenario, names, rows), metric, batch_draws)
+    base, low, high = f[:, 0], f[:, 1:k + 1], f[:, k + 1:]
+    swing = np.abs(high - low)
+    order = np.argsort(-swing.max(axis=0), kind="stable")  # ranking by the largest swing
+    dims = _output_dims(metric) + ("parameter",)
+    coords = _parameter_coords(scenario, [names[i] for i in order])
+    if metric.per_year:
+        coords["year"] = ("year", np.array(metric.years))
+    u = metric.units
+    return xr.Dataset({
+        "metric_low": (dims, _squeeze(metric, low[:, order]), {"units": u, "long_name": f"{metric.long_name} with the parameter at its {low_q:g} quantile"}),
+        "metric_high": (dims, _squeeze(metric, high[:, order]), {"units": u, "long_name": f"{metric.long_name} with the parameter at its {high_q:g} quantile"}),
+        "swing": (dims, _squeeze(metric, swing[:, order]), {"units": u, "long_name": "absolute change of the metric from low to high"}),
+        "metric_base": (_output_dims(metric), _squeeze(metric, base), {"units": u, "long_name": f"{metric.long_name} with every parameter at its median"}),
+        "value_low": ("parameter", low_values[order], {"units": "various", "long_name": f"parameter value at the {low_q:g} quantile (units in the units coordinate)"}),
+        "value_high": ("parameter", high_values[order], {"units": "various", "long_name": f"parameter value at the {high_q:g} quantile"}),
+    }, coords=coords, attrs={"quantiles": np.array(quantiles), "evaluations": int(f.shape[1])})
+
+
+def parse_grid_param(text: str, scenario) -> tuple[str, np.ndarray]:
+    """``"section.key=LOW:HIGH:N"`` → (key, N values from LOW to HIGH)."""
+    if "=" not in text:
+        raise ScenarioError("--param", text, "expected section.key=LOW:HIGH:N, e.g. demand.elasticity=0:2:9")
+    key, _, spec = (s.strip() for s in text.partition("="))
+    parts = spec.split(":")
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise ScenarioError("--param", key, f"'{spec}' is not LOW:HIGH:N (two numbers and a whole "
+                            "number of points), e.g. 1.1:1.6:6") from None
+    if key not in scenario.parameters:
+        raise ScenarioError("--param", key, "not a parameter of this scenario" + suggest(key, list(scenario.parameters)))
+    if not low < high:
+        raise ScenarioError("--param", key, f"LOW ({low:g}) must be below HIGH ({high:g})")
+    if not 2 <= count <= 101:
+        raise ScenarioError("--param", key, f"N must be from 2 to 101 points, got {count}")
+    spec_row = registry.spec(key)
+    if not (spec_row.contains(low) and spec_row.contains(high)):
+        raise ScenarioError("--param", key, f"{low:g}:{high:g} leaves the allowed range: "
+                            f"{spec_row.range_text()} ({spec_row.units})")
+    dist = scenario.parameters[key]
+    if not dist.is_constant:
+        lo, hi = dist.support()
+        if low < lo or high > hi:
+            raise ScenarioError("--param", key, f"{low:g}:{high:g} leaves the support of the scenario's "
+                                f"{dist.describe()} ({lo:g} to {hi:g})")
+    return key, np.linspace(low, high, count)
+
+
+def _grid(scenario, metric, params, draws, seed, batch_draws) -> xr.Dataset:
+    if not params or not 1 <= len(params) <= 3:
+        raise ScenarioError("--param", None, "a grid needs one to three --param section.key=LOW:HIGH:N")
+    axes = [parse_grid_param(p, scenario) for p in params]
+    names = [k for k, _ in axes]
+    if len(set(names)) != len(names):
+        raise ScenarioError("--param", names[0], "each parameter can be gridded once")
+    draws = min(scenario.draws, 1000) if draws is None else draws
+    if draws < 1:
+        raise ScenarioError("--draws", None, f"must be at least 1, got {draws}")
+    mc = sample(scenario, 0, draws, draws=draws, seed=seed)   # the same draws at every point
+    mesh = np.meshgrid(*[v for _, v in axes], indexing="ij")
+    points = mesh[0].size
+    values = {k: np.tile(v, points) for k, v in mc.items()}
+    for (key, _), grid in zip(axes, mesh):
+        values[key] = np.repeat(grid.reshape(-1), draws)
+    f = evaluate(scenario, values, metric, batch_draws)       # (s, points * draws)
+    shape = tuple(len(v) for _, v in axes) + (draws,)
+    s = f.shape[0]
+    f = f.reshape((s,) + shape)
+    dims = _output_dims(metric) + tuple(names) + ("draw",)
+    coords = {key: (key, v, {"units": registry.spec(key).units, "long_name": registry.spec(key).meaning})
+              for key, v in axes}
+    coords["draw"] = ("draw", np.arange(draws), {"long_name": "Monte Carlo draw", "standard_name": "realization"})
+    if metric.per_year:
+        coords["year"] = ("year", np.array(metric.years))
+    data = f if metric.per_year else f[0]
+    u = metric.units
+    ds = xr.Dataset({"metric": (dims, data, {"units": u, "long_name": metric.long_name})}, coords=coords)
+    q = ds.metric.quantile([0.05, 0.5, 0.95], dim="draw")
+    for name, qq in (("p5", 0.05), ("median", 0.5), ("p95", 0.95)):
+        ds[f"metric_{name}"] = q.sel(quantile=qq, drop=True).assign_attrs(
+            units=u, long_name=f"{metric.long_name}, {name} over the draws")
+    ds.attrs.update({"grid_parameters": " ".join(names), "draws_per_point": int(draws),
+                     "evaluations": int(points * draws)})
+    return ds
+
+
+def _sobol(scenario, metric, names, samples, seed, confidence, batch_draws) -> xr.Dataset:
+    if samples < 2 or samples & (samples - 1):
+        raise ScenarioError("--samples", None, f"the Sobol base sample must be a power of 2 (e.g. 1024), got {samples}")
+    design = saltelli_design(len(names), samples, seed)
+    f = evaluate(scenario, _design_values(scenario, names, _quantiles(scenario, names, design)),
+                 metric, batch_draws)                                   # (s, n(d+2))
+    if not np.all(np.isfinite(f)):
+        raise ScenarioError(scenario.path, None, "the metric is not finite for some samples")
+    first, total, ci = sobol_from_evaluations(f, len(names), samples, seed, confidence)
+    dims = _output_dims(metric) + ("parameter",)
+    coords = _parameter_coords(scenario, names)
+    if metric.per_year:
+        coords["year"] = ("year", np.array(metric.years))
+    sq = lambda a: a if metric.per_year else a[0]  # noqa: E731
+    attrs1 = {"units": "1"}
+    return xr.Dataset({
+        "first_order": (dims, sq(first), {**attrs1, "long_name": "first-order Sobol index"}),
+        "total_order": (dims, sq(total), {**attrs1, "long_name": "total-order Sobol index"}),
+        "first_order_low": (dims, sq(ci[0, 0]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval low"}),
+        "first_order_high": (dims, sq(ci[0, 1]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval high"}),
+        "total_order_low": (dims, sq(ci[1, 0]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval low"}),
+        "total_order_high": (dims, sq(ci[1, 1]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval high"}),
+        "design": (("evaluation", "parameter"), design, {"units": "1", "long_name": "unit-hypercube design: rows A, B, then A with column i from B for each i (Saltelli)"}),
+        "evaluations_metric": (_output_dims(metric) + ("evaluation",), sq(f), {"units": metric.units, "long_name": f"{metric.long_name} at each design row"}),
+    }, coords=coords, attrs={"base_samples": int(samples), "evaluations": int(f.shape[1]),
+                             "confidence_level": confidence, "estimator": "Saltelli 2010 (scipy.stats.sobol_indices)"})
+
+
+def saltelli_design(d: int, n: int, seed: int) -> np.ndarray:
+    """Unit-hypercube Saltelli design, shape (n(d+2), d): rows A, then B, then for each
+    parameter i the rows of A with column i from B. A and B are the two halves of a
+    scrambled Sobol sequence of dimension 2d (as :func:`scipy.stats.sobol_indices` builds them)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    unit = qmc.Sobol(d=2 * d, scramble=True, rng=rng).random(n)
+    A, B = unit[:, :d], unit[:, d:]
+    AB = np.repeat(A[None, :, :], d, axis=0)
+    for i in range(d):
+        AB[i, :, i] = B[:, i]
+    return np.concatenate([A, B, AB.reshape(d * n, d)])
+
+
+def sobol_from_evaluations(f: np.ndarray, d: int, n: int, seed: int, confidence: float = 0.95):
+    """First and total indices (s, d) and intervals (2, 2, s, d) from evaluations (s, n(d+2))
+    of a :func:`saltelli_design`. An output with no variance gets indices of zero."""
+    f_A, f_B = f[:, :n], f[:, n:2 * n]
+    f_AB = f[:, 2 * n:].reshape(f.shape[0], d, n).transpose(1, 0, 2)
+    constant = np.ptp(np.concatenate([f_A, f_B], axis=1), axis=1) == 0
+    safe = np.where(constant[:, None], np.arange(2 * n) % 2, np.concatenate([f_A, f_B], axis=1))
+    f_A, f_B = safe[:, :n], safe[:, n:]
+    f_AB = np.where(constant[None, :, None], f_A[None], f_AB)
+    first, total, ci = _indices(f_A, f_B, f_AB, n, seed, confidence)
+    first[constant], total[constant] = 0.0, 0.0
+    ci[:, :, constant] = 0.0
+    return first, total, ci
+
+
+def _saltelli(f_A, f_B, f_AB):
+    """Saltelli (2010) estimators, as scipy.stats.sobol_indices uses them, over the last axis."""
+    var = np.var(np.concatenate([f_A, f_B], axis=-1), axis=-1)
+    first = np.mean(f_B * (f_AB - f_A), axis=-1) / var
+    total = 0.5 * np.mean((f_A - f_AB) ** 2, axis=-1) / var
+    return first, total
+
+
+def _indices(f_A, f_B, f_AB, n, seed, confidence):
+    """First and total indices (s, d) and percentile-bootstrap intervals (2, 2, s, d).
+
+    The point estimates come from :func:`scipy.stats.sobol_indices`; the intervals resample
+    the base sample with :func:`scipy.stats.bootstrap` and an explicit generator, so they
+    reproduce from the seed.
+    """
+    result = stats.sobol_indices(func={"f_A": f_A, "f_B": f_B, "f_AB": f_AB}, n=n)
+    first, total = np.atleast_2d(result.first_order).copy(), np.atleast_2d(result.total_order).copy()
+    d, s_out = f_AB.shape[0], f_A.shape[0]
+
+    def statistic(index, axis=-1):
+        # index: (batch, n) resampled positions; returns (2 * s * d, batch)
+        a, b, ab = f_A[:, index], f_B[:, index], f_AB[:, :, index]      # (s, batch, n), (d, s, batch, n)
+        s1, st = _saltelli(a, b, ab)                                     # (d, s, batch)
+        return np.concatenate([s1.transpose(1, 0, 2).reshape(s_out * d, -1),
+                               st.transpose(1, 0, 2).reshape(s_out * d, -1)])
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = stats.bootstrap((np.arange(n),), statistic, vectorized=True, method="percentile",
+                               n_resamples=999, batch=50, confidence_level=confidence, rng=rng)
+    low = boot.confidence_interval.low.reshape(2, s_out, d)
+    high = boot.confidence_interval.high.reshape(2, s_out, d)
+    ci = np.stack([np.stack([low[0], high[0]]), np.stack([low[1], high[1]])])  # (2, 2, s, d)
+    return first, total, ci
+
+
+def _morris(scenario, metric, names, trajectories, levels, seed, batch_draws) -> xr.Dataset:
+    if levels < 2 or levels % 2:
+        raise ScenarioError("--levels", None, f"Morris levels must be an even number >= 2, got {levels}")
+    if trajectories < 2:
+        raise ScenarioError("--samples", None, f"Morris needs at least 2 trajectories, got {trajectories}")
+    d = len(names)
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+    delta = levels / (2.0 * (levels - 1))
+    grid = np.arange(levels) / (levels - 1)
+    # start points on the grid, and the order and direction in which coordinates move
+    start = rng.choice(grid, size=(trajectories, d))
+    order = np.argsort(rng.random((trajectories, d)), axis=1)
+    points = np.empty((trajectories, d + 1, d))
+    points[:, 0] = start
+    steps = np.empty((trajectories, d))
+    for j in range(d):
+        current = points[:, j].copy()
+        i = order[:, j]
+        x = current[np.arange(trajectories), i]
+        step = np.where(x + delta <= 1.0 + 1e-12, delta, -delta)
+        current[np.arange(trajectories), i] = x + step
+        points[:, j + 1] = current
+        steps[np.arange(trajectories), i] = step
+    unit = points.reshape(-1, d)
+    # levels 0..1 map to quantiles 0.05..0.95, so unbounded distributions stay finite
+    q = 0.05 + 0.9 * unit
+    f = evaluate(scenario, _design_values(scenario, names, _quantiles(scenario, names, q)), metric, batch_draws)
+    f = f.reshape(f.shape[0], trajectories, d + 1)
+    diffs = np.diff(f, axis=2)                                  # (s, r, d) along each trajectory
+    effects = np.empty_like(diffs)
+    rows = np.arange(trajectories)[:, None]
+    effects[:, rows, order] = diffs / steps[rows, order]        # effect of each moved coordinate
+    mu_star, mu, sigma = np.abs(effects).mean(axis=1), effects.mean(axis=1), effects.std(axis=1, ddof=1)
+    dims = _output_dims(metric) + ("parameter",)
+    coords = _parameter_coords(scenario, names)
+    if metric.per_year:
+        coords["year"] = ("year", np.array(metric.years))
+    sq = lambda a: a if metric.per_year else a[0]  # noqa: E731
+    u = metric.units
+    return xr.Dataset({
+        "mu_star": (dims, sq(mu_star), {"units": u, "long_name": "mean absolute elementary effect (per 5-95 % quantile range)"}),
+        "mu": (dims, sq(mu), {"units": u, "long_name": "mean elementary effect"}),
+        "sigma": (dims, sq(sigma), {"units": u, "long_name": "standard deviation of the elementary effects"}),
+        "design": (("evaluation", "parameter"), unit, {"units": "1", "long_name": "Morris trajectories on the unit grid (levels map to quantiles 0.05-0.95)"}),
+        "evaluations_metric": (_output_dims(metric) + ("evaluation",), sq(f.reshape(f.shape[0], -1)),
+                               {"units": u, "long_name": f"{metric.long_name} at each design row"}),
+    }, coords=coords, attrs={"trajectories": int(trajectories), "levels": int(levels),
+                             "evaluations": int(trajectories * (d + 1))})
+
+
+def ranking(ds: xr.Dataset, year: int | None = None) -> list[tuple[str, str]]:
+    """Parameters ranked by the method's main measure, with a formatted value, for printing."""
+    method = ds.attrs["method"]
+    pick = (lambda v: v.sel(year=year) if year is not None and "year" in v.dims else
+            (v.isel(year=-1) if "year" in v.dims else v))
+    if method == "oat":
+        key, fmt = pick(ds.swing), lambda p: f"{float(pick(ds.metric_low).sel(parameter=p)):.4g} to {float(pick(ds.metric_high).sel(parameter=p)):.4g}"
+    elif method == "sobol":
+        key = pick(ds.total_order)
+        fmt = lambda p: (f"S1 {float(pick(ds.first_order).sel(parameter=p)):.3f}  ST {float(pick(ds.total_order).sel(parameter=p)):.3f}"  # noqa: E731
+                         f" [{float(pick(ds.total_order_low).sel(parameter=p)):.3f}, {float(pick(ds.total_order_high).sel(parameter=p)):.3f}]")
+    elif method == "morris":
+        key = pick(ds.mu_star)
+        fmt = lambda p: f"mu* {float(pick(ds.mu_star).sel(parameter=p)):.4g}  sigma {float(pick(ds.sigma).sel(parameter=p)):.4g}"  # noqa: E731
+    else:
+        return []
+    order = np.argsort(-np.nan_to_num(key.values), kind="stable")
+    names = [str(ds.parameter.values[i]) for i in order]
+    return [(p, fmt(p)) for p in names]

@@ -1,0 +1,157 @@
+"""Sensitivity analysis against known answers, on the model, and its bad inputs."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import sim
+from conftest import SCENARIOS, base_dict, merge
+from sim.cli import main
+from sim.results import open_result
+from sim.scenario import from_dict
+from sim.sweep import saltelli_design, sobol_from_evaluations
+
+ISHIGAMI_S1 = np.array([0.3139, 0.4424, 0.0])
+ISHIGAMI_ST = np.array([0.5576, 0.4424, 0.2437])
+
+
+def ishigami(x, a=7.0, b=0.1):
+    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_ishigami_indices_within_bootstrap_interval():
+    d, n = 3, 4096
+    x = -np.pi + 2 * np.pi * saltelli_design(d, n, seed=1)
+    first, total, ci = sobol_from_evaluations(ishigami(x)[None], d, n, seed=1)
+    assert np.all(ci[0, 0, 0] <= ISHIGAMI_S1) and np.all(ISHIGAMI_S1 <= ci[0, 1, 0])
+    assert np.all(ci[1, 0, 0] <= ISHIGAMI_ST) and np.all(ISHIGAMI_ST <= ci[1, 1, 0])
+    # loosely, and tightly against this seed's own values
+    np.testing.assert_allclose(first[0], ISHIGAMI_S1, atol=0.03)
+    np.testing.assert_allclose(total[0], ISHIGAMI_ST, atol=0.03)
+
+
+def uncertain_only(keys):
+    """The small scenario with the given fleet keys uncertain, everything else constant."""
+    dists = {"pue": {"dist": "uniform", "low": 1.1, "high": 1.5},
+             "utilisation": {"dist": "uniform", "low": 0.4, "high": 0.9},
+             "lifetime_years": {"dist": "uniform", "low": 3, "high": 6}}
+    return from_dict(merge(base_dict(), {"fleet": {k: dists[k] for k in keys},
+                                         "generation": [{"name": "A", "launch": "2020-01", "power_kw": 6.5,
+                                                         "performance": {"dist": "uniform", "low": 1, "high": 2}}]}),
+                     file="s.toml")
+
+
+def test_oat_with_only_pue_uncertain_gives_all_spread_to_pue():
+    s = from_dict(merge(base_dict(), {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.5}}}))
+    ds = sim.sweep(s, "oat", "energy:2027")
+    assert list(ds.parameter.values) == ["fleet.pue"]
+    # energy is proportional to PUE: the swing is the whole 5-95 % spread
+    pue = ds.sel(parameter="fleet.pue")
+    np.testing.assert_allclose(float(pue.metric_high / pue.metric_low), 1.48 / 1.12, rtol=1e-12)
+    assert float(pue.swing) > 0
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris", "oat"])
+def test_parameter_outside_the_metric_gets_zero(method):
+    # performance does not enter energy in trajectory mode
+    s = uncertain_only(["pue", "utilisation"])
+    ds = sim.sweep(s, method, "energy:2027", samples=64 if method == "sobol" else 10)
+    p = "generation.A.performance"
+    if method == "sobol":
+        assert float(ds.first_order.sel(parameter=p)) == 0.0 and float(ds.total_order.sel(parameter=p)) == 0.0
+        assert float(ds.total_order.sel(parameter="fleet.utilisation")) > 0.3
+    elif method == "morris":
+        assert float(ds.mu_star.sel(parameter=p)) == 0.0 and float(ds.sigma.sel(parameter=p)) == 0.0
+        assert float(ds.mu_star.sel(parameter="fleet.pue")) > 0
+    else:
+        assert float(ds.swing.sel(parameter=p)) == 0.0
+
+
+def test_sobol_of_a_product_of_two_inputs():
+    # energy ∝ pue × utilisation: the two explain all the variance, almost all of it first-order
+    ds = sim.sweep(uncertain_only(["pue", "utilisation"]), "sobol", "energy:2027", samples=1024)
+    s1 = ds.first_order.sel(parameter=["fleet.pue", "fleet.utilisation"]).values
+    st = ds.total_order.sel(parameter=["fleet.pue", "fleet.utilisation"]).values
+    assert s1.sum() == pytest.approx(1.0, abs=0.03) and np.all(st >= s1 - 0.02)
+    assert ds.design.shape == (1024 * 5, 3) and ds.attrs["evaluations"] == 1024 * 5
+
+
+def test_per_year_indices_zero_before_a_parameter_acts():
+    # a generation launched in 2031 with uncertain power: no effect before 2031
+    data = merge(base_dict(), {"scenario": {"end_year": 2034},
+                               "fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.5}},
+                               "generation": [{"name": "A", "launch": "2020-01", "power_kw": 6.5},
+                                              {"name": "Z", "launch": "2031-01",
+                                               "power_kw": {"dist": "uniform", "low": 10, "high": 30}}]})
+    ds = sim.sweep(from_dict(data), "sobol", "energy", samples=256, years="all")
+    z = ds.total_order.sel(parameter="generation.Z.power_kw")
+    assert float(abs(z.sel(year=slice(None, 2030))).max()) == 0.0
+    assert float(z.sel(year=2034)) > 0.2
+    assert ds.total_order.dims == ("year", "parameter")
+
+
+def test_grid_dims_and_common_draws():
+    s = from_dict(merge(base_dict(), {"fleet": {"utilisation": {"dist": "uniform", "low": 0.4, "high": 0.9}}}))
+    ds = sim.sweep(s, "grid", "energy:2027", params=["fleet.pue=1.1:1.5:5"], draws=30)
+    assert ds.metric.dims == ("fleet.pue", "draw") and ds.metric.shape == (5, 30)
+    # the same draws at every grid point: energy ∝ PUE draw by draw
+    ratio = ds.metric / ds.metric.isel({"fleet.pue": 0})
+    np.testing.assert_allclose(ratio.values, np.broadcast_to((ds["fleet.pue"] / 1.1).values[:, None], (5, 30)),
+                               rtol=1e-12)
+    assert bool((ds.metric_median.diff("fleet.pue") > 0).all())
+
+
+def test_two_parameter_grid_on_the_jevons_scenario():
+    ds = sim.sweep(SCENARIOS / "jevons_2035.toml", "grid", "energy:2030",
+                   params=["demand.elasticity=0.3:1.5:3", "demand.algorithmic_halving_months=12:30:3"], draws=20)
+    assert ds.metric_median.dims == ("demand.elasticity", "demand.algorithmic_halving_months")
+    # more elasticity, more electricity
+    assert bool((ds.metric_median.isel({"demand.elasticity": -1}) >= ds.metric_median.isel({"demand.elasticity": 0})).all())
+
+
+def test_rebound_share_metric():
+    ds = sim.sweep(SCENARIOS / "jevons_2035.toml", "oat", "rebound_share:2030")
+    assert ds.parameter.values[0] == "demand.elasticity"
+    assert 0 < float(ds.metric_base) < 1
+
+
+def test_sweep_is_deterministic():
+    s = uncertain_only(["pue", "utilisation", "lifetime_years"])
+    a = sim.sweep(s, "sobol", "cumulative:2022-2027", samples=64, seed=3)
+    b = sim.sweep(s, "sobol", "cumulative:2022-2027", samples=64, seed=3)
+    xr.testing.assert_identical(a, b)
+    c = sim.sweep(s, "morris", "peak_power", samples=8, seed=3)
+    xr.testing.assert_identical(c, sim.sweep(s, "morris", "peak_power", samples=8, seed=3))
+
+
+def test_cli_sweep_writes_and_ranks(capsys, tmp_path):
+    out = tmp_path / "sw.nc"
+    code = main(["sweep", str(SCENARIOS / "nvidia_2027.toml"), "--method", "sobol", "--samples", "64",
+                 "--metric", "energy:2030", "--out", str(out)])
+    stdout = capsys.readouterr().out
+    assert code == 0 and "ranking" in stdout and "fleet.utilisation" in stdout
+    ds = open_result(out)
+    assert ds.attrs["method"] == "sobol" and ds.attrs["metric"] == "energy:2030"
+    assert "parameter" in ds.dims and ds.first_order.attrs["long_name"]
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--method", "grid", "--param", "fleet.pue"], "expected section.key=LOW:HIGH:N"),
+    (["--method", "grid", "--param", "fleet.pue=1.1:x:3"], "is not LOW:HIGH:N"),
+    (["--method", "grid", "--param", "fleet.peu=1.1:1.4:3"], "did you mean 'fleet.pue'"),
+    (["--method", "grid", "--param", "fleet.pue=0.9:1.4:3"], "leaves the allowed range"),
+    (["--method", "grid", "--param", "fleet.pue=1.2:1.9:3"], "leaves the support"),
+    (["--method", "grid", "--param", "fleet.pue=1.4:1.2:3"], "must be below HIGH"),
+    (["--method", "grid"], "one to three"),
+    (["--method", "oat", "--param", "generation.A100.power_kw"], "is a constant"),
+    (["--method", "oat", "--metric", "energie:2030"], "did you mean 'energy'"),
+    (["--method", "oat", "--metric", "energy:2050"], "must be a year from 2020 to 2035"),
+    (["--method", "oat", "--metric", "rebound_share"], "needs a scenario with shipments.mode"),
+    (["--method", "sobol", "--samples", "100"], "power of 2"),
+    (["--method", "oat", "--years", "2019"], "not a year"),
+])
+def test_bad_sweep_input_gives_one_line_and_status_2(capsys, tmp_path, args, fragment):
+    code = main(["sweep", str(SCENARIOS / "nvidia_2027.toml"), "--out", str(tmp_path / "x.nc"), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and err.count("\n") == 1, err
+    assert not (tmp_path / "x.nc").exists()
