@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="demand mode: also run every draw without the Jevons response and "
                           "report the rebound (default: the scenario's demand.decompose_rebound)")
     run.add_argument("--quiet", action="store_true", help="print only the result path")
+    run.add_argument("--force", action="store_true",
+                     help="replace an existing result file even if it holds a different result")
 
     check = sub.add_parser("check", help="check a scenario file without running it")
     scenario_args(check)
@@ -68,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="evaluate an annual metric per year: 'all' or a list")
     sweep.add_argument("--out", metavar="PATH",
                        help="result file (default: outputs/<scenario>/<scenario>-<method>-<seed>.nc)")
+    sweep.add_argument("--force", action="store_true", help="replace an existing file that holds a different sweep")
+
+    export = sub.add_parser("export", help="write a result's quantiles (or every draw) as CSV")
+    export.add_argument("result", metavar="RESULT.nc")
+    export.add_argument("--csv", required=True, metavar="PATH", help="CSV file to write")
+    export.add_argument("--draws", action="store_true", help="every draw instead of quantiles")
 
     validate = sub.add_parser("validate", help="run scenarios with [[validation]] tables and check "
                               "the model against the published figures (exit 1 on a failure)")
@@ -91,6 +99,8 @@ def main(argv=None) -> int:
             return cmd_validate(args)
         if args.command == "sweep":
             return cmd_sweep(args)
+        if args.command == "export":
+            return cmd_export(args)
     except ScenarioError as err:
         print(f"sim: error: {err}", file=sys.stderr)
         return 2
@@ -111,6 +121,12 @@ def cmd_check(args) -> int:
     from . import parameters as registry
     for key, dist in scenario.parameters.items():
         print(f"  {key:<{width}}  {dist.describe():<44} {registry.spec(key).units}")
+    if scenario.correlations:
+        print("rank correlations: " + "; ".join(f"{x} ~ {y}: {r:g}" for x, y, r in scenario.correlations))
+    unsourced = [k for k, d in scenario.parameters.items() if "source" not in d.annotations]
+    if unsourced:
+        print(f"{len(unsourced)} parameters carry no source key (a comment is not read): "
+              + ", ".join(unsourced))
     if scenario.variants:
         print("variants: " + ", ".join(scenario.variants))
     if scenario.validations:
@@ -130,14 +146,16 @@ def cmd_sweep(args) -> int:
     stem = f"{scenario.name}" + (f"-{scenario.variant}" if scenario.variant else "") + f"-{args.method}-{seed}"
     out = args.out or Path("outputs") / scenario.name / f"{stem}.nc"
     check_writable(out)
+    from .results import check_overwrite
+    check_overwrite(out, {"scenario_sha256": scenario.sha256, "overrides": " ".join(scenario.overrides),
+                          "variant": scenario.variant or "", "seed": seed}, args.force)
     samples = args.samples if args.samples is not None else (1024 if args.method == "sobol" else 50)
     began = time.perf_counter()
     ds = sweep(scenario, args.method, args.metric, params=args.params or None, samples=samples,
                draws=args.draws, seed=seed, quantiles=tuple(args.quantiles), levels=args.levels,
                years=args.years)
     seconds = time.perf_counter() - began
-    ds.attrs["history"] = (f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}: python -m sim "
-                           + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    stamp(ds, None)
     path = write_netcdf(ds, out)
     a = ds.attrs
     print(f"{a['scenario']}: {args.method} sensitivity of {a['metric']} ({a['metric_units']}), "
@@ -182,19 +200,21 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args, argv) -> int:
-    from .results import check_writable, default_path, write_netcdf
+    from .results import check_overwrite, check_writable, default_path, write_netcdf
     from .runner import DEFAULT_BATCH_DRAWS, resolve, run
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
     seed = scenario.seed if args.seed is None else args.seed
+    draws = scenario.draws if args.draws is None else args.draws
     out = args.out or default_path(scenario.name, seed, scenario.variant)
     check_writable(out)  # fail before the run, not after it
+    check_overwrite(out, {"scenario_sha256": scenario.sha256, "overrides": " ".join(scenario.overrides),
+                          "variant": scenario.variant or "", "seed": seed, "draws": draws}, args.force)
     began = time.perf_counter()
     ds = run(scenario, draws=args.draws, seed=args.seed,
              batch_draws=args.batch_draws or DEFAULT_BATCH_DRAWS, rebound=args.rebound)
     seconds = time.perf_counter() - began
-    command = "python -m sim " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
-    ds.attrs["history"] = f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}: {command}"
+    stamp(ds, argv)
     path = write_netcdf(ds, out)
     if args.quiet:
         print(path)
@@ -204,13 +224,33 @@ def cmd_run(args, argv) -> int:
     return 0
 
 
+def stamp(ds, argv) -> None:
+    """Record the command line and the time in a result's attributes (``history``, CF)."""
+    command = "python -m sim " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    ds.attrs.update({"command": command, "created": created, "history": f"{created}: {command}"})
+
+
+def cmd_export(args) -> int:
+    from .export import write_csv
+    from .results import open_result
+
+    ds = open_result(args.result)
+    path, rows = write_csv(ds, args.csv, every_draw=args.draws, file=args.result)
+    print(f"{path}: {rows:,} rows")
+    return 0
+
+
 def summary(ds, seconds: float | None = None) -> str:
     """The terminal summary: energy percentiles for the key years, and the fleet behind them."""
     a = ds.attrs
     lines = [f"{a['scenario']}: {a['title']}"]
     timing = f" in {seconds:.1f} s" if seconds is not None else ""
     lines.append(f"{a['draws']:,} draws ({a['sampler']}, seed {a['seed']}){timing}; "
-                 f"fleet accounting: {a['accounting'].replace('_', ' ')}")
+                 f"fleet accounting: {a['accounting'].replace('_', ' ')}; "
+                 f"{a.get('rejected_draws', 0)} draws rejected")
+    if a.get("correlations"):
+        lines.append(f"rank correlations: {a['correlations']}")
     lines.append("")
     header = (f"{'year':>6}  {'energy TWh/yr':>23}  {'facility GW':>11}  {'servers at year end':>19}")
     lines.append(header)

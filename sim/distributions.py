@@ -17,6 +17,14 @@ Supported families and their keys:
 ``normal``      ``mean``, ``sd``, [``low``], [``high``]     truncated to [low, high]
 ``lognormal``   ``median``, ``sigma``, [``low``], [``high``] ``sigma`` is the sd of ln x
 ==============  ==========================================  ===========================
+
+Interval shorthand: ``{ dist = "lognormal", p5 = 4, p95 = 7 }`` (normal or lognormal) is
+fitted exactly, so that the 5th and 95th percentiles are the numbers given: for a normal,
+``mean = (p5 + p95)/2`` and ``sd = (p95 - p5)/(2 z)``; for a lognormal, ``median =
+sqrt(p5 p95)`` and ``sigma = ln(p95/p5)/(2 z)``, with ``z`` the normal 95th percentile.
+
+Any table may carry ``source``, ``note`` and ``confidence`` (``low``, ``medium`` or
+``high``); a constant with a source is ``{ value = 6.5, source = "..." }``.
 """
 
 from __future__ import annotations
@@ -41,7 +49,11 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 # Keys a distribution table may carry beside its arguments (documentation, not maths).
-ANNOTATION_KEYS = ("source", "note")
+ANNOTATION_KEYS = ("source", "note", "confidence")
+CONFIDENCE = ("low", "medium", "high")
+# Families that can be given by their 90 % interval: { p5 = .., p95 = .., dist = .. }
+INTERVAL_FAMILIES = ("normal", "lognormal")
+Z95 = 1.6448536269514722  # standard normal 95th percentile
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,22 @@ class Distribution:
         if self.is_constant:
             return np.full(u.shape, float(self.args["value"]))
         return np.asarray(self._frozen().ppf(u), dtype=float)
+
+    def cdf(self, x: float) -> float:
+        """P(X <= x)."""
+        if self.is_constant:
+            return float(x >= self.args["value"])
+        frozen = self._frozen()
+        return float(frozen.cdf(x)) if hasattr(frozen, "cdf") else float(frozen.base.cdf(x))
+
+    def truncated(self, low: float, high: float) -> "Distribution":
+        """The same normal or lognormal, truncated to [low, high] (through the CDF, no rejection)."""
+        args = dict(self.args)
+        if math.isfinite(low) and (self.family == "normal" or low > 0):
+            args["low"] = max(low, args.get("low", -math.inf))
+        if math.isfinite(high):
+            args["high"] = min(high, args.get("high", math.inf))
+        return Distribution(self.family, args, dict(self.annotations))
 
     def support(self) -> tuple[float, float]:
         """Smallest and largest value the distribution can produce."""
@@ -167,6 +195,8 @@ def from_value(value, file: str | None, key: str) -> Distribution:
         raise ScenarioError(file, key, f"expected a number or a distribution table such as "
                             f"{{ dist = \"uniform\", low = 1, high = 2 }}, got {_show(value)}")
     table = dict(value)
+    if "dist" not in table and "value" in table:
+        table["dist"] = "constant"  # { value = 6.5, source = "..." }
     if "dist" not in table:
         raise ScenarioError(file, key, "distribution table needs a 'dist' key "
                             f"(one of: {', '.join(FAMILIES)})")
@@ -178,6 +208,11 @@ def from_value(value, file: str | None, key: str) -> Distribution:
     for k, v in annotations.items():
         if not isinstance(v, str):
             raise ScenarioError(file, f"{key}.{k}", f"expected a string, got {_show(v)}")
+    if "confidence" in annotations and annotations["confidence"] not in CONFIDENCE:
+        raise ScenarioError(file, f"{key}.confidence", f"must be one of {', '.join(CONFIDENCE)}, got "
+                            f"{annotations['confidence']!r}" + suggest(annotations["confidence"], CONFIDENCE))
+    if "p5" in table or "p95" in table:
+        table = _from_interval(family, table, file, key)
     required, optional = FAMILIES[family]
     for k in table:
         if k not in required + optional:
@@ -193,6 +228,30 @@ def from_value(value, file: str | None, key: str) -> Distribution:
     args = {k: float(table[k]) for k in required + optional if k in table}
     _check_args(family, args, file, key)
     return Distribution(family, args, annotations)
+
+
+def _from_interval(family: str, table: dict, file, key) -> dict:
+    """Fit a normal or lognormal exactly to its 5th and 95th percentiles."""
+    if family not in INTERVAL_FAMILIES:
+        raise ScenarioError(file, key, f"p5/p95 shorthand works for {' and '.join(INTERVAL_FAMILIES)}, "
+                            f"not {family}")
+    extra = [k for k in table if k not in ("p5", "p95")]
+    if extra:
+        raise ScenarioError(file, f"{key}.{extra[0]}", "give either p5 and p95 or the distribution's "
+                            "own arguments, not both")
+    if "p5" not in table or "p95" not in table:
+        raise ScenarioError(file, key, "the interval shorthand needs both p5 and p95")
+    p5, p95 = table["p5"], table["p95"]
+    for k, v in (("p5", p5), ("p95", p95)):
+        if not _is_number(v):
+            raise ScenarioError(file, f"{key}.{k}", f"expected a finite number, got {_show(v)}")
+    if not p5 < p95:
+        raise ScenarioError(file, key, f"p5 ({p5:g}) must be below p95 ({p95:g})")
+    if family == "normal":
+        return {"mean": (p5 + p95) / 2, "sd": (p95 - p5) / (2 * Z95)}
+    if p5 <= 0:
+        raise ScenarioError(file, f"{key}.p5", f"a lognormal's p5 must be positive, got {p5:g}")
+    return {"median": math.sqrt(p5 * p95), "sigma": math.log(p95 / p5) / (2 * Z95)}
 
 
 def _check_args(family: str, a: dict, file, key) -> None:

@@ -24,4 +24,11 @@ class ScenarioError(Exception):
 
     def __str__(self) -> str:
         parts = [p for p in (self.file, self.key) if p]
-        return ": ".join(parts + [self.message])
+        return ": ".join(_one_line(p) for p in parts + [self.message])
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a newline in a TOML key, say) escaped, so the error stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)

@@ -211,6 +211,11 @@ REGISTRY: tuple[Parameter, ...] = (
     P("validation.<n>.variant", "text", "", "The variant whose run this figure checks.", default=None),
     P("validation.<n>.source", "text", "", "Publication, year and page or table of the figure."),
     P("validation.<n>.note", "text", "", "How the published method maps onto the model.", default=""),
+    # [[correlation]]: rank correlations between uncertain parameters (Iman-Conover).
+    P("correlation.<n>.a", "text", "", "Dotted key of an uncertain parameter."),
+    P("correlation.<n>.b", "text", "", "Dotted key of another uncertain parameter."),
+    P("correlation.<n>.rank", "float", "1", "Spearman rank correlation between them, in (-1, 1)."),
+    P("correlation.<n>.source", "text", "", "Where the correlation comes from.", default=""),
     # [[generation]]: the hardware catalogue, one table per generation, in launch order.
     P("generation.<name>.name", "text", "", "Generation name (unique)."),
     P("generation.<name>.launch", "month", "", "First month on sale, \"YYYY-MM\"."),
@@ -225,7 +230,7 @@ del P
 
 BY_KEY: dict[str, Parameter] = {p.key: p for p in REGISTRY}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in REGISTRY))
-ARRAY_SECTIONS = ("generation", "validation")  # TOML arrays of tables
+ARRAY_SECTIONS = ("generation", "validation", "correlation")  # TOML arrays of tables
 FREE_SECTIONS = ("variants",)  # tables whose keys are the user's names
 
 

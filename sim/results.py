@@ -87,6 +87,11 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
     samples : dict
         Dotted parameter key → sampled values, shape (draws,).
     """
+    import platform
+
+    import scipy
+    import simpy
+
     from . import __version__
 
     months = np.arange(f"{scenario.start_year}-01", f"{scenario.end_year + 1}-01",
@@ -137,9 +142,48 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
         "accounting": scenario.accounting,
         "shipments_mode": scenario.mode,
         "key_years": np.array(scenario.key_years, dtype=np.int64),
+        "correlations": "; ".join(f"{a} ~ {b}: {r:g}" for a, b, r in scenario.correlations),
+        # truncated distributions are sampled through their inverse CDF, never by rejection,
+        # and no constraint between parameters rejects a draw: the count is recorded all the same
+        "rejected_draws": 0,
         "sim_version": __version__,
+        "python_version": platform.python_version(),
+        "numpy_version": np.__version__,
+        "scipy_version": scipy.__version__,
+        "simpy_version": simpy.__version__,
+        "xarray_version": xr.__version__,
+        "scenario_text": scenario.text,
     }
     return ds
+
+
+# the attributes that say two results hold the same numbers
+SAME_RESULT = ("scenario_sha256", "overrides", "variant", "seed", "draws")
+
+
+def check_overwrite(path, expected: dict, force: bool) -> None:
+    """Refuse to replace an existing file that holds a different result, unless ``force``.
+
+    A file written from the same scenario content, overrides, variant, seed and draws holds
+    the same result and may be replaced.
+
+    Raises
+    ------
+    ScenarioError
+        When ``path`` exists, holds something else, and ``force`` is false.
+    """
+    path = Path(path)
+    if force or not path.exists() or path.is_dir():
+        return
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as old:
+            attrs = dict(old.attrs)
+    except Exception:  # noqa: BLE001 - any unreadable file is "something else"
+        attrs = {}
+    differing = [k for k in expected if str(attrs.get(k)) != str(expected[k])]
+    if differing:
+        what = "is not a sim result" if not attrs else f"holds a different result ({', '.join(differing)} differ)"
+        raise ScenarioError(str(path), None, f"exists and {what}; use --force to replace it, or --out")
 
 
 def default_path(scenario_name: str, seed: int, variant: str | None = None) -> Path:

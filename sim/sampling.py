@@ -16,7 +16,7 @@ For ``draws <= STREAM_BLOCK_DRAWS`` the whole ensemble is a single Latin hypercu
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import qmc
+from scipy.stats import norm, qmc
 
 from .scenario import Scenario
 
@@ -29,7 +29,8 @@ def block_ranges(draws: int) -> list[tuple[int, int]]:
 
 
 def uniform_design(n_params: int, draws: int, seed: int, method: str,
-                   start: int = 0, stop: int | None = None) -> np.ndarray:
+                   start: int = 0, stop: int | None = None,
+                   rank_correlation: np.ndarray | None = None) -> np.ndarray:
     """Uniform (0, 1) design for draws ``[start, stop)`` of an ensemble, shape (stop-start, n_params).
 
     Parameters
@@ -42,6 +43,9 @@ def uniform_design(n_params: int, draws: int, seed: int, method: str,
         Root seed of the ensemble's ``SeedSequence``.
     method : {"lhs", "random"}
         Latin hypercube (``scipy.stats.qmc.LatinHypercube``) or independent uniforms.
+    rank_correlation : ndarray, shape (n_params, n_params), optional
+        Target Spearman rank correlations, induced within each block by
+        :func:`iman_conover` (each column's values are kept, only their order changes).
     """
     stop = draws if stop is None else stop
     out = np.empty((stop - start, n_params))
@@ -57,8 +61,38 @@ def uniform_design(n_params: int, draws: int, seed: int, method: str,
             block = qmc.LatinHypercube(d=n_params, rng=rng).random(size)
         else:
             block = rng.random((size, n_params))
+        if rank_correlation is not None and size >= 3:
+            block = iman_conover(block, rank_correlation, rng)
         lo, hi = max(start, b0), min(stop, b1)
         out[lo - start:hi - start] = block[lo - b0:hi - b0]
+    return out
+
+
+def iman_conover(sample: np.ndarray, rank_correlation: np.ndarray, rng) -> np.ndarray:
+    """Reorder each column of ``sample`` so its rank correlations approach the target.
+
+    Iman and Conover (1982): van der Waerden scores in random order are given the target
+    correlation through Cholesky factors, and each column of ``sample`` takes the ranks of
+    its scores. Marginals are unchanged (each column keeps its values), so a Latin hypercube
+    stays a Latin hypercube. The Spearman target is converted to the Pearson correlation of
+    normal scores, ``2 sin(pi rho / 6)``. Columns with no correlation keep their order.
+    """
+    n, k = sample.shape
+    involved = np.flatnonzero(np.any(rank_correlation - np.eye(k) != 0, axis=1))
+    if involved.size == 0:
+        return sample
+    target = rank_correlation[np.ix_(involved, involved)]
+    pearson = 2.0 * np.sin(np.pi * target / 6.0)
+    np.fill_diagonal(pearson, 1.0)
+    scores = norm.ppf(np.arange(1, n + 1) / (n + 1.0))
+    s = np.column_stack([rng.permutation(scores) for _ in involved])
+    q = np.linalg.cholesky(np.corrcoef(s, rowvar=False))
+    p = np.linalg.cholesky(pearson)
+    t = s @ np.linalg.solve(q, p.T)  # = s (Q^T)^-1 P^T
+    out = sample.copy()
+    for j, column in enumerate(involved):
+        ranks = np.argsort(np.argsort(t[:, j], kind="stable"), kind="stable")
+        out[:, column] = np.sort(sample[:, column])[ranks]
     return out
 
 
@@ -81,7 +115,8 @@ def sample(scenario: Scenario, start: int = 0, stop: int | None = None,
     seed = scenario.seed if seed is None else seed
     stop = draws if stop is None else stop
     uncertain = scenario.uncertain
-    u = uniform_design(len(uncertain), draws, seed, scenario.sampler, start, stop)
+    u = uniform_design(len(uncertain), draws, seed, scenario.sampler, start, stop,
+                       scenario.rank_correlation_matrix())
     column = {key: j for j, key in enumerate(uncertain)}
     values = {}
     for key, dist in scenario.parameters.items():

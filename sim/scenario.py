@@ -66,6 +66,7 @@ class Scenario:
     power_addition_years: tuple[int, ...] = ()
     carbon_years: tuple[int, ...] = ()
     validations: tuple = ()
+    correlations: tuple = ()  # ((key_a, key_b, rank), ...)
     variants: dict = field(default_factory=dict, hash=False)
     variant: str | None = None
     path: str | None = None
@@ -90,6 +91,17 @@ class Scenario:
     def uncertain(self) -> list[str]:
         """Keys of the parameters given as distributions, in scenario order."""
         return [k for k, d in self.parameters.items() if not d.is_constant]
+
+    def rank_correlation_matrix(self):
+        """Target Spearman correlations over :attr:`uncertain`, or ``None`` if there are none."""
+        if not self.correlations:
+            return None
+        import numpy as np
+        index = {k: i for i, k in enumerate(self.uncertain)}
+        matrix = np.eye(len(index))
+        for a, b, rank in self.correlations:
+            matrix[index[a], index[b]] = matrix[index[b], index[a]] = rank
+        return matrix
 
     def replace(self, **changes) -> "Scenario":
         return dataclasses.replace(self, **changes)
@@ -168,9 +180,63 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
     from .validation import parse as parse_validations
 
     validations = parse_validations(data.get("validation"), file, variants)
+    try:
+        correlations = _check_correlations(data.get("correlation"), file, scenario)
+    except ScenarioError as err:
+        if err.key and any(k in err.message or err.key.startswith(k) for k in overridden):
+            err = ScenarioError(f"{file} (--set)" if file else "--set", err.key, err.message)
+        raise err from None
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest() if text else ""
     return scenario.replace(path=file, text=text, sha256=sha, overrides=overrides,
-                            validations=validations, variants=variants, variant=variant)
+                            validations=validations, variants=variants, variant=variant,
+                            correlations=correlations)
+
+
+def _check_correlations(tables, file, scenario) -> tuple:
+    """``[[correlation]]`` tables: two uncertain parameters and a rank correlation each;
+    the whole matrix must be positive definite (the pair that breaks it is named)."""
+    import numpy as np
+
+    if tables is None:
+        return ()
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ScenarioError(file, "correlation", "expected [[correlation]] tables with a, b and rank")
+    allowed = ("a", "b", "rank", "source", "note")
+    uncertain = scenario.uncertain
+    pairs = []
+    for i, table in enumerate(tables):
+        key = f"correlation[{i}]"
+        for k in table:
+            if k not in allowed:
+                raise ScenarioError(file, f"{key}.{k}", "unknown key" + suggest(k, allowed))
+        for side in ("a", "b"):
+            name = table.get(side)
+            if not isinstance(name, str):
+                raise ScenarioError(file, f"{key}.{side}", "required: the dotted key of an uncertain parameter")
+            if name not in scenario.parameters:
+                raise ScenarioError(file, f"{key}.{side}", f"'{name}' is not a parameter of this scenario"
+                                    + suggest(name, list(scenario.parameters)))
+            if name not in uncertain:
+                raise ScenarioError(file, f"{key}.{side}", f"'{name}' is a constant; only parameters "
+                                    "given as distributions can be correlated")
+        a, b, rank = table["a"], table["b"], table.get("rank")
+        if a == b:
+            raise ScenarioError(file, f"{key}.b", "a parameter cannot be correlated with itself")
+        if not isinstance(rank, (int, float)) or isinstance(rank, bool) or not -1 < rank < 1:
+            raise ScenarioError(file, f"{key}.rank", f"must be a number between -1 and 1 (exclusive), got {rank!r}")
+        if any({a, b} == {x, y} for x, y, _ in pairs):
+            raise ScenarioError(file, key, f"the pair {a} / {b} is given twice")
+        pairs.append((a, b, float(rank)))
+        # add pairs one at a time: the first that makes the matrix invalid is the culprit
+        index = {k: j for j, k in enumerate(uncertain)}
+        matrix = np.eye(len(index))
+        for x, y, r in pairs:
+            matrix[index[x], index[y]] = matrix[index[y], index[x]] = 2 * np.sin(np.pi * r / 6)
+        if np.linalg.eigvalsh(matrix).min() <= 1e-10:
+            raise ScenarioError(file, key, f"the correlation of {a} and {b} ({rank:g}) makes the "
+                                "correlation matrix invalid (not positive definite) together with the "
+                                "correlations before it; weaken it or one of those")
+    return tuple(pairs)
 
 
 def _check_variants(table, file) -> dict[str, dict]:
@@ -351,7 +417,10 @@ def _check(data: dict, file: str | None) -> Scenario:
         raise ScenarioError(file, "fleet.utilisation", "required: "
                             + registry.BY_KEY["fleet.utilisation"].meaning.split(" (")[0])
     stages = get.value("fleet.lifetime_stages")
-    shortest = params["fleet.lifetime_years"].support()[0] * 12
+    # the shortest lifetime a draw can practically have (a truncated tail below 1e-9 aside,
+    # where the chain's exit probability is capped at 1)
+    shortest = max(params["fleet.lifetime_years"].support()[0],
+                   params["fleet.lifetime_years"].quantile(1e-9)) * 12
     if stages > shortest + 1e-9:
         raise ScenarioError(file, "fleet.lifetime_stages", f"{stages} stages need a lifetime of at "
                             f"least {stages} months, but fleet.lifetime_years goes down to "
@@ -463,10 +532,22 @@ def _check_generations(tables, file, params) -> tuple[Generation, ...]:
     return tuple(generations)
 
 
+TAIL_TOLERANCE = 1e-6  # probability outside the allowed range that is truncated silently
+
+
 def _number(file, key: str, value) -> Distribution:
     spec = registry.spec(key)
     dist = from_value(value, file, key)
     low, high = dist.support()
+    if dist.family in ("normal", "lognormal") and not (spec.contains(low) and spec.contains(high)):
+        # an unbounded tail beyond the allowed range: truncate it there if it is negligible
+        outside = dist.cdf(spec.low) + (1.0 - dist.cdf(spec.high))
+        if outside < TAIL_TOLERANCE:
+            dist = dist.truncated(spec.low, spec.high)
+            dist.annotations["truncated_probability"] = f"{outside:.3g}"
+            return dist
+        raise ScenarioError(file, key, f"must be {spec.range_text()}, but {dist.describe()} puts "
+                            f"{outside:.2%} of its draws outside that; truncate it with low/high")
     if not (spec.contains(low) and spec.contains(high)):
         got = f"{low:g}" if low == high else f"values from {low:g} to {high:g}"
         hint = ""

@@ -71,7 +71,7 @@ BAD = [
     ({"fleet": {"pue": 0.9}}, [], ["fleet.pue", "must be >= 1", "got 0.9"]),
     ({"fleet": {"utilisation": 1.5}}, [], ["fleet.utilisation", "<= 1"]),
     ({"fleet": {"pue": {"dist": "uniform", "low": 1.5, "high": 1.2}}}, [], ["fleet.pue", "low (1.5) must be below high (1.2)"]),
-    ({"fleet": {"pue": {"dist": "normal", "mean": 1.2, "sd": 0.1}}}, [], ["fleet.pue", "truncate it"]),
+    ({"fleet": {"pue": {"dist": "normal", "mean": 1.2, "sd": 0.1}}}, [], ["fleet.pue", "puts 2.28% of its draws outside", "truncate it"]),
     ({"scenario": {"end_year": 2019}}, [], ["scenario.end_year", "before the start year"]),
     ({"scenario": {"key_years": [2040]}}, [], ["scenario.key_years", "outside"]),
     ({"scenario": {"start_year": "2020"}}, [], ["scenario.start_year", "whole number"]),

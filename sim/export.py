@@ -1,0 +1,87 @@
+"""CSV export of a result, for readers who use spreadsheets.
+
+A tidy table: one row per variable, year (and generation or workload where the variable
+has them), with the 5th, 25th, 50th, 75th and 95th percentiles over the draws; sampled
+parameters get one row each with no year. With ``every_draw``, one row per draw instead.
+The monthly series is left out (it is in the netCDF file).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ScenarioError
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+EXTRA_DIMS = ("generation", "workload")
+
+
+def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tuple[Path, int]:
+    """Write ``ds`` as CSV to ``path`` (atomically); return the path and the number of rows.
+
+    Raises
+    ------
+    ScenarioError
+        When ``ds`` is not a result of ``sim run`` (it has no ``draw`` dimension), or the
+        CSV cannot be written.
+    """
+    if "draw" not in ds.dims or "energy" not in ds:
+        raise ScenarioError(file, None, "not a result of sim run (no draw dimension); "
+                            "export takes the .nc file that sim run writes")
+    extra = [d for d in EXTRA_DIMS if d in ds.dims]
+    header = ["variable", "units", "year", *extra]
+    header += ["draw", "value"] if every_draw else [f"p{round(q * 100)}" for q in QUANTILES]
+    rows = []
+    for name, var in ds.data_vars.items():
+        if "draw" not in var.dims or "month" in var.dims:
+            continue
+        units = var.attrs.get("units", "")
+        other = [d for d in var.dims if d != "draw"]
+        values = var.transpose(*other, "draw").values.reshape(-1, ds.sizes["draw"])
+        labels = _labels(ds, other)
+        if every_draw:
+            for label, row in zip(labels, values):
+                cells = _cells(label, extra)
+                rows += [[name, units, *cells, d, _fmt(v)] for d, v in enumerate(row)]
+        else:
+            qs = np.quantile(values, QUANTILES, axis=1).T
+            for label, q in zip(labels, qs):
+                rows.append([name, units, *_cells(label, extra), *(_fmt(x) for x in q)])
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ScenarioError(str(path), None, f"cannot write the CSV here: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path, len(rows)
+
+
+def _labels(ds, dims):
+    """One dict per row of a variable's non-draw dims (C order)."""
+    if not dims:
+        return [{}]
+    grids = np.meshgrid(*[ds[d].values for d in dims], indexing="ij")
+    return [dict(zip(dims, values)) for values in zip(*(g.reshape(-1) for g in grids))]
+
+
+def _cells(label: dict, extra) -> list:
+    return [int(label["year"]) if "year" in label else ""] + [label.get(d, "") for d in extra]
+
+
+def _fmt(x) -> str:
+    return repr(float(x))
