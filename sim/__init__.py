@@ -6,6 +6,7 @@ Public API::
     scenario = sim.load_scenario("scenarios/nvidia_2027.toml")
     ds = sim.run(scenario, draws=1000, seed=1)      # an xarray.Dataset
     si = sim.sweep(scenario, "sobol", "energy:2030")  # Sobol indices, an xarray.Dataset
+    fig = sim.plot(ds, "fan")                         # a matplotlib Figure
 """
 
 __version__ = "0.1.0"
@@ -14,5 +15,6 @@ from .errors import ScenarioError  # noqa: E402
 from .runner import run  # noqa: E402
 from .scenario import load_scenario  # noqa: E402
 from .sweep import sweep  # noqa: E402
+from .plots import figure as plot  # noqa: E402
 
-__all__ = ["ScenarioError", "load_scenario", "run", "sweep", "__version__"]
+__all__ = ["ScenarioError", "load_scenario", "run", "sweep", "plot", "__version__"]

@@ -77,6 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--csv", required=True, metavar="PATH", help="CSV file to write")
     export.add_argument("--draws", action="store_true", help="every draw instead of quantiles")
 
+    plot = sub.add_parser("plot", help="draw a result's figures (fan, generations, context, tornado, ...)")
+    plot.add_argument("result", metavar="RESULT.nc")
+    plot.add_argument("--kind", dest="kinds", action="append", default=[], metavar="KIND",
+                      help="fan, generations, workload, rebound, context, tornado, sobol, heatmap "
+                           "(repeatable; default: all the file can give)")
+    plot.add_argument("--out", metavar="DIR", help="folder for the figures (default: the result's)")
+    plot.add_argument("--format", default="png", help="png, svg or pdf (default png)")
+
+    brief = sub.add_parser("brief", help="run a scenario and an OAT sweep, and write a PDF brief")
+    scenario_args(brief)
+    brief.add_argument("--draws", type=int, metavar="N", default=None)
+    brief.add_argument("--seed", type=int, metavar="S", default=None)
+    brief.add_argument("--out", metavar="PATH", help="PDF file (default: outputs/<scenario>/<scenario>-brief.pdf)")
+    brief.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
     validate = sub.add_parser("validate", help="run scenarios with [[validation]] tables and check "
                               "the model against the published figures (exit 1 on a failure)")
     validate.add_argument("scenarios", nargs="*", metavar="SCENARIO.toml",
@@ -101,6 +116,10 @@ def main(argv=None) -> int:
             return cmd_sweep(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "plot":
+            return cmd_plot(args)
+        if args.command == "brief":
+            return cmd_brief(args)
     except ScenarioError as err:
         print(f"sim: error: {err}", file=sys.stderr)
         return 2
@@ -229,6 +248,23 @@ def stamp(ds, argv) -> None:
     command = "python -m sim " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
     ds.attrs.update({"command": command, "created": created, "history": f"{created}: {command}"})
+
+
+def cmd_plot(args) -> int:
+    from .plots import plot_file
+
+    for path in plot_file(args.result, args.kinds or None, args.out, args.format):
+        print(path)
+    return 0
+
+
+def cmd_brief(args) -> int:
+    from .brief import make_brief
+
+    path = make_brief(args.scenario, draws=args.draws, seed=args.seed, out=args.out,
+                      overrides=args.overrides, variant=args.variant, quiet=args.quiet)
+    print(path)
+    return 0
 
 
 def cmd_export(args) -> int:

@@ -1,0 +1,90 @@
+"""Figures for policy briefs: ``python -m sim plot RESULT.nc [--kind ...]``.
+
+Each kind says what it needs from a result file; asking for a kind the file cannot give
+is a one-line error naming what is missing and how to make it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ScenarioError
+from . import runs, sensitivity, style
+
+# kind: (function, what the file must be or hold, how to get it)
+KINDS = {
+    "fan": (runs.fan, ("energy",), None, "a result of sim run"),
+    "generations": (runs.generations, ("energy_by_generation",), None, "a result of sim run"),
+    "workload": (runs.workload, ("energy_by_workload",), None,
+                 "a demand-mode run with a workload mix (demand.inference_share)"),
+    "rebound": (runs.rebound, ("rebound", "energy_no_rebound"), None,
+                "a demand-mode run with the rebound decomposition (sim run --rebound)"),
+    "context": (runs.context, ("energy",), None, "a result of sim run"),
+    "tornado": (sensitivity.tornado, ("swing",), "oat", "an OAT sweep (sim sweep SCENARIO --method oat)"),
+    "sobol": (sensitivity.sobol, ("first_order", "total_order"), "sobol",
+              "a Sobol sweep (sim sweep SCENARIO --method sobol)"),
+    "heatmap": (sensitivity.heatmap, ("metric_median",), "grid",
+                "a two-parameter grid sweep (sim sweep SCENARIO --method grid --param A=.. --param B=..)"),
+}
+
+
+def available(ds) -> list[str]:
+    """The kinds a result can be drawn as."""
+    return [k for k in KINDS if _missing(ds, k) is None]
+
+
+def _missing(ds, kind: str) -> str | None:
+    _, needs, method, _ = KINDS[kind]
+    if method is not None and ds.attrs.get("method") != method:
+        return f"it is {'a ' + ds.attrs['method'] + ' sweep' if 'method' in ds.attrs else 'a run result'}"
+    absent = [n for n in needs if n not in ds]
+    if absent:
+        return f"it has no {absent[0]}"
+    if kind == "heatmap" and ds.metric_median.ndim - ("year" in ds.metric_median.dims) != 2:
+        return "the grid does not have two parameters"
+    return None
+
+
+def figure(ds, kind: str, file: str | None = None):
+    """The matplotlib Figure of one kind (raises ScenarioError when the file cannot give it)."""
+    if kind not in KINDS:
+        from ..distributions import suggest
+        raise ScenarioError("--kind", None, f"unknown plot kind '{kind}'" + suggest(kind, KINDS))
+    problem = _missing(ds, kind)
+    if problem:
+        raise ScenarioError(file, None, f"cannot draw a {kind} from this file: {problem}; "
+                            f"a {kind} needs {KINDS[kind][3]}")
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(style.RC):
+        return KINDS[kind][0](ds)
+
+
+def plot_file(path, kinds=None, out_dir=None, fmt: str = "png") -> list[Path]:
+    """Draw a result file's figures; return the files written.
+
+    Parameters
+    ----------
+    path : str or Path
+        A result of ``sim run`` or ``sim sweep``.
+    kinds : list of str, optional
+        Default: every kind the file can give.
+    out_dir : str or Path, optional
+        Default: the result's folder. Files are named ``<result>-<kind>.<fmt>``.
+    fmt : {"png", "svg", "pdf"}
+    """
+    from ..results import check_writable, open_result
+
+    if fmt not in style.FORMATS:
+        raise ScenarioError("--format", None, f"must be one of {', '.join(style.FORMATS)}, got {fmt!r}")
+    ds = open_result(path)
+    kinds = kinds or available(ds)
+    if not kinds:
+        raise ScenarioError(str(path), None, "nothing to plot: not a result of sim run or sim sweep")
+    figures = [(kind, figure(ds, kind, str(path))) for kind in kinds]  # every check before any file
+    out_dir = Path(out_dir) if out_dir else Path(path).parent
+    written = []
+    for kind, fig in figures:
+        target = check_writable(out_dir / f"{Path(path).stem}-{kind}.{fmt}")
+        written.append(style.save(fig, target, fmt))
+    return written

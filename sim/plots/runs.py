@@ -1,0 +1,164 @@
+"""Figures from a ``sim run`` result: fan chart, generation and workload split, rebound, context."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import style
+
+
+@lru_cache(maxsize=1)
+def references() -> dict:
+    """Published estimates and reference quantities (``references.toml``, with sources)."""
+    return tomllib.loads((Path(__file__).with_name("references.toml")).read_text())
+
+
+def _published_from_scenario(ds) -> list[dict]:
+    """Energy figures from the result's own [[validation]] tables (TWh/yr ranges or values)."""
+    text = ds.attrs.get("scenario_text", "")
+    if not text:
+        return []
+    try:
+        tables = tomllib.loads(text).get("validation", [])
+    except tomllib.TOMLDecodeError:
+        return []
+    out = []
+    for t in tables:
+        if t.get("quantity") != "energy" or t.get("units") != "TWh/yr" or t.get("relative_to"):
+            continue
+        if t.get("variant") and t.get("variant") != ds.attrs.get("variant"):
+            continue
+        low, high = t.get("low", t.get("value")), t.get("high", t.get("value"))
+        if low is None or (low == 0 and high is not None and high > 0):
+            continue  # a bound such as "below all data centers" is not an estimate to plot
+        out.append({"label": t["source"].split(":")[0], "year": t["year"], "low": low, "high": high})
+    return out
+
+
+def fan(ds):
+    """Annual electricity: median, 50 % and 90 % bands, and published estimates."""
+    fig, ax = style.figure()
+    years = ds.year.values
+    q = ds.energy.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim="draw").values
+    ax.fill_between(years, q[0], q[4], color=style.BAND, alpha=0.18, lw=0, label="90 % of draws")
+    ax.fill_between(years, q[1], q[3], color=style.BAND, alpha=0.35, lw=0, label="50 % of draws")
+    ax.plot(years, q[2], color=style.BAND, lw=1.8, label="median")
+    published = [p for p in references()["published"] + _published_from_scenario(ds)
+                 if years[0] <= p["year"] <= years[-1]]
+    seen = {}
+    markers = iter(["D", "s", "^", "v", "o", "P"])
+    colours = iter(style.PALETTE[1:])
+    for p in published:
+        key = p["label"]
+        if key not in seen:
+            seen[key] = (next(markers, "o"), next(colours, "#000000"))
+        marker, colour = seen[key]
+        mid = (p["low"] + p["high"]) / 2
+        ax.errorbar([p["year"]], [mid], yerr=[[mid - p["low"]], [p["high"] - mid]], fmt=marker, ms=4,
+                    color=colour, capsize=3, lw=1, label=key if list(seen).index(key) == len(seen) - 1
+                    and not any(h.get_label() == key for h in ax.lines) else None)
+        ax.annotate(f"{p['low']:g}–{p['high']:g}" if p["low"] != p["high"] else f"{p['low']:g}",
+                    (p["year"], p["high"]), xytext=(4, 2), textcoords="offset points", fontsize=7,
+                    color=colour)
+    ax.set_xlabel("year")
+    ax.set_ylabel("electricity (TWh per year)")
+    style.title(ax, ds.attrs.get("title", ""))
+    ax.set_xlim(years[0], years[-1])
+    ax.set_ylim(bottom=0)
+    _dedupe_legend(ax, loc="upper left")
+    style.finish(fig, ds, "Facility electricity of AI servers (IT power x PUE). Bands across Monte Carlo draws.")
+    return fig
+
+
+def generations(ds):
+    """Stacked area of median electricity by hardware generation."""
+    fig, ax = style.figure()
+    years = ds.year.values
+    med = ds.energy_by_generation.median("draw")   # (year, generation)
+    ax.stackplot(years, med.transpose("generation", "year").values, labels=[str(g) for g in ds.generation.values],
+                 colors=style.PALETTE[:ds.sizes["generation"]], alpha=0.85, lw=0)
+    ax.plot(years, ds.energy.median("draw"), color="black", lw=1, ls="--", label="median of the total")
+    ax.set_xlabel("year")
+    ax.set_ylabel("electricity (TWh per year)")
+    style.title(ax, "Electricity by hardware generation (median of each)")
+    ax.set_xlim(years[0], years[-1])
+    ax.legend(loc="upper left", ncol=2)
+    style.finish(fig, ds, "Stacked medians of each generation; they need not add up to the median total (dashed).")
+    return fig
+
+
+def workload(ds):
+    """Stacked area of median electricity for training and inference."""
+    fig, ax = style.figure()
+    years = ds.year.values
+    med = ds.energy_by_workload.median("draw")
+    ax.stackplot(years, med.transpose("workload", "year").values, labels=[str(w) for w in ds.workload.values],
+                 colors=[style.PALETTE[1], style.PALETTE[0]], alpha=0.85, lw=0)
+    ax.set_xlabel("year")
+    ax.set_ylabel("electricity (TWh per year)")
+    style.title(ax, "Electricity for training and inference (medians)")
+    ax.set_xlim(years[0], years[-1])
+    ax.legend(loc="upper left")
+    style.finish(fig, ds)
+    return fig
+
+
+def rebound(ds):
+    """Electricity with and without the Jevons response, the gap shaded."""
+    fig, ax = style.figure()
+    years = ds.year.values
+    with_r, without = ds.energy.median("draw"), ds.energy_no_rebound.median("draw")
+    ax.plot(years, with_r, color=style.PALETTE[3], lw=1.8, label="with the demand response (median)")
+    ax.plot(years, without, color=style.PALETTE[0], lw=1.8, label="efficiency alone, elasticity 0 (median)")
+    ax.fill_between(years, without, with_r, where=with_r >= without, color=style.PALETTE[3], alpha=0.2, lw=0,
+                    label="rebound")
+    share = (ds.rebound / ds.energy).where(ds.energy > 0).median("draw")
+    last = int(years[-1])
+    ax.annotate(f"rebound: {float(share.sel(year=last)):.0%} of {last} electricity (median)",
+                (last, float(with_r.sel(year=last))), xytext=(-8, 0), textcoords="offset points",
+                ha="right", fontsize=8)
+    ax.set_xlabel("year")
+    ax.set_ylabel("electricity (TWh per year)")
+    style.title(ax, "How much of the electricity is the Jevons rebound?")
+    ax.set_xlim(years[0], years[-1])
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left")
+    style.finish(fig, ds, "The same draws run twice: with the scenario's price elasticity, and with none.")
+    return fig
+
+
+def context(ds, year: int | None = None):
+    """The median in a key year beside quantities a reader knows."""
+    year = int(np.atleast_1d(ds.attrs.get("key_years", [ds.year.values[-1]]))[-1]) if year is None else year
+    e = ds.energy.sel(year=year)
+    median, p5, p95 = float(e.median()), float(e.quantile(0.05)), float(e.quantile(0.95))
+    items = [(c["label"], c["twh"], False) for c in references()["context"]]
+    items.append((f"This scenario, {year} (median, 90 % range)", median, True))
+    items.sort(key=lambda item: item[1])
+    fig, ax = style.figure(height=3.2)
+    labels = [i[0] for i in items]
+    values = [i[1] for i in items]
+    colours = [style.PALETTE[3] if i[2] else "#999999" for i in items]
+    bars = ax.barh(labels, values, color=colours)
+    k = [i for i, item in enumerate(items) if item[2]][0]
+    ax.errorbar([median], [k], xerr=[[median - p5], [p95 - median]], fmt="none", color="black", capsize=3, lw=1)
+    for i, (bar, v) in enumerate(zip(bars, values)):
+        at = p95 if i == k else v  # beside the whisker for this scenario's bar
+        ax.annotate(f"{v:,.0f}" if v >= 10 else f"{v:.1f}", (at, bar.get_y() + bar.get_height() / 2),
+                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.set_xlabel("electricity (TWh per year)")
+    style.title(ax, f"{ds.attrs.get('scenario')}: {year} in context")
+    ax.grid(axis="y", visible=False)
+    style.finish(fig, ds, "Reference quantities: Google 2021 and Ireland (de Vries 2023), LBNL 2024, "
+                          "Masanet et al. 2020, IEA 2024 and 2025.")
+    return fig
+
+
+def _dedupe_legend(ax, **kwargs):
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), **kwargs)

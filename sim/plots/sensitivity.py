@@ -1,0 +1,88 @@
+"""Figures from a ``sim sweep`` result: tornado (oat), Sobol bars, heat map (two-parameter grid)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import style
+
+
+def _metric_label(ds) -> str:
+    units = {"TW h": "TWh", "GW": "GW", "1": "share"}.get(ds.attrs.get("metric_units"), ds.attrs.get("metric_units"))
+    return f"{ds.attrs.get('metric')} ({units})"
+
+
+def _last_year(v):
+    return v.isel(year=-1) if "year" in v.dims else v
+
+
+def tornado(ds, top: int = 12):
+    """One-at-a-time swings, largest on top."""
+    low, high = _last_year(ds.metric_low).values[:top], _last_year(ds.metric_high).values[:top]
+    base = float(_last_year(ds.metric_base))
+    names = [str(p) for p in ds.parameter.values[:top]]
+    fig, ax = style.figure(height=max(2.4, 0.32 * len(names) + 1.2))
+    y = np.arange(len(names))[::-1]
+    q = ds.attrs.get("quantiles", [0.05, 0.95])
+    ax.barh(y, low - base, left=base, color=style.PALETTE[0], label=f"parameter at its {q[0]:g} quantile")
+    ax.barh(y, high - base, left=base, color=style.PALETTE[1], label=f"parameter at its {q[1]:g} quantile")
+    ax.axvline(base, color="black", lw=0.8)
+    ax.set_yticks(y, names)
+    ax.set_xlabel(_metric_label(ds))
+    style.title(ax, f"What moves {ds.attrs.get('metric')} most (one at a time)")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right")
+    style.finish(fig, ds, f"Others at their medians; the line is the metric with every parameter at its median ({base:.4g}).")
+    return fig
+
+
+def sobol(ds, top: int = 12):
+    """First-order and total Sobol indices with their confidence intervals."""
+    total = _last_year(ds.total_order)
+    order = np.argsort(-total.values, kind="stable")[:top]
+    names = [str(ds.parameter.values[i]) for i in order]
+    fig, ax = style.figure(height=max(2.4, 0.32 * len(names) + 1.2))
+    y = np.arange(len(names))[::-1]
+    for offset, name, colour, label in ((0.18, "first_order", style.PALETTE[0], "first order"),
+                                        (-0.18, "total_order", style.PALETTE[1], "total")):
+        v = _last_year(ds[name]).values[order]
+        lo, hi = _last_year(ds[f"{name}_low"]).values[order], _last_year(ds[f"{name}_high"]).values[order]
+        ax.barh(y + offset, v, height=0.36, color=colour, label=label)
+        ax.errorbar(v, y + offset, xerr=[np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)], fmt="none",
+                    color="black", lw=0.8, capsize=2)
+    ax.set_yticks(y, names)
+    ax.set_xlabel("Sobol index (share of variance, 1)")
+    ax.set_xlim(min(0, float(np.nanmin(_last_year(ds.first_order_low).values))), 1.0)
+    style.title(ax, f"Which uncertainty drives {ds.attrs.get('metric')}?")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right")
+    level = ds.attrs.get("confidence_level", 0.95)
+    style.finish(fig, ds, f"Bars: indices; whiskers: {level:.0%} bootstrap intervals. "
+                          f"Base sample {ds.attrs.get('base_samples')}.")
+    return fig
+
+
+def heatmap(ds):
+    """Median metric over a two-parameter grid."""
+    med = ds.metric_median
+    if "year" in med.dims:
+        med = med.isel(year=-1)
+    xname, yname = med.dims[1], med.dims[0]
+    fig, ax = style.figure(height=3.8)
+    mesh = ax.pcolormesh(ds[xname].values, ds[yname].values, med.values, shading="nearest", cmap="viridis")
+    for i, yv in enumerate(ds[yname].values):
+        for j, xv in enumerate(ds[xname].values):
+            v = float(med.values[i, j])
+            ax.text(xv, yv, f"{v:.3g}", ha="center", va="center", fontsize=6.5,
+                    color="white" if v < float(med.mean()) else "black")
+    bar = fig.colorbar(mesh, ax=ax)
+    bar.set_label(_metric_label(ds) + ", median")
+    ax.set_xlabel(style.label(xname, ds[xname].attrs.get("units", "")))
+    ax.set_ylabel(style.label(yname, ds[yname].attrs.get("units", "")))
+    ax.set_xticks(ds[xname].values, [f"{v:.3g}" for v in ds[xname].values])
+    ax.set_yticks(ds[yname].values, [f"{v:.3g}" for v in ds[yname].values])
+    style.title(ax, f"Median {ds.attrs.get('metric')} over the grid")
+    ax.grid(False)
+    style.finish(fig, ds, f"Each cell: median over {ds.attrs.get('draws_per_point')} draws of the "
+                          "other uncertain parameters (the same draws in every cell).")
+    return fig

@@ -1,0 +1,99 @@
+"""One style for every figure: A4 text width, colour-blind-safe colours, units on the axes,
+and a source line under each figure naming the scenario, its hash and the draws."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files, not windows
+import matplotlib.pyplot as plt  # noqa: E402
+
+# Okabe and Ito (2008), distinguishable with the common colour-vision deficiencies
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+BAND = "#0072B2"
+FULL_WIDTH_IN = 6.3     # A4 text width with 2.5 cm margins
+HEIGHT_IN = 3.6
+FORMATS = ("png", "svg", "pdf")
+
+RC = {
+    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
+    "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.grid": True, "grid.alpha": 0.3, "grid.linewidth": 0.5, "savefig.dpi": 200,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE), "figure.dpi": 100,
+}
+
+
+def figure(height: float = HEIGHT_IN, width: float = FULL_WIDTH_IN, **kwargs):
+    """A figure and axes in the house style."""
+    with plt.rc_context(RC):
+        fig, ax = plt.subplots(figsize=(width, height), **kwargs)
+    return fig, ax
+
+
+# UDUNITS strings in result files → what a reader expects on an axis
+HUMAN_UNITS = {"730 h": "months", "1": "", "year-1": "per year", "TW h": "TWh", "kW-1": "per kWh",
+               "h year-1": "hours per year", "Tg year-1": "Mt per year", "g kW-1 h-1": "gCO2/kWh"}
+
+
+def human_units(units: str) -> str:
+    return HUMAN_UNITS.get(units, units)
+
+
+def label(name: str, units: str) -> str:
+    """'demand.algorithmic_halving_months (months)'; no brackets for a pure number."""
+    u = human_units(units)
+    return f"{name} ({u})" if u else name
+
+
+def title(ax, text: str, width: int = 68) -> None:
+    """A left-aligned title, wrapped to the figure's width."""
+    import textwrap
+
+    ax.set_title("\n".join(textwrap.wrap(text, width)), loc="left")
+
+
+def source_line(ds) -> str:
+    """'Source: sim 0.1.0 · scenario nvidia_2027 (sha256 3f2a9c1b) · 1,000 draws, seed 2027'."""
+    a = ds.attrs
+    sha = str(a.get("scenario_sha256", ""))[:8]
+    variant = f" [{a['variant']}]" if a.get("variant") else ""
+    parts = [f"Source: sim {a.get('sim_version', '')}", f"scenario {a.get('scenario', '?')}{variant}"
+             + (f" (sha256 {sha})" if sha else "")]
+    if "draws" in a:
+        parts.append(f"{int(a['draws']):,} draws, seed {a.get('seed')}")
+    elif "evaluations" in a:
+        parts.append(f"{a.get('method')} sweep, {int(a['evaluations']):,} model runs, seed {a.get('seed')}")
+    if a.get("overrides"):
+        parts.append(f"--set {a['overrides']}")
+    return " · ".join(parts)
+
+
+def finish(fig, ds, note: str = "") -> None:
+    """Lay out and add the source line (and a note) under the axes."""
+    with plt.rc_context(RC):
+        fig.tight_layout(rect=(0, 0.07 if not note else 0.1, 1, 1))
+        text = source_line(ds) + (f"\n{note}" if note else "")
+        fig.text(0.01, 0.01, text, fontsize=6.5, color="#444444", ha="left", va="bottom", wrap=True)
+
+
+def save(fig, path, fmt: str) -> Path:
+    """Write a figure atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".{fmt}")
+    os.close(fd)
+    try:
+        with plt.rc_context(RC):
+            fig.savefig(tmp, format=fmt, metadata=None if fmt == "png" else {"Creator": "sim"})
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    finally:
+        plt.close(fig)
+    return path

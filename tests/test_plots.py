@@ -1,0 +1,112 @@
+"""Figures and the brief: every kind renders from a real result file, in every format, with
+units on its axes; what a file cannot give is a one-line error."""
+
+import re
+
+import matplotlib.image as mpimg
+import pytest
+
+import sim
+from conftest import SCENARIOS
+from sim.cli import main
+from sim.results import open_result
+
+RUN_KINDS = ("fan", "generations", "context")
+DEMAND_KINDS = ("workload", "rebound")
+UNITS = re.compile(r"TWh|GW|Sobol index|months|\(1\)|share|elasticity")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """Real result files, written by the command line."""
+    d = tmp_path_factory.mktemp("results")
+    files = {"run": d / "nvidia.nc", "demand": d / "jevons.nc", "oat": d / "oat.nc", "sobol": d / "sobol.nc",
+             "grid": d / "grid.nc"}
+    assert main(["run", str(SCENARIOS / "nvidia_2027.toml"), "--draws", "100", "--out", str(files["run"]), "--quiet"]) == 0
+    assert main(["run", str(SCENARIOS / "jevons_2035.toml"), "--draws", "100", "--out", str(files["demand"]), "--quiet"]) == 0
+    assert main(["sweep", str(SCENARIOS / "nvidia_2027.toml"), "--method", "oat", "--out", str(files["oat"])]) == 0
+    assert main(["sweep", str(SCENARIOS / "nvidia_2027.toml"), "--method", "sobol", "--samples", "64",
+                 "--out", str(files["sobol"])]) == 0
+    assert main(["sweep", str(SCENARIOS / "jevons_2035.toml"), "--method", "grid", "--draws", "10",
+                 "--param", "demand.elasticity=0.3:1.5:3", "--param", "fleet.pue=1.1:1.5:3", "--out", str(files["grid"])]) == 0
+    return files
+
+
+CASES = [("run", k) for k in RUN_KINDS] + [("demand", k) for k in DEMAND_KINDS] + \
+        [("oat", "tornado"), ("sobol", "sobol"), ("grid", "heatmap")]
+
+
+@pytest.mark.parametrize("source, kind", CASES)
+def test_each_kind_renders_a_png_with_content(results, tmp_path, capsys, source, kind):
+    assert main(["plot", str(results[source]), "--kind", kind, "--out", str(tmp_path)]) == 0
+    path = tmp_path / f"{results[source].stem}-{kind}.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = mpimg.imread(path)
+    assert image.shape[0] > 500 and image.shape[1] > 1000        # A4 width at 200 dpi
+    assert image[..., :3].std() > 0.05                           # not a blank canvas
+
+
+@pytest.mark.parametrize("fmt, magic", [("svg", b"<?xml"), ("pdf", b"%PDF")])
+def test_vector_formats(results, tmp_path, capsys, fmt, magic):
+    assert main(["plot", str(results["run"]), "--kind", "fan", "--format", fmt, "--out", str(tmp_path)]) == 0
+    data = (tmp_path / f"nvidia-fan.{fmt}").read_bytes()
+    assert data.startswith(magic) and len(data) > 10_000
+
+
+@pytest.mark.parametrize("source, kind", CASES)
+def test_axes_carry_units_and_a_source_line(results, source, kind):
+    fig = sim.plot(open_result(results[source]), kind)
+    ax = fig.axes[0]
+    labels = ax.get_xlabel() + " " + ax.get_ylabel() + " " + " ".join(a.get_ylabel() for a in fig.axes[1:])
+    assert UNITS.search(labels), (kind, labels)
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "Source: sim" in texts and "sha256" in texts
+
+
+def test_default_plots_everything_a_file_can_give(results, tmp_path, capsys):
+    assert main(["plot", str(results["demand"]), "--out", str(tmp_path)]) == 0
+    names = sorted(p.stem.split("-")[-1] for p in tmp_path.iterdir())
+    assert names == sorted(RUN_KINDS + DEMAND_KINDS)
+
+
+@pytest.mark.parametrize("source, kind, fragment", [
+    ("run", "tornado", "cannot draw a tornado from this file: it is a run result; a tornado needs an OAT sweep"),
+    ("run", "rebound", "it has no rebound"),
+    ("oat", "fan", "it has no energy"),
+    ("sobol", "heatmap", "it is a sobol sweep"),
+])
+def test_missing_requirement_is_one_line(results, tmp_path, capsys, source, kind, fragment):
+    assert main(["plot", str(results[source]), "--kind", kind, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_kind_and_format(results, capsys):
+    assert main(["plot", str(results["run"]), "--kind", "fans"]) == 2
+    assert "did you mean 'fan'" in capsys.readouterr().err
+    assert main(["plot", str(results["run"]), "--format", "jpg"]) == 2
+    assert "png, svg, pdf" in capsys.readouterr().err
+
+
+def pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+@pytest.mark.parametrize("scenario", ["nvidia_2027", "jevons_2035"])
+def test_brief_is_a_four_page_pdf(tmp_path, capsys, scenario):
+    out = tmp_path / "brief.pdf"
+    assert main(["brief", str(SCENARIOS / f"{scenario}.toml"), "--draws", "100", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "[1/5]" in captured.err and "[5/5]" in captured.err     # progress on stderr
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and pages(data) == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["brief.pdf"]  # nothing half-written left
+
+
+def test_brief_summary_names_numbers_and_drivers():
+    from sim.brief import summary_text
+    ds = sim.run(SCENARIOS / "jevons_2035.toml", draws=100, rebound=True)
+    oat = sim.sweep(SCENARIOS / "jevons_2035.toml", "oat", "energy:2035")
+    text = summary_text(ds, oat)
+    assert "TWh" in text and "90 % range" in text and "rebound" in text and "demand.elasticity" in text
