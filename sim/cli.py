@@ -46,6 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print only the result path")
     run.add_argument("--force", action="store_true",
                      help="replace an existing result file even if it holds a different result")
+    scale = run.add_argument_group("scale-out (results are bit-identical however the work is run)")
+    scale.add_argument("--workers", type=int, default=1, metavar="N", help="local worker processes (default 1)")
+    scale.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (pip install -e \".[distributed]\")")
+    scale.add_argument("--resume", action="store_true",
+                       help="keep the chunks an interrupted run of the same command left behind")
+    scale.add_argument("--format", choices=("netcdf", "zarr"), default="netcdf",
+                       help="netcdf (default; results that fit in memory) or zarr (written chunk by chunk)")
+    scale.add_argument("--chunk-draws", type=int, default=None, metavar="N",
+                       help="draws per chunk (default 10,000): granularity of work and resume only")
 
     check = sub.add_parser("check", help="check a scenario file without running it")
     scenario_args(check)
@@ -174,7 +184,7 @@ def cmd_sweep(args) -> int:
                draws=args.draws, seed=seed, quantiles=tuple(args.quantiles), levels=args.levels,
                years=args.years)
     seconds = time.perf_counter() - began
-    stamp(ds, None)
+    stamp(ds.attrs, None)
     path = write_netcdf(ds, out)
     a = ds.attrs
     print(f"{a['scenario']}: {args.method} sensitivity of {a['metric']} ({a['metric_units']}), "
@@ -223,17 +233,33 @@ def cmd_run(args, argv) -> int:
     from .runner import DEFAULT_BATCH_DRAWS, resolve, run
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
-    seed = scenario.seed if args.seed is None else args.seed
-    draws = scenario.draws if args.draws is None else args.draws
-    out = args.out or default_path(scenario.name, seed, scenario.variant)
-    check_writable(out)  # fail before the run, not after it
+    from .runner import check_options
+    draws, seed, rebound = check_options(scenario, args.draws, args.seed, args.rebound)
+    out = args.out or default_path(scenario.name, seed, scenario.variant, args.format)
+    check_writable(out, directory_ok=args.format == "zarr")  # fail before the run, not after it
     check_overwrite(out, {"scenario_sha256": scenario.sha256, "overrides": " ".join(scenario.overrides),
                           "variant": scenario.variant or "", "seed": seed, "draws": draws}, args.force)
     began = time.perf_counter()
-    ds = run(scenario, draws=args.draws, seed=args.seed,
-             batch_draws=args.batch_draws or DEFAULT_BATCH_DRAWS, rebound=args.rebound)
+    chunked = args.workers > 1 or args.scheduler or args.resume or args.format == "zarr" or args.chunk_draws
+    if chunked:
+        from .execution import execute
+        from .results import open_result
+        from .sampling import STREAM_BLOCK_DRAWS
+
+        path = execute(scenario, out, draws, seed, rebound, workers=args.workers, scheduler=args.scheduler,
+                       resume=args.resume, fmt=args.format, quiet=args.quiet,
+                       chunk_draws=args.chunk_draws or STREAM_BLOCK_DRAWS, attrs=stamp({}, argv))
+        seconds = time.perf_counter() - began
+        if args.quiet:
+            print(path)
+            return 0
+        print(summary(open_result(path) if args.format == "netcdf" else _lazy_zarr(path), seconds))
+        print(f"result: {path}")
+        return 0
+    ds = run(scenario, draws=draws, seed=seed,
+             batch_draws=args.batch_draws or DEFAULT_BATCH_DRAWS, rebound=rebound)
     seconds = time.perf_counter() - began
-    stamp(ds, argv)
+    ds.attrs.update(stamp({}, argv))
     path = write_netcdf(ds, out)
     if args.quiet:
         print(path)
@@ -243,11 +269,18 @@ def cmd_run(args, argv) -> int:
     return 0
 
 
-def stamp(ds, argv) -> None:
-    """Record the command line and the time in a result's attributes (``history``, CF)."""
+def _lazy_zarr(path):
+    import xarray as xr
+
+    return xr.open_zarr(path, chunks=None, consolidated=False)
+
+
+def stamp(attrs, argv) -> dict:
+    """Record the command line and the time (``command``, ``created``, CF ``history``)."""
     command = "python -m sim " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    ds.attrs.update({"command": command, "created": created, "history": f"{created}: {command}"})
+    attrs.update({"command": command, "created": created, "history": f"{created}: {command}"})
+    return attrs
 
 
 def cmd_plot(args) -> int:

@@ -71,11 +71,11 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str | None]] = {
                               "installed base, TWh per year", "year: sum"),
 }
 
-ENCODING = {"zlib": True, "complevel": 4, "shuffle": True}
+ENCODING = {"zlib": True, "complevel": 1, "shuffle": True}  # level 1: nearly the size of 4, far faster
 
 
 def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray],
-                  samples: dict[str, np.ndarray]) -> xr.Dataset:
+                  samples: dict[str, np.ndarray], first_draw: int = 0) -> xr.Dataset:
     """Assemble the result Dataset from full-ensemble arrays.
 
     Parameters
@@ -86,6 +86,8 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
         Output name → array with ``draw`` first (see :data:`VARIABLES`).
     samples : dict
         Dotted parameter key → sampled values, shape (draws,).
+    first_draw : int
+        Index of the arrays' first draw, when they hold a slice of the ensemble (a chunk).
     """
     import platform
 
@@ -97,7 +99,8 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
     months = np.arange(f"{scenario.start_year}-01", f"{scenario.end_year + 1}-01",
                        dtype="datetime64[M]").astype("datetime64[ns]")
     coords = {
-        "draw": ("draw", np.arange(draws), {"long_name": "Monte Carlo draw", "units": "1",
+        "draw": ("draw", first_draw + np.arange(len(next(iter(arrays.values())))),
+                 {"long_name": "Monte Carlo draw", "units": "1",
                                             "standard_name": "realization"}),
         "year": ("year", np.array(scenario.years), {"long_name": "calendar year", "units": "1"}),
         "generation": ("generation", np.array([g.name for g in scenario.generations], dtype=object),
@@ -173,11 +176,15 @@ def check_overwrite(path, expected: dict, force: bool) -> None:
         When ``path`` exists, holds something else, and ``force`` is false.
     """
     path = Path(path)
-    if force or not path.exists() or path.is_dir():
+    if force or not path.exists():
         return
     try:
-        with xr.open_dataset(path, engine="h5netcdf") as old:
-            attrs = dict(old.attrs)
+        if path.is_dir():
+            with xr.open_zarr(path, consolidated=False) as old:
+                attrs = dict(old.attrs)
+        else:
+            with xr.open_dataset(path, engine="h5netcdf") as old:
+                attrs = dict(old.attrs)
     except Exception:  # noqa: BLE001 - any unreadable file is "something else"
         attrs = {}
     differing = [k for k in expected if str(attrs.get(k)) != str(expected[k])]
@@ -186,22 +193,23 @@ def check_overwrite(path, expected: dict, force: bool) -> None:
         raise ScenarioError(str(path), None, f"exists and {what}; use --force to replace it, or --out")
 
 
-def default_path(scenario_name: str, seed: int, variant: str | None = None) -> Path:
-    """``outputs/<scenario>/<scenario>[-<variant>]-<seed>.nc``."""
+def default_path(scenario_name: str, seed: int, variant: str | None = None, fmt: str = "netcdf") -> Path:
+    """``outputs/<scenario>/<scenario>[-<variant>]-<seed>.nc`` (``.zarr`` for Zarr)."""
     stem = scenario_name + (f"-{variant}" if variant else "")
-    return Path("outputs") / scenario_name / f"{stem}-{seed}.nc"
+    return Path("outputs") / scenario_name / f"{stem}-{seed}.{'zarr' if fmt == 'zarr' else 'nc'}"
 
 
-def check_writable(path) -> Path:
+def check_writable(path, directory_ok: bool = False) -> Path:
     """Make the folder of ``path`` and prove a file can be created there, before a run starts.
 
     Raises
     ------
     ScenarioError
-        When the folder cannot be made or written, or ``path`` is a directory.
+        When the folder cannot be made or written, or ``path`` is a directory (unless
+        ``directory_ok``: a Zarr store is one).
     """
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() and not directory_ok:
         raise ScenarioError(str(path), None, "is a directory; give a file name such as result.nc")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,7 +241,14 @@ def write_netcdf(ds: xr.Dataset, path) -> Path:
 
 
 def open_result(path) -> xr.Dataset:
-    """Open a result file written by :func:`write_netcdf` (loaded into memory)."""
+    """Open a result written by :func:`write_netcdf` or as Zarr (loaded into memory)."""
+    if Path(path).is_dir() and (Path(path) / "zarr.json").exists() or str(path).endswith(".zarr"):
+        if not Path(path).exists():
+            raise ScenarioError(str(path), None, "no such file")
+        try:
+            return xr.open_zarr(path, consolidated=False).load()
+        except Exception as exc:  # noqa: BLE001 - a damaged store is a user-facing problem
+            raise ScenarioError(str(path), None, f"not a readable Zarr result: {exc}") from None
     try:
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             return ds.load()

@@ -83,34 +83,15 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
     >>> ds.energy.sel(year=2027).quantile([0.05, 0.5, 0.95])            # doctest: +SKIP
     """
     scenario = resolve(scenario, overrides, variant)
-    spec_draws, spec_seed = registry.BY_KEY["sampling.draws"], registry.BY_KEY["sampling.seed"]
-    draws = _check_count(scenario.draws if draws is None else draws, "draws",
-                         int(spec_draws.low), int(spec_draws.high))
-    seed = _check_count(scenario.seed if seed is None else seed, "seed",
-                        int(spec_seed.low), int(spec_seed.high))
+    draws, seed, rebound = check_options(scenario, draws, seed, rebound)
     if batch_draws < 1:
         raise ValueError("batch_draws must be at least 1")
-    if rebound is None:
-        rebound = scenario.decompose_rebound
-    if rebound and scenario.mode != "demand":
-        raise ScenarioError(scenario.path, "demand.decompose_rebound",
-                            "the rebound decomposition needs shipments.mode = \"demand\"")
 
     arrays: dict[str, np.ndarray] = {}
     samples = {key: np.empty(draws) for key in scenario.uncertain}
     for start in range(0, draws, batch_draws):
         stop = min(start + batch_draws, draws)
-        values = sample(scenario, start, stop, draws=draws, seed=seed)
-        batch = simulate(scenario, values)
-        if scenario.accounting == "annual_shipments":
-            accumulated = simulate(scenario, values, accounting="installed_base")
-            batch["installed_if_accumulated"] = accumulated["installed"]
-            batch["energy_if_accumulated"] = accumulated["energy"]
-        if rebound:
-            # the same draws without the demand response: what efficiency alone would give
-            counterfactual = simulate(scenario, values, elasticity=np.zeros(stop - start))
-            batch["energy_no_rebound"] = counterfactual["energy"]
-            batch["rebound"] = batch["energy"] - counterfactual["energy"]
+        batch, values = simulate_range(scenario, draws, seed, start, stop, rebound)
         for name, array in batch.items():
             if name not in arrays:
                 arrays[name] = np.empty((draws,) + array.shape[1:])
@@ -119,3 +100,39 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
             samples[key][start:stop] = values[key]
     all_samples = {key: samples.get(key) for key in scenario.parameters}
     return build_dataset(scenario, draws, seed, arrays, all_samples)
+
+
+def check_options(scenario: Scenario, draws, seed, rebound):
+    """Draws, seed and the rebound switch checked and filled from the scenario."""
+    spec_draws, spec_seed = registry.BY_KEY["sampling.draws"], registry.BY_KEY["sampling.seed"]
+    draws = _check_count(scenario.draws if draws is None else draws, "draws",
+                         int(spec_draws.low), int(spec_draws.high))
+    seed = _check_count(scenario.seed if seed is None else seed, "seed",
+                        int(spec_seed.low), int(spec_seed.high))
+    if rebound is None:
+        rebound = scenario.decompose_rebound
+    if rebound and scenario.mode != "demand":
+        raise ScenarioError(scenario.path, "demand.decompose_rebound",
+                            "the rebound decomposition needs shipments.mode = \"demand\"")
+    return draws, seed, bool(rebound)
+
+
+def simulate_range(scenario: Scenario, draws: int, seed: int, start: int, stop: int,
+                   rebound: bool = False) -> tuple[dict, dict]:
+    """Results and sampled values for draws ``[start, stop)`` of an ensemble of ``draws``.
+
+    The unit of work that batches, local worker processes and Dask tasks all run: its
+    output depends only on the scenario, ``draws``, ``seed`` and the range.
+    """
+    values = sample(scenario, start, stop, draws=draws, seed=seed)
+    batch = simulate(scenario, values)
+    if scenario.accounting == "annual_shipments":
+        accumulated = simulate(scenario, values, accounting="installed_base")
+        batch["installed_if_accumulated"] = accumulated["installed"]
+        batch["energy_if_accumulated"] = accumulated["energy"]
+    if rebound:
+        # the same draws without the demand response: what efficiency alone would give
+        counterfactual = simulate(scenario, values, elasticity=np.zeros(stop - start))
+        batch["energy_no_rebound"] = counterfactual["energy"]
+        batch["rebound"] = batch["energy"] - counterfactual["energy"]
+    return batch, values

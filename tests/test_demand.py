@@ -3,6 +3,7 @@ limits, and the bookkeeping that must hold whatever the parameters."""
 
 import numpy as np
 import pytest
+import xarray as xr
 
 import sim
 from conftest import base_dict, merge
@@ -203,3 +204,14 @@ def test_bad_demand_input(changes, key, fragment):
 def test_rebound_needs_demand_mode(make_scenario):
     with pytest.raises(sim.ScenarioError, match="needs shipments.mode"):
         sim.run(make_scenario(), draws=2, rebound=True)
+
+
+@pytest.mark.parametrize("batch_draws", [1, 5, 23])
+def test_power_queue_results_do_not_depend_on_the_batch(batch_draws):
+    # some draws queue for power and some do not: each draw's numbers must not depend on
+    # which others share its batch
+    s = with_elasticity(1.2, power={"capacity_gw": {"dist": "uniform", "low": 0.05, "high": 3.0}})
+    whole = sim.run(s, draws=46, seed=2, batch_draws=46)
+    part = sim.run(s, draws=46, seed=2, batch_draws=batch_draws)
+    assert float(whole.power_queue.max()) > 0 and float(whole.power_queue.min()) == 0
+    xr.testing.assert_identical(part, whole)

@@ -235,16 +235,20 @@ class PowerQueue:
             used = (fleet.installed * self.facility_kw).sum(axis=0)
             free = np.maximum(self.capacity_kw - used, 0.0)
             target = np.minimum(self.cum_need[t + 1], self.admitted_kw + free)
-            if np.array_equal(target, self.cum_need[t + 1]):
-                # every queue clears this month: no head to look for
+            clears = target == self.cum_need[t + 1]   # draws whose whole queue is admitted
+            if clears.all():
                 cohort = np.full(target.shape, t)
                 servers, months = self.cum_servers[t + 1].copy(), self.cum_months[t + 1]
             else:
                 cohort, fraction = kernels.fifo_position(self.cum_need, target, int(self.first.min()), t)
                 before = kernels.gather_cohort(self.cum_servers, cohort)
                 head = kernels.gather_cohort(self.cum_servers, cohort + 1) - before  # the head's cohort
-                servers = before + fraction * head
-                months = kernels.gather_cohort(self.cum_months, cohort) + fraction * cohort * head.sum(axis=0)
+                # a draw whose queue clears takes the exact totals, as when every draw's does, so
+                # that no draw's numbers depend on the others in its batch
+                servers = np.where(clears, self.cum_servers[t + 1], before + fraction * head)
+                months = np.where(clears, self.cum_months[t + 1],
+                                  kernels.gather_cohort(self.cum_months, cohort) + fraction * cohort * head.sum(axis=0))
+                cohort = np.where(clears, t, cohort)
             admitted = np.maximum(servers - self.admitted_servers, 0.0)
             count = admitted.sum(axis=0)
             waited = np.maximum(count * t - (months - self.admitted_months), 0.0)

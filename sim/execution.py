@@ -1,0 +1,323 @@
+"""Chunked, resumable execution: one process, local worker processes, or a Dask cluster.
+
+A run is cut into *chunks* of draws. A chunk's result depends only on the scenario, the
+seed, the ensemble's size and its draw range (:func:`sim.runner.simulate_range`: randomness
+comes from the fixed SeedSequence stream blocks of :mod:`sim.sampling`), so results are bit
+for bit the same in one process, in ``--workers N`` local processes, or on a Dask cluster.
+
+Each finished chunk is written at once, atomically, to a chunk store beside the output
+(``<out>.chunks/``), which is also the run's ledger. ``--resume`` keeps the chunks already
+there (the store's manifest must match the run) and computes only the rest. When every chunk
+is in, the result is assembled: netCDF in memory (results that fit), Zarr appended chunk by
+chunk (results larger than memory, ``--format zarr``). The store is removed after that.
+
+A local worker process that dies takes its pool down: the pool is rebuilt and the chunks
+that had not come back are run again (finished chunks are on disk already). On Dask the
+scheduler re-runs a lost task on another worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ScenarioError
+from .sampling import STREAM_BLOCK_DRAWS
+
+PARAM = "param:"            # prefix of sampled values in a chunk file
+MANIFEST = "manifest.json"
+FORMATS = ("netcdf", "zarr")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Draws ``[start, stop)`` of an ensemble: the unit of work and of the ledger."""
+
+    index: int
+    scenario: object
+    draws: int
+    seed: int
+    start: int
+    stop: int
+    rebound: bool
+
+
+def plan(scenario, draws: int, seed: int, rebound: bool, chunk_draws: int = STREAM_BLOCK_DRAWS) -> list[Chunk]:
+    """The chunks of an ensemble, in draw order."""
+    return [Chunk(i, scenario, draws, seed, start, min(start + chunk_draws, draws), rebound)
+            for i, start in enumerate(range(0, draws, chunk_draws))]
+
+
+def compute(chunk: Chunk) -> dict[str, np.ndarray]:
+    """Run one chunk; its outputs and sampled values (``param:<key>``) as arrays."""
+    from .runner import simulate_range
+
+    batch, values = simulate_range(chunk.scenario, chunk.draws, chunk.seed, chunk.start, chunk.stop,
+                                   chunk.rebound)
+    batch.update({PARAM + key: values[key] for key in chunk.scenario.uncertain})
+    return batch
+
+
+def compute_to_file(chunk: Chunk, path: str) -> str:
+    """Run one chunk and save it (for local workers, which share the client's disk)."""
+    save_chunk(path, compute(chunk))
+    return path
+
+
+def save_chunk(path, arrays: dict) -> None:
+    """Write a chunk's arrays atomically (``.npy`` arrays in an uncompressed ``.npz``)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class ChunkStore:
+    """Finished chunks on disk: ``<out>.chunks/chunk-00000.npz`` and a manifest of the run."""
+
+    def __init__(self, directory, manifest: dict, resume: bool):
+        self.directory = Path(directory)
+        if self.directory.exists():
+            old = self._manifest()
+            if resume and old is not None and old != manifest:
+                differing = sorted(k for k in manifest if old.get(k) != manifest[k])
+                raise ScenarioError(str(self.directory), None, "the chunks here were written for a "
+                                    f"different run ({', '.join(differing)} differ); remove the folder "
+                                    "or run without --resume")
+            if not resume:
+                shutil.rmtree(self.directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1))
+
+    def _manifest(self):
+        try:
+            return json.loads((self.directory / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def path(self, index: int) -> Path:
+        return self.directory / f"chunk-{index:05d}.npz"
+
+    def done(self) -> set[int]:
+        return {int(p.stem.split("-")[1]) for p in self.directory.glob("chunk-*.npz")}
+
+    def load(self, index: int) -> dict:
+        with np.load(self.path(index)) as data:
+            return {k: data[k] for k in data.files}
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class Progress:
+    """Chunks done, draws per second and time left, on stderr (tqdm): silent when quiet or
+    when stderr is not a terminal."""
+
+    def __init__(self, chunks, done: int, quiet: bool):
+        from tqdm import tqdm
+
+        self.draws = {c.index: c.stop - c.start for c in chunks}
+        self.bar = tqdm(total=len(chunks), initial=done, unit="chunk", file=sys.stderr,
+                        disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
+        self.began, self.count = time.perf_counter(), 0
+
+    def update(self, index: int) -> None:
+        self.count += self.draws[index]
+        rate = self.count / max(time.perf_counter() - self.began, 1e-9)
+        self.bar.set_postfix_str(f"{rate:,.0f} draws/s")
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+# ------------------------------------------------------------------------------ backends
+
+def run_serial(chunks, store, progress, compute_to=compute_to_file):
+    for chunk in chunks:
+        compute_to(chunk, str(store.path(chunk.index)))
+        progress.update(chunk.index)
+
+
+def run_local(chunks, store, progress, workers: int, compute_to=compute_to_file):
+    """Chunks on ``workers`` local processes; a dead worker's pool is rebuilt and the chunks
+    that had not come back are run again."""
+    pending = {c.index: c for c in chunks}
+    attempts = 0
+    while pending:
+        attempts += 1
+        if attempts > 3 * len(chunks) + 3:
+            raise RuntimeError("worker processes keep dying; giving up")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            futures = {pool.submit(compute_to, c, str(store.path(c.index))): c.index for c in pending.values()}
+            try:
+                while futures:
+                    finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        index = futures.pop(future)
+                        future.result()
+                        pending.pop(index, None)
+                        progress.update(index)
+            except BrokenProcessPool:
+                # a worker died: what finished is on disk; the rest runs again in a new pool
+                for index in list(pending):
+                    if store.path(index).exists():
+                        pending.pop(index)
+                        progress.update(index)
+                continue
+
+
+def connect(address: str, timeout: float = 5.0):
+    """A Dask client for a running scheduler, or a one-line error within ``timeout`` seconds."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ScenarioError("--scheduler", None, "needs Dask distributed: "
+                            "pip install -e \".[distributed]\"") from None
+    try:
+        return Client(address, timeout=f"{timeout}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise ScenarioError("--scheduler", address, f"no Dask scheduler answered within "
+                            f"{timeout:g} s ({reason})") from None
+
+
+def run_dask(chunks, store, progress, client, compute_fn=compute):
+    """Chunks as Dask tasks; results stream back and are written as they arrive. A task whose
+    worker dies is re-run by the scheduler on another worker."""
+    from distributed import as_completed
+
+    futures = {client.submit(compute_fn, c, key=f"sim-chunk-{c.index}-{c.start}-{c.stop}-{c.seed}", pure=False): c.index
+               for c in chunks}
+    for future in as_completed(futures, loop=client.loop):
+        index = futures[future]
+        save_chunk(store.path(index), future.result())
+        future.release()
+        progress.update(index)
+
+
+# ------------------------------------------------------------------------------ assembly
+
+def assemble_netcdf(scenario, chunks, store, draws, seed):
+    """All chunks into one in-memory Dataset, identical to what :func:`sim.run` returns."""
+    from .results import build_dataset
+
+    arrays, samples = {}, {k: np.empty(draws) for k in scenario.uncertain}
+    for chunk in chunks:
+        data = store.load(chunk.index)
+        for name, array in data.items():
+            if name.startswith(PARAM):
+                samples[name[len(PARAM):]][chunk.start:chunk.stop] = array
+                continue
+            if name not in arrays:
+                arrays[name] = np.empty((draws,) + array.shape[1:])
+            arrays[name][chunk.start:chunk.stop] = array
+    return build_dataset(scenario, draws, seed, arrays, {k: samples.get(k) for k in scenario.parameters})
+
+
+def assemble_zarr(scenario, chunks, store, draws, seed, out, attrs: dict) -> Path:
+    """Chunks appended in draw order to a Zarr store: one chunk in memory at a time."""
+    from .results import build_dataset
+
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        for chunk in chunks:
+            data = store.load(chunk.index)
+            samples = {k: data.get(PARAM + k) for k in scenario.parameters}
+            arrays = {k: v for k, v in data.items() if not k.startswith(PARAM)}
+            ds = build_dataset(scenario, draws, seed, arrays, samples, first_draw=chunk.start)
+            ds.attrs.update(attrs)
+            if chunk.index == 0:
+                ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=False)
+            else:
+                fixed = [name for name, v in ds.variables.items() if "draw" not in v.dims]
+                ds.drop_vars(fixed).to_zarr(tmp, append_dim="draw", zarr_format=3, consolidated=False)
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int = 1,
+            scheduler: str | None = None, resume: bool = False, fmt: str = "netcdf",
+            quiet: bool = False, chunk_draws: int = STREAM_BLOCK_DRAWS, attrs: dict | None = None,
+            compute_to=compute_to_file, compute_fn=compute) -> Path:
+    """Run a scenario in chunks on the chosen backend and write the result to ``out``.
+
+    Parameters
+    ----------
+    workers : int
+        Local worker processes (1: this process).
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:port``); overrides ``workers``.
+    resume : bool
+        Keep the chunks a previous, interrupted run of the same scenario left in ``<out>.chunks``.
+    fmt : {"netcdf", "zarr"}
+    attrs : dict, optional
+        Extra attributes for the result (command line, time).
+    """
+    from . import __version__
+
+    if fmt not in FORMATS:
+        raise ScenarioError("--format", None, f"must be netcdf or zarr, got {fmt!r}")
+    if fmt == "zarr":
+        try:
+            import zarr  # noqa: F401
+        except ImportError:
+            raise ScenarioError("--format", None, "zarr needs the zarr package: "
+                                "pip install -e \".[distributed]\"") from None
+    if workers < 1:
+        raise ScenarioError("--workers", None, f"must be at least 1, got {workers}")
+    if chunk_draws < 1:
+        raise ScenarioError("--chunk-draws", None, f"must be at least 1, got {chunk_draws}")
+    client = connect(scheduler) if scheduler else None
+    chunks = plan(scenario, draws, seed, rebound, chunk_draws)
+    manifest = {"scenario_sha256": scenario.sha256, "overrides": list(scenario.overrides),
+                "variant": scenario.variant or "", "draws": draws, "seed": seed, "rebound": rebound,
+                "chunk_draws": chunk_draws, "sim_version": __version__}
+    store = ChunkStore(f"{out}.chunks", manifest, resume)
+    done = store.done()
+    todo = [c for c in chunks if c.index not in done]
+    progress = Progress(chunks, len(chunks) - len(todo), quiet)
+    try:
+        if client is not None:
+            run_dask(todo, store, progress, client, compute_fn)
+        elif workers > 1:
+            run_local(todo, store, progress, workers, compute_to)
+        else:
+            run_serial(todo, store, progress, compute_to)
+    finally:
+        progress.close()
+        if client is not None:
+            client.close()
+    if fmt == "zarr":
+        path = assemble_zarr(scenario, chunks, store, draws, seed, out, attrs or {})
+    else:
+        from .results import write_netcdf
+        ds = assemble_netcdf(scenario, chunks, store, draws, seed)
+        ds.attrs.update(attrs or {})
+        path = write_netcdf(ds, out)
+    store.remove()
+    return path

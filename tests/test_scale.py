@@ -1,0 +1,159 @@
+"""Scale-out: bit-identical results in one process, local workers and a Dask cluster;
+resume after a kill or a lost chunk; a dying worker; an unreachable scheduler."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import sim
+from conftest import ROOT, SCENARIOS
+from sim.cli import main
+from sim.execution import compute, compute_to_file, execute
+from sim.results import open_result
+
+NVIDIA = SCENARIOS / "nvidia_2027.toml"
+JEVONS = SCENARIOS / "jevons_2035.toml"
+STAMP = ("command", "created", "history")
+
+
+def same(a, b):
+    a, b = a.copy(), b.copy()
+    for d in (a, b):
+        for k in STAMP:
+            d.attrs.pop(k, None)
+    xr.testing.assert_identical(a, b)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """The in-memory run that every other way of running must reproduce."""
+    return {"nvidia": sim.run(NVIDIA, draws=3000, seed=5), "jevons": sim.run(JEVONS, draws=2000, seed=5, rebound=True)}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_local_workers_are_bit_identical(tmp_path, reference, capsys, workers):
+    out = tmp_path / "r.nc"
+    assert main(["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--workers", str(workers),
+                 "--chunk-draws", "700", "--out", str(out), "--quiet"]) == 0
+    same(open_result(out), reference["nvidia"])
+    assert not Path(f"{out}.chunks").exists()  # the chunk store is gone once the result is written
+
+
+def test_demand_mode_with_rebound_on_two_workers(tmp_path, reference):
+    s = sim.load_scenario(JEVONS)
+    path = execute(s, tmp_path / "j.nc", 2000, 5, True, workers=2, chunk_draws=600, quiet=True)
+    same(open_result(path), reference["jevons"])
+
+
+def test_zarr_is_written_chunk_by_chunk_and_identical(tmp_path, reference, capsys):
+    out = tmp_path / "r.zarr"
+    assert main(["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--format", "zarr",
+                 "--chunk-draws", "1000", "--out", str(out)]) == 0
+    assert "p50" in capsys.readouterr().out          # the summary reads the store lazily
+    same(open_result(out), reference["nvidia"])
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as c:
+        yield c
+
+
+def test_dask_cluster_is_bit_identical(tmp_path, reference, cluster, capsys):
+    out = tmp_path / "d.nc"
+    assert main(["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--scheduler", cluster.scheduler_address,
+                 "--chunk-draws", "700", "--out", str(out), "--quiet"]) == 0
+    same(open_result(out), reference["nvidia"])
+
+
+def crash_worker_once(chunk, marker=None):
+    """Kill the worker process the first time it runs chunk 1 (a marker file remembers)."""
+    marker = Path(marker or os.environ["SIM_TEST_MARKER"])
+    if chunk.index == 1 and not marker.exists():
+        marker.write_text("crashed")
+        os._exit(1)
+    return compute(chunk)
+
+
+def crash_local_once(chunk, path):
+    crash_worker_once(chunk)
+    return compute_to_file(chunk, path)
+
+
+def test_dead_local_worker_chunk_is_rerun(tmp_path, reference, monkeypatch):
+    monkeypatch.setenv("SIM_TEST_MARKER", str(tmp_path / "marker"))
+    s = sim.load_scenario(NVIDIA)
+    path = execute(s, tmp_path / "r.nc", 3000, 5, False, workers=2, chunk_draws=700, quiet=True,
+                   compute_to=crash_local_once)
+    assert (tmp_path / "marker").exists()             # a worker did die
+    result = open_result(path)
+    assert np.array_equal(result.draw.values, np.arange(3000))  # nothing lost or counted twice
+    same(result, reference["nvidia"])
+
+
+def test_dead_dask_worker_chunk_is_rerun(tmp_path, reference, cluster):
+    import cloudpickle
+
+    from functools import partial
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        s = sim.load_scenario(NVIDIA)
+        path = execute(s, tmp_path / "r.nc", 3000, 5, False, scheduler=cluster.scheduler_address,
+                       chunk_draws=700, quiet=True,
+                       compute_fn=partial(crash_worker_once, marker=str(tmp_path / "marker")))
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    assert (tmp_path / "marker").exists()
+    same(open_result(path), reference["nvidia"])
+
+
+def test_resume_after_kill_and_a_deleted_chunk(tmp_path, reference):
+    out = tmp_path / "r.nc"
+    args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "3000", "--seed", "5",
+            "--chunk-draws", "100", "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(args, cwd=ROOT, start_new_session=True)
+    chunks = Path(f"{out}.chunks")
+    deadline = time.monotonic() + 120
+    while len(list(chunks.glob("chunk-*.npz"))) < 4 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    written = sorted(chunks.glob("chunk-*.npz"))
+    assert 4 <= len(written) < 30 and not out.exists()   # killed mid-run, nothing half-written
+    written[1].unlink()                                   # and one finished chunk lost
+    resumed = subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    same(open_result(out), reference["nvidia"])
+
+
+def test_resume_refuses_chunks_of_another_run(tmp_path, capsys):
+    out = tmp_path / "r.nc"
+    chunks = Path(f"{out}.chunks")
+    chunks.mkdir()
+    (chunks / "manifest.json").write_text('{"seed": 1}')
+    assert main(["run", str(NVIDIA), "--draws", "300", "--resume", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "written for a different run" in err and err.count("\n") == 1
+
+
+def test_unreachable_scheduler_is_one_line_and_status_2(tmp_path):
+    began = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "100",
+                           "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "r.nc")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("sim: error: --scheduler: tcp://127.0.0.1:9: no Dask scheduler answered")
+    assert "Traceback" not in proc.stderr
+    assert time.monotonic() - began < 60                  # bounded by the connect timeout
+    assert not (tmp_path / "r.nc").exists()
