@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", metavar="PATH",
                        help="result file (default: outputs/<scenario>/<scenario>-<method>-<seed>.nc)")
     sweep.add_argument("--force", action="store_true", help="replace an existing file that holds a different sweep")
+    sweep.add_argument("--workers", type=int, default=1, metavar="N", help="local worker processes (default 1)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
+    sweep.add_argument("--resume", action="store_true",
+                       help="keep the chunks an interrupted run of the same sweep left behind")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.add_argument("--chunk-draws", type=int, default=None, metavar="N",
+                       help="model runs per chunk (default 10,000): granularity of work and resume only")
 
     export = sub.add_parser("export", help="write a result's quantiles (or every draw) as CSV")
     export.add_argument("result", metavar="RESULT.nc")
@@ -179,10 +186,24 @@ def cmd_sweep(args) -> int:
     check_overwrite(out, {"scenario_sha256": scenario.sha256, "overrides": " ".join(scenario.overrides),
                           "variant": scenario.variant or "", "seed": seed}, args.force)
     samples = args.samples if args.samples is not None else (1024 if args.method == "sobol" else 50)
+    from .sweep import Backend
+    if args.workers < 1:
+        raise ScenarioError("--workers", None, f"must be at least 1, got {args.workers}")
+    chunked = args.workers > 1 or args.scheduler or args.resume or args.chunk_draws
+    manifest = {"scenario_sha256": scenario.sha256, "overrides": list(scenario.overrides),
+                "variant": scenario.variant or "", "seed": seed, "method": args.method,
+                "metric": args.metric, "params": args.params, "samples": samples, "draws": args.draws,
+                "quantiles": list(args.quantiles), "levels": args.levels, "years": args.years}
+    backend = Backend(workers=args.workers, scheduler=args.scheduler,
+                      store_path=f"{out}.chunks" if chunked else None, manifest=manifest,
+                      resume=args.resume, quiet=args.quiet)
     began = time.perf_counter()
+    from .runner import DEFAULT_BATCH_DRAWS
+    if args.chunk_draws is not None and args.chunk_draws < 1:
+        raise ScenarioError("--chunk-draws", None, f"must be at least 1, got {args.chunk_draws}")
     ds = sweep(scenario, args.method, args.metric, params=args.params or None, samples=samples,
                draws=args.draws, seed=seed, quantiles=tuple(args.quantiles), levels=args.levels,
-               years=args.years)
+               years=args.years, backend=backend, batch_draws=args.chunk_draws or DEFAULT_BATCH_DRAWS)
     seconds = time.perf_counter() - began
     stamp(ds.attrs, None)
     path = write_netcdf(ds, out)

@@ -53,6 +53,63 @@ class Chunk:
     rebound: bool
 
 
+@dataclass(frozen=True)
+class DesignChunk:
+    """Rows ``[start, stop)`` of a sweep's design: parameter values and the metric to compute."""
+
+    index: int
+    scenario: object
+    values: dict
+    metric: object
+    start: int
+    stop: int
+
+
+def compute_design(chunk: DesignChunk) -> dict[str, np.ndarray]:
+    """The metric (s, n) for one chunk of a sweep's design."""
+    from .sweep import evaluate
+
+    return {"metric": evaluate(chunk.scenario, chunk.values, chunk.metric)}
+
+
+def compute_design_to_file(chunk: DesignChunk, path: str) -> str:
+    save_chunk(path, compute_design(chunk))
+    return path
+
+
+def evaluate_design(scenario, values: dict, metric, *, rows_per_chunk: int, workers: int = 1,
+                    scheduler: str | None = None, store_path=None, manifest: dict | None = None,
+                    resume: bool = False, quiet: bool = True) -> np.ndarray:
+    """A sweep's design evaluated in chunks on the chosen backend; the metric (s, n).
+
+    The same layer as :func:`execute`: chunks of rows as local processes or Dask tasks, each
+    landing in a chunk store that ``resume`` picks up from.
+    """
+    n = len(next(iter(values.values())))
+    chunks = [DesignChunk(i, scenario, {k: v[a:min(a + rows_per_chunk, n)] for k, v in values.items()}, metric,
+                          a, min(a + rows_per_chunk, n)) for i, a in enumerate(range(0, n, rows_per_chunk))]
+    client = connect(scheduler) if scheduler else None
+    own_store = store_path is None
+    directory = store_path or tempfile.mkdtemp(prefix="sim-sweep-")
+    store = ChunkStore(directory, manifest or {}, resume and not own_store)
+    todo = [c for c in chunks if c.index not in store.done()]
+    progress = Progress(chunks, len(chunks) - len(todo), quiet)
+    try:
+        if client is not None:
+            run_dask(todo, store, progress, client, compute_design)
+        elif workers > 1:
+            run_local(todo, store, progress, workers, compute_design_to_file)
+        else:
+            run_serial(todo, store, progress, compute_design_to_file)
+        result = np.concatenate([store.load(c.index)["metric"] for c in chunks], axis=1)
+    finally:
+        progress.close()
+        if client is not None:
+            client.close()
+    store.remove()
+    return result
+
+
 def plan(scenario, draws: int, seed: int, rebound: bool, chunk_draws: int = STREAM_BLOCK_DRAWS) -> list[Chunk]:
     """The chunks of an ensemble, in draw order."""
     return [Chunk(i, scenario, draws, seed, start, min(start + chunk_draws, draws), rebound)
@@ -204,7 +261,7 @@ def run_dask(chunks, store, progress, client, compute_fn=compute):
     worker dies is re-run by the scheduler on another worker."""
     from distributed import as_completed
 
-    futures = {client.submit(compute_fn, c, key=f"sim-chunk-{c.index}-{c.start}-{c.stop}-{c.seed}", pure=False): c.index
+    futures = {client.submit(compute_fn, c, key=f"sim-chunk-{c.index}-{c.start}-{c.stop}-{id(c)}", pure=False): c.index
                for c in chunks}
     for future in as_completed(futures, loop=client.loop):
         index = futures[future]

@@ -156,14 +156,39 @@ def parse_years(years, scenario) -> tuple[int, ...]:
 
 # -------------------------------------------------------------------------- evaluation
 
-def evaluate(scenario, values: dict, metric: Metric, batch_draws: int = DEFAULT_BATCH_DRAWS) -> np.ndarray:
+@dataclass
+class Backend:
+    """Where a sweep's design runs: this process (default), local workers or a Dask scheduler;
+    with a chunk store for ``resume``. Never changes the result."""
+
+    workers: int = 1
+    scheduler: str | None = None
+    store_path: str | None = None
+    manifest: dict | None = None
+    resume: bool = False
+    quiet: bool = True
+
+    @property
+    def chunked(self) -> bool:
+        return self.workers > 1 or self.scheduler is not None or self.store_path is not None
+
+
+def evaluate(scenario, values: dict, metric: Metric, batch_draws: int = DEFAULT_BATCH_DRAWS,
+             backend: Backend | None = None) -> np.ndarray:
     """The metric for every row of a design, shape (s, n), running the model in batches.
 
     Parameters
     ----------
     values : dict
         Every numeric parameter key → array (n,) of the design's values.
+    backend : Backend, optional
+        Run the batches as chunks on local workers or Dask (:mod:`sim.execution`).
     """
+    if backend is not None and backend.chunked:
+        from .execution import evaluate_design
+        return evaluate_design(scenario, values, metric, rows_per_chunk=batch_draws, workers=backend.workers,
+                               scheduler=backend.scheduler, store_path=backend.store_path,
+                               manifest=backend.manifest, resume=backend.resume, quiet=backend.quiet)
     n = len(next(iter(values.values())))
     out = np.empty((len(metric.years) if metric.kind in ("energy", "rebound_share") else 1, n))
     for start in range(0, n, batch_draws):
@@ -197,7 +222,7 @@ def _quantiles(scenario, names, unit: np.ndarray) -> np.ndarray:
 def sweep(scenario, method: str, metric: str | None = None, *, params=None, samples: int = 1024,
           draws: int | None = None, seed: int | None = None, overrides=None, variant=None,
           quantiles=(0.05, 0.95), levels: int = 4, years=None, confidence: float = 0.95,
-          batch_draws: int = DEFAULT_BATCH_DRAWS) -> xr.Dataset:
+          batch_draws: int = DEFAULT_BATCH_DRAWS, backend: Backend | None = None) -> xr.Dataset:
     """Run a sensitivity analysis of a scenario.
 
     Parameters
@@ -223,6 +248,8 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
         Evaluate an annual metric per year.
     confidence : float
         ``sobol``: level of the bootstrap confidence intervals.
+    backend : Backend, optional
+        Local workers, a Dask scheduler, a chunk store to resume from; never the result.
 
     Returns
     -------
@@ -235,16 +262,17 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
         raise ScenarioError("--method", None, f"unknown method '{method}'" + suggest(method, METHODS))
     metric = parse_metric(metric, scenario, years)
     seed = scenario.seed if seed is None else seed
+    run = (lambda values: evaluate(scenario, values, metric, batch_draws, backend))  # noqa: E731
     if method == "grid":
-        ds = _grid(scenario, metric, params, draws, seed, batch_draws)
+        ds = _grid(scenario, metric, params, draws, seed, run)
     else:
         names = _analysed(scenario, params)
         if method == "oat":
-            ds = _oat(scenario, metric, names, quantiles, batch_draws)
+            ds = _oat(scenario, metric, names, quantiles, run)
         elif method == "sobol":
-            ds = _sobol(scenario, metric, names, samples, seed, confidence, batch_draws)
+            ds = _sobol(scenario, metric, names, samples, seed, confidence, run)
         else:
-            ds = _morris(scenario, metric, names, samples, levels, seed, batch_draws)
+            ds = _morris(scenario, metric, names, samples, levels, seed, run)
     from . import __version__
     ds.attrs.update({
         "title": f"{method} sensitivity of {metric.name}: {scenario.title or scenario.name}",
@@ -295,7 +323,7 @@ def _squeeze(metric: Metric, array: np.ndarray) -> np.ndarray:
     return array if metric.per_year else array[0]
 
 
-def _oat(scenario, metric, names, quantiles, batch_draws) -> xr.Dataset:
+def _oat(scenario, metric, names, quantiles, run) -> xr.Dataset:
     low_q, high_q = quantiles
     if not 0 < low_q < high_q < 1:
         raise ScenarioError("--quantiles", None, f"need 0 < low < high < 1, got {low_q} and {high_q}")
@@ -307,7 +335,7 @@ def _oat(scenario, metric, names, quantiles, batch_draws) -> xr.Dataset:
     for j in range(k):
         rows[1 + j, j] = low_values[j]
         rows[1 + k + j, j] = high_values[j]
-    f = evaluate(scenario, _design_values(scenario, names, rows), metric, batch_draws)
+    f = run(_design_values(scenario, names, rows))
     base, low, high = f[:, 0], f[:, 1:k + 1], f[:, k + 1:]
     swing = np.abs(high - low)
     order = np.argsort(-swing.max(axis=0), kind="stable")  # ranking by the largest swing
@@ -358,7 +386,7 @@ def parse_grid_param(text: str, scenario) -> tuple[str, np.ndarray]:
     return key, np.linspace(low, high, count)
 
 
-def _grid(scenario, metric, params, draws, seed, batch_draws) -> xr.Dataset:
+def _grid(scenario, metric, params, draws, seed, run) -> xr.Dataset:
     if not params or not 1 <= len(params) <= 3:
         raise ScenarioError("--param", None, "a grid needs one to three --param section.key=LOW:HIGH:N")
     axes = [parse_grid_param(p, scenario) for p in params]
@@ -374,7 +402,7 @@ def _grid(scenario, metric, params, draws, seed, batch_draws) -> xr.Dataset:
     values = {k: np.tile(v, points) for k, v in mc.items()}
     for (key, _), grid in zip(axes, mesh):
         values[key] = np.repeat(grid.reshape(-1), draws)
-    f = evaluate(scenario, values, metric, batch_draws)       # (s, points * draws)
+    f = run(values)                                           # (s, points * draws)
     shape = tuple(len(v) for _, v in axes) + (draws,)
     s = f.shape[0]
     f = f.reshape((s,) + shape)
@@ -396,12 +424,11 @@ def _grid(scenario, metric, params, draws, seed, batch_draws) -> xr.Dataset:
     return ds
 
 
-def _sobol(scenario, metric, names, samples, seed, confidence, batch_draws) -> xr.Dataset:
+def _sobol(scenario, metric, names, samples, seed, confidence, run) -> xr.Dataset:
     if samples < 2 or samples & (samples - 1):
         raise ScenarioError("--samples", None, f"the Sobol base sample must be a power of 2 (e.g. 1024), got {samples}")
     design = saltelli_design(len(names), samples, seed)
-    f = evaluate(scenario, _design_values(scenario, names, _quantiles(scenario, names, design)),
-                 metric, batch_draws)                                   # (s, n(d+2))
+    f = run(_design_values(scenario, names, _quantiles(scenario, names, design)))  # (s, n(d+2))
     if not np.all(np.isfinite(f)):
         raise ScenarioError(scenario.path, None, "the metric is not finite for some samples")
     first, total, ci = sobol_from_evaluations(f, len(names), samples, seed, confidence)
@@ -488,7 +515,7 @@ def _indices(f_A, f_B, f_AB, n, seed, confidence):
     return first, total, ci
 
 
-def _morris(scenario, metric, names, trajectories, levels, seed, batch_draws) -> xr.Dataset:
+def _morris(scenario, metric, names, trajectories, levels, seed, run) -> xr.Dataset:
     if levels < 2 or levels % 2:
         raise ScenarioError("--levels", None, f"Morris levels must be an even number >= 2, got {levels}")
     if trajectories < 2:
@@ -514,7 +541,7 @@ def _morris(scenario, metric, names, trajectories, levels, seed, batch_draws) ->
     unit = points.reshape(-1, d)
     # levels 0..1 map to quantiles 0.05..0.95, so unbounded distributions stay finite
     q = 0.05 + 0.9 * unit
-    f = evaluate(scenario, _design_values(scenario, names, _quantiles(scenario, names, q)), metric, batch_draws)
+    f = run(_design_values(scenario, names, _quantiles(scenario, names, q)))
     f = f.reshape(f.shape[0], trajectories, d + 1)
     diffs = np.diff(f, axis=2)                                  # (s, r, d) along each trajectory
     effects = np.empty_like(diffs)

@@ -157,3 +157,37 @@ def test_unreachable_scheduler_is_one_line_and_status_2(tmp_path):
     assert "Traceback" not in proc.stderr
     assert time.monotonic() - began < 60                  # bounded by the connect timeout
     assert not (tmp_path / "r.nc").exists()
+
+
+SWEEP = ["sweep", str(NVIDIA), "--method", "sobol", "--samples", "256", "--metric", "energy:2030", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def sweep_reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep") / "ref.nc"
+    assert main(SWEEP + ["--out", str(out)]) == 0
+    return open_result(out)
+
+
+@pytest.mark.parametrize("backend", ["workers", "dask"])
+def test_sweeps_run_on_the_same_layer_bit_identically(tmp_path, sweep_reference, cluster, capsys, backend):
+    out = tmp_path / "s.nc"
+    extra = ["--workers", "2"] if backend == "workers" else ["--scheduler", cluster.scheduler_address]
+    assert main(SWEEP + ["--out", str(out), "--chunk-draws", "500", *extra]) == 0
+    same(open_result(out), sweep_reference)
+
+
+def test_sweep_resumes_after_a_kill(tmp_path, sweep_reference):
+    out = tmp_path / "s.nc"
+    args = [sys.executable, "-m", "sim", *SWEEP, "--out", str(out), "--chunk-draws", "60"]
+    proc = subprocess.Popen(args, cwd=ROOT, start_new_session=True)
+    chunks = Path(f"{out}.chunks")
+    deadline = time.monotonic() + 120
+    while len(list(chunks.glob("chunk-*.npz"))) < 5 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert len(list(chunks.glob("chunk-*.npz"))) >= 5 and not out.exists()
+    resumed = subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    same(open_result(out), sweep_reference)
