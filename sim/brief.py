@@ -9,9 +9,7 @@ units and source, taken from the scenario file.
 from __future__ import annotations
 
 import io
-import os
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -25,6 +23,7 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from . import parameters as registry  # noqa: E402
+from .atomic import replacing  # noqa: E402
 from .plots import figure as plot_figure  # noqa: E402
 from .plots import style  # noqa: E402
 
@@ -69,20 +68,13 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     if rebound:
         charts["rebound"] = _png(plot_figure(ds, "rebound"))
     progress("writing the PDF")
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".pdf")
-    os.close(fd)
+    metadata = {"Title": f"sim brief: {scenario.name}", "Creator": f"sim {ds.attrs['sim_version']}"}
     try:
-        with plt.rc_context(style.RC), PdfPages(tmp, metadata={"Title": f"sim brief: {scenario.name}",
-                                                               "Creator": f"sim {ds.attrs['sim_version']}"}) as pdf:
+        with replacing(out, suffix=".pdf") as tmp, plt.rc_context(style.RC), PdfPages(tmp, metadata=metadata) as pdf:
             pdf.savefig(_page_summary(ds, oat, charts["fan"]))
             pdf.savefig(_page_two(ds, charts["generations"], charts["tornado"]))
             pdf.savefig(_page_three(ds, charts["context"], charts.get("rebound")))
             pdf.savefig(_page_assumptions(ds, scenario))
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     finally:
         plt.close("all")
     progress(f"wrote {out}")

@@ -19,7 +19,6 @@ scheduler re-runs a lost task on another worker.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import replacing
 from .errors import ScenarioError
 from .sampling import STREAM_BLOCK_DRAWS
 
@@ -92,22 +92,28 @@ def evaluate_design(scenario, values: dict, metric, *, rows_per_chunk: int, work
     own_store = store_path is None
     directory = store_path or tempfile.mkdtemp(prefix="sim-sweep-")
     store = ChunkStore(directory, manifest or {}, resume and not own_store)
+    _run_pending(chunks, store, client, workers, quiet, compute_design, compute_design_to_file)
+    result = np.concatenate([store.load(c.index)["metric"] for c in chunks], axis=1)
+    store.remove()
+    return result
+
+
+def _run_pending(chunks, store, client, workers: int, quiet: bool, compute_fn, compute_to) -> None:
+    """Run the chunks not yet in the store: on Dask, on local workers, or here; then let go
+    of the client."""
     todo = [c for c in chunks if c.index not in store.done()]
     progress = Progress(chunks, len(chunks) - len(todo), quiet)
     try:
         if client is not None:
-            run_dask(todo, store, progress, client, compute_design)
+            run_dask(todo, store, progress, client, compute_fn)
         elif workers > 1:
-            run_local(todo, store, progress, workers, compute_design_to_file)
+            run_local(todo, store, progress, workers, compute_to)
         else:
-            run_serial(todo, store, progress, compute_design_to_file)
-        result = np.concatenate([store.load(c.index)["metric"] for c in chunks], axis=1)
+            run_serial(todo, store, progress, compute_to)
     finally:
         progress.close()
         if client is not None:
             client.close()
-    store.remove()
-    return result
 
 
 def plan(scenario, draws: int, seed: int, rebound: bool, chunk_draws: int = STREAM_BLOCK_DRAWS) -> list[Chunk]:
@@ -134,16 +140,8 @@ def compute_to_file(chunk: Chunk, path: str) -> str:
 
 def save_chunk(path, arrays: dict) -> None:
     """Write a chunk's arrays atomically (``.npy`` arrays in an uncompressed ``.npz``)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with replacing(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
 
 
 class ChunkStore:
@@ -293,10 +291,7 @@ def assemble_zarr(scenario, chunks, store, draws, seed, out, attrs: dict) -> Pat
     """Chunks appended in draw order to a Zarr store: one chunk in memory at a time."""
     from .results import build_dataset
 
-    out = Path(out)
-    tmp = out.with_name(f".{out.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+    with replacing(out, directory=True) as tmp:
         for chunk in chunks:
             data = store.load(chunk.index)
             samples = {k: data.get(PARAM + k) for k in scenario.parameters}
@@ -308,13 +303,7 @@ def assemble_zarr(scenario, chunks, store, draws, seed, out, attrs: dict) -> Pat
             else:
                 fixed = [name for name, v in ds.variables.items() if "draw" not in v.dims]
                 ds.drop_vars(fixed).to_zarr(tmp, append_dim="draw", zarr_format=3, consolidated=False)
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
 
 
 def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int = 1,
@@ -340,11 +329,10 @@ def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int
     if fmt not in FORMATS:
         raise ScenarioError("--format", None, f"must be netcdf or zarr, got {fmt!r}")
     if fmt == "zarr":
-        try:
-            import zarr  # noqa: F401
-        except ImportError:
+        import importlib.util
+        if importlib.util.find_spec("zarr") is None:
             raise ScenarioError("--format", None, "zarr needs the zarr package: "
-                                "pip install -e \".[distributed]\"") from None
+                                "pip install -e \".[distributed]\"")
     if workers < 1:
         raise ScenarioError("--workers", None, f"must be at least 1, got {workers}")
     if chunk_draws < 1:
@@ -355,20 +343,7 @@ def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int
                 "variant": scenario.variant or "", "draws": draws, "seed": seed, "rebound": rebound,
                 "chunk_draws": chunk_draws, "sim_version": __version__}
     store = ChunkStore(f"{out}.chunks", manifest, resume)
-    done = store.done()
-    todo = [c for c in chunks if c.index not in done]
-    progress = Progress(chunks, len(chunks) - len(todo), quiet)
-    try:
-        if client is not None:
-            run_dask(todo, store, progress, client, compute_fn)
-        elif workers > 1:
-            run_local(todo, store, progress, workers, compute_to)
-        else:
-            run_serial(todo, store, progress, compute_to)
-    finally:
-        progress.close()
-        if client is not None:
-            client.close()
+    _run_pending(chunks, store, client, workers, quiet, compute_fn, compute_to)
     if fmt == "zarr":
         path = assemble_zarr(scenario, chunks, store, draws, seed, out, attrs or {})
     else:

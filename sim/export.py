@@ -9,8 +9,6 @@ The monthly series is left out (it is in the netCDF file).
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -52,22 +50,14 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tu
             qs = np.quantile(values, QUANTILES, axis=1).T
             for label, q in zip(labels, qs):
                 rows.append([name, units, *_cells(label, extra), *(_fmt(x) for x in q)])
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ScenarioError(str(path), None, f"cannot write the CSV here: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from .atomic import replacing
+    from .results import check_writable
+
+    path = check_writable(path)
+    with replacing(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
     return path, len(rows)
 
 

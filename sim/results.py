@@ -9,7 +9,6 @@ SHA-256 of the scenario text, the ``--set`` overrides, seed, draws, sampler and 
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -226,17 +225,12 @@ def write_netcdf(ds: xr.Dataset, path) -> Path:
 
     An interrupted write leaves no file at ``path``; a completed one replaces it at once.
     """
+    from .atomic import replacing
+
     path = check_writable(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        encoding = {name: dict(ENCODING) for name, var in ds.data_vars.items() if var.ndim > 0}
+    encoding = {name: dict(ENCODING) for name, var in ds.data_vars.items() if var.ndim > 0}
+    with replacing(path) as tmp:
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
 
 

@@ -23,7 +23,6 @@ all`` or a list) evaluates an annual metric per year, so indices gain a ``year``
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 

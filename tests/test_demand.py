@@ -164,9 +164,15 @@ def test_workload_mix_sets_utilisation_and_splits_energy():
     ds = run(s)
     np.testing.assert_allclose(ds.energy_by_workload.sum("workload"), ds.energy, rtol=1e-12)
     np.testing.assert_allclose(ds.energy_by_workload.sel(workload="inference"), 0.8 * ds.energy, rtol=1e-12)
-    # utilisation is the work-weighted harmonic mean: 1 / (0.8/0.4 + 0.2/0.8) = 0.444...
-    gw_per_server = ds.it_power / ds.installed
     assert "fleet.utilisation" not in ds
+    # the fleet's utilisation is the work-weighted harmonic mean 1 / (0.8/0.4 + 0.2/0.8): the
+    # same run as one workload at that utilisation (the same draws: both utilisations constant)
+    one = run(scenario(fleet={**DEMAND["fleet"], "utilisation": 1 / (0.8 / 0.4 + 0.2 / 0.8)}))
+    mix = run(scenario(demand={**DEMAND["demand"], "inference_share": 0.8, "training_utilisation": 0.8,
+                               "inference_utilisation": 0.4},
+                       fleet={**DEMAND["fleet"], "utilisation": None}))
+    np.testing.assert_allclose(mix.energy, one.energy, rtol=1e-12)
+    np.testing.assert_allclose(mix.compute_served, one.compute_served, rtol=1e-12)
 
 
 def test_emissions_are_energy_times_intensity():

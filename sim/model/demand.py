@@ -110,7 +110,7 @@ class Demand:
         """Monthly, from ``demand.start_year``: work demanded (``demand.*`` keys), orders,
         shipments under the supply cap (``demand.supply_capacity``, ``demand.supply_growth``)
         and backlog (servers)."""
-        d, fleet, inputs = self.d, self.fleet, self.inputs
+        d, fleet = self.d, self.fleet
         yield self.env.timeout(d.start_month)
         # the history's shipments were made to meet demand: demand starts at the work of the
         # servers installed and on their way (in transit, or waiting for power)

@@ -3,8 +3,6 @@ and a source line under each figure naming the scenario, its hash and the draws.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -82,18 +80,13 @@ def finish(fig, ds, note: str = "") -> None:
 
 def save(fig, path, fmt: str) -> Path:
     """Write a figure atomically (temporary file, then rename)."""
+    from ..atomic import replacing
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".{fmt}")
-    os.close(fd)
     try:
-        with plt.rc_context(RC):
+        with replacing(path, suffix=f".{fmt}") as tmp, plt.rc_context(RC):
             fig.savefig(tmp, format=fmt, metadata=None if fmt == "png" else {"Creator": "sim"})
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     finally:
         plt.close(fig)
     return path
