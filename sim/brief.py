@@ -48,16 +48,16 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
                quiet: bool = False) -> Path:
     """Run a scenario and an OAT sweep and write the brief; return the PDF's path."""
     from .results import check_writable
-    from .runner import resolve, run
+    from .runner import check_options, resolve, run
     from .sweep import sweep
 
     scenario = resolve(scenario, overrides, variant)
-    seed = scenario.seed if seed is None else seed
+    rebound = scenario.mode == "demand"
+    draws, seed, rebound = check_options(scenario, draws, seed, rebound)
     stem = scenario.name + (f"-{scenario.variant}" if scenario.variant else "")
     out = check_writable(out or Path("outputs") / scenario.name / f"{stem}-brief.pdf")
     progress = Progress(5, quiet)
     progress(f"running {scenario.name}")
-    rebound = scenario.mode == "demand"
     ds = run(scenario, draws=draws, seed=seed, rebound=rebound)
     last = scenario.key_years[-1]
     progress(f"one-at-a-time sweep of energy in {last}")

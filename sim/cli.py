@@ -189,7 +189,7 @@ def cmd_sweep(args) -> int:
     from .sweep import Backend
     if args.workers < 1:
         raise ScenarioError("--workers", None, f"must be at least 1, got {args.workers}")
-    chunked = args.workers > 1 or args.scheduler or args.resume or args.chunk_draws
+    chunked = args.workers > 1 or args.scheduler or args.resume or args.chunk_draws is not None
     manifest = {"scenario_sha256": scenario.sha256, "overrides": list(scenario.overrides),
                 "variant": scenario.variant or "", "seed": seed, "method": args.method,
                 "metric": args.metric, "params": args.params, "samples": samples, "draws": args.draws,
@@ -260,6 +260,10 @@ def cmd_run(args, argv) -> int:
     check_writable(out, directory_ok=args.format == "zarr")  # fail before the run, not after it
     check_overwrite(out, {"scenario_sha256": scenario.sha256, "overrides": " ".join(scenario.overrides),
                           "variant": scenario.variant or "", "seed": seed, "draws": draws}, args.force)
+    if args.workers < 1:
+        raise ScenarioError("--workers", None, f"must be at least 1, got {args.workers}")
+    if args.chunk_draws is not None and args.chunk_draws < 1:
+        raise ScenarioError("--chunk-draws", None, f"must be at least 1, got {args.chunk_draws}")
     began = time.perf_counter()
     chunked = args.workers > 1 or args.scheduler or args.resume or args.format == "zarr" or args.chunk_draws
     if chunked:

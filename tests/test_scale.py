@@ -146,6 +146,14 @@ def test_resume_refuses_chunks_of_another_run(tmp_path, capsys):
     assert "written for a different run" in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("args, fragment", [(["--workers", "0"], "--workers: must be at least 1"),
+                                            (["--chunk-draws", "0"], "--chunk-draws: must be at least 1")])
+def test_bad_scale_options(tmp_path, capsys, args, fragment):
+    assert main(["run", str(NVIDIA), "--draws", "10", "--out", str(tmp_path / "r.nc"), *args]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1 and not (tmp_path / "r.nc").exists()
+
+
 def test_unreachable_scheduler_is_one_line_and_status_2(tmp_path):
     began = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "100",
