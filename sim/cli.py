@@ -281,8 +281,9 @@ def cmd_run(args, argv) -> int:
         print(summary(open_result(path) if args.format == "netcdf" else _lazy_zarr(path), seconds))
         print(f"result: {path}")
         return 0
-    ds = run(scenario, draws=draws, seed=seed,
-             batch_draws=args.batch_draws or DEFAULT_BATCH_DRAWS, rebound=rebound)
+    with progress_bar(draws, "draw", args.quiet) as bar:
+        ds = run(scenario, draws=draws, seed=seed,
+                 batch_draws=args.batch_draws or DEFAULT_BATCH_DRAWS, rebound=rebound, progress=bar.update)
     seconds = time.perf_counter() - began
     ds.attrs.update(stamp({}, argv))
     path = write_netcdf(ds, out)
@@ -292,6 +293,14 @@ def cmd_run(args, argv) -> int:
     print(summary(ds, seconds))
     print(f"result: {path}")
     return 0
+
+
+def progress_bar(total: int, unit: str, quiet: bool):
+    """tqdm on stderr; silent with --quiet or when stderr is not a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, leave=False,
+                disable=quiet or not sys.stderr.isatty())
 
 
 def _lazy_zarr(path):

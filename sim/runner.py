@@ -47,7 +47,7 @@ def _check_count(value, name: str, low: int, high: int) -> int:
 
 def run(scenario, draws: int | None = None, seed: int | None = None, overrides=None,
         batch_draws: int = DEFAULT_BATCH_DRAWS, rebound: bool | None = None,
-        variant: str | None = None):
+        variant: str | None = None, progress=None):
     """Run a scenario's Monte Carlo ensemble.
 
     Parameters
@@ -62,6 +62,8 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         ``"section.key=value"`` changes, as ``--set`` takes them.
     variant : str, optional
         One of the scenario file's ``[variants.<name>]``.
+    progress : callable, optional
+        Called with the number of draws each finished batch adds (e.g. ``tqdm.update``).
     batch_draws : int
         Draws per SimPy environment; changes memory and speed, never the result.
     rebound : bool, optional
@@ -98,6 +100,8 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
             arrays[name][start:stop] = array
         for key in samples:
             samples[key][start:stop] = values[key]
+        if progress is not None:
+            progress(stop - start)
     all_samples = {key: samples.get(key) for key in scenario.parameters}
     return build_dataset(scenario, draws, seed, arrays, all_samples)
 

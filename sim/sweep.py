@@ -24,12 +24,14 @@ all`` or a list) evaluates an annual metric per year, so indices gain a ``year``
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 from scipy import stats
 from scipy.stats import qmc
+from tqdm import tqdm
 
 from . import parameters as registry
 from .distributions import suggest
@@ -190,6 +192,8 @@ def evaluate(scenario, values: dict, metric: Metric, batch_draws: int = DEFAULT_
                                manifest=backend.manifest, resume=backend.resume, quiet=backend.quiet)
     n = len(next(iter(values.values())))
     out = np.empty((len(metric.years) if metric.kind in ("energy", "rebound_share") else 1, n))
+    bar = tqdm(total=n, unit="run", unit_scale=True, file=sys.stderr, leave=False,
+               disable=backend is None or backend.quiet or not sys.stderr.isatty())
     for start in range(0, n, batch_draws):
         stop = min(start + batch_draws, n)
         part = {k: v[start:stop] for k, v in values.items()}
@@ -198,6 +202,8 @@ def evaluate(scenario, values: dict, metric: Metric, batch_draws: int = DEFAULT_
         if metric.kind == "rebound_share":
             counterfactual = simulate(scenario, part, elasticity=np.zeros(stop - start))
         out[:, start:stop] = metric.compute(scenario, result, counterfactual)
+        bar.update(stop - start)
+    bar.close()
     return out
 
 
