@@ -117,18 +117,23 @@ def test_dead_dask_worker_chunk_is_rerun(tmp_path, reference, cluster):
     same(open_result(path), reference["nvidia"])
 
 
+def kill_after_chunks(args, out, count: int) -> list[Path]:
+    """Start a command, SIGKILL it (and its workers) once ``count`` chunks are on disk; the chunks."""
+    proc = subprocess.Popen(args, cwd=ROOT, start_new_session=True)
+    chunks = Path(f"{out}.chunks")
+    deadline = time.monotonic() + 120
+    while len(list(chunks.glob("chunk-*.npz"))) < count and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return sorted(chunks.glob("chunk-*.npz"))
+
+
 def test_resume_after_kill_and_a_deleted_chunk(tmp_path, reference):
     out = tmp_path / "r.nc"
     args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "3000", "--seed", "5",
             "--chunk-draws", "100", "--out", str(out), "--quiet"]
-    proc = subprocess.Popen(args, cwd=ROOT, start_new_session=True)
-    chunks = Path(f"{out}.chunks")
-    deadline = time.monotonic() + 120
-    while len(list(chunks.glob("chunk-*.npz"))) < 4 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    written = sorted(chunks.glob("chunk-*.npz"))
+    written = kill_after_chunks(args, out, 4)
     assert 4 <= len(written) < 30 and not out.exists()   # killed mid-run, nothing half-written
     written[1].unlink()                                   # and one finished chunk lost
     resumed = subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True, text=True)
@@ -188,14 +193,7 @@ def test_sweeps_run_on_the_same_layer_bit_identically(tmp_path, sweep_reference,
 def test_sweep_resumes_after_a_kill(tmp_path, sweep_reference):
     out = tmp_path / "s.nc"
     args = [sys.executable, "-m", "sim", *SWEEP, "--out", str(out), "--chunk-draws", "60"]
-    proc = subprocess.Popen(args, cwd=ROOT, start_new_session=True)
-    chunks = Path(f"{out}.chunks")
-    deadline = time.monotonic() + 120
-    while len(list(chunks.glob("chunk-*.npz"))) < 5 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert len(list(chunks.glob("chunk-*.npz"))) >= 5 and not out.exists()
+    assert len(kill_after_chunks(args, out, 5)) >= 5 and not out.exists()
     resumed = subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     same(open_result(out), sweep_reference)
