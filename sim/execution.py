@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import replacing
+from .atomic import commit, discard, replacing, temporary
 from .errors import ScenarioError
 from .sampling import STREAM_BLOCK_DRAWS
 
@@ -98,11 +98,17 @@ def evaluate_design(scenario, values: dict, metric, *, rows_per_chunk: int, work
     return result
 
 
-def _run_pending(chunks, store, client, workers: int, quiet: bool, compute_fn, compute_to) -> None:
+def _run_pending(chunks, store, client, workers: int, quiet: bool, compute_fn, compute_to,
+                 appender=None) -> None:
     """Run the chunks not yet in the store: on Dask, on local workers, or here; then let go
-    of the client."""
-    todo = [c for c in chunks if c.index not in store.done()]
+    of the client. With an ``appender``, chunks are written out in draw order as they land."""
+    done = store.done()
+    todo = [c for c in chunks if c.index not in done]
     progress = Progress(chunks, len(chunks) - len(todo), quiet)
+    if appender is not None:
+        progress = Sink(chunks, store, progress, appender)
+        for index in sorted(done):
+            progress.update(index, count=False)
     try:
         if client is not None:
             run_dask(todo, store, progress, client, compute_fn)
@@ -111,7 +117,7 @@ def _run_pending(chunks, store, client, workers: int, quiet: bool, compute_fn, c
         else:
             run_serial(todo, store, progress, compute_to)
     finally:
-        progress.close()
+        (progress.progress if appender is not None else progress).close()
         if client is not None:
             client.close()
 
@@ -270,46 +276,96 @@ def run_dask(chunks, store, progress, client, compute_fn=compute):
 
 # ------------------------------------------------------------------------------ assembly
 
-def assemble_netcdf(scenario, chunks, store, draws, seed):
-    """All chunks into one in-memory Dataset, identical to what :func:`sim.run` returns."""
-    from .results import build_dataset
+class Appender:
+    """Writes a result chunk by chunk, in draw order, to a temporary file or store that
+    :meth:`close` renames into place; one chunk in memory at a time.
 
-    arrays, samples = {}, {k: np.empty(draws) for k in scenario.uncertain}
-    for chunk in chunks:
-        data = store.load(chunk.index)
-        for name, array in data.items():
-            if name.startswith(PARAM):
-                samples[name[len(PARAM):]][chunk.start:chunk.stop] = array
-                continue
-            if name not in arrays:
-                arrays[name] = np.empty((draws,) + array.shape[1:])
-            arrays[name][chunk.start:chunk.stop] = array
-    return build_dataset(scenario, draws, seed, arrays, {k: samples.get(k) for k in scenario.parameters})
+    netCDF: xarray writes the first chunk with ``draw`` as an unlimited dimension (so every
+    attribute, coordinate and encoding is xarray's own); later chunks are appended with h5py.
+    Zarr: xarray appends each chunk along ``draw``.
+    """
 
+    def __init__(self, scenario, draws, seed, out, fmt: str, attrs: dict, compress: bool):
+        self.scenario, self.draws, self.seed, self.fmt = scenario, draws, seed, fmt
+        self.attrs, self.compress, self.out = attrs, compress, out
+        self.tmp = temporary(out, suffix=".nc", directory=fmt == "zarr")
+        if fmt == "zarr":
+            self.tmp.mkdir()  # claim the name; the first chunk fills it
+        self.written = 0
+        self.handle = None  # the netCDF file, open for appends after the first chunk
 
-def assemble_zarr(scenario, chunks, store, draws, seed, out, attrs: dict) -> Path:
-    """Chunks appended in draw order to a Zarr store: one chunk in memory at a time."""
-    from .results import build_dataset
+    def append(self, chunk, data: dict) -> None:
+        from .results import ENCODING, build_dataset
 
-    with replacing(out, directory=True) as tmp:
-        for chunk in chunks:
-            data = store.load(chunk.index)
-            samples = {k: data.get(PARAM + k) for k in scenario.parameters}
-            arrays = {k: v for k, v in data.items() if not k.startswith(PARAM)}
-            ds = build_dataset(scenario, draws, seed, arrays, samples, first_draw=chunk.start)
-            ds.attrs.update(attrs)
-            if chunk.index == 0:
-                ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=False)
+        if self.fmt == "netcdf" and self.written:
+            self._append_hdf5(chunk, data)
+            return
+        samples = {k: data.get(PARAM + k) for k in self.scenario.parameters}
+        arrays = {k: v for k, v in data.items() if not k.startswith(PARAM)}
+        ds = build_dataset(self.scenario, self.draws, self.seed, arrays, samples, first_draw=chunk.start)
+        ds.attrs.update(self.attrs)
+        if self.fmt == "zarr":
+            if self.written == 0:
+                ds.to_zarr(self.tmp, mode="w", zarr_format=3, consolidated=False)
             else:
                 fixed = [name for name, v in ds.variables.items() if "draw" not in v.dims]
-                ds.drop_vars(fixed).to_zarr(tmp, append_dim="draw", zarr_format=3, consolidated=False)
-    return Path(out)
+                ds.drop_vars(fixed).to_zarr(self.tmp, append_dim="draw", zarr_format=3, consolidated=False)
+        else:
+            encoding = {name: dict(ENCODING) for name, v in ds.data_vars.items() if v.ndim > 0} if self.compress else None
+            ds.to_netcdf(self.tmp, engine="h5netcdf", unlimited_dims=["draw"], encoding=encoding)
+        self.written += chunk.stop - chunk.start
+
+    def _append_hdf5(self, chunk, data: dict) -> None:
+        """Later netCDF chunks: each array straight into its variable, which xarray created
+        from the first chunk with the same names (``param:<key>`` is the variable ``<key>``)."""
+        if self.handle is None:
+            import h5py
+            self.handle = h5py.File(self.tmp, "r+")
+        end = self.written + chunk.stop - chunk.start
+        columns = dict(data, draw=np.arange(chunk.start, chunk.stop))
+        for name, array in columns.items():
+            dataset = self.handle[name[len(PARAM):] if name.startswith(PARAM) else name]
+            dataset.resize(end, axis=0)
+            dataset[self.written:end] = array
+        self.written = end
+
+    def close(self) -> None:
+        """Rename the finished result into place."""
+        self._release()
+        commit(self.tmp, self.out)
+
+    def abandon(self) -> None:
+        """Remove the unfinished result (the chunk store stays for --resume)."""
+        self._release()
+        discard(self.tmp)
+
+    def _release(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+class Sink:
+    """Advances the progress bar as chunks land, and appends every chunk that is next in draw
+    order, so writing overlaps with the workers' computing."""
+
+    def __init__(self, chunks, store, progress, appender):
+        self.chunks, self.store, self.progress, self.appender = chunks, store, progress, appender
+        self.landed, self.next = set(), 0
+
+    def update(self, index: int, count: bool = True) -> None:
+        if count:
+            self.progress.update(index)
+        self.landed.add(index)
+        while self.next < len(self.chunks) and self.next in self.landed:
+            self.appender.append(self.chunks[self.next], self.store.load(self.next))
+            self.next += 1
 
 
 def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int = 1,
             scheduler: str | None = None, resume: bool = False, fmt: str = "netcdf",
             quiet: bool = False, chunk_draws: int = STREAM_BLOCK_DRAWS, attrs: dict | None = None,
-            compute_to=compute_to_file, compute_fn=compute) -> Path:
+            compress: bool = False, compute_to=compute_to_file, compute_fn=compute) -> Path:
     """Run a scenario in chunks on the chosen backend and write the result to ``out``.
 
     Parameters
@@ -323,6 +379,8 @@ def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int
     fmt : {"netcdf", "zarr"}
     attrs : dict, optional
         Extra attributes for the result (command line, time).
+    compress : bool
+        netCDF: zlib-compress the variables (smaller, several times slower to write).
     """
     from . import __version__
 
@@ -343,13 +401,12 @@ def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int
                 "variant": scenario.variant or "", "draws": draws, "seed": seed, "rebound": rebound,
                 "chunk_draws": chunk_draws, "sim_version": __version__}
     store = ChunkStore(f"{out}.chunks", manifest, resume)
-    _run_pending(chunks, store, client, workers, quiet, compute_fn, compute_to)
-    if fmt == "zarr":
-        path = assemble_zarr(scenario, chunks, store, draws, seed, out, attrs or {})
-    else:
-        from .results import write_netcdf
-        ds = assemble_netcdf(scenario, chunks, store, draws, seed)
-        ds.attrs.update(attrs or {})
-        path = write_netcdf(ds, out)
+    appender = Appender(scenario, draws, seed, out, fmt, attrs or {}, compress)
+    try:
+        _run_pending(chunks, store, client, workers, quiet, compute_fn, compute_to, appender)
+    except BaseException:
+        appender.abandon()
+        raise
+    appender.close()
     store.remove()
-    return path
+    return Path(out)

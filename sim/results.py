@@ -70,7 +70,9 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str | None]] = {
                               "installed base, TWh per year", "year: sum"),
 }
 
-ENCODING = {"zlib": True, "complevel": 1, "shuffle": True}  # level 1: nearly the size of 4, far faster
+# --compress: monthly and per-generation floats shrink only by about a third, and zlib writes
+# about five times slower than no compression, so it is off by default
+ENCODING = {"zlib": True, "complevel": 1, "shuffle": True}
 
 
 def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray],
@@ -220,15 +222,16 @@ def check_writable(path, directory_ok: bool = False) -> Path:
     return path
 
 
-def write_netcdf(ds: xr.Dataset, path) -> Path:
+def write_netcdf(ds: xr.Dataset, path, compress: bool = False) -> Path:
     """Write ``ds`` as netCDF4 (h5netcdf) to a temporary file beside ``path``, then rename.
 
     An interrupted write leaves no file at ``path``; a completed one replaces it at once.
+    ``compress`` zlib-compresses the variables (:data:`ENCODING`).
     """
     from .atomic import replacing
 
     path = check_writable(path)
-    encoding = {name: dict(ENCODING) for name, var in ds.data_vars.items() if var.ndim > 0}
+    encoding = {name: dict(ENCODING) for name, var in ds.data_vars.items() if var.ndim > 0} if compress else None
     with replacing(path) as tmp:
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
     return path
