@@ -184,9 +184,8 @@ def cmd_sweep(args) -> int:
     stem = f"{scenario.name}" + (f"-{scenario.variant}" if scenario.variant else "") + f"-{args.method}-{seed}"
     out = args.out or Path("outputs") / scenario.name / f"{stem}.nc"
     check_writable(out)
-    from .results import check_overwrite
-    check_overwrite(out, {"scenario_sha256": scenario.sha256, "overrides": " ".join(scenario.overrides),
-                          "variant": scenario.variant or "", "seed": seed}, args.force)
+    from .results import check_overwrite, identity
+    check_overwrite(out, identity(scenario, seed), args.force)
     samples = args.samples if args.samples is not None else (1024 if args.method == "sobol" else 50)
     from .sweep import Backend
     if args.workers < 1:
@@ -252,7 +251,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args, argv) -> int:
-    from .results import check_overwrite, check_writable, default_path, write_netcdf
+    from .results import check_overwrite, check_writable, default_path, identity, write_netcdf
     from .runner import DEFAULT_BATCH_DRAWS, resolve, run
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
@@ -260,8 +259,7 @@ def cmd_run(args, argv) -> int:
     draws, seed, rebound = check_options(scenario, args.draws, args.seed, args.rebound)
     out = args.out or default_path(scenario.name, seed, scenario.variant, args.format)
     check_writable(out, directory_ok=args.format == "zarr")  # fail before the run, not after it
-    check_overwrite(out, {"scenario_sha256": scenario.sha256, "overrides": " ".join(scenario.overrides),
-                          "variant": scenario.variant or "", "seed": seed, "draws": draws}, args.force)
+    check_overwrite(out, identity(scenario, seed, draws=draws), args.force)
     if args.workers < 1:
         raise ScenarioError("--workers", None, f"must be at least 1, got {args.workers}")
     if args.chunk_draws is not None and args.chunk_draws < 1:

@@ -161,8 +161,10 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
     return ds
 
 
-# the attributes that say two results hold the same numbers
-SAME_RESULT = ("scenario_sha256", "overrides", "variant", "seed", "draws")
+def identity(scenario, seed: int, **more) -> dict:
+    """The attributes that say two results hold the same numbers (see :func:`check_overwrite`)."""
+    return {"scenario_sha256": scenario.sha256, "overrides": " ".join(scenario.overrides),
+            "variant": scenario.variant or "", "seed": seed, **more}
 
 
 def check_overwrite(path, expected: dict, force: bool) -> None:

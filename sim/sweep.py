@@ -441,17 +441,16 @@ def _sobol(scenario, metric, names, samples, seed, confidence, run) -> xr.Datase
     coords = _parameter_coords(scenario, names)
     if metric.per_year:
         coords["year"] = ("year", np.array(metric.years))
-    sq = lambda a: a if metric.per_year else a[0]  # noqa: E731
     attrs1 = {"units": "1"}
     return xr.Dataset({
-        "first_order": (dims, sq(first), {**attrs1, "long_name": "first-order Sobol index"}),
-        "total_order": (dims, sq(total), {**attrs1, "long_name": "total-order Sobol index"}),
-        "first_order_low": (dims, sq(ci[0, 0]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval low"}),
-        "first_order_high": (dims, sq(ci[0, 1]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval high"}),
-        "total_order_low": (dims, sq(ci[1, 0]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval low"}),
-        "total_order_high": (dims, sq(ci[1, 1]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval high"}),
+        "first_order": (dims, _squeeze(metric, first), {**attrs1, "long_name": "first-order Sobol index"}),
+        "total_order": (dims, _squeeze(metric, total), {**attrs1, "long_name": "total-order Sobol index"}),
+        "first_order_low": (dims, _squeeze(metric, ci[0, 0]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval low"}),
+        "first_order_high": (dims, _squeeze(metric, ci[0, 1]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval high"}),
+        "total_order_low": (dims, _squeeze(metric, ci[1, 0]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval low"}),
+        "total_order_high": (dims, _squeeze(metric, ci[1, 1]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval high"}),
         "design": (("evaluation", "parameter"), design, {"units": "1", "long_name": "unit-hypercube design: rows A, B, then A with column i from B for each i (Saltelli)"}),
-        "evaluations_metric": (_output_dims(metric) + ("evaluation",), sq(f), {"units": metric.units, "long_name": f"{metric.long_name} at each design row"}),
+        "evaluations_metric": (_output_dims(metric) + ("evaluation",), _squeeze(metric, f), {"units": metric.units, "long_name": f"{metric.long_name} at each design row"}),
     }, coords=coords, attrs={"base_samples": int(samples), "evaluations": int(f.shape[1]),
                              "confidence_level": confidence, "estimator": "Saltelli 2010 (scipy.stats.sobol_indices)"})
 
@@ -557,14 +556,13 @@ def _morris(scenario, metric, names, trajectories, levels, seed, run) -> xr.Data
     coords = _parameter_coords(scenario, names)
     if metric.per_year:
         coords["year"] = ("year", np.array(metric.years))
-    sq = lambda a: a if metric.per_year else a[0]  # noqa: E731
     u = metric.units
     return xr.Dataset({
-        "mu_star": (dims, sq(mu_star), {"units": u, "long_name": "mean absolute elementary effect (per 5-95 % quantile range)"}),
-        "mu": (dims, sq(mu), {"units": u, "long_name": "mean elementary effect"}),
-        "sigma": (dims, sq(sigma), {"units": u, "long_name": "standard deviation of the elementary effects"}),
+        "mu_star": (dims, _squeeze(metric, mu_star), {"units": u, "long_name": "mean absolute elementary effect (per 5-95 % quantile range)"}),
+        "mu": (dims, _squeeze(metric, mu), {"units": u, "long_name": "mean elementary effect"}),
+        "sigma": (dims, _squeeze(metric, sigma), {"units": u, "long_name": "standard deviation of the elementary effects"}),
         "design": (("evaluation", "parameter"), unit, {"units": "1", "long_name": "Morris trajectories on the unit grid (levels map to quantiles 0.05-0.95)"}),
-        "evaluations_metric": (_output_dims(metric) + ("evaluation",), sq(f.reshape(f.shape[0], -1)),
+        "evaluations_metric": (_output_dims(metric) + ("evaluation",), _squeeze(metric, f.reshape(f.shape[0], -1)),
                                {"units": u, "long_name": f"{metric.long_name} at each design row"}),
     }, coords=coords, attrs={"trajectories": int(trajectories), "levels": int(levels),
                              "evaluations": int(trajectories * (d + 1))})
