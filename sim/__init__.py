@@ -15,6 +15,14 @@ from .errors import ScenarioError  # noqa: E402
 from .runner import run  # noqa: E402
 from .scenario import load_scenario  # noqa: E402
 from .sweep import sweep  # noqa: E402
-from .plots import figure as plot  # noqa: E402
 
 __all__ = ["ScenarioError", "load_scenario", "run", "sweep", "plot", "__version__"]
+
+
+def __getattr__(name: str):
+    # matplotlib takes a third of a second to import: only figures and the brief load it
+    if name == "plot":
+        from .plots import figure
+
+        return figure
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -136,3 +136,9 @@ def test_module_entry_point_exit_status_without_traceback(write_scenario):
     proc = subprocess.run([sys.executable, "-m", "sim", "run", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [f"sim: error: {bad}: fleet.pue: must be >= 1 and <= 5, got 0.5"]
+
+
+def test_sim_run_does_not_import_matplotlib():
+    # a third of a second of every command's start-up; only figures and the brief need it
+    code = "import sys, sim.cli; assert 'matplotlib' not in sys.modules; sim.plot; assert 'matplotlib' in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
