@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--format", choices=("netcdf", "zarr"), default="netcdf",
                        help="netcdf (default; results that fit in memory) or zarr (written chunk by chunk)")
     scale.add_argument("--chunk-draws", type=int, default=None, metavar="N",
-                       help="draws per chunk (default 10,000): granularity of work and resume only")
+                       help="draws per chunk (default 5,000): granularity of work and resume only")
     run.add_argument("--compress", action="store_true",
                      help="zlib-compress the netCDF file: about a third smaller, several times slower to write")
 
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="keep the chunks an interrupted run of the same sweep left behind")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.add_argument("--chunk-draws", type=int, default=None, metavar="N",
-                       help="model runs per chunk (default 10,000): granularity of work and resume only")
+                       help="model runs per chunk (default 5,000): granularity of work and resume only")
 
     export = sub.add_parser("export", help="write a result's quantiles (or every draw) as CSV")
     export.add_argument("result", metavar="RESULT.nc")
@@ -269,11 +269,10 @@ def cmd_run(args, argv) -> int:
     if chunked:
         from .execution import execute
         from .results import open_result
-        from .sampling import STREAM_BLOCK_DRAWS
 
         path = execute(scenario, out, draws, seed, rebound, workers=args.workers, scheduler=args.scheduler,
                        resume=args.resume, fmt=args.format, quiet=args.quiet,
-                       chunk_draws=args.chunk_draws or STREAM_BLOCK_DRAWS, attrs=stamp({}, argv),
+                       chunk_draws=args.chunk_draws or DEFAULT_BATCH_DRAWS, attrs=stamp({}, argv),
                        compress=args.compress)
         seconds = time.perf_counter() - began
         if args.quiet:

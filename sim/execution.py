@@ -7,9 +7,10 @@ for bit the same in one process, in ``--workers N`` local processes, or on a Das
 
 Each finished chunk is written at once, atomically, to a chunk store beside the output
 (``<out>.chunks/``), which is also the run's ledger. ``--resume`` keeps the chunks already
-there (the store's manifest must match the run) and computes only the rest. When every chunk
-is in, the result is assembled: netCDF in memory (results that fit), Zarr appended chunk by
-chunk (results larger than memory, ``--format zarr``). The store is removed after that.
+there (the store's manifest must match the run) and computes only the rest. As chunks land,
+each one next in draw order is appended to the result (:class:`Appender`), so the client
+holds one chunk at a time and writing overlaps the workers' computing. The store is removed
+once the result is in place.
 
 A local worker process that dies takes its pool down: the pool is rebuilt and the chunks
 that had not come back are run again (finished chunks are on disk already). On Dask the
@@ -19,6 +20,7 @@ scheduler re-runs a lost task on another worker.
 from __future__ import annotations
 
 import json
+import mmap
 import shutil
 import sys
 import tempfile
@@ -33,10 +35,12 @@ import numpy as np
 
 from .atomic import commit, discard, replacing, temporary
 from .errors import ScenarioError
-from .sampling import STREAM_BLOCK_DRAWS
+from .runner import DEFAULT_BATCH_DRAWS
 
 PARAM = "param:"            # prefix of sampled values in a chunk file
 MANIFEST = "manifest.json"
+CHUNK_SUFFIX = ".npys"      # a chunk file: a sequence of .npy records (see save_chunk)
+HDF5_CHUNK_BYTES = 1 << 20  # target size of one HDF5 chunk in a netCDF result: 1 MiB
 FORMATS = ("netcdf", "zarr")
 
 
@@ -122,20 +126,22 @@ def _run_pending(chunks, store, client, workers: int, quiet: bool, compute_fn, c
             client.close()
 
 
-def plan(scenario, draws: int, seed: int, rebound: bool, chunk_draws: int = STREAM_BLOCK_DRAWS) -> list[Chunk]:
+def plan(scenario, draws: int, seed: int, rebound: bool, chunk_draws: int = DEFAULT_BATCH_DRAWS) -> list[Chunk]:
     """The chunks of an ensemble, in draw order."""
     return [Chunk(i, scenario, draws, seed, start, min(start + chunk_draws, draws), rebound)
             for i, start in enumerate(range(0, draws, chunk_draws))]
 
 
 def compute(chunk: Chunk) -> dict[str, np.ndarray]:
-    """Run one chunk; its outputs and sampled values (``param:<key>``) as arrays."""
+    """Run one chunk; its outputs and sampled values (``param:<key>``) as C-ordered arrays,
+    ``draw`` first (the model keeps ``draw`` last: the transpose is done here, in parallel,
+    not by the client that writes the result)."""
     from .runner import simulate_range
 
     batch, values = simulate_range(chunk.scenario, chunk.draws, chunk.seed, chunk.start, chunk.stop,
                                    chunk.rebound)
     batch.update({PARAM + key: values[key] for key in chunk.scenario.uncertain})
-    return batch
+    return {name: np.require(array, requirements="C") for name, array in batch.items()}
 
 
 def compute_to_file(chunk: Chunk, path: str) -> str:
@@ -145,13 +151,43 @@ def compute_to_file(chunk: Chunk, path: str) -> str:
 
 
 def save_chunk(path, arrays: dict) -> None:
-    """Write a chunk's arrays atomically (``.npy`` arrays in an uncompressed ``.npz``)."""
+    """Write a chunk's arrays atomically: a ``.npy`` record of their names, then one ``.npy``
+    record per array, in C order.
+
+    Unlike ``np.savez`` this is one copy from memory to the file, with no zip container to
+    checksum, and :func:`load_chunk` can map each record without reading it.
+    """
     with replacing(path) as tmp, open(tmp, "wb") as handle:
-        np.savez(handle, **arrays)
+        np.save(handle, np.array(list(arrays), dtype=str), allow_pickle=False)
+        for array in arrays.values():
+            np.save(handle, np.require(array, requirements="C"), allow_pickle=False)
+
+
+def load_chunk(path) -> dict[str, np.ndarray]:
+    """The arrays of a chunk file written by :func:`save_chunk`, as read-only views of the
+    file mapped into memory: whoever uses them (the result writer) makes the only copy."""
+    fmt = np.lib.format
+    with open(path, "rb") as handle:
+        names = np.load(handle, allow_pickle=False)
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        arrays = {}
+        try:
+            for name in names:
+                version = fmt.read_magic(handle)
+                shape, fortran_order, dtype = (fmt.read_array_header_1_0(handle) if version == (1, 0)
+                                               else fmt.read_array_header_2_0(handle))
+                offset = handle.tell()
+                array = np.ndarray(shape, dtype, buffer=mapped, offset=offset,
+                                   order="F" if fortran_order else "C")
+                handle.seek(offset + array.nbytes)
+                arrays[str(name)] = array
+        except (ValueError, TypeError) as exc:  # a short header or a buffer too small
+            raise OSError(f"{path}: not a complete chunk file ({exc})") from None
+    return arrays
 
 
 class ChunkStore:
-    """Finished chunks on disk: ``<out>.chunks/chunk-00000.npz`` and a manifest of the run."""
+    """Finished chunks on disk: ``<out>.chunks/chunk-00000.npys`` and a manifest of the run."""
 
     def __init__(self, directory, manifest: dict, resume: bool):
         self.directory = Path(directory)
@@ -174,14 +210,13 @@ class ChunkStore:
             return None
 
     def path(self, index: int) -> Path:
-        return self.directory / f"chunk-{index:05d}.npz"
+        return self.directory / f"chunk-{index:05d}{CHUNK_SUFFIX}"
 
     def done(self) -> set[int]:
-        return {int(p.stem.split("-")[1]) for p in self.directory.glob("chunk-*.npz")}
+        return {int(p.stem.split("-")[1]) for p in self.directory.glob(f"chunk-*{CHUNK_SUFFIX}")}
 
     def load(self, index: int) -> dict:
-        with np.load(self.path(index)) as data:
-            return {k: data[k] for k in data.files}
+        return load_chunk(self.path(index))
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
@@ -280,9 +315,11 @@ class Appender:
     """Writes a result chunk by chunk, in draw order, to a temporary file or store that
     :meth:`close` renames into place; one chunk in memory at a time.
 
-    netCDF: xarray writes the first chunk with ``draw`` as an unlimited dimension (so every
-    attribute, coordinate and encoding is xarray's own); later chunks are appended with h5py.
-    Zarr: xarray appends each chunk along ``draw``.
+    xarray creates the file (netCDF) or store (Zarr) from the first chunk's dataset cut to
+    zero draws, with ``draw`` growable, so every attribute, coordinate and encoding is
+    xarray's own; every chunk's arrays are then appended with h5py or zarr, which costs a
+    fraction of an xarray append. netCDF variables are stored in HDF5 chunks of about
+    :data:`HDF5_CHUNK_BYTES`, Zarr arrays in chunks of one run chunk's draws.
     """
 
     def __init__(self, scenario, draws, seed, out, fmt: str, attrs: dict, compress: bool):
@@ -292,42 +329,55 @@ class Appender:
         if fmt == "zarr":
             self.tmp.mkdir()  # claim the name; the first chunk fills it
         self.written = 0
-        self.handle = None  # the netCDF file, open for appends after the first chunk
+        self.handle = None  # the h5py File or zarr Group, open for appends once created
 
     def append(self, chunk, data: dict) -> None:
-        from .results import ENCODING, build_dataset
+        """Append one chunk's arrays (``param:<key>`` is the variable ``<key>``)."""
+        if self.handle is None:
+            self._create(self._dataset(chunk, data), chunk.stop - chunk.start)
+        end = self.written + chunk.stop - chunk.start
+        for name, array in dict(data, draw=np.arange(chunk.start, chunk.stop)).items():
+            variable = self.handle[name[len(PARAM):] if name.startswith(PARAM) else name]
+            variable.resize((end,) + variable.shape[1:])
+            variable[self.written:end] = array
+        self.written = end
 
-        if self.fmt == "netcdf" and self.written:
-            self._append_hdf5(chunk, data)
-            return
+    def _dataset(self, chunk, data: dict):
+        from .results import build_dataset
+
         samples = {k: data.get(PARAM + k) for k in self.scenario.parameters}
         arrays = {k: v for k, v in data.items() if not k.startswith(PARAM)}
         ds = build_dataset(self.scenario, self.draws, self.seed, arrays, samples, first_draw=chunk.start)
         ds.attrs.update(self.attrs)
-        if self.fmt == "zarr":
-            if self.written == 0:
-                ds.to_zarr(self.tmp, mode="w", zarr_format=3, consolidated=False)
-            else:
-                fixed = [name for name, v in ds.variables.items() if "draw" not in v.dims]
-                ds.drop_vars(fixed).to_zarr(self.tmp, append_dim="draw", zarr_format=3, consolidated=False)
-        else:
-            encoding = {name: dict(ENCODING) for name, v in ds.data_vars.items() if v.ndim > 0} if self.compress else None
-            ds.to_netcdf(self.tmp, engine="h5netcdf", unlimited_dims=["draw"], encoding=encoding)
-        self.written += chunk.stop - chunk.start
+        return ds
 
-    def _append_hdf5(self, chunk, data: dict) -> None:
-        """Later netCDF chunks: each array straight into its variable, which xarray created
-        from the first chunk with the same names (``param:<key>`` is the variable ``<key>``)."""
-        if self.handle is None:
+    def _create(self, ds, chunk_draws: int) -> None:
+        """The file or store with every variable and attribute and no draws yet."""
+        from .results import ENCODING
+
+        encoding = {}
+        for name, variable in ds.variables.items():
+            if "draw" not in variable.dims:
+                continue
+            rows = chunk_draws
+            if self.fmt == "netcdf":
+                row_bytes = variable.dtype.itemsize * (variable.size // variable.sizes["draw"])
+                rows = max(1, min(chunk_draws, HDF5_CHUNK_BYTES // max(row_bytes, 1)))
+            shape = tuple(rows if d == "draw" else n for d, n in variable.sizes.items())
+            encoding[name] = {"chunksizes" if self.fmt == "netcdf" else "chunks": shape}
+            if self.fmt == "netcdf" and self.compress and name in ds.data_vars:
+                encoding[name].update(ENCODING)
+        empty = ds.isel(draw=slice(0, 0))
+        if self.fmt == "zarr":
+            import zarr
+
+            empty.to_zarr(self.tmp, mode="w", zarr_format=3, consolidated=False, encoding=encoding)
+            self.handle = zarr.open_group(self.tmp, mode="r+")
+        else:
             import h5py
+
+            empty.to_netcdf(self.tmp, engine="h5netcdf", unlimited_dims=["draw"], encoding=encoding)
             self.handle = h5py.File(self.tmp, "r+")
-        end = self.written + chunk.stop - chunk.start
-        columns = dict(data, draw=np.arange(chunk.start, chunk.stop))
-        for name, array in columns.items():
-            dataset = self.handle[name[len(PARAM):] if name.startswith(PARAM) else name]
-            dataset.resize(end, axis=0)
-            dataset[self.written:end] = array
-        self.written = end
 
     def close(self) -> None:
         """Rename the finished result into place."""
@@ -340,9 +390,9 @@ class Appender:
         discard(self.tmp)
 
     def _release(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
-            self.handle = None
+        if self.handle is not None and self.fmt == "netcdf":
+            self.handle.close()  # a zarr Group holds nothing open
+        self.handle = None
 
 
 class Sink:
@@ -364,7 +414,7 @@ class Sink:
 
 def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int = 1,
             scheduler: str | None = None, resume: bool = False, fmt: str = "netcdf",
-            quiet: bool = False, chunk_draws: int = STREAM_BLOCK_DRAWS, attrs: dict | None = None,
+            quiet: bool = False, chunk_draws: int = DEFAULT_BATCH_DRAWS, attrs: dict | None = None,
             compress: bool = False, compute_to=compute_to_file, compute_fn=compute) -> Path:
     """Run a scenario in chunks on the chosen backend and write the result to ``out``.
 

@@ -19,7 +19,10 @@ from .results import build_dataset
 from .sampling import sample
 from .scenario import Scenario, from_dict, load_scenario
 
-DEFAULT_BATCH_DRAWS = 10_000  # draws per SimPy environment: fewer, larger numpy operations; bounded memory
+# draws per SimPy environment and per chunk of a chunked run: large enough that numpy's per-call
+# cost is small, small enough that a batch's state stays near the CPU caches (5,000 ran 8-11 %
+# faster than 2,500 or 10,000 on both the installed-base and the demand scenarios); bounded memory
+DEFAULT_BATCH_DRAWS = 5_000
 
 
 def resolve(scenario, overrides=None, variant: str | None = None) -> Scenario:
