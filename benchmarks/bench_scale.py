@@ -1,14 +1,18 @@
 """Scale-out benchmark (a script that prints figures, not a test).
 
-1. Speed-up of local workers: a 100,000-draw run of scenarios/nvidia_2027.toml computed in
-   chunks by 1 and by 2 local worker processes (the chunk phase alone, and end to end with
-   the netCDF written).
+1. Speed-up of local workers on a 100,000-draw run of scenarios/nvidia_2027.toml, with the
+   netCDF result written. Three ways of running alternate, ``--repeats`` times, and the
+   medians are compared (this machine's timings vary by ±20 % from run to run):
+   - ``sim run --workers 1``: the in-memory run and one netCDF write (what the CLI does);
+   - chunked, 1 worker: the chunk store and streamed writer (``--resume``, ``--format zarr``);
+   - chunked, 2 local workers (``--workers 2``).
+   ``--cli`` also times the whole command (interpreter start and imports included).
 2. Client peak memory of a 1,000,000-draw run written as Zarr with 2 workers (the client is
    this process; its workers are separate processes).
 3. A Dask cluster (a scheduler and two workers on 127.0.0.1, started here) gives the same
    dataset, bit for bit, as --workers 1.
 
-    python benchmarks/bench_scale.py [--draws 100000] [--million 1000000] [--skip-dask]
+    python benchmarks/bench_scale.py [--draws 100000] [--repeats 5] [--cli] [--million 1000000] [--skip-dask]
 """
 
 from __future__ import annotations
@@ -16,75 +20,110 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import sim
-from sim.execution import ChunkStore, Progress, execute, plan, run_local, run_serial
-from sim.results import open_result
+from sim.execution import execute
+from sim.results import open_result, write_netcdf
+from sim.runner import DEFAULT_BATCH_DRAWS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "nvidia_2027.toml"
 
 
-def chunk_phase(scenario, draws, workers, tmp):
-    chunks = plan(scenario, draws, scenario.seed, False)
-    store = ChunkStore(Path(tmp) / f"w{workers}.chunks", {"w": workers}, resume=False)
-    progress = Progress(chunks, 0, quiet=True)
-    t0 = time.perf_counter()
-    (run_local(chunks, store, progress, workers) if workers > 1 else run_serial(chunks, store, progress))
-    seconds = time.perf_counter() - t0
-    store.remove()
-    return seconds
+def in_memory(scenario, draws, out, batch_draws):
+    write_netcdf(sim.run(scenario, draws=draws, batch_draws=batch_draws), out)
+
+
+def timed(fn, *args, **kwargs) -> float:
+    began = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - began
+
+
+def report(title: str, seconds: dict[str, list[float]], base: str, draws: int) -> None:
+    medians = {name: statistics.median(times) for name, times in seconds.items()}
+    print(title, flush=True)
+    for name, median in medians.items():
+        times = seconds[name]
+        print(f"  {name:<28} median {median:5.2f} s  (min {min(times):.2f}, max {max(times):.2f}; "
+              f"{draws / median:,.0f} draws/s)  speed-up of 2 workers {median / medians[base]:.2f}x",
+              flush=True)
+
+
+def speed_up(scenario, draws: int, repeats: int, chunk_draws: int, tmp: Path) -> None:
+    seconds = {"sim run --workers 1": [], "chunked, 1 worker": [], "chunked, 2 workers": []}
+    for _ in range(repeats):
+        seconds["sim run --workers 1"].append(timed(in_memory, scenario, draws, tmp / "m.nc", chunk_draws))
+        for workers, name in ((1, "chunked, 1 worker"), (2, "chunked, 2 workers")):
+            seconds[name].append(timed(execute, scenario, tmp / f"e{workers}.nc", draws, scenario.seed,
+                                       False, workers=workers, quiet=True, chunk_draws=chunk_draws))
+    report(f"{draws:,} draws, netCDF written, median of {repeats} alternating runs:", seconds,
+           "chunked, 2 workers", draws)
+
+
+def speed_up_cli(draws: int, repeats: int, tmp: Path) -> None:
+    seconds = {"python -m sim run --workers 1": [], "python -m sim run --workers 2": []}
+    for _ in range(repeats):
+        for workers in (1, 2):
+            command = [sys.executable, "-m", "sim", "run", str(SCENARIO), "--draws", str(draws), "--quiet",
+                       "--workers", str(workers), "--out", str(tmp / f"cli{workers}.nc"), "--force"]
+            seconds[f"python -m sim run --workers {workers}"].append(
+                timed(subprocess.run, command, check=True, capture_output=True))
+    report(f"{draws:,} draws, whole command (interpreter start and imports included), median of {repeats}:",
+           seconds, "python -m sim run --workers 2", draws)
+
+
+def million(scenario, draws: int, tmp: Path) -> None:
+    began = time.perf_counter()
+    out = execute(scenario, tmp / "million.zarr", draws, scenario.seed, False, workers=2, fmt="zarr", quiet=True)
+    seconds = time.perf_counter() - began
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**30
+    print(f"{draws:,} draws to Zarr with 2 workers: {seconds:.1f} s, {draws / seconds:,.0f} draws/s, "
+          f"client peak memory {peak:.2f} GiB, store {size:.2f} GiB", flush=True)
+    shutil.rmtree(out)
+
+
+def dask_identity(scenario, tmp: Path, draws: int = 20_000) -> None:
+    import xarray as xr
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        a, b = tmp / "dask.nc", tmp / "one.nc"
+        execute(scenario, a, draws, scenario.seed, False, scheduler=cluster.scheduler_address, quiet=True)
+        execute(scenario, b, draws, scenario.seed, False, workers=1, quiet=True)
+        xr.testing.assert_identical(open_result(a), open_result(b))
+    print(f"Dask cluster (scheduler + 2 workers on 127.0.0.1), {draws:,} draws: "
+          "identical to --workers 1, bit for bit", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=100_000)
-    parser.add_argument("--million", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--chunk-draws", type=int, default=DEFAULT_BATCH_DRAWS,
+                        help="draws per chunk (and per batch of the in-memory run)")
+    parser.add_argument("--cli", action="store_true", help="also time the whole command")
+    parser.add_argument("--million", type=int, default=1_000_000, help="0 skips the memory figure")
     parser.add_argument("--skip-dask", action="store_true")
     args = parser.parse_args()
     scenario = sim.load_scenario(SCENARIO)
-    tmp = tempfile.mkdtemp(prefix="sim-bench-")
+    tmp = Path(tempfile.mkdtemp(prefix="sim-bench-"))
     try:
-        one = min(chunk_phase(scenario, args.draws, 1, tmp) for _ in range(2))
-        two = min(chunk_phase(scenario, args.draws, 2, tmp) for _ in range(2))
-        print(f"{args.draws:,} draws, chunks computed: 1 worker {one:.2f} s, 2 workers {two:.2f} s, "
-              f"speed-up {one / two:.2f}x", flush=True)
-        ends = {}
-        for workers in (1, 2):
-            t0 = time.perf_counter()
-            execute(scenario, Path(tmp) / f"e{workers}.nc", args.draws, scenario.seed, False,
-                    workers=workers, quiet=True)
-            ends[workers] = time.perf_counter() - t0
-        print(f"{args.draws:,} draws end to end with netCDF written: 1 worker {ends[1]:.2f} s, "
-              f"2 workers {ends[2]:.2f} s, speed-up {ends[1] / ends[2]:.2f}x", flush=True)
-
-        t0 = time.perf_counter()
-        out = execute(scenario, Path(tmp) / "million.zarr", args.million, scenario.seed, False,
-                      workers=2, fmt="zarr", quiet=True)
-        seconds = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-        size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**30
-        print(f"{args.million:,} draws to Zarr with 2 workers: {seconds:.1f} s, "
-              f"{args.million / seconds:,.0f} draws/s, client peak memory {peak:.2f} GiB, store {size:.2f} GiB",
-              flush=True)
-        shutil.rmtree(out)
-
+        if args.million:  # first, so that this process's peak memory is the million-draw run's
+            million(scenario, args.million, tmp)
+        speed_up(scenario, args.draws, args.repeats, args.chunk_draws, tmp)
+        if args.cli:
+            speed_up_cli(args.draws, args.repeats, tmp)
         if not args.skip_dask:
-            from distributed import LocalCluster
-            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None) as cluster:
-                draws = 20_000
-                a, b = Path(tmp) / "dask.nc", Path(tmp) / "one.nc"
-                execute(scenario, a, draws, scenario.seed, False, scheduler=cluster.scheduler_address, quiet=True)
-                execute(scenario, b, draws, scenario.seed, False, workers=1, quiet=True)
-                import xarray as xr
-                xr.testing.assert_identical(open_result(a), open_result(b))
-                print(f"Dask cluster (scheduler + 2 workers on 127.0.0.1), {draws:,} draws: "
-                      "identical to --workers 1, bit for bit", flush=True)
+            dask_identity(scenario, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
