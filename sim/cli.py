@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--format", choices=("netcdf", "zarr"), default="netcdf",
                        help="netcdf (default; results that fit in memory) or zarr (written chunk by chunk)")
     scale.add_argument("--chunk-draws", type=int, default=None, metavar="N",
-                       help="draws per chunk (default 5,000): granularity of work and resume only")
+                       help="draws per chunk (default 5,000; 20,000 with --format zarr): speed, memory and resume only")
     run.add_argument("--compress", action="store_true",
                      help="zlib-compress the netCDF file: about a third smaller, several times slower to write")
 
@@ -272,7 +272,7 @@ def cmd_run(args, argv) -> int:
 
         path = execute(scenario, out, draws, seed, rebound, workers=args.workers, scheduler=args.scheduler,
                        resume=args.resume, fmt=args.format, quiet=args.quiet,
-                       chunk_draws=args.chunk_draws or DEFAULT_BATCH_DRAWS, attrs=stamp({}, argv),
+                       chunk_draws=args.chunk_draws, attrs=stamp({}, argv),
                        compress=args.compress)
         seconds = time.perf_counter() - began
         if args.quiet:
