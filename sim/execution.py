@@ -219,7 +219,11 @@ class ChunkStore:
         return {int(p.stem.split("-")[1]) for p in self.directory.glob(f"chunk-*{CHUNK_SUFFIX}")}
 
     def load(self, index: int) -> dict:
-        return load_chunk(self.path(index))
+        try:
+            return load_chunk(self.path(index))
+        except OSError as exc:  # written atomically, so only damaged from outside
+            raise ScenarioError(str(self.path(index)), None, f"{exc}; delete this file and run again "
+                                "with --resume (the chunk is computed again)") from None
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -244,3 +244,18 @@ def test_netcdf_is_written_in_large_hdf5_chunks_and_compresses(tmp_path, referen
         assert monthly.chunks[0] == min(1000, HDF5_CHUNK_BYTES // row_bytes)
         assert energy.chunks[0] == 1000 and monthly.compression == "gzip"
     same(open_result(path), reference["nvidia"])
+
+
+def test_resume_over_a_damaged_chunk_is_one_line_and_status_2(tmp_path, capsys, reference):
+    out = tmp_path / "r.nc"
+    args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet"]
+    written = kill_after_chunks([sys.executable, "-m", "sim", *args], out, 3)
+    damaged = written[0]
+    damaged.write_bytes(damaged.read_bytes()[:-100])     # e.g. a full disk, outside sim
+    assert main(args + ["--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a complete chunk file" in err and "delete this file" in err
+    assert not out.exists()
+    damaged.unlink()                                      # as the message says
+    assert main(args + ["--resume"]) == 0
+    same(open_result(out), reference["nvidia"])
