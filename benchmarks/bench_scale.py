@@ -18,6 +18,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import resource
 import shutil
 import statistics
@@ -29,15 +31,19 @@ from pathlib import Path
 
 import sim
 from sim.execution import execute
-from sim.results import open_result, write_netcdf
+from sim.cli import main as sim_main
+from sim.results import open_result
 from sim.runner import DEFAULT_BATCH_DRAWS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "nvidia_2027.toml"
 
 
-def in_memory(scenario, draws, out, batch_draws):
-    write_netcdf(sim.run(scenario, draws=draws, batch_draws=batch_draws), out)
+def sim_run(draws: int, out: Path, *options: str) -> None:
+    """``python -m sim run`` in this process (imports already paid), its output discarded."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert sim_main(["run", str(SCENARIO), "--draws", str(draws), "--out", str(out), "--force", "--quiet",
+                     *options]) == 0
 
 
 def timed(fn, *args, **kwargs) -> float:
@@ -56,13 +62,15 @@ def report(title: str, seconds: dict[str, list[float]], base: str, draws: int) -
               flush=True)
 
 
-def speed_up(scenario, draws: int, repeats: int, chunk_draws: int, tmp: Path) -> None:
-    seconds = {"sim run --workers 1": [], "chunked, 1 worker": [], "chunked, 2 workers": []}
+def speed_up(draws: int, repeats: int, chunk_draws: int, tmp: Path) -> None:
+    size = str(chunk_draws)
+    modes = {"sim run --workers 1": ("--workers", "1", "--batch-draws", size),
+             "chunked, 1 worker": ("--workers", "1", "--chunk-draws", size),
+             "chunked, 2 workers": ("--workers", "2", "--chunk-draws", size)}
+    seconds = {name: [] for name in modes}
     for _ in range(repeats):
-        seconds["sim run --workers 1"].append(timed(in_memory, scenario, draws, tmp / "m.nc", chunk_draws))
-        for workers, name in ((1, "chunked, 1 worker"), (2, "chunked, 2 workers")):
-            seconds[name].append(timed(execute, scenario, tmp / f"e{workers}.nc", draws, scenario.seed,
-                                       False, workers=workers, quiet=True, chunk_draws=chunk_draws))
+        for name, options in modes.items():
+            seconds[name].append(timed(sim_run, draws, tmp / "r.nc", *options))
     report(f"{draws:,} draws, netCDF written, median of {repeats} alternating runs:", seconds,
            "chunked, 2 workers", draws)
 
@@ -119,7 +127,7 @@ def main():
     try:
         if args.million:  # first, so that this process's peak memory is the million-draw run's
             million(scenario, args.million, tmp)
-        speed_up(scenario, args.draws, args.repeats, args.chunk_draws, tmp)
+        speed_up(args.draws, args.repeats, args.chunk_draws, tmp)
         if args.cli:
             speed_up_cli(args.draws, args.repeats, tmp)
         if not args.skip_dask:
