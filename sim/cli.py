@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's)")
     run.add_argument("--out", metavar="PATH", help="result file (default: outputs/<scenario>/<scenario>-<seed>.nc)")
     run.add_argument("--batch-draws", type=int, default=None, metavar="N",
-                     help="draws per batch: memory and speed only, never the result")
+                     help="another name for --chunk-draws")
     run.add_argument("--rebound", action="store_true", default=None,
                      help="demand mode: also run every draw without the Jevons response and "
                           "report the rebound (default: the scenario's demand.decompose_rebound)")
@@ -251,62 +251,43 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args, argv) -> int:
-    from .results import check_overwrite, check_writable, default_path, identity, write_netcdf
-    from .runner import DEFAULT_BATCH_DRAWS, resolve, run
+    from .execution import execute
+    from .results import check_overwrite, check_writable, default_path, identity
+    from .runner import check_options, resolve
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
-    from .runner import check_options
     draws, seed, rebound = check_options(scenario, args.draws, args.seed, args.rebound)
     out = args.out or default_path(scenario.name, seed, scenario.variant, args.format)
     check_writable(out, directory_ok=args.format == "zarr")  # fail before the run, not after it
     check_overwrite(out, identity(scenario, seed, draws=draws), args.force)
     if args.workers < 1:
         raise ScenarioError("--workers", None, f"must be at least 1, got {args.workers}")
-    if args.chunk_draws is not None and args.chunk_draws < 1:
-        raise ScenarioError("--chunk-draws", None, f"must be at least 1, got {args.chunk_draws}")
+    if args.batch_draws is not None and args.chunk_draws is not None and args.batch_draws != args.chunk_draws:
+        raise ScenarioError("--batch-draws", None, "is another name for --chunk-draws; give one of them")
+    chunk_draws = args.chunk_draws if args.chunk_draws is not None else args.batch_draws
+    if chunk_draws is not None and chunk_draws < 1:
+        raise ScenarioError("--chunk-draws", None, f"must be at least 1, got {chunk_draws}")
     began = time.perf_counter()
-    chunked = args.workers > 1 or args.scheduler or args.resume or args.format == "zarr" or args.chunk_draws
-    if chunked:
-        from .execution import execute
-        from .results import open_result
-
-        path = execute(scenario, out, draws, seed, rebound, workers=args.workers, scheduler=args.scheduler,
-                       resume=args.resume, fmt=args.format, quiet=args.quiet,
-                       chunk_draws=args.chunk_draws, attrs=stamp({}, argv),
-                       compress=args.compress)
-        seconds = time.perf_counter() - began
-        if args.quiet:
-            print(path)
-            return 0
-        print(summary(open_result(path) if args.format == "netcdf" else _lazy_zarr(path), seconds))
-        print(f"result: {path}")
-        return 0
-    with progress_bar(draws, "draw", args.quiet) as bar:
-        ds = run(scenario, draws=draws, seed=seed,
-                 batch_draws=args.batch_draws or DEFAULT_BATCH_DRAWS, rebound=rebound, progress=bar.update)
+    path = execute(scenario, out, draws, seed, rebound, workers=args.workers, scheduler=args.scheduler,
+                   resume=args.resume, fmt=args.format, quiet=args.quiet, chunk_draws=chunk_draws,
+                   attrs=stamp({}, argv), compress=args.compress)
     seconds = time.perf_counter() - began
-    ds.attrs.update(stamp({}, argv))
-    path = write_netcdf(ds, out, compress=args.compress)
     if args.quiet:
         print(path)
         return 0
-    print(summary(ds, seconds))
+    with _lazy(path, args.format) as ds:  # the summary reads only what it prints
+        print(summary(ds, seconds))
     print(f"result: {path}")
     return 0
 
 
-def progress_bar(total: int, unit: str, quiet: bool):
-    """tqdm on stderr; silent with --quiet or when stderr is not a terminal."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, leave=False,
-                disable=quiet or not sys.stderr.isatty())
-
-
-def _lazy_zarr(path):
+def _lazy(path, fmt: str):
+    """A result opened without loading it."""
     import xarray as xr
 
-    return xr.open_zarr(path, chunks=None, consolidated=False)
+    if fmt == "zarr":
+        return xr.open_zarr(path, chunks=None, consolidated=False)
+    return xr.open_dataset(path, engine="h5netcdf")
 
 
 def stamp(attrs, argv) -> dict:

@@ -2,6 +2,7 @@
 resume after a kill or a lost chunk; a dying worker; an unreachable scheduler."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,8 +20,8 @@ from hypothesis.extra import numpy as hnp
 import sim
 from conftest import ROOT, SCENARIOS
 from sim.cli import main
-from sim.execution import (CHUNK_SUFFIX, HDF5_CHUNK_BYTES, compute, compute_to_file, execute,
-                           load_chunk, save_chunk)
+from sim.execution import (CHUNK_SUFFIX, HDF5_CHUNK_BYTES, PAGE, RESULT, compute, compute_into,
+                           compute_to_file, execute, load_chunk, save_chunk)
 from sim.results import open_result
 
 NVIDIA = SCENARIOS / "nvidia_2027.toml"
@@ -89,16 +90,22 @@ def crash_worker_once(chunk, marker=None):
     return compute(chunk)
 
 
-def crash_local_once(chunk, path):
+def crash_local_once(chunk, path, target):
+    crash_worker_once(chunk)
+    return compute_into(chunk, path, target)
+
+
+def crash_local_once_to_file(chunk, path):
     crash_worker_once(chunk)
     return compute_to_file(chunk, path)
 
 
-def test_dead_local_worker_chunk_is_rerun(tmp_path, reference, monkeypatch):
+@pytest.mark.parametrize("compress", [False, True])   # written straight into the result / via chunk files
+def test_dead_local_worker_chunk_is_rerun(tmp_path, reference, monkeypatch, compress):
     monkeypatch.setenv("SIM_TEST_MARKER", str(tmp_path / "marker"))
     s = sim.load_scenario(NVIDIA)
     path = execute(s, tmp_path / "r.nc", 3000, 5, False, workers=2, chunk_draws=700, quiet=True,
-                   compute_to=crash_local_once)
+                   compress=compress, compute_to=crash_local_once_to_file if compress else crash_local_once)
     assert (tmp_path / "marker").exists()             # a worker did die
     result = open_result(path)
     assert np.array_equal(result.draw.values, np.arange(3000))  # nothing lost or counted twice
@@ -127,23 +134,51 @@ def kill_after_chunks(args, out, count: int) -> list[Path]:
     proc = subprocess.Popen(args, cwd=ROOT, start_new_session=True)
     chunks = Path(f"{out}.chunks")
     deadline = time.monotonic() + 120
-    while len(list(chunks.glob("chunk-*" + CHUNK_SUFFIX))) < count and proc.poll() is None and time.monotonic() < deadline:
+    while len(list(chunks.glob("chunk-*"))) < count and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    return sorted(chunks.glob("chunk-*" + CHUNK_SUFFIX))
+    return sorted(chunks.glob("chunk-*"))  # chunk files, or the marks of chunks written into the result
 
 
-def test_resume_after_kill_and_a_deleted_chunk(tmp_path, reference):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_resume_after_kill_and_a_deleted_chunk(tmp_path, reference, workers):
     out = tmp_path / "r.nc"
     args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "3000", "--seed", "5",
-            "--chunk-draws", "100", "--out", str(out), "--quiet"]
+            "--chunk-draws", "100", "--workers", workers, "--out", str(out), "--quiet"]
     written = kill_after_chunks(args, out, 4)
     assert 4 <= len(written) < 30 and not out.exists()   # killed mid-run, nothing half-written
+    assert (Path(f"{out}.chunks") / RESULT).exists()      # the partial result, kept for --resume
     written[1].unlink()                                   # and one finished chunk lost
     resumed = subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
+    result = open_result(out)
+    same(result, reference["nvidia"])
+    assert result.attrs["command"].endswith("--resume")  # the attributes say how it was finished
+
+
+def test_resume_over_a_damaged_partial_result_is_one_line_and_status_2(tmp_path, capsys, reference):
+    out = tmp_path / "r.nc"
+    args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet"]
+    kill_after_chunks([sys.executable, "-m", "sim", *args], out, 3)
+    partial = Path(f"{out}.chunks") / RESULT
+    partial.write_bytes(partial.read_bytes()[:1000])     # e.g. a full disk, outside sim
+    assert main(args + ["--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a preallocated result" in err and "delete the folder" in err
+    assert not out.exists()
+    shutil.rmtree(f"{out}.chunks")                         # as the message says
+    assert main(args + ["--resume"]) == 0
     same(open_result(out), reference["nvidia"])
+
+
+def test_resume_refuses_chunks_of_another_writer(tmp_path, capsys):
+    out = tmp_path / "r.nc"
+    args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet"]
+    kill_after_chunks([sys.executable, "-m", "sim", *args], out, 3)
+    assert main(args + ["--resume", "--compress"]) == 2
+    err = capsys.readouterr().err
+    assert "written for a different run (writer differ)" in err and err.count("\n") == 1
 
 
 def test_resume_refuses_chunks_of_another_run(tmp_path, capsys):
@@ -248,7 +283,8 @@ def test_netcdf_is_written_in_large_hdf5_chunks_and_compresses(tmp_path, referen
 
 def test_resume_over_a_damaged_chunk_is_one_line_and_status_2(tmp_path, capsys, reference):
     out = tmp_path / "r.nc"
-    args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet"]
+    args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet",
+            "--compress"]  # compressed netCDF is written through chunk files
     written = kill_after_chunks([sys.executable, "-m", "sim", *args], out, 3)
     damaged = written[0]
     damaged.write_bytes(damaged.read_bytes()[:-100])     # e.g. a full disk, outside sim
@@ -259,3 +295,43 @@ def test_resume_over_a_damaged_chunk_is_one_line_and_status_2(tmp_path, capsys, 
     damaged.unlink()                                      # as the message says
     assert main(args + ["--resume"]) == 0
     same(open_result(out), reference["nvidia"])
+
+
+def test_preallocated_variables_lie_whole_in_the_file_on_page_boundaries(tmp_path, reference):
+    s = sim.load_scenario(NVIDIA)
+    path = execute(s, tmp_path / "r.nc", 3000, 5, False, chunk_draws=1000, quiet=True)
+    with h5py.File(path) as f:
+        for name in reference["nvidia"].data_vars:
+            dataset = f[name]
+            if dataset.ndim and "draw" in reference["nvidia"][name].dims:
+                assert dataset.chunks is None and dataset.compression is None
+                assert dataset.id.get_offset() % PAGE == 0
+    result = open_result(path)
+    assert list(result.data_vars) == list(reference["nvidia"].data_vars)  # in the same order
+
+
+@settings(max_examples=25, deadline=None)
+@given(draws=st.integers(1, 40), cuts=st.lists(st.integers(1, 39), max_size=6), order=st.randoms())
+def test_rows_written_in_any_order_and_any_chunks_give_the_written_dataset(tmp_path_factory, draws, cuts, order):
+    from sim.execution import Chunk, preallocate, read_layout, write_rows
+
+    rng = np.random.default_rng(draws)
+    ds = xr.Dataset({"a": (("draw", "year"), rng.normal(size=(draws, 3)), {"units": "TWh"}),
+                     "b": ("draw", rng.integers(0, 9, draws)),
+                     "c": ((), 1.5, {"long_name": "a constant"}),
+                     "d": (("draw", "year", "kind"), rng.normal(size=(draws, 3, 2)))},
+                    coords={"draw": ("draw", np.arange(draws), {"units": "1"}), "year": [2023, 2024, 2025],
+                            "kind": np.array(["x", "y"], dtype=object)}, attrs={"title": "t"})
+    tmp = tmp_path_factory.mktemp("pre")
+    preallocate(ds.isel(draw=slice(0, 1)), draws, tmp / "p.nc")
+    layout = read_layout(tmp / "p.nc")
+    assert set(layout.variables) == {"a", "b", "d"}
+    bounds = sorted({0, draws, *(c for c in cuts if c < draws)})
+    pieces = list(zip(bounds[:-1], bounds[1:]))
+    order.shuffle(pieces)
+    for start, stop in pieces:
+        chunk = Chunk(0, None, draws, 0, start, stop, False)
+        write_rows(layout, chunk, {k: ds[k].values[start:stop].T.copy().T for k in ("a", "b", "d")})
+    ds.to_netcdf(tmp / "x.nc", engine="h5netcdf")
+    with xr.open_dataset(tmp / "p.nc", engine="h5netcdf") as got, xr.open_dataset(tmp / "x.nc", engine="h5netcdf") as want:
+        xr.testing.assert_identical(got.load(), want.load())
