@@ -10,6 +10,7 @@ import argparse
 import shlex
 import sys
 import time
+from pathlib import Path
 from datetime import datetime, timezone
 
 import numpy as np
@@ -268,9 +269,17 @@ def cmd_run(args, argv) -> int:
     if chunk_draws is not None and chunk_draws < 1:
         raise ScenarioError("--chunk-draws", None, f"must be at least 1, got {chunk_draws}")
     began = time.perf_counter()
-    path = execute(scenario, out, draws, seed, rebound, workers=args.workers, scheduler=args.scheduler,
-                   resume=args.resume, fmt=args.format, quiet=args.quiet, chunk_draws=chunk_draws,
-                   attrs=stamp({}, argv), compress=args.compress)
+    try:
+        path = execute(scenario, out, draws, seed, rebound, workers=args.workers, scheduler=args.scheduler,
+                       resume=args.resume, fmt=args.format, quiet=args.quiet, chunk_draws=chunk_draws,
+                       attrs=stamp({}, argv), compress=args.compress)
+    except KeyboardInterrupt:
+        store = Path(f"{out}.chunks")
+        if not any(store.glob("chunk-*")):
+            raise
+        print(f"sim: interrupted; no result written. The finished chunks are kept in {store}: "
+              "run the same command with --resume to go on from them", file=sys.stderr)
+        return 130
     seconds = time.perf_counter() - began
     if args.quiet:
         print(path)

@@ -40,7 +40,7 @@ import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
@@ -123,10 +123,11 @@ def evaluate_design(scenario, values: dict, metric, *, rows_per_chunk: int, work
 
 
 def _run_pending(chunks, store, client, workers: int, quiet: bool, compute_fn, compute_to,
-                 appender=None, keep=None) -> None:
+                 appender=None, keep=None, prepare=None) -> None:
     """Run the chunks not yet in the store: on Dask, on local workers, or here; then let go
     of the client. With an ``appender``, chunks are written out in draw order as they land;
-    ``keep`` is how the client keeps a chunk that comes back from Dask (see :func:`run_dask`)."""
+    ``keep`` is how the client keeps a chunk that comes back from Dask (see :func:`run_dask`);
+    ``prepare()`` is work for the client while the first chunks run elsewhere."""
     done = store.done()
     todo = [c for c in chunks if c.index not in done]
     progress = Progress(chunks, len(chunks) - len(todo), quiet)
@@ -136,9 +137,9 @@ def _run_pending(chunks, store, client, workers: int, quiet: bool, compute_fn, c
             progress.update(index, count=False)
     try:
         if client is not None:
-            run_dask(todo, store, progress, client, compute_fn, keep)
+            run_dask(todo, store, progress, client, compute_fn, keep, prepare)
         elif workers > 1:
-            run_local(todo, store, progress, workers, compute_to)
+            run_local(todo, store, progress, workers, compute_to, prepare)
         else:
             run_serial(todo, store, progress, compute_to)
     finally:
@@ -244,12 +245,23 @@ _LAYOUTS: dict = {}  # this process's layout of the result it is writing, by (pa
 
 
 def write_into(target: Target, chunk: Chunk, data: dict, marker) -> None:
-    """Write a chunk's rows into the target result, then mark the chunk done.
+    """Write a chunk's rows into the target result (creating it if need be), then mark the
+    chunk done."""
+    ensure_result(target, chunk, data)
+    key = (target.path, target.token)  # within a run the result is created once and never replaced
+    if key not in _LAYOUTS:
+        _LAYOUTS.clear()
+        _LAYOUTS[key] = read_layout(target.path)
+    write_rows(_LAYOUTS[key], chunk, data)
+    Path(marker).touch()
 
-    If the result does not exist yet, it is created from this chunk (:func:`preallocate`)
-    under an exclusive lock on ``<result>.lock``: one process creates it, others wait for it.
-    The lock is the operating system's (``flock``), so a process that dies holding it
-    releases it; the result appears at once, by rename.
+
+def ensure_result(target: Target, chunk: Chunk, data: dict) -> None:
+    """Create the target result from a chunk's arrays (:func:`preallocate`) unless it exists.
+
+    Creating takes an exclusive lock on ``<result>.lock``: one process creates the result,
+    others wait for it. The lock is the operating system's (``flock``), so a process that
+    dies holding it releases it; the result appears at once, by rename.
     """
     import fcntl
 
@@ -262,12 +274,6 @@ def write_into(target: Target, chunk: Chunk, data: dict, marker) -> None:
                 ds.attrs.update(target.attrs)
                 with replacing(path, suffix=".nc") as tmp:
                     preallocate(ds, chunk.draws, tmp)
-    key = (target.path, target.token)  # within a run the result is created once and never replaced
-    if key not in _LAYOUTS:
-        _LAYOUTS.clear()
-        _LAYOUTS[key] = read_layout(path)
-    write_rows(_LAYOUTS[key], chunk, data)
-    Path(marker).touch()
 
 
 def preallocate(ds, draws: int, path) -> None:
@@ -420,9 +426,9 @@ def run_serial(chunks, store, progress, compute_to=compute_to_file):
         progress.update(chunk.index)
 
 
-def run_local(chunks, store, progress, workers: int, compute_to=compute_to_file):
+def run_local(chunks, store, progress, workers: int, compute_to=compute_to_file, prepare=None):
     """Chunks on ``workers`` local processes; a dead worker's pool is rebuilt and the chunks
-    that had not come back are run again."""
+    that had not come back are run again. ``prepare()`` runs here once the first are submitted."""
     pending = {c.index: c for c in chunks}
     attempts = 0
     while pending:
@@ -431,6 +437,9 @@ def run_local(chunks, store, progress, workers: int, compute_to=compute_to_file)
             raise RuntimeError("worker processes keep dying; giving up")
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
             futures = {pool.submit(compute_to, c, str(store.path(c.index))): c.index for c in pending.values()}
+            if prepare is not None and chunks:
+                prepare()
+                prepare = None
             try:
                 while futures:
                     finished, _ = wait(futures, return_when=FIRST_COMPLETED)
@@ -463,15 +472,17 @@ def connect(address: str, timeout: float = 5.0):
                             f"{timeout:g} s ({reason})") from None
 
 
-def run_dask(chunks, store, progress, client, compute_fn=compute, keep=None):
+def run_dask(chunks, store, progress, client, compute_fn=compute, keep=None, prepare=None):
     """Chunks as Dask tasks; results stream back and are kept as they arrive (``keep(chunk,
     arrays, path)``; by default saved as chunk files). A task whose worker dies is re-run by the
-    scheduler on another worker."""
+    scheduler on another worker. ``prepare()`` runs here once the tasks are submitted."""
     from distributed import as_completed
 
     keep = keep or (lambda chunk, arrays, path: save_chunk(path, arrays))
     futures = {client.submit(compute_fn, c, key=f"sim-chunk-{c.index}-{c.start}-{c.stop}-{id(c)}", pure=False): c
                for c in chunks}
+    if prepare is not None and chunks:
+        prepare()
     for future in as_completed(futures, loop=client.loop):
         chunk = futures[future]
         keep(chunk, future.result(), store.path(chunk.index))
@@ -590,6 +601,13 @@ class Preallocated:
             raise ScenarioError(str(self.path), None, f"{exc}; delete the folder {store.directory} and "
                                 "run again (its chunks are computed again)") from None
 
+    def prepare(self, chunk) -> None:
+        """Create the result, if no chunk has, from a one-draw dry run: the client does this
+        while the workers compute their first chunks, so that none of them has to stop to."""
+        if not self.path.exists():
+            dry = replace(chunk, start=0, stop=1)
+            ensure_result(self.target, dry, compute(dry))
+
     def keep(self, chunk, arrays: dict, marker) -> None:
         write_into(self.target, chunk, arrays, marker)
 
@@ -677,7 +695,8 @@ def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int
         if preallocated:
             writer = Preallocated(store, out, attrs or {})
             _run_pending(chunks, store, client, workers, quiet, compute_fn,
-                         partial(compute_to or compute_into, target=writer.target), keep=writer.keep)
+                         partial(compute_to or compute_into, target=writer.target), keep=writer.keep,
+                         prepare=partial(writer.prepare, chunks[0]))
         else:
             writer = Appender(scenario, draws, seed, out, fmt, attrs or {}, compress)
             _run_pending(chunks, store, client, workers, quiet, compute_fn, compute_to or compute_to_file,

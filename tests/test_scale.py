@@ -157,6 +157,24 @@ def test_resume_after_kill_and_a_deleted_chunk(tmp_path, reference, workers):
     assert result.attrs["command"].endswith("--resume")  # the attributes say how it was finished
 
 
+def test_ctrl_c_says_how_to_resume(tmp_path, reference):
+    out = tmp_path / "r.nc"
+    args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "3000", "--seed", "5",
+            "--chunk-draws", "100", "--out", str(out)]
+    proc = subprocess.Popen(args, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(list(Path(f"{out}.chunks").glob("chunk-*"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130 and not out.exists()
+    assert err.strip().splitlines()[-1].startswith("sim: interrupted; no result written. The finished chunks")
+    assert "--resume" in err and "Traceback" not in err
+    resumed = subprocess.run(args + ["--resume", "--quiet"], cwd=ROOT, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    same(open_result(out), reference["nvidia"])
+
+
 def test_resume_over_a_damaged_partial_result_is_one_line_and_status_2(tmp_path, capsys, reference):
     out = tmp_path / "r.nc"
     args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet"]
