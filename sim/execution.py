@@ -9,17 +9,19 @@ Finished chunks are kept in a chunk store beside the output (``<out>.chunks/``),
 also the run's ledger; ``--resume`` keeps what is there (the store's manifest must match the
 run) and computes only the rest. There are two ways of writing the result:
 
-- **netCDF, uncompressed (the default)**: :class:`Preallocated`. The client first creates the
-  whole file, ``<out>.chunks/result.nc``, with every draw-dimensioned variable laid out
-  contiguously at its full size (allocated, never filled). Whoever computes a chunk (this
-  process or a local worker) writes its rows straight into the file through a memory map,
-  then marks the chunk done (``chunk-NNNNN.done``). Chunks from a Dask cluster, whose workers
-  need not share a disk, come back to the client, which writes them the same way. Nothing is
-  copied twice and the client does no writing for local workers; the finished file is
-  renamed into place.
-- **Zarr, or compressed netCDF**: :class:`Appender`. Each chunk is saved to the store as a
-  chunk file (``chunk-NNNNN.npys``); as chunks land, each one next in draw order is appended
-  to the result, so the client holds one chunk at a time and writing overlaps the workers'
+- **netCDF (the default) and Zarr**: :class:`Preallocated`. The result is created whole in
+  the store (``result.nc``: every draw-dimensioned variable contiguous at its full size,
+  allocated, never filled; ``result.zarr``: every array at its full size, one Zarr chunk per
+  run chunk) by the client while the first chunks are computed, or by the first process to
+  hold a chunk. Whoever computes a chunk (this process or a local worker) writes its rows
+  straight into the result (netCDF through a memory map), then marks the chunk done
+  (``chunk-NNNNN.done``). Chunks from a Dask cluster, whose workers need not share a disk,
+  come back to the client, which writes them the same way. Nothing is copied twice and the
+  client writes nothing while local workers run.
+- **Compressed netCDF** (``--compress``, whose HDF5 chunks only one process can write):
+  :class:`Appender`. Each chunk is saved to the store as a chunk file
+  (``chunk-NNNNN.npys``); as chunks land, each one next in draw order is appended to the
+  result, so the client holds one chunk at a time and writing overlaps the workers'
   computing.
 
 The store is removed once the result is in place.
@@ -56,10 +58,11 @@ MANIFEST = "manifest.json"
 CHUNK_SUFFIX = ".npys"      # a chunk file: a sequence of .npy records (see save_chunk)
 DONE_SUFFIX = ".done"       # marks a chunk written straight into a preallocated result
 RESULT = "result.nc"        # a preallocated netCDF result, inside the store until it is complete
+ZARR_RESULT = "result.zarr"
 PAGE = 4096                 # a preallocated result's variables start on page boundaries
 HDF5_CHUNK_BYTES = 1 << 20  # target size of one HDF5 chunk in a netCDF result: 1 MiB
-# Zarr output (the largest runs) costs the client about 0.15 s per append whatever its size
-# (zarr's per-array calls), which made 5,000-draw chunks a third slower than 20,000
+# Zarr runs (the largest) default to larger chunks: a quarter as many files as 5,000-draw
+# chunks would make for a million draws, and as fast to write (each worker compresses its own)
 ZARR_CHUNK_DRAWS = 20_000
 FORMATS = ("netcdf", "zarr")
 
@@ -232,16 +235,19 @@ class Layout:
 
 @dataclass(frozen=True)
 class Target:
-    """A preallocated result to write chunks into (``path``), and the attributes it is created
-    with. Whoever first has a chunk's arrays creates it (:func:`write_into`), so no process
-    waits for it and its variables are shaped by a real chunk."""
+    """A preallocated result to write chunks into: its path, format (``netcdf`` or ``zarr``),
+    the attributes it is created with and, for Zarr, the draws per chunk (one Zarr chunk per
+    run chunk, so that no two writers ever share one). Whoever first has a chunk's arrays
+    creates it (:func:`ensure_result`)."""
 
     path: str
     attrs: dict
+    fmt: str = "netcdf"
+    chunk_draws: int = DEFAULT_BATCH_DRAWS
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # this run's, to cache its layout
 
 
-_LAYOUTS: dict = {}  # this process's layout of the result it is writing, by (path, token)
+_LAYOUTS: dict = {}  # this process's layout (netCDF) or open group (Zarr) of the result it writes
 
 
 def write_into(target: Target, chunk: Chunk, data: dict, marker) -> None:
@@ -251,8 +257,13 @@ def write_into(target: Target, chunk: Chunk, data: dict, marker) -> None:
     key = (target.path, target.token)  # within a run the result is created once and never replaced
     if key not in _LAYOUTS:
         _LAYOUTS.clear()
-        _LAYOUTS[key] = read_layout(target.path)
-    write_rows(_LAYOUTS[key], chunk, data)
+        _LAYOUTS[key] = read_layout(target.path) if target.fmt == "netcdf" else open_zarr_result(target.path)
+    if target.fmt == "netcdf":
+        write_rows(_LAYOUTS[key], chunk, data)
+    else:
+        group = _LAYOUTS[key]
+        for name, array in data.items():
+            group[name[len(PARAM):] if name.startswith(PARAM) else name][chunk.start:chunk.stop] = array
     Path(marker).touch()
 
 
@@ -272,8 +283,48 @@ def ensure_result(target: Target, chunk: Chunk, data: dict) -> None:
             if not path.exists():
                 ds = _dataset(chunk.scenario, chunk.draws, chunk.seed, data, chunk.start)
                 ds.attrs.update(target.attrs)
-                with replacing(path, suffix=".nc") as tmp:
-                    preallocate(ds, chunk.draws, tmp)
+                with replacing(path, suffix=".nc", directory=target.fmt == "zarr") as tmp:
+                    if target.fmt == "netcdf":
+                        preallocate(ds, chunk.draws, tmp)
+                    else:
+                        preallocate_zarr(ds, chunk.draws, tmp, target.chunk_draws)
+
+
+def preallocate_zarr(ds, draws: int, path, chunk_draws: int) -> None:
+    """Create a Zarr result for ``draws`` draws shaped like ``ds``, with no draws written yet.
+
+    xarray writes the store from ``ds`` cut to zero draws (every attribute and encoding is
+    xarray's), with chunks of ``chunk_draws`` draws; zarr then resizes every ``draw`` array
+    to its full length (metadata only) and writes the ``draw`` coordinate.
+    """
+    import zarr
+
+    encoding = {name: {"chunks": tuple(chunk_draws if d == "draw" else n for d, n in v.sizes.items())}
+                for name, v in ds.variables.items() if "draw" in v.dims}
+    ds.isel(draw=slice(0, 0)).to_zarr(path, mode="w", zarr_format=3, consolidated=False, encoding=encoding)
+    group = zarr.open_group(path, mode="r+")
+    for name in encoding:
+        group[name].resize((draws,) + group[name].shape[1:])
+    group["draw"][:] = np.arange(draws)
+
+
+def open_zarr_result(path):
+    """The Zarr group of a result made by :func:`preallocate_zarr`; OSError if it is not one."""
+    import zarr
+
+    try:
+        missing = [p.name for p in Path(path).iterdir() if p.is_dir() and not (p / "zarr.json").exists()]
+        if missing:
+            raise ValueError(f"no metadata for {', '.join(sorted(missing))}")
+        group = zarr.open_group(path, mode="r+")
+        draws = group["draw"].shape[0]
+        if not draws or any(a.shape[:1] != (draws,) for a in group.array_values()
+                            if (a.metadata.dimension_names or ())[:1] == ("draw",)):
+            raise ValueError("its arrays do not all have the full number of draws")
+    except Exception as exc:  # noqa: BLE001 - zarr raises many kinds; all mean a damaged store
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise OSError(f"not a preallocated Zarr result ({reason})") from None
+    return group
 
 
 def preallocate(ds, draws: int, path) -> None:
@@ -493,24 +544,23 @@ def run_dask(chunks, store, progress, client, compute_fn=compute, keep=None, pre
 # ------------------------------------------------------------------------------ assembly
 
 class Appender:
-    """Writes a result chunk by chunk, in draw order, to a temporary file or store that
-    :meth:`close` renames into place; one chunk in memory at a time.
+    """The writer of compressed netCDF (``--compress``), whose variables must be stored in
+    HDF5 chunks and so cannot be written by many processes: the result is written chunk by
+    chunk, in draw order, to a temporary file that :meth:`close` renames into place; one
+    chunk in memory at a time.
 
-    xarray creates the file (netCDF) or store (Zarr) from the first chunk's dataset cut to
-    zero draws, with ``draw`` growable, so every attribute, coordinate and encoding is
-    xarray's own; every chunk's arrays are then appended with h5py or zarr, which costs a
-    fraction of an xarray append. netCDF variables are stored in HDF5 chunks of about
-    :data:`HDF5_CHUNK_BYTES`, Zarr arrays in chunks of one run chunk's draws.
+    xarray creates the file from the first chunk's dataset cut to zero draws, with ``draw``
+    unlimited, so every attribute, coordinate and encoding is xarray's own; every chunk's
+    arrays are then appended with h5py, which costs a fraction of an xarray append. The
+    variables are stored in HDF5 chunks of about :data:`HDF5_CHUNK_BYTES`.
     """
 
-    def __init__(self, scenario, draws, seed, out, fmt: str, attrs: dict, compress: bool):
-        self.scenario, self.draws, self.seed, self.fmt = scenario, draws, seed, fmt
+    def __init__(self, scenario, draws, seed, out, attrs: dict, compress: bool):
+        self.scenario, self.draws, self.seed = scenario, draws, seed
         self.attrs, self.compress, self.out = attrs, compress, out
-        self.tmp = temporary(out, suffix=".nc", directory=fmt == "zarr")
-        if fmt == "zarr":
-            self.tmp.mkdir()  # claim the name; the first chunk fills it
+        self.tmp = temporary(out, suffix=".nc")
         self.written = 0
-        self.handle = None  # the h5py File or zarr Group, open for appends once created
+        self.handle = None  # the h5py File, open for appends once created
 
     def append(self, chunk, data: dict) -> None:
         """Append one chunk's arrays (``param:<key>`` is the variable ``<key>``)."""
@@ -529,32 +579,22 @@ class Appender:
         return ds
 
     def _create(self, ds, chunk_draws: int) -> None:
-        """The file or store with every variable and attribute and no draws yet."""
+        """The file with every variable and attribute and no draws yet."""
+        import h5py
+
         from .results import ENCODING
 
         encoding = {}
         for name, variable in ds.variables.items():
             if "draw" not in variable.dims:
                 continue
-            rows = chunk_draws
-            if self.fmt == "netcdf":
-                row_bytes = variable.dtype.itemsize * (variable.size // variable.sizes["draw"])
-                rows = max(1, min(chunk_draws, HDF5_CHUNK_BYTES // max(row_bytes, 1)))
-            shape = tuple(rows if d == "draw" else n for d, n in variable.sizes.items())
-            encoding[name] = {"chunksizes" if self.fmt == "netcdf" else "chunks": shape}
-            if self.fmt == "netcdf" and self.compress and name in ds.data_vars:
+            row_bytes = variable.dtype.itemsize * (variable.size // variable.sizes["draw"])
+            rows = max(1, min(chunk_draws, HDF5_CHUNK_BYTES // max(row_bytes, 1)))
+            encoding[name] = {"chunksizes": tuple(rows if d == "draw" else n for d, n in variable.sizes.items())}
+            if self.compress and name in ds.data_vars:
                 encoding[name].update(ENCODING)
-        empty = ds.isel(draw=slice(0, 0))
-        if self.fmt == "zarr":
-            import zarr
-
-            empty.to_zarr(self.tmp, mode="w", zarr_format=3, consolidated=False, encoding=encoding)
-            self.handle = zarr.open_group(self.tmp, mode="r+")
-        else:
-            import h5py
-
-            empty.to_netcdf(self.tmp, engine="h5netcdf", unlimited_dims=["draw"], encoding=encoding)
-            self.handle = h5py.File(self.tmp, "r+")
+        ds.isel(draw=slice(0, 0)).to_netcdf(self.tmp, engine="h5netcdf", unlimited_dims=["draw"], encoding=encoding)
+        self.handle = h5py.File(self.tmp, "r+")
 
     def close(self) -> None:
         """Rename the finished result into place."""
@@ -567,36 +607,44 @@ class Appender:
         discard(self.tmp)
 
     def _release(self) -> None:
-        if self.handle is not None and self.fmt == "netcdf":
-            self.handle.close()  # a zarr Group holds nothing open
+        if self.handle is not None:
+            self.handle.close()
         self.handle = None
 
 
 class Preallocated:
-    """The default netCDF writer: a result preallocated in the chunk store (:func:`preallocate`)
-    that chunks are written straight into (:func:`compute_into`, or :meth:`keep` for chunks
-    that come back from Dask), renamed into place when complete.
+    """The writer of uncompressed netCDF and of Zarr: a result preallocated in the chunk store
+    (:func:`preallocate`, :func:`preallocate_zarr`) that chunks are written straight into
+    (:func:`compute_into`, or :meth:`keep` for chunks that come back from Dask), renamed
+    into place when complete.
 
-    The first chunk to be computed creates the result. On ``--resume`` the partial result is
-    checked and reopened as it is, its attributes brought up to date.
+    The client creates the result while the first chunks are computed (:meth:`prepare`), or
+    the first chunk to be computed does. On ``--resume`` the partial result is checked and
+    reopened as it is, its attributes brought up to date.
     """
 
-    def __init__(self, store, out, attrs: dict):
-        import h5netcdf  # noqa: F401 - imported once here, before local workers are forked,
-        import h5py  # noqa: F401 - not in every worker (about 0.4 s each)
+    def __init__(self, store, out, attrs: dict, fmt: str = "netcdf", chunk_draws: int = DEFAULT_BATCH_DRAWS):
+        # imported here, before local workers are forked, not in every worker (0.1-0.4 s each)
+        import h5netcdf
+        import h5py  # noqa: F401
         import xarray.backends.h5netcdf_  # noqa: F401
+        if fmt == "zarr":
+            import zarr  # noqa: F401
 
-        self.out, self.path = out, store.directory / RESULT
-        self.target = Target(str(self.path), dict(attrs))
+        self.out, self.path = out, store.directory / (RESULT if fmt == "netcdf" else ZARR_RESULT)
+        self.target = Target(str(self.path), dict(attrs), fmt, chunk_draws)
         if not self.path.exists():
             for marker in store.directory.glob(f"chunk-*{DONE_SUFFIX}"):
                 marker.unlink()  # marks of chunks written into a result that is gone
             return
         try:
-            read_layout(self.path)
-            if attrs:
-                with h5netcdf.File(self.path, "a") as f:
-                    f.attrs.update(attrs)
+            if fmt == "zarr":
+                open_zarr_result(self.path).attrs.update(attrs)
+            else:
+                read_layout(self.path)
+                if attrs:
+                    with h5netcdf.File(self.path, "a") as f:
+                        f.attrs.update(attrs)
         except OSError as exc:  # only damaged from outside sim
             raise ScenarioError(str(self.path), None, f"{exc}; delete the folder {store.directory} and "
                                 "run again (its chunks are computed again)") from None
@@ -687,18 +735,18 @@ def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int
     manifest = {"scenario_sha256": scenario.sha256, "overrides": list(scenario.overrides),
                 "variant": scenario.variant or "", "draws": draws, "seed": seed, "rebound": rebound,
                 "chunk_draws": chunk_draws, "sim_version": __version__}
-    preallocated = fmt == "netcdf" and not compress
+    preallocated = fmt == "zarr" or not compress
     manifest["writer"] = "preallocated" if preallocated else "appended"
     store = ChunkStore(f"{out}.chunks", manifest, resume, DONE_SUFFIX if preallocated else CHUNK_SUFFIX)
     writer = None
     try:
         if preallocated:
-            writer = Preallocated(store, out, attrs or {})
+            writer = Preallocated(store, out, attrs or {}, fmt, chunk_draws)
             _run_pending(chunks, store, client, workers, quiet, compute_fn,
                          partial(compute_to or compute_into, target=writer.target), keep=writer.keep,
                          prepare=partial(writer.prepare, chunks[0]))
         else:
-            writer = Appender(scenario, draws, seed, out, fmt, attrs or {}, compress)
+            writer = Appender(scenario, draws, seed, out, attrs or {}, compress)
             _run_pending(chunks, store, client, workers, quiet, compute_fn, compute_to or compute_to_file,
                          appender=writer)
     except BaseException:

@@ -20,7 +20,7 @@ from hypothesis.extra import numpy as hnp
 import sim
 from conftest import ROOT, SCENARIOS
 from sim.cli import main
-from sim.execution import (CHUNK_SUFFIX, HDF5_CHUNK_BYTES, PAGE, RESULT, compute, compute_into,
+from sim.execution import (CHUNK_SUFFIX, HDF5_CHUNK_BYTES, PAGE, RESULT, ZARR_RESULT, compute, compute_into,
                            compute_to_file, execute, load_chunk, save_chunk)
 from sim.results import open_result
 
@@ -58,12 +58,15 @@ def test_demand_mode_with_rebound_on_two_workers(tmp_path, reference):
     same(open_result(path), reference["jevons"])
 
 
-def test_zarr_is_written_chunk_by_chunk_and_identical(tmp_path, reference, capsys):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_zarr_is_written_chunk_by_chunk_and_identical(tmp_path, reference, capsys, workers):
     out = tmp_path / "r.zarr"
-    assert main(["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--format", "zarr",
-                 "--chunk-draws", "1000", "--out", str(out)]) == 0
+    assert main(["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--format", "zarr", "--workers", workers,
+                 "--chunk-draws", "700", "--out", str(out)]) == 0
     assert "p50" in capsys.readouterr().out          # the summary reads the store lazily
-    same(open_result(out), reference["nvidia"])
+    result = open_result(out)
+    same(result, reference["nvidia"])
+    assert result.energy.encoding["chunks"] == (700, 16)  # one Zarr chunk per run chunk: no shared writes
 
 
 @pytest.fixture(scope="module")
@@ -141,14 +144,15 @@ def kill_after_chunks(args, out, count: int) -> list[Path]:
     return sorted(chunks.glob("chunk-*"))  # chunk files, or the marks of chunks written into the result
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_resume_after_kill_and_a_deleted_chunk(tmp_path, reference, workers):
-    out = tmp_path / "r.nc"
-    args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "3000", "--seed", "5",
+@pytest.mark.parametrize("workers, fmt", [("1", "netcdf"), ("2", "netcdf"), ("2", "zarr")])
+def test_resume_after_kill_and_a_deleted_chunk(tmp_path, reference, workers, fmt):
+    out = tmp_path / ("r.nc" if fmt == "netcdf" else "r.zarr")
+    args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--format", fmt,
             "--chunk-draws", "100", "--workers", workers, "--out", str(out), "--quiet"]
     written = kill_after_chunks(args, out, 4)
     assert 4 <= len(written) < 30 and not out.exists()   # killed mid-run, nothing half-written
-    assert (Path(f"{out}.chunks") / RESULT).exists()      # the partial result, kept for --resume
+    partial = Path(f"{out}.chunks") / (RESULT if fmt == "netcdf" else ZARR_RESULT)
+    assert partial.exists()                               # the partial result, kept for --resume
     written[1].unlink()                                   # and one finished chunk lost
     resumed = subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
@@ -160,14 +164,14 @@ def test_resume_after_kill_and_a_deleted_chunk(tmp_path, reference, workers):
 def test_ctrl_c_says_how_to_resume(tmp_path, reference):
     out = tmp_path / "r.nc"
     args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "3000", "--seed", "5",
-            "--chunk-draws", "100", "--out", str(out)]
+            "--chunk-draws", "25", "--out", str(out)]  # 120 small chunks: still running when interrupted
     proc = subprocess.Popen(args, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while len(list(Path(f"{out}.chunks").glob("chunk-*"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
     err = proc.communicate(timeout=60)[1]
-    assert proc.returncode == 130 and not out.exists()
+    assert proc.returncode == 130 and not out.exists(), err
     assert err.strip().splitlines()[-1].startswith("sim: interrupted; no result written. The finished chunks")
     assert "--resume" in err and "Traceback" not in err
     resumed = subprocess.run(args + ["--resume", "--quiet"], cwd=ROOT, capture_output=True, text=True)
@@ -175,15 +179,20 @@ def test_ctrl_c_says_how_to_resume(tmp_path, reference):
     same(open_result(out), reference["nvidia"])
 
 
-def test_resume_over_a_damaged_partial_result_is_one_line_and_status_2(tmp_path, capsys, reference):
-    out = tmp_path / "r.nc"
-    args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet"]
+@pytest.mark.parametrize("fmt", ["netcdf", "zarr"])
+def test_resume_over_a_damaged_partial_result_is_one_line_and_status_2(tmp_path, capsys, reference, fmt):
+    out = tmp_path / ("r.nc" if fmt == "netcdf" else "r.zarr")
+    args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet",
+            "--format", fmt]
     kill_after_chunks([sys.executable, "-m", "sim", *args], out, 3)
-    partial = Path(f"{out}.chunks") / RESULT
-    partial.write_bytes(partial.read_bytes()[:1000])     # e.g. a full disk, outside sim
+    if fmt == "netcdf":
+        partial = Path(f"{out}.chunks") / RESULT
+        partial.write_bytes(partial.read_bytes()[:1000])     # e.g. a full disk, outside sim
+    else:
+        (Path(f"{out}.chunks") / ZARR_RESULT / "energy" / "zarr.json").unlink()
     assert main(args + ["--resume"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "not a preallocated result" in err and "delete the folder" in err
+    assert err.count("\n") == 1 and "not a preallocated" in err and "delete the folder" in err
     assert not out.exists()
     shutil.rmtree(f"{out}.chunks")                         # as the message says
     assert main(args + ["--resume"]) == 0
