@@ -1,6 +1,6 @@
 """Scale-out benchmark (a script that prints figures, not a test).
 
-1. Speed-up of local workers on a 100,000-draw run of scenarios/nvidia_2027.toml, with the
+1. Speed-up of local workers on a 100,000-draw run of scenarios/nvidia_2027.toml (``--scenario``), with the
    netCDF result written: ``sim run --workers 1`` against ``--workers 2`` (the same code path:
    the result is preallocated and each chunk written straight into it), alternating
    ``--repeats`` times; medians are compared (this machine's timings vary by ±20 % from run
@@ -11,7 +11,8 @@
 3. A Dask cluster (a scheduler and two workers on 127.0.0.1, started here) gives the same
    dataset, bit for bit, as --workers 1.
 
-    python benchmarks/bench_scale.py [--draws 100000] [--repeats 5] [--cli] [--million 1000000] [--skip-dask]
+    python benchmarks/bench_scale.py [--scenario FILE] [--draws 100000] [--repeats 5] [--chunk-draws 5000]
+                                     [--cli] [--overwrite] [--million 1000000] [--skip-dask]
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "nvidia_2027.toml"
 
 
-def sim_run(draws: int, out: Path, *options: str) -> None:
+def sim_run(path: Path, draws: int, out: Path, *options: str) -> None:
     """``python -m sim run`` in this process (imports already paid), its output discarded."""
     with contextlib.redirect_stdout(io.StringIO()):
-        assert sim_main(["run", str(SCENARIO), "--draws", str(draws), "--out", str(out), "--force", "--quiet",
+        assert sim_main(["run", str(path), "--draws", str(draws), "--out", str(out), "--force", "--quiet",
                      *options]) == 0
 
 
@@ -61,24 +62,24 @@ def report(title: str, seconds: dict[str, list[float]], base: str, draws: int) -
               flush=True)
 
 
-def speed_up(draws: int, repeats: int, chunk_draws: int, tmp: Path, overwrite: bool) -> None:
+def speed_up(path: Path, draws: int, repeats: int, chunk_draws: int, tmp: Path, overwrite: bool) -> None:
     modes = {f"sim run --workers {n}": ("--workers", str(n), "--chunk-draws", str(chunk_draws)) for n in (1, 2)}
     seconds = {name: [] for name in modes}
     out = tmp / "r.nc"
     for _ in range(repeats):
         for name, options in modes.items():
-            seconds[name].append(timed(sim_run, draws, out, *options))
+            seconds[name].append(timed(sim_run, path, draws, out, *options))
             if not overwrite:
                 out.unlink()  # outside the timing: each run writes a new file
-    report(f"{draws:,} draws, netCDF written {'over the last result' if overwrite else 'to a new file'}, "
+    report(f"{path.stem}, {draws:,} draws, netCDF written {'over the last result' if overwrite else 'to a new file'}, "
            f"median of {repeats} alternating runs:", seconds, "sim run --workers 2", draws)
 
 
-def speed_up_cli(draws: int, repeats: int, tmp: Path) -> None:
+def speed_up_cli(path: Path, draws: int, repeats: int, tmp: Path) -> None:
     seconds = {"python -m sim run --workers 1": [], "python -m sim run --workers 2": []}
     for _ in range(repeats):
         for workers in (1, 2):
-            command = [sys.executable, "-m", "sim", "run", str(SCENARIO), "--draws", str(draws), "--quiet",
+            command = [sys.executable, "-m", "sim", "run", str(path), "--draws", str(draws), "--quiet",
                        "--workers", str(workers), "--out", str(tmp / f"cli{workers}.nc"), "--force"]
             seconds[f"python -m sim run --workers {workers}"].append(
                 timed(subprocess.run, command, check=True, capture_output=True))
@@ -115,6 +116,7 @@ def dask_identity(scenario, tmp: Path, draws: int = 20_000) -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default=str(SCENARIO), help="scenario file (default nvidia_2027)")
     parser.add_argument("--draws", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--chunk-draws", type=int, default=DEFAULT_BATCH_DRAWS,
@@ -125,14 +127,15 @@ def main():
     parser.add_argument("--million", type=int, default=1_000_000, help="0 skips the memory figure")
     parser.add_argument("--skip-dask", action="store_true")
     args = parser.parse_args()
-    scenario = sim.load_scenario(SCENARIO)
+    path = Path(args.scenario)
+    scenario = sim.load_scenario(path)
     tmp = Path(tempfile.mkdtemp(prefix="sim-bench-"))
     try:
         if args.million:  # first, so that this process's peak memory is the million-draw run's
             million(scenario, args.million, tmp)
-        speed_up(args.draws, args.repeats, args.chunk_draws, tmp, args.overwrite)
+        speed_up(path, args.draws, args.repeats, args.chunk_draws, tmp, args.overwrite)
         if args.cli:
-            speed_up_cli(args.draws, args.repeats, tmp)
+            speed_up_cli(path, args.draws, args.repeats, tmp)
         if not args.skip_dask:
             dask_identity(scenario, tmp)
     finally:
