@@ -52,9 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--scheduler", metavar="ADDRESS",
                        help="a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (pip install -e \".[distributed]\")")
     scale.add_argument("--resume", action="store_true",
-                       help="keep the chunks an interrupted run of the same command left behind")
+                       help="go on from the chunks an interrupted run of the same command left behind")
     scale.add_argument("--format", choices=("netcdf", "zarr"), default="netcdf",
-                       help="netcdf (default; results that fit in memory) or zarr (written chunk by chunk)")
+                       help="netcdf (default; uncompressed unless --compress) or zarr (compressed; "
+                            "for the largest results)")
     scale.add_argument("--chunk-draws", type=int, default=None, metavar="N",
                        help="draws per chunk (default 5,000; 20,000 with --format zarr): speed, memory and resume only")
     run.add_argument("--compress", action="store_true",

@@ -219,7 +219,10 @@ def test_resume_refuses_chunks_of_another_run(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, fragment", [(["--workers", "0"], "--workers: must be at least 1"),
-                                            (["--chunk-draws", "0"], "--chunk-draws: must be at least 1")])
+                                            (["--chunk-draws", "0"], "--chunk-draws: must be at least 1"),
+                                            (["--batch-draws", "0"], "--chunk-draws: must be at least 1"),
+                                            (["--batch-draws", "5", "--chunk-draws", "6"],
+                                             "--batch-draws: is another name for --chunk-draws")])
 def test_bad_scale_options(tmp_path, capsys, args, fragment):
     assert main(["run", str(NVIDIA), "--draws", "10", "--out", str(tmp_path / "r.nc"), *args]) == 2
     err = capsys.readouterr().err
