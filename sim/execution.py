@@ -268,7 +268,8 @@ def write_into(target: Target, chunk: Chunk, data: dict, marker) -> None:
 
 
 def ensure_result(target: Target, chunk: Chunk, data: dict) -> None:
-    """Create the target result from a chunk's arrays (:func:`preallocate`) unless it exists.
+    """Create the target result from a chunk's arrays (:func:`preallocate`,
+    :func:`preallocate_zarr`) unless it exists.
 
     Creating takes an exclusive lock on ``<result>.lock``: one process creates the result,
     others wait for it. The lock is the operating system's (``flock``), so a process that
@@ -334,7 +335,7 @@ def preallocate(ds, draws: int, path) -> None:
     Every variable, attribute and dimension is encoded by xarray's CF encoders, as
     ``to_netcdf`` would, and written with h5netcdf, the library ``to_netcdf`` writes with
     (``to_netcdf`` itself is not used: with Dask installed it imports Dask distributed, about
-    0.4 s in every worker). Variables with a ``draw`` dimension are laid out contiguously at
+    0.2 s more in whichever process creates the result). Variables with a ``draw`` dimension are laid out contiguously at
     their full size, allocated at once and never filled, each starting on a page boundary.
     """
     import h5netcdf
