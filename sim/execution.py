@@ -247,7 +247,12 @@ class Target:
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # this run's, to cache its layout
 
 
-_LAYOUTS: dict = {}  # this process's layout (netCDF) or open group (Zarr) of the result it writes
+_WRITERS: dict = {}  # this process's row writer for the result it is writing, by (path, token)
+
+
+def variable(name: str) -> str:
+    """The result variable of a chunk's array (``param:<key>`` is the variable ``<key>``)."""
+    return name[len(PARAM):] if name.startswith(PARAM) else name
 
 
 def write_into(target: Target, chunk: Chunk, data: dict, marker) -> None:
@@ -255,15 +260,11 @@ def write_into(target: Target, chunk: Chunk, data: dict, marker) -> None:
     chunk done."""
     ensure_result(target, chunk, data)
     key = (target.path, target.token)  # within a run the result is created once and never replaced
-    if key not in _LAYOUTS:
-        _LAYOUTS.clear()
-        _LAYOUTS[key] = read_layout(target.path) if target.fmt == "netcdf" else open_zarr_result(target.path)
-    if target.fmt == "netcdf":
-        write_rows(_LAYOUTS[key], chunk, data)
-    else:
-        group = _LAYOUTS[key]
-        for name, array in data.items():
-            group[name[len(PARAM):] if name.startswith(PARAM) else name][chunk.start:chunk.stop] = array
+    if key not in _WRITERS:
+        _WRITERS.clear()
+        _WRITERS[key] = (partial(write_rows, read_layout(target.path)) if target.fmt == "netcdf"
+                         else partial(write_zarr_rows, open_zarr_result(target.path)))
+    _WRITERS[key](chunk, data)
     Path(marker).touch()
 
 
@@ -309,6 +310,13 @@ def preallocate_zarr(ds, draws: int, path, chunk_draws: int) -> None:
     group["draw"][:] = np.arange(draws)
 
 
+def write_zarr_rows(group, chunk: Chunk, data: dict) -> None:
+    """Write a chunk's rows into a preallocated Zarr result: exactly one Zarr chunk of each
+    array, which this writer compresses."""
+    for name, array in data.items():
+        group[variable(name)][chunk.start:chunk.stop] = array
+
+
 def open_zarr_result(path):
     """The Zarr group of a result made by :func:`preallocate_zarr`; OSError if it is not one."""
     import zarr
@@ -334,39 +342,40 @@ def preallocate(ds, draws: int, path) -> None:
 
     Every variable, attribute and dimension is encoded by xarray's CF encoders, as
     ``to_netcdf`` would, and written with h5netcdf, the library ``to_netcdf`` writes with
-    (``to_netcdf`` itself is not used: with Dask installed it imports Dask distributed, about
-    0.2 s more in whichever process creates the result). Variables with a ``draw`` dimension are laid out contiguously at
-    their full size, allocated at once and never filled, each starting on a page boundary.
+    (``to_netcdf`` itself is not used: with Dask installed it imports Dask distributed,
+    about 0.2 s more in whichever process creates the result). Variables with a ``draw``
+    dimension are laid out contiguously at their full size, allocated at once and never
+    filled, each starting on a page boundary.
     """
     import h5netcdf
     import h5py
     from h5py import h5d, h5p
     from xarray.conventions import encode_cf_variable, encode_dataset_coordinates
 
-    variables, attrs = encode_dataset_coordinates(ds)
+    variables, global_attrs = encode_dataset_coordinates(ds)
     with h5netcdf.File(path, "w", alignment_threshold=PAGE, alignment_interval=PAGE) as f:
-        f.attrs.update(attrs)
+        f.attrs.update(global_attrs)
         f.dimensions = {name: draws if name == "draw" else size for name, size in ds.sizes.items()}
-        for name, variable in variables.items():
-            variable = encode_cf_variable(variable, name=name)
-            attrs = dict(variable.attrs)
+        for name, var in variables.items():
+            var = encode_cf_variable(var, name=name)
+            attrs = dict(var.attrs)
             fill = attrs.pop("_FillValue", None)
-            dtype, data = variable.dtype, variable.values
+            dtype, data = var.dtype, var.values
             if dtype.kind in "OU":  # text: netCDF-4 variable-length strings, as xarray writes them
                 dtype, data = h5py.string_dtype(), data.astype(object)
             elif dtype.kind not in "biuf":
                 raise TypeError(f"{name}: cannot write a variable of type {dtype}")
             if name == "draw":
                 created = f.create_variable(name, ("draw",), dtype, data=np.arange(draws, dtype=dtype))
-            elif "draw" in variable.dims:
-                if variable.dims[0] != "draw":
-                    raise ValueError(f"{name}: draw must be the first dimension, not {variable.dims}")
+            elif "draw" in var.dims:
+                if var.dims[0] != "draw":
+                    raise ValueError(f"{name}: draw must be the first dimension, not {var.dims}")
                 dcpl = h5p.create(h5p.DATASET_CREATE)
                 dcpl.set_alloc_time(h5d.ALLOC_TIME_EARLY)
                 dcpl.set_fill_time(h5d.FILL_TIME_NEVER)
-                created = f.create_variable(name, variable.dims, dtype, fillvalue=fill, dcpl=dcpl)
+                created = f.create_variable(name, var.dims, dtype, fillvalue=fill, dcpl=dcpl)
             else:
-                created = f.create_variable(name, variable.dims, dtype, data=data, fillvalue=fill)
+                created = f.create_variable(name, var.dims, dtype, data=data, fillvalue=fill)
             created.attrs.update(attrs)
 
 
@@ -401,7 +410,7 @@ def write_rows(layout: Layout, chunk: Chunk, data: dict) -> None:
     array goes from the model's memory order straight to the file's: one copy)."""
     with open(layout.path, "r+b") as handle, mmap.mmap(handle.fileno(), 0) as mapped:
         for name, array in data.items():
-            offset, shape, dtype = layout.variables[name[len(PARAM):] if name.startswith(PARAM) else name]
+            offset, shape, dtype = layout.variables[variable(name)]
             target = np.ndarray(shape, dtype, buffer=mapped, offset=offset)
             target[chunk.start:chunk.stop] = array
             del target  # the map cannot close while a view of it is alive
@@ -409,7 +418,7 @@ def write_rows(layout: Layout, chunk: Chunk, data: dict) -> None:
 
 class ChunkStore:
     """Finished chunks on disk (``<out>.chunks/chunk-00000.npys``, or ``.done`` markers beside
-    a preallocated ``result.nc``) and a manifest of the run."""
+    a preallocated ``result.nc`` or ``result.zarr``) and a manifest of the run."""
 
     def __init__(self, directory, manifest: dict, resume: bool, suffix: str = CHUNK_SUFFIX):
         self.directory, self.suffix = Path(directory), suffix
@@ -569,9 +578,9 @@ class Appender:
             self._create(self._dataset(chunk, data), chunk.stop - chunk.start)
         end = self.written + chunk.stop - chunk.start
         for name, array in dict(data, draw=np.arange(chunk.start, chunk.stop)).items():
-            variable = self.handle[name[len(PARAM):] if name.startswith(PARAM) else name]
-            variable.resize((end,) + variable.shape[1:])
-            variable[self.written:end] = array
+            dataset = self.handle[variable(name)]
+            dataset.resize((end,) + dataset.shape[1:])
+            dataset[self.written:end] = array
         self.written = end
 
     def _dataset(self, chunk, data: dict):
