@@ -10,8 +10,8 @@ import argparse
 import shlex
 import sys
 import time
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 
