@@ -262,13 +262,9 @@ def cmd_run(args, argv) -> int:
     out = args.out or default_path(scenario.name, seed, scenario.variant, args.format)
     check_writable(out, directory_ok=args.format == "zarr")  # fail before the run, not after it
     check_overwrite(out, identity(scenario, seed, draws=draws), args.force)
-    if args.workers < 1:
-        raise ScenarioError("--workers", None, f"must be at least 1, got {args.workers}")
     if args.batch_draws is not None and args.chunk_draws is not None and args.batch_draws != args.chunk_draws:
         raise ScenarioError("--batch-draws", None, "is another name for --chunk-draws; give one of them")
     chunk_draws = args.chunk_draws if args.chunk_draws is not None else args.batch_draws
-    if chunk_draws is not None and chunk_draws < 1:
-        raise ScenarioError("--chunk-draws", None, f"must be at least 1, got {chunk_draws}")
     began = time.perf_counter()
     try:
         path = execute(scenario, out, draws, seed, rebound, workers=args.workers, scheduler=args.scheduler,

@@ -247,7 +247,7 @@ class Target:
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # this run's, to cache its layout
 
 
-_WRITERS: dict = {}  # this process's row writer for the result it is writing, by (path, token)
+_WRITERS: dict = {}  # this process's row writer for the result it is writing, by run token
 
 
 def variable(name: str) -> str:
@@ -259,7 +259,7 @@ def write_into(target: Target, chunk: Chunk, data: dict, marker) -> None:
     """Write a chunk's rows into the target result (creating it if need be), then mark the
     chunk done."""
     ensure_result(target, chunk, data)
-    key = (target.path, target.token)  # within a run the result is created once and never replaced
+    key = target.token  # within a run the result is created once and never replaced
     if key not in _WRITERS:
         _WRITERS.clear()
         _WRITERS[key] = (partial(write_rows, read_layout(target.path)) if target.fmt == "netcdf"
@@ -283,8 +283,7 @@ def ensure_result(target: Target, chunk: Chunk, data: dict) -> None:
         with open(path.with_suffix(".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not path.exists():
-                ds = _dataset(chunk.scenario, chunk.draws, chunk.seed, data, chunk.start)
-                ds.attrs.update(target.attrs)
+                ds = _dataset(chunk.scenario, chunk.draws, chunk.seed, data, chunk.start, target.attrs)
                 with replacing(path, suffix=".nc", directory=target.fmt == "zarr") as tmp:
                     if target.fmt == "netcdf":
                         preallocate(ds, chunk.draws, tmp)
@@ -575,18 +574,14 @@ class Appender:
     def append(self, chunk, data: dict) -> None:
         """Append one chunk's arrays (``param:<key>`` is the variable ``<key>``)."""
         if self.handle is None:
-            self._create(self._dataset(chunk, data), chunk.stop - chunk.start)
+            ds = _dataset(self.scenario, self.draws, self.seed, data, chunk.start, self.attrs)
+            self._create(ds, chunk.stop - chunk.start)
         end = self.written + chunk.stop - chunk.start
         for name, array in dict(data, draw=np.arange(chunk.start, chunk.stop)).items():
             dataset = self.handle[variable(name)]
             dataset.resize((end,) + dataset.shape[1:])
             dataset[self.written:end] = array
         self.written = end
-
-    def _dataset(self, chunk, data: dict):
-        ds = _dataset(self.scenario, self.draws, self.seed, data, first_draw=chunk.start)
-        ds.attrs.update(self.attrs)
-        return ds
 
     def _create(self, ds, chunk_draws: int) -> None:
         """The file with every variable and attribute and no draws yet."""
@@ -676,13 +671,16 @@ class Preallocated:
         """Nothing to do: the partial result stays in the store for --resume."""
 
 
-def _dataset(scenario, draws: int, seed: int, data: dict, first_draw: int = 0):
-    """The result Dataset of one chunk's arrays (``param:<key>`` is the variable ``<key>``)."""
+def _dataset(scenario, draws: int, seed: int, data: dict, first_draw: int, attrs: dict):
+    """The result Dataset of one chunk's arrays (``param:<key>`` is the variable ``<key>``),
+    with ``attrs`` (command line, time) added to its own."""
     from .results import build_dataset
 
     samples = {k: data.get(PARAM + k) for k in scenario.parameters}
     arrays = {k: v for k, v in data.items() if not k.startswith(PARAM)}
-    return build_dataset(scenario, draws, seed, arrays, samples, first_draw=first_draw)
+    ds = build_dataset(scenario, draws, seed, arrays, samples, first_draw=first_draw)
+    ds.attrs.update(attrs)
+    return ds
 
 
 class Sink:
@@ -742,14 +740,14 @@ def execute(scenario, out, draws: int, seed: int, rebound: bool, *, workers: int
         raise ScenarioError("--chunk-draws", None, f"must be at least 1, got {chunk_draws}")
     client = connect(scheduler) if scheduler else None
     chunks = plan(scenario, draws, seed, rebound, chunk_draws)
+    preallocated = fmt == "zarr" or not compress  # compressed HDF5 chunks take one writer
     manifest = {"scenario_sha256": scenario.sha256, "overrides": list(scenario.overrides),
                 "variant": scenario.variant or "", "draws": draws, "seed": seed, "rebound": rebound,
-                "chunk_draws": chunk_draws, "sim_version": __version__}
-    preallocated = fmt == "zarr" or not compress
-    manifest["writer"] = "preallocated" if preallocated else "appended"
-    store = ChunkStore(f"{out}.chunks", manifest, resume, DONE_SUFFIX if preallocated else CHUNK_SUFFIX)
+                "chunk_draws": chunk_draws, "sim_version": __version__,
+                "writer": "preallocated" if preallocated else "appended"}
     writer = None
     try:
+        store = ChunkStore(f"{out}.chunks", manifest, resume, DONE_SUFFIX if preallocated else CHUNK_SUFFIX)
         if preallocated:
             writer = Preallocated(store, out, attrs or {}, fmt, chunk_draws)
             _run_pending(chunks, store, client, workers, quiet, compute_fn,
