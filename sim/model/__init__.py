@@ -1,9 +1,35 @@
 """The SimPy model: one environment advances a whole batch of draws month by month.
 
-:func:`simulate` is the entry point: it takes a scenario and the sampled parameter values
-of a batch (arrays over the ``draw`` axis), starts the processes of :mod:`.fleet` and
-:mod:`.power` in one :class:`simpy.Environment`, runs it to the scenario's last month and
-returns the batch's results as arrays. The processes draw no random numbers.
+:func:`simulate` is the entry point (its one caller is :mod:`sim.runner`): it takes a
+scenario and the sampled parameter values of a batch (arrays over the ``draw`` axis), builds
+the process families of :mod:`.fleet`, :mod:`.demand` and :mod:`.power` in one
+:class:`simpy.Environment`, runs it to the scenario's last month and returns the batch's
+results as arrays. The processes draw no random numbers.
+
+The month
+---------
+Every month runs the phases of :data:`PHASES`, in that order, each implemented by the one
+process family that owns the state it writes:
+
+=============  ==========  ===================================================================
+phase          owner       what happens
+=============  ==========  ===================================================================
+``offer``      Fleet       the shares of the generations on sale this month
+``plan``       Demand      work demanded, orders and backlog (demand mode, from its start)
+``ship``       Fleet       servers shipped: the trajectory, or the orders, × the shares
+``deploy``     Fleet       servers whose lead time ends become ready (or, in de Vries's
+                           annual accounting, the year's shipment rate is the fleet)
+``admit``      Fleet       ready servers start drawing power (all, or what the power queue
+                           admits under free capacity)
+``retire``     Fleet       the aging chain: servers retire; the installed base is updated
+``serve``      Demand      work served and unserved by the installed base
+``draw_power`` Power       IT and facility power and electricity of the installed base
+=============  ==========  ===================================================================
+
+So a server shipped with zero lead time draws power in the month it ships, and demand plans
+with the month's offer known. One-off events (a generation's launch, a power-capacity
+addition) are SimPy events scheduled before the month loop starts, so at their month they
+happen first, before its phases.
 """
 
 from __future__ import annotations
@@ -139,6 +165,50 @@ class Record:
         return {name: np.moveaxis(array, -1, 0) for name, array in out.items()}
 
 
+# the month's phases, in order (see the module docstring); every family's phases are among them
+PHASES = ("offer", "plan", "ship", "deploy", "admit", "retire", "serve", "draw_power")
+
+
+def schedule(families) -> list:
+    """The month's steps: each family's phases (``family.phases()``), in :data:`PHASES` order."""
+    steps = []
+    for phase in PHASES:
+        steps += [family.phases()[phase] for family in families if phase in family.phases()]
+    unknown = {name for family in families for name in family.phases()} - set(PHASES)
+    if unknown:
+        raise ValueError(f"phases not in PHASES: {sorted(unknown)}")
+    return steps
+
+
+def _months(env, steps):
+    """The month loop: every step of the month, in order, then one month passes."""
+    while True:
+        t = int(env.now)
+        for step in steps:
+            step(t)
+        yield env.timeout(1)
+
+
+def _one_off(env, month: int, action):
+    """A one-off event at the start of ``month`` (registered before the month loop)."""
+    yield env.timeout(month)
+    action()
+
+
+def build(scenario, values: dict, accounting: str | None = None, elasticity=None):
+    """The batch's inputs, record and process families (fleet, queue, demand, power)."""
+    inputs = Inputs.from_values(scenario, values, accounting, elasticity)
+    record = Record(inputs.pue.shape[0], len(scenario.years), scenario.n_months)
+    fleet = Fleet(inputs, record)
+    queue = None
+    if inputs.power_capacity_gw is not None and inputs.accounting == "installed_base":
+        queue = PowerQueue(inputs, record)
+    demand = Demand(inputs, fleet, record, queue) if inputs.demand is not None else None
+    fleet.connect(orders=demand, gate=queue)
+    families = [f for f in (fleet, queue, demand, Power(inputs, fleet, record)) if f is not None]
+    return inputs, record, families
+
+
 def simulate(scenario, values: dict, accounting: str | None = None, elasticity=None) -> dict[str, np.ndarray]:
     """Run the model for one batch of draws.
 
@@ -157,25 +227,11 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
     dict
         Variable name → array with ``draw`` as first axis (see :class:`Record`).
     """
-    inputs = Inputs.from_values(scenario, values, accounting, elasticity)
-    batch = inputs.pue.shape[0]
-    record = Record(batch, len(scenario.years), scenario.n_months)
+    inputs, record, families = build(scenario, values, accounting, elasticity)
     env = simpy.Environment()
-    fleet = Fleet(env, inputs, record)
-    queue = None
-    if inputs.power_capacity_gw is not None and inputs.accounting == "installed_base":
-        queue = PowerQueue(env, inputs, fleet, record)
-    demand = Demand(env, inputs, fleet, record, queue) if inputs.demand is not None else None
-    # processes run each month in the order they are started
-    fleet.start_offering()
-    if demand is not None:
-        demand.start()
-    fleet.start()
-    if queue is not None:
-        queue.start()
-    fleet.start_retiring()
-    if demand is not None:
-        demand.start_serving()
-    Power(env, inputs, fleet, record).start()
+    for family in families:
+        for month, action in family.one_off_events():
+            env.process(_one_off(env, month, action))
+    env.process(_months(env, schedule(families)))
     env.run(until=scenario.n_months)
     return record.finish(inputs)

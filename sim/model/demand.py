@@ -30,6 +30,7 @@ its first month follow demand:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -71,17 +72,20 @@ class DemandInputs:
 class Demand:
     """Compute demand, orders, backlog and served work for one batch of draws.
 
+    Its phases are ``plan`` (after the month's ``offer``, so orders are priced and counted in
+    the generations on sale this month) and ``serve`` (after ``retire``, on the month's
+    installed base). It owns ``ordered_total``, the month's planned shipments (servers),
+    which :meth:`sim.model.fleet.Fleet.ship` follows once demand has started.
+
     Parameters
     ----------
-    env : simpy.Environment
     inputs : sim.model.Inputs
     fleet : sim.model.fleet.Fleet
     record : sim.model.Record
     queue : PowerQueue or None
     """
 
-    def __init__(self, env, inputs, fleet, record, queue=None):
-        self.env = env
+    def __init__(self, inputs, fleet, record, queue=None):
         self.inputs = inputs
         self.d = inputs.demand
         self.fleet = fleet
@@ -91,82 +95,81 @@ class Demand:
         self.backlog_work = np.zeros(batch)   # work per month wanted, not shipped
         self.work_demanded = np.zeros(batch)  # reference-server-hours this month
         self.served_per_server = inputs.performance * (inputs.utilisation * HOURS)  # (G, B) work/month
+        self.ordered_total = None             # (B,) servers to ship this month, once demand starts
         self.work0 = None
         self.energy_per_work0 = None
 
-    def start(self) -> None:
-        self.env.process(self.plan())
+    def one_off_events(self) -> list:
+        return []
 
-    def start_serving(self) -> None:
-        """Register :meth:`serve`, after the month's retirement."""
-        self.env.process(self.serve())
+    def phases(self) -> dict:
+        return {"plan": self.plan, "serve": self.serve}
 
     def energy_per_work(self, mix: np.ndarray) -> np.ndarray:
         """Facility kWh per reference-server-hour of a mix of generations (G, B)."""
         inputs = self.inputs
         return inputs.pue * (mix * inputs.power_kw).sum(axis=0) / (mix * inputs.performance).sum(axis=0)
 
-    def plan(self):
+    def _begin(self) -> None:
+        """Demand starts at the work of the servers installed and on their way (in transit,
+        or waiting for power): the history's shipments were made to meet demand."""
+        fleet = self.fleet
+        on_the_way = fleet.in_transit if self.queue is None else fleet.in_transit + self.queue.queued
+        self.work0 = ((fleet.installed + on_the_way) * self.served_per_server).sum(axis=0)
+        self.energy_per_work0 = self.energy_per_work(fleet.shares)
+
+    def plan(self, t: int) -> None:
         """Monthly, from ``demand.start_year``: work demanded (``demand.*`` keys), orders,
         shipments under the supply cap (``demand.supply_capacity``, ``demand.supply_growth``)
         and backlog (servers)."""
         d, fleet = self.d, self.fleet
-        yield self.env.timeout(d.start_month)
-        # the history's shipments were made to meet demand: demand starts at the work of the
-        # servers installed and on their way (in transit, or waiting for power)
-        on_the_way = fleet.in_transit if self.queue is None else fleet.in_transit + self.queue.queued
-        self.work0 = ((fleet.installed + on_the_way) * self.served_per_server).sum(axis=0)
-        self.energy_per_work0 = self.energy_per_work(fleet.shares)
-        while True:
-            t = int(self.env.now)
-            months = t - d.start_month
-            years = months / 12.0
-            algorithmic = 1.0 if d.halving_months is None else np.exp2(-months / d.halving_months)
-            relative_cost = algorithmic * (
-                d.energy_cost_share * self.energy_per_work(fleet.shares) / self.energy_per_work0
-                + (1.0 - d.energy_cost_share) * (1.0 - d.capital_cost_decline) ** years)
-            previous = self.work0 if t == d.start_month else self.work_demanded
-            self.work_demanded = (self.work0 * (1.0 + d.growth) ** years * algorithmic
-                                  * relative_cost ** -d.elasticity)
-            # adaptive expectations: demand's latest monthly growth, carried over the lead time
-            trend = np.divide(self.work_demanded, previous, out=np.ones_like(previous), where=previous > 0)
-            expected = self.work_demanded * trend ** (self.inputs.lead_time_months + 1.0)
-            # capacity in place or on its way, in work per month at the fleet's utilisation,
-            # net of the installed servers that will retire before an order placed now arrives
-            pending = fleet.installed - fleet.retiring_within_lead() + fleet.in_transit
-            if self.queue is not None:
-                pending = pending + self.queue.queued
-            in_place = (pending * self.served_per_server).sum(axis=0)
-            # what is wanted is the gap, revised every month (orders no longer needed are
-            # cancelled); it is capacity (work per month) until it ships, as servers of the
-            # generations on sale then
-            wanted_work = np.maximum(expected - in_place, 0.0)
-            per_new_server = (fleet.shares * self.served_per_server).sum(axis=0)
-            total = wanted_work / per_new_server
-            if d.supply_capacity is not None:
-                np.minimum(total, d.supply_capacity * (1.0 + d.supply_growth) ** years / 12.0, out=total)
-            self.backlog_work = np.maximum(wanted_work - total * per_new_server, 0.0)
-            fleet.ordered_total = total
-            self.record.add("compute_demand", t, self.work_demanded)
-            self.record.end_of_year("backlog", t, self.backlog_work / per_new_server)
-            yield self.env.timeout(1)
+        if t < d.start_month:
+            return
+        if t == d.start_month:
+            self._begin()
+        months = t - d.start_month
+        years = months / 12.0
+        algorithmic = 1.0 if d.halving_months is None else np.exp2(-months / d.halving_months)
+        relative_cost = algorithmic * (
+            d.energy_cost_share * self.energy_per_work(fleet.shares) / self.energy_per_work0
+            + (1.0 - d.energy_cost_share) * (1.0 - d.capital_cost_decline) ** years)
+        previous = self.work0 if t == d.start_month else self.work_demanded
+        self.work_demanded = (self.work0 * (1.0 + d.growth) ** years * algorithmic
+                              * relative_cost ** -d.elasticity)
+        # adaptive expectations: demand's latest monthly growth, carried over the lead time
+        trend = np.divide(self.work_demanded, previous, out=np.ones_like(previous), where=previous > 0)
+        expected = self.work_demanded * trend ** (self.inputs.lead_time_months + 1.0)
+        # capacity in place or on its way, in work per month at the fleet's utilisation,
+        # net of the installed servers that will retire before an order placed now arrives
+        pending = fleet.installed - fleet.retiring_within_lead() + fleet.in_transit
+        if self.queue is not None:
+            pending = pending + self.queue.queued
+        in_place = (pending * self.served_per_server).sum(axis=0)
+        # what is wanted is the gap, revised every month (orders no longer needed are
+        # cancelled); it is capacity (work per month) until it ships, as servers of the
+        # generations on sale then
+        wanted_work = np.maximum(expected - in_place, 0.0)
+        per_new_server = (fleet.shares * self.served_per_server).sum(axis=0)
+        total = wanted_work / per_new_server
+        if d.supply_capacity is not None:
+            np.minimum(total, d.supply_capacity * (1.0 + d.supply_growth) ** years / 12.0, out=total)
+        self.backlog_work = np.maximum(wanted_work - total * per_new_server, 0.0)
+        self.ordered_total = total
+        self.record.add("compute_demand", t, self.work_demanded)
+        self.record.end_of_year("backlog", t, self.backlog_work / per_new_server)
 
-    def serve(self):
+    def serve(self, t: int) -> None:
         """Monthly, after deployment and retirement: work served and unserved
         (reference-server-hours). Servers draw power at their utilisation whether or not
         demand calls for all their capacity, as in trajectory mode."""
-        d, fleet = self.d, self.fleet
-        while True:
-            t = int(self.env.now)
-            capacity = (fleet.installed * self.served_per_server).sum(axis=0)
-            if t >= d.start_month:
-                served = np.minimum(self.work_demanded, capacity)
-                self.record.add("unserved_demand", t, self.work_demanded - served)
-            else:
-                served = capacity
-                self.record.add("compute_demand", t, capacity)
-            self.record.add("compute_served", t, served)
-            yield self.env.timeout(1)
+        capacity = (self.fleet.installed * self.served_per_server).sum(axis=0)
+        if t >= self.d.start_month:
+            served = np.minimum(self.work_demanded, capacity)
+            self.record.add("unserved_demand", t, self.work_demanded - served)
+        else:
+            served = capacity
+            self.record.add("compute_demand", t, capacity)
+        self.record.add("compute_served", t, served)
 
 
 class PowerQueue:
@@ -176,7 +179,10 @@ class PowerQueue:
     them in order of arrival while the facility power they would draw (maximum power ×
     utilisation × PUE) fits under the capacity left by the installed fleet, admitting the
     last cohort in part. Capacity starts at ``power.capacity_gw`` and grows by the
-    scheduled ``power.additions`` (each a SimPy event at January of its year).
+    scheduled ``power.additions`` (each a one-off SimPy event at the start of January of its
+    year, before that month's phases). The fleet asks it, in its ``admit`` phase, which of
+    the month's ready servers start drawing power (:meth:`admit`); the queue owns
+    ``queued``, the servers waiting.
 
     First-come order makes admission a matter of cumulative sums: with ``N(c)`` the power
     needed by all cohorts up to ``c`` and ``X`` the power admitted so far, a month admits up
@@ -185,20 +191,19 @@ class PowerQueue:
 
     Parameters
     ----------
-    env : simpy.Environment
     inputs : sim.model.Inputs
-    fleet : sim.model.fleet.Fleet
     record : sim.model.Record
     """
 
-    def __init__(self, env, inputs, fleet, record):
-        self.env = env
-        self.fleet = fleet
+    def __init__(self, inputs, record):
         self.record = record
         n_gen, batch = inputs.power_kw.shape
         n = inputs.n_months
         self.capacity_kw = inputs.power_capacity_gw * kernels.KW_PER_GW
-        self.additions = inputs.power_additions
+        self.additions = [(month, gw) for month, gw in inputs.power_additions if month > 0]
+        for month, gw in inputs.power_additions:
+            if month <= 0:
+                self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
         self.facility_kw = inputs.power_kw * inputs.utilisation * inputs.pue  # (G, B) per server
         # cumulative over cohorts: row c holds the totals of cohorts 0 .. c-1
         self.cum_servers = np.zeros((n + 2, n_gen, batch))    # servers
@@ -210,53 +215,46 @@ class PowerQueue:
         self.first = np.zeros(batch, dtype=np.int64)            # cohort the head is in
         self.queued = np.zeros((n_gen, batch))
 
-    def start(self) -> None:
-        for month, gw in self.additions:
-            if month <= 0:
-                self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
-            else:
-                self.env.process(self.add_capacity(month, gw))
-        self.env.process(self.admit())
+    def one_off_events(self) -> list:
+        """Scheduled power additions (``power.additions``, GW): (month, action)."""
+        return [(month, partial(self.add_capacity, gw)) for month, gw in self.additions]
 
-    def add_capacity(self, month: int, gw: np.ndarray):
-        """Scheduled power additions (``power.additions``, GW): a one-off event."""
-        yield self.env.timeout(month)
+    def phases(self) -> dict:
+        return {}  # the fleet's admit phase asks the queue (:meth:`admit`)
+
+    def add_capacity(self, gw: np.ndarray) -> None:
         self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
 
-    def admit(self):
-        """Monthly: queue the servers that are ready; admit what the free power allows."""
-        fleet = self.fleet
-        while True:
-            t = int(self.env.now)
-            arriving = fleet.ready
-            self.cum_servers[t + 1] = self.cum_servers[t] + arriving
-            self.cum_need[t + 1] = self.cum_need[t] + (arriving * self.facility_kw).sum(axis=0)
-            self.cum_months[t + 1] = self.cum_months[t] + arriving.sum(axis=0) * t
-            used = (fleet.installed * self.facility_kw).sum(axis=0)
-            free = np.maximum(self.capacity_kw - used, 0.0)
-            target = np.minimum(self.cum_need[t + 1], self.admitted_kw + free)
-            clears = target == self.cum_need[t + 1]   # draws whose whole queue is admitted
-            if clears.all():
-                cohort = np.full(target.shape, t)
-                servers, months = self.cum_servers[t + 1].copy(), self.cum_months[t + 1]
-            else:
-                cohort, fraction = kernels.fifo_position(self.cum_need, target, int(self.first.min()), t)
-                before = kernels.gather_cohort(self.cum_servers, cohort)
-                head = kernels.gather_cohort(self.cum_servers, cohort + 1) - before  # the head's cohort
-                # a draw whose queue clears takes the exact totals, as when every draw's does, so
-                # that no draw's numbers depend on the others in its batch
-                servers = np.where(clears, self.cum_servers[t + 1], before + fraction * head)
-                months = np.where(clears, self.cum_months[t + 1],
-                                  kernels.gather_cohort(self.cum_months, cohort) + fraction * cohort * head.sum(axis=0))
-                cohort = np.where(clears, t, cohort)
-            admitted = np.maximum(servers - self.admitted_servers, 0.0)
-            count = admitted.sum(axis=0)
-            waited = np.maximum(count * t - (months - self.admitted_months), 0.0)
-            self.admitted_kw, self.admitted_servers, self.admitted_months = target, servers, months
-            self.first = cohort
-            self.queued = np.maximum(self.cum_servers[t + 1] - servers, 0.0)
-            fleet.deployed = admitted
-            self.record.end_of_year("power_queue", t, self.queued.sum(axis=0))
-            self.record.add("queue_admitted", t, count)
-            self.record.add("queue_waited", t, waited)
-            yield self.env.timeout(1)
+    def admit(self, t: int, arriving: np.ndarray, installed: np.ndarray) -> np.ndarray:
+        """Queue the servers that are ready this month (G, B); return those admitted (G, B)
+        under the power the ``installed`` fleet leaves free."""
+        self.cum_servers[t + 1] = self.cum_servers[t] + arriving
+        self.cum_need[t + 1] = self.cum_need[t] + (arriving * self.facility_kw).sum(axis=0)
+        self.cum_months[t + 1] = self.cum_months[t] + arriving.sum(axis=0) * t
+        used = (installed * self.facility_kw).sum(axis=0)
+        free = np.maximum(self.capacity_kw - used, 0.0)
+        target = np.minimum(self.cum_need[t + 1], self.admitted_kw + free)
+        clears = target == self.cum_need[t + 1]   # draws whose whole queue is admitted
+        if clears.all():
+            cohort = np.full(target.shape, t)
+            servers, months = self.cum_servers[t + 1].copy(), self.cum_months[t + 1]
+        else:
+            cohort, fraction = kernels.fifo_position(self.cum_need, target, int(self.first.min()), t)
+            before = kernels.gather_cohort(self.cum_servers, cohort)
+            head = kernels.gather_cohort(self.cum_servers, cohort + 1) - before  # the head's cohort
+            # a draw whose queue clears takes the exact totals, as when every draw's does, so
+            # that no draw's numbers depend on the others in its batch
+            servers = np.where(clears, self.cum_servers[t + 1], before + fraction * head)
+            months = np.where(clears, self.cum_months[t + 1],
+                              kernels.gather_cohort(self.cum_months, cohort) + fraction * cohort * head.sum(axis=0))
+            cohort = np.where(clears, t, cohort)
+        admitted = np.maximum(servers - self.admitted_servers, 0.0)
+        count = admitted.sum(axis=0)
+        waited = np.maximum(count * t - (months - self.admitted_months), 0.0)
+        self.admitted_kw, self.admitted_servers, self.admitted_months = target, servers, months
+        self.first = cohort
+        self.queued = np.maximum(self.cum_servers[t + 1] - servers, 0.0)
+        self.record.end_of_year("power_queue", t, self.queued.sum(axis=0))
+        self.record.add("queue_admitted", t, count)
+        self.record.add("queue_waited", t, waited)
+        return admitted

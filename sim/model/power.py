@@ -10,25 +10,26 @@ class Power:
 
     Parameters
     ----------
-    env : simpy.Environment
     inputs : sim.model.Inputs
     fleet : sim.model.fleet.Fleet
         Read each month for its installed base by generation.
     record : sim.model.Record
     """
 
-    def __init__(self, env, inputs, fleet, record):
-        self.env = env
+    def __init__(self, inputs, fleet, record):
         self.inputs = inputs
         self.fleet = fleet
         self.record = record
         # kW drawn per installed server, by generation (G, B): maximum power × utilisation
         self.kw_per_server = inputs.power_kw * inputs.utilisation
 
-    def start(self) -> None:
-        self.env.process(self.draw_power())
+    def one_off_events(self) -> list:
+        return []
 
-    def draw_power(self):
+    def phases(self) -> dict:
+        return {"draw_power": self.draw_power}
+
+    def draw_power(self, t: int) -> None:
         """Monthly mean power (kW) of the installed fleet, and its electricity (kWh).
 
         ``it = Σ_g installed_g × generation.<g>.power_kw × utilisation`` (``fleet.utilisation``,
@@ -36,14 +37,11 @@ class Power:
         ``facility = it × fleet.pue``; electricity = facility × 730 h per month.
         """
         pue = self.inputs.pue
-        while True:
-            t = int(self.env.now)
-            it_kw_by_generation = self.fleet.installed * self.kw_per_server
-            it_kw = it_kw_by_generation.sum(axis=0)
-            record = self.record
-            record.add("it_power", t, it_kw * (1 / (12 * kernels.KW_PER_GW)))
-            record.add("facility_power", t, it_kw * pue * (1 / (12 * kernels.KW_PER_GW)))
-            record.add("energy_by_generation", t,
-                       it_kw_by_generation * (pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH)))
-            record.monthly("facility_power_monthly", t, it_kw * pue * (1 / kernels.KW_PER_GW))
-            yield self.env.timeout(1)
+        it_kw_by_generation = self.fleet.installed * self.kw_per_server
+        it_kw = it_kw_by_generation.sum(axis=0)
+        record = self.record
+        record.add("it_power", t, it_kw * (1 / (12 * kernels.KW_PER_GW)))
+        record.add("facility_power", t, it_kw * pue * (1 / (12 * kernels.KW_PER_GW)))
+        record.add("energy_by_generation", t,
+                   it_kw_by_generation * (pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH)))
+        record.monthly("facility_power_monthly", t, it_kw * pue * (1 / kernels.KW_PER_GW))
