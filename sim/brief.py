@@ -47,15 +47,14 @@ class Progress:
 def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, variant=None,
                quiet: bool = False) -> Path:
     """Run a scenario and an OAT sweep and write the brief; return the PDF's path."""
-    from .results import check_writable
+    from .results import check_writable, default_path
     from .runner import check_options, resolve, run
     from .sweep import sweep
 
     scenario = resolve(scenario, overrides, variant)
     rebound = scenario.mode == "demand"
     draws, seed, rebound = check_options(scenario, draws, seed, rebound)
-    stem = scenario.name + (f"-{scenario.variant}" if scenario.variant else "")
-    out = check_writable(out or Path("outputs") / scenario.name / f"{stem}-brief.pdf")
+    out = check_writable(out or default_path(scenario, kind="brief", suffix=".pdf"))
     progress = Progress(5, quiet)
     progress(f"running {scenario.name}")
     ds = run(scenario, draws=draws, seed=seed, rebound=rebound)

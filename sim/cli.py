@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import ScenarioError
+from .errors import InputError
 
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -39,8 +39,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--draws", type=int, metavar="N", help="number of draws (default: the scenario's)")
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's)")
     run.add_argument("--out", metavar="PATH", help="result file (default: outputs/<scenario>/<scenario>-<seed>.nc)")
-    run.add_argument("--batch-draws", type=int, default=None, metavar="N",
-                     help="another name for --chunk-draws")
     run.add_argument("--rebound", action="store_true", default=None,
                      help="demand mode: also run every draw without the Jevons response and "
                           "report the rebound (default: the scenario's demand.decompose_rebound)")
@@ -56,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--format", choices=("netcdf", "zarr"), default="netcdf",
                        help="netcdf (default; uncompressed unless --compress) or zarr (compressed; "
                             "for the largest results)")
-    scale.add_argument("--chunk-draws", type=int, default=None, metavar="N",
-                       help="draws per chunk (default 5,000; 20,000 with --format zarr): speed, memory and resume only")
+    scale.add_argument("--chunk-draws", "--batch-draws", type=int, default=None, metavar="N",
+                       help="draws per chunk (default 5,000; 20,000 with --format zarr): speed, memory and "
+                            "resume only (--batch-draws is its old name)")
     run.add_argument("--compress", action="store_true",
                      help="zlib-compress the netCDF file: about a third smaller, several times slower to write")
 
@@ -141,7 +140,7 @@ def main(argv=None) -> int:
             return cmd_plot(args)
         if args.command == "brief":
             return cmd_brief(args)
-    except ScenarioError as err:
+    except InputError as err:
         print(f"sim: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -175,38 +174,22 @@ def cmd_check(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from pathlib import Path
-
-    from .results import check_writable, write_netcdf
+    from .results import check_overwrite, check_writable, default_path, identity, write_netcdf
     from .runner import resolve
     from .sweep import ranking, sweep
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
     seed = scenario.seed if args.seed is None else args.seed
-    stem = f"{scenario.name}" + (f"-{scenario.variant}" if scenario.variant else "") + f"-{args.method}-{seed}"
-    out = args.out or Path("outputs") / scenario.name / f"{stem}.nc"
+    out = args.out or default_path(scenario, seed, kind=args.method)
     check_writable(out)
-    from .results import check_overwrite, identity
     check_overwrite(out, identity(scenario, seed), args.force)
     samples = args.samples if args.samples is not None else (1024 if args.method == "sobol" else 50)
-    from .sweep import Backend
-    if args.workers < 1:
-        raise ScenarioError("--workers", None, f"must be at least 1, got {args.workers}")
-    chunked = args.workers > 1 or args.scheduler or args.resume or args.chunk_draws is not None
-    manifest = {"scenario_sha256": scenario.sha256, "overrides": list(scenario.overrides),
-                "variant": scenario.variant or "", "seed": seed, "method": args.method,
-                "metric": args.metric, "params": args.params, "samples": samples, "draws": args.draws,
-                "quantiles": list(args.quantiles), "levels": args.levels, "years": args.years}
-    backend = Backend(workers=args.workers, scheduler=args.scheduler,
-                      store_path=f"{out}.chunks" if chunked else None, manifest=manifest,
-                      resume=args.resume, quiet=args.quiet)
+    chunked = args.workers != 1 or args.scheduler is not None or args.resume or args.chunk_draws is not None
     began = time.perf_counter()
-    from .runner import DEFAULT_BATCH_DRAWS
-    if args.chunk_draws is not None and args.chunk_draws < 1:
-        raise ScenarioError("--chunk-draws", None, f"must be at least 1, got {args.chunk_draws}")
     ds = sweep(scenario, args.method, args.metric, params=args.params or None, samples=samples,
                draws=args.draws, seed=seed, quantiles=tuple(args.quantiles), levels=args.levels,
-               years=args.years, backend=backend, batch_draws=args.chunk_draws or DEFAULT_BATCH_DRAWS)
+               years=args.years, chunk_draws=args.chunk_draws, workers=args.workers, scheduler=args.scheduler,
+               store=f"{out}.chunks" if chunked else None, resume=args.resume, quiet=args.quiet)
     seconds = time.perf_counter() - began
     stamp(ds.attrs, None)
     path = write_netcdf(ds, out)
@@ -236,7 +219,7 @@ def cmd_validate(args) -> int:
 
     paths = args.scenarios or sorted(str(p) for p in Path("scenarios").glob("*.toml"))
     if not paths:
-        raise ScenarioError("scenarios/", None, "no scenario files found; give them as arguments")
+        raise InputError("scenarios/", None, "no scenario files found; give them as arguments")
     outcomes = []
     for path in paths:
         if not load_scenario(path).validations:
@@ -245,7 +228,7 @@ def cmd_validate(args) -> int:
             continue
         outcomes += validate_scenario(path, draws=args.draws, seed=args.seed)
     if not outcomes:
-        raise ScenarioError(None, None, "no [[validation]] tables in the scenarios given")
+        raise InputError(None, None, "no [[validation]] tables in the scenarios given")
     print(table(outcomes))
     failed = sum(not o.passed for o in outcomes)
     print(f"\n{len(outcomes) - failed} passed, {failed} failed")
@@ -253,23 +236,17 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args, argv) -> int:
-    from .execution import execute
-    from .results import check_overwrite, check_writable, default_path, identity
-    from .runner import check_options, resolve
+    from .runner import check_options, default_out, resolve, run
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
-    draws, seed, rebound = check_options(scenario, args.draws, args.seed, args.rebound)
-    out = args.out or default_path(scenario.name, seed, scenario.variant, args.format)
-    check_writable(out, directory_ok=args.format == "zarr")  # fail before the run, not after it
-    check_overwrite(out, identity(scenario, seed, draws=draws), args.force)
-    if args.batch_draws is not None and args.chunk_draws is not None and args.batch_draws != args.chunk_draws:
-        raise ScenarioError("--batch-draws", None, "is another name for --chunk-draws; give one of them")
-    chunk_draws = args.chunk_draws if args.chunk_draws is not None else args.batch_draws
+    _, seed, _ = check_options(scenario, args.draws, args.seed, args.rebound)
+    out = args.out or default_out(scenario, seed, args.format)
     began = time.perf_counter()
     try:
-        path = execute(scenario, out, draws, seed, rebound, workers=args.workers, scheduler=args.scheduler,
-                       resume=args.resume, fmt=args.format, quiet=args.quiet, chunk_draws=chunk_draws,
-                       attrs=stamp({}, argv), compress=args.compress)
+        ds = run(scenario, args.draws, args.seed, rebound=args.rebound, chunk_draws=args.chunk_draws,
+                 workers=args.workers, scheduler=args.scheduler, out=out, fmt=args.format,
+                 compress=args.compress, resume=args.resume, force=args.force, quiet=args.quiet,
+                 attrs=stamp({}, argv))
     except KeyboardInterrupt:
         store = Path(f"{out}.chunks")
         if not any(store.glob("chunk-*")):
@@ -278,22 +255,11 @@ def cmd_run(args, argv) -> int:
               "run the same command with --resume to go on from them", file=sys.stderr)
         return 130
     seconds = time.perf_counter() - began
-    if args.quiet:
-        print(path)
-        return 0
-    with _lazy(path, args.format) as ds:  # the summary reads only what it prints
-        print(summary(ds, seconds))
-    print(f"result: {path}")
+    with ds:  # opened lazily: the summary reads only what it prints
+        if not args.quiet:
+            print(summary(ds, seconds))
+    print(out if args.quiet else f"result: {out}")
     return 0
-
-
-def _lazy(path, fmt: str):
-    """A result opened without loading it."""
-    import xarray as xr
-
-    if fmt == "zarr":
-        return xr.open_zarr(path, chunks=None, consolidated=False)
-    return xr.open_dataset(path, engine="h5netcdf")
 
 
 def stamp(attrs, argv) -> dict:

@@ -1,15 +1,16 @@
-"""The one exception users meet: :class:`ScenarioError`."""
+"""The exceptions users meet: :class:`InputError`, and :class:`ScenarioError` under it."""
 
 from __future__ import annotations
 
 
-class ScenarioError(Exception):
-    """A problem with a user's input, reported as one line.
+class InputError(Exception):
+    """A problem with a user's input, reported as one line (exit status 2 on the command line).
 
     Parameters
     ----------
     file : str or None
-        The scenario or result file the problem is in (or ``None`` for command-line input).
+        Where the problem is: a scenario or result file, or a command-line option such as
+        ``--workers`` (``None`` when neither applies).
     key : str or None
         The dotted key that is wrong, such as ``fleet.pue``.
     message : str
@@ -25,6 +26,10 @@ class ScenarioError(Exception):
     def __str__(self) -> str:
         parts = [p for p in (self.file, self.key) if p]
         return ": ".join(_one_line(p) for p in parts + [self.message])
+
+
+class ScenarioError(InputError):
+    """A problem in a scenario file (or a ``--set``/``--variant`` change to one)."""
 
 
 def _one_line(text: str) -> str:

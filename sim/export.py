@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ScenarioError
+from .errors import InputError
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 EXTRA_DIMS = ("generation", "workload")
@@ -24,12 +24,12 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tu
 
     Raises
     ------
-    ScenarioError
+    InputError
         When ``ds`` is not a result of ``sim run`` (it has no ``draw`` dimension), or the
         CSV cannot be written.
     """
     if "draw" not in ds.dims or "energy" not in ds:
-        raise ScenarioError(file, None, "not a result of sim run (no draw dimension); "
+        raise InputError(file, None, "not a result of sim run (no draw dimension); "
                             "export takes the .nc file that sim run writes")
     extra = [d for d in EXTRA_DIMS if d in ds.dims]
     header = ["variable", "units", "year", *extra]

@@ -1,9 +1,11 @@
-"""The parameter registry: one row per scenario quantity.
+"""The registry: one row per scenario quantity and one per result variable.
 
-Every key a scenario file may hold is declared here once, with its units, its allowed
-range and a one-line meaning. The scenario checks (:mod:`sim.scenario`), the attributes of
-the sampled-parameter variables in a result (:mod:`sim.results`) and the parameter table in
-``docs/parameters.md`` (:func:`markdown_table`) are all generated from this table, so they
+Every key a scenario file may hold is declared here once (:data:`REGISTRY`), with its units,
+its allowed range and a one-line meaning; so is every variable a result holds
+(:data:`OUTPUTS`: dimensions, units, long name, cell methods). The scenario checks
+(:mod:`sim.scenario`), the attributes of a result's variables (:mod:`sim.results`), the
+quantities a published figure may name (:mod:`sim.published`) and the tables in
+``docs/parameters.md`` (:func:`docs_text`) are all generated from these tables, so they
 cannot drift apart.
 
 Keys are dotted paths as written in TOML and in ``--set``: ``fleet.pue``,
@@ -115,12 +117,12 @@ REGISTRY: tuple[Parameter, ...] = (
       "geometric interpolation between anchors."),
     P("shipments.anchors.<year>", "number", "year-1", "Servers shipped in that calendar year.",
       low=0, low_open=True),
-    P("shipments.growth_after", "number", "year-1",
-      "Annual growth rate of shipments after the last anchor year (0.1 = +10 %/yr).",
-      low=-0.99, high=10, default=0.0),
     P("shipments.growth_before", "number", "year-1",
       "Annual growth rate used to extrapolate shipments back before the first anchor year; "
       "absent: nothing shipped before it.", low=-0.99, high=10, default=None),
+    P("shipments.growth_after", "number", "year-1",
+      "Annual growth rate of shipments after the last anchor year (0.1 = +10 %/yr).",
+      low=-0.99, high=10, default=0.0),
     P("shipments.adoption_ramp_months", "number", "730 h",
       "Months over which a newly launched generation ramps from 0 to all of shipments.",
       low=1, high=120, default=12.0),
@@ -246,6 +248,11 @@ def generation_keys() -> dict[str, Parameter]:
     return {p.name: p for p in REGISTRY if p.key.startswith("generation.<name>.")}
 
 
+def numeric_keys(section: str) -> list[str]:
+    """The dotted keys of a section that take a number or a distribution, in registry order."""
+    return [p.key for p in section_keys(section).values() if p.kind == "number"]
+
+
 def spec(key: str) -> Parameter:
     """The registry row for a concrete key (``generation.H100.power_kw`` → its pattern)."""
     parts = key.split(".")
@@ -254,6 +261,77 @@ def spec(key: str) -> Parameter:
     if len(parts) == 3 and f"{parts[0]}.{parts[1]}.<year>" in BY_KEY:
         return BY_KEY[f"{parts[0]}.{parts[1]}.<year>"]
     return BY_KEY[key]
+
+
+@dataclass(frozen=True)
+class Output:
+    """One result variable: its dimensions after ``draw``, units (UDUNITS), long name and
+    CF ``cell_methods`` (``None`` for a ratio that is neither a sum, a mean nor a point)."""
+
+    name: str
+    dims: tuple[str, ...]
+    units: str
+    long_name: str
+    cell_methods: str | None = None
+
+
+O = Output
+_Y, _YG = ("year",), ("year", "generation")
+OUTPUTS: dict[str, Output] = {o.name: o for o in (
+    O("shipments", _Y, "year-1", "AI servers shipped per year", "year: sum"),
+    O("deployed", _Y, "year-1", "AI servers starting service per year", "year: sum"),
+    O("retired", _Y, "year-1", "AI servers retired per year", "year: sum"),
+    O("installed", _Y, "1", "AI servers installed at the end of the year", "year: point"),
+    O("it_power", _Y, "GW", "IT power of AI servers, annual mean", "year: mean"),
+    O("facility_power", _Y, "GW", "Facility power of AI servers (IT power x PUE), annual mean",
+      "year: mean"),
+    O("energy", _Y, "TW h", "Facility electricity of AI servers, TWh per year", "year: sum"),
+    O("shipments_by_generation", _YG, "year-1", "AI servers shipped per year, by generation",
+      "year: sum"),
+    O("installed_by_generation", _YG, "1",
+      "AI servers installed at the end of the year, by generation", "year: point"),
+    O("energy_by_generation", _YG, "TW h", "Facility electricity by generation, TWh per year",
+      "year: sum"),
+    O("facility_power_monthly", ("month",), "GW", "Facility power of AI servers, monthly mean",
+      "month: mean"),
+    O("compute_demand", _Y, "h year-1", "Compute demand, reference-server-hours of work per year",
+      "year: sum"),
+    O("compute_served", _Y, "h year-1", "Compute served, reference-server-hours of work per year",
+      "year: sum"),
+    O("unserved_demand", _Y, "h year-1",
+      "Compute demand not served, reference-server-hours per year", "year: sum"),
+    O("fleet_efficiency", _Y, "kW-1",
+      "Fleet efficiency: reference-server-hours of work served per kWh of facility electricity"),
+    O("backlog", _Y, "1", "AI servers ordered but not yet shipped, end of year", "year: point"),
+    O("power_queue", _Y, "1", "AI servers waiting for facility power, end of year", "year: point"),
+    O("queue_wait", _Y, "730 h",
+      "Mean wait for facility power of the servers deployed in the year, months", "year: mean"),
+    O("energy_by_workload", ("year", "workload"), "TW h",
+      "Facility electricity by workload, TWh per year", "year: sum"),
+    O("emissions", _Y, "Tg year-1", "CO2 emissions of the electricity used, MtCO2 per year",
+      "year: sum"),
+    O("energy_no_rebound", _Y, "TW h",
+      "Facility electricity without the Jevons response (elasticity 0), TWh per year", "year: sum"),
+    O("rebound", _Y, "TW h",
+      "Electricity due to the Jevons response (energy - energy_no_rebound), TWh per year",
+      "year: sum"),
+    O("installed_if_accumulated", _Y, "1",
+      "AI servers installed at the end of the year if the same shipments accumulate as an "
+      "installed base", "year: point"),
+    O("energy_if_accumulated", _Y, "TW h",
+      "Facility electricity if the same shipments accumulate as an installed base, TWh per year",
+      "year: sum"),
+)}
+del O, _Y, _YG
+
+
+def outputs_table() -> str:
+    """The result variables as a Markdown table (for ``docs/parameters.md``)."""
+    lines = ["| variable | dimensions | units | meaning | cell methods |", "|---|---|---|---|---|"]
+    for o in OUTPUTS.values():
+        lines.append(f"| `{o.name}` | {', '.join(('draw',) + o.dims)} | {o.units} | {o.long_name} | "
+                     f"{o.cell_methods or ''} |")
+    return "\n".join(lines) + "\n"
 
 
 def markdown_table() -> str:
@@ -286,6 +364,16 @@ a count or a fraction. Sampled parameters appear in a result under the same dott
 
 """
 
+OUTPUTS_HEADER = """
+## Result variables
+
+Every variable a result of `sim run` may hold besides the sampled parameters, generated from
+`sim.parameters.OUTPUTS`. Which of them a result holds depends on the scenario (demand mode,
+a power queue, a workload mix, carbon intensity, the rebound decomposition).
+
+"""
+
+
 def docs_text() -> str:
     """The whole of ``docs/parameters.md``."""
-    return DOC_HEADER + markdown_table()
+    return DOC_HEADER + markdown_table() + OUTPUTS_HEADER + outputs_table()

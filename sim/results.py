@@ -16,59 +16,8 @@ import numpy as np
 import xarray as xr
 
 from . import parameters as registry
-from .errors import ScenarioError
+from .errors import InputError
 from .sampling import STREAM_BLOCK_DRAWS
-
-# name: (dims after "draw", units, long_name, cell_methods)
-VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str | None]] = {
-    "shipments": (("year",), "year-1", "AI servers shipped per year", "year: sum"),
-    "deployed": (("year",), "year-1", "AI servers starting service per year", "year: sum"),
-    "retired": (("year",), "year-1", "AI servers retired per year", "year: sum"),
-    "installed": (("year",), "1", "AI servers installed at the end of the year", "year: point"),
-    "it_power": (("year",), "GW", "IT power of AI servers, annual mean", "year: mean"),
-    "facility_power": (("year",), "GW", "Facility power of AI servers (IT power x PUE), annual mean",
-                       "year: mean"),
-    "energy": (("year",), "TW h", "Facility electricity of AI servers, TWh per year", "year: sum"),
-    "shipments_by_generation": (("year", "generation"), "year-1",
-                                "AI servers shipped per year, by generation", "year: sum"),
-    "installed_by_generation": (("year", "generation"), "1",
-                                "AI servers installed at the end of the year, by generation",
-                                "year: point"),
-    "energy_by_generation": (("year", "generation"), "TW h",
-                             "Facility electricity by generation, TWh per year", "year: sum"),
-    "facility_power_monthly": (("month",), "GW", "Facility power of AI servers, monthly mean",
-                               "month: mean"),
-    "compute_demand": (("year",), "h year-1",
-                       "Compute demand, reference-server-hours of work per year", "year: sum"),
-    "compute_served": (("year",), "h year-1",
-                       "Compute served, reference-server-hours of work per year", "year: sum"),
-    "unserved_demand": (("year",), "h year-1",
-                        "Compute demand not served, reference-server-hours per year", "year: sum"),
-    "fleet_efficiency": (("year",), "kW-1",
-                         "Fleet efficiency: reference-server-hours of work served per kWh of "
-                         "facility electricity", None),
-    "backlog": (("year",), "1", "AI servers ordered but not yet shipped, end of year", "year: point"),
-    "power_queue": (("year",), "1", "AI servers waiting for facility power, end of year", "year: point"),
-    "queue_wait": (("year",), "730 h",
-                   "Mean wait for facility power of the servers deployed in the year, months",
-                   "year: mean"),
-    "energy_by_workload": (("year", "workload"), "TW h",
-                           "Facility electricity by workload, TWh per year", "year: sum"),
-    "emissions": (("year",), "Tg year-1", "CO2 emissions of the electricity used, MtCO2 per year",
-                  "year: sum"),
-    "energy_no_rebound": (("year",), "TW h",
-                          "Facility electricity without the Jevons response (elasticity 0), "
-                          "TWh per year", "year: sum"),
-    "rebound": (("year",), "TW h",
-                "Electricity due to the Jevons response (energy - energy_no_rebound), TWh per year",
-                "year: sum"),
-    "installed_if_accumulated": (("year",), "1",
-                                 "AI servers installed at the end of the year if the same shipments "
-                                 "accumulate as an installed base", "year: point"),
-    "energy_if_accumulated": (("year",), "TW h",
-                              "Facility electricity if the same shipments accumulate as an "
-                              "installed base, TWh per year", "year: sum"),
-}
 
 # --compress: monthly and per-generation floats shrink only by about a third, and zlib writes
 # about five times slower than no compression, so it is off by default
@@ -84,19 +33,12 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
     scenario : sim.scenario.Scenario
     draws, seed : int
     arrays : dict
-        Output name → array with ``draw`` first (see :data:`VARIABLES`).
+        Output name → array with ``draw`` first (see :data:`sim.parameters.OUTPUTS`).
     samples : dict
         Dotted parameter key → sampled values, shape (draws,).
     first_draw : int
         Index of the arrays' first draw, when they hold a slice of the ensemble (a chunk).
     """
-    import platform
-
-    import scipy
-    import simpy
-
-    from . import __version__
-
     months = np.arange(f"{scenario.start_year}-01", f"{scenario.end_year + 1}-01",
                        dtype="datetime64[M]").astype("datetime64[ns]")
     coords = {
@@ -113,11 +55,11 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
                               {"long_name": "AI workload"})
     data_vars = {}
     for name, array in arrays.items():
-        dims, units, long_name, cell_methods = VARIABLES[name]
-        attrs = {"units": units, "long_name": long_name}
-        if cell_methods:
-            attrs["cell_methods"] = cell_methods
-        data_vars[name] = (("draw",) + dims, array, attrs)
+        output = registry.OUTPUTS[name]
+        attrs = {"units": output.units, "long_name": output.long_name}
+        if output.cell_methods:
+            attrs["cell_methods"] = output.cell_methods
+        data_vars[name] = (("draw",) + output.dims, array, attrs)
     for key, values in samples.items():
         spec = registry.spec(key)
         dist = scenario.parameters[key]
@@ -128,18 +70,8 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
         else:
             data_vars[key] = (("draw",), values, attrs)
     ds = xr.Dataset(data_vars, coords=coords)
-    ds.attrs = {
-        "Conventions": "CF-1.10",
-        "title": (scenario.title or scenario.name) + (f" [{scenario.variant}]" if scenario.variant else ""),
-        "source": f"sim {__version__}: SimPy Monte Carlo model of AI-server electricity",
-        "references": "; ".join(scenario.references),
-        "comment": scenario.description,
-        "scenario": scenario.name,
-        "scenario_file": scenario.path or "",
-        "scenario_sha256": scenario.sha256,
-        "variant": scenario.variant or "",
-        "overrides": " ".join(scenario.overrides),
-        "seed": int(seed),
+    ds.attrs = provenance(scenario, seed)
+    ds.attrs.update({
         "draws": int(draws),
         "sampler": scenario.sampler,
         "stream_block_draws": STREAM_BLOCK_DRAWS,
@@ -150,6 +82,33 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
         # truncated distributions are sampled through their inverse CDF, never by rejection,
         # and no constraint between parameters rejects a draw: the count is recorded all the same
         "rejected_draws": 0,
+    })
+    return ds
+
+
+def provenance(scenario, seed: int, title: str | None = None) -> dict:
+    """The attributes every result file carries (runs and sweeps alike): CF's ``title``,
+    ``source`` and ``references``, and how to reproduce it (scenario text and SHA-256, variant,
+    ``--set`` overrides, seed, versions of sim and its libraries)."""
+    import platform
+
+    import scipy
+    import simpy
+
+    from . import __version__
+
+    return {
+        "Conventions": "CF-1.10",
+        "title": title or ((scenario.title or scenario.name) + (f" [{scenario.variant}]" if scenario.variant else "")),
+        "source": f"sim {__version__}: SimPy Monte Carlo model of AI-server electricity",
+        "references": "; ".join(scenario.references),
+        "comment": scenario.description,
+        "scenario": scenario.name,
+        "scenario_file": scenario.path or "",
+        "scenario_sha256": scenario.sha256,
+        "variant": scenario.variant or "",
+        "overrides": " ".join(scenario.overrides),
+        "seed": int(seed),
         "sim_version": __version__,
         "python_version": platform.python_version(),
         "numpy_version": np.__version__,
@@ -158,7 +117,6 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
         "xarray_version": xr.__version__,
         "scenario_text": scenario.text,
     }
-    return ds
 
 
 def identity(scenario, seed: int, **more) -> dict:
@@ -175,7 +133,7 @@ def check_overwrite(path, expected: dict, force: bool) -> None:
 
     Raises
     ------
-    ScenarioError
+    InputError
         When ``path`` exists, holds something else, and ``force`` is false.
     """
     path = Path(path)
@@ -193,13 +151,17 @@ def check_overwrite(path, expected: dict, force: bool) -> None:
     differing = [k for k in expected if str(attrs.get(k)) != str(expected[k])]
     if differing:
         what = "is not a sim result" if not attrs else f"holds a different result ({', '.join(differing)} differ)"
-        raise ScenarioError(str(path), None, f"exists and {what}; use --force to replace it, or --out")
+        raise InputError(str(path), None, f"exists and {what}; use --force to replace it, or --out")
 
 
-def default_path(scenario_name: str, seed: int, variant: str | None = None, fmt: str = "netcdf") -> Path:
-    """``outputs/<scenario>/<scenario>[-<variant>]-<seed>.nc`` (``.zarr`` for Zarr)."""
-    stem = scenario_name + (f"-{variant}" if variant else "")
-    return Path("outputs") / scenario_name / f"{stem}-{seed}.{'zarr' if fmt == 'zarr' else 'nc'}"
+def default_path(scenario, seed: int | None = None, kind: str | None = None, suffix: str = ".nc") -> Path:
+    """Where a result goes unless told: ``outputs/<scenario>/<scenario>[-<variant>][-<kind>][-<seed>]<suffix>``.
+
+    ``kind`` names what the file holds besides a run (``sobol``, ``brief``); ``suffix`` is
+    ``.nc``, ``.zarr`` or ``.pdf``.
+    """
+    parts = [scenario.name] + [p for p in (scenario.variant, kind) if p] + ([str(seed)] if seed is not None else [])
+    return Path("outputs") / scenario.name / ("-".join(parts) + suffix)
 
 
 def check_writable(path, directory_ok: bool = False) -> Path:
@@ -207,19 +169,19 @@ def check_writable(path, directory_ok: bool = False) -> Path:
 
     Raises
     ------
-    ScenarioError
+    InputError
         When the folder cannot be made or written, or ``path`` is a directory (unless
         ``directory_ok``: a Zarr store is one).
     """
     path = Path(path)
     if path.is_dir() and not directory_ok:
-        raise ScenarioError(str(path), None, "is a directory; give a file name such as result.nc")
+        raise InputError(str(path), None, "is a directory; give a file name such as result.nc")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe"):
             pass
     except OSError as exc:
-        raise ScenarioError(str(path), None, f"cannot write the result here: "
+        raise InputError(str(path), None, f"cannot write the result here: "
                             f"{exc.strerror or exc}") from None
     return path
 
@@ -243,15 +205,15 @@ def open_result(path) -> xr.Dataset:
     """Open a result written by :func:`write_netcdf` or as Zarr (loaded into memory)."""
     if Path(path).is_dir() and (Path(path) / "zarr.json").exists() or str(path).endswith(".zarr"):
         if not Path(path).exists():
-            raise ScenarioError(str(path), None, "no such file")
+            raise InputError(str(path), None, "no such file")
         try:
             return xr.open_zarr(path, consolidated=False).load()
         except Exception as exc:  # noqa: BLE001 - a damaged store is a user-facing problem
-            raise ScenarioError(str(path), None, f"not a readable Zarr result: {exc}") from None
+            raise InputError(str(path), None, f"not a readable Zarr result: {exc}") from None
     try:
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             return ds.load()
     except FileNotFoundError:
-        raise ScenarioError(str(path), None, "no such file") from None
+        raise InputError(str(path), None, "no such file") from None
     except OSError as exc:
-        raise ScenarioError(str(path), None, f"not a readable netCDF result: {exc}") from None
+        raise InputError(str(path), None, f"not a readable netCDF result: {exc}") from None

@@ -1,28 +1,102 @@
-"""Run a scenario: cut the ensemble into batches, simulate each, gather one Dataset.
+"""The runner: the one module that runs the model.
 
-Memory is bounded by the batch: each batch samples its own slice of the ensemble
-(:func:`sim.sampling.sample`), runs one SimPy environment over it (:func:`sim.model.simulate`)
-and writes its results into preallocated full-ensemble arrays. Because sampling is organised
-in fixed stream blocks, the result does not depend on the batch size.
+Every path that runs :func:`sim.model.simulate` comes through here: :func:`run` (``sim.run``
+and ``python -m sim run``), :func:`evaluate_design` (``sim sweep``), ``sim validate`` and
+``sim brief``. Work is cut into chunks, of two kinds:
+
+- :class:`DrawRange`: draws ``[start, stop)`` of an ensemble (:func:`simulate_draws`);
+- :class:`DesignRows`: rows ``[start, stop)`` of a sweep's design (:func:`simulate_design`).
+
+A chunk's result depends only on the chunk: sampling is organised in fixed stream blocks
+(:mod:`sim.sampling`), so results do not depend on the chunk size, the number of local
+workers or a Dask cluster. Where chunks run and where results go is :mod:`sim.execution`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from . import execution
 from . import parameters as registry
-from .errors import ScenarioError
+from .errors import InputError, ScenarioError
+from .execution.files import PARAM
 from .model import simulate
-from .results import build_dataset
+from .results import build_dataset, check_overwrite, check_writable, default_path, identity
 from .sampling import sample
 from .scenario import Scenario, from_dict, load_scenario
 
-# draws per SimPy environment and per chunk of a chunked run: large enough that numpy's per-call
-# cost is small, small enough that a batch's state stays near the CPU caches (5,000 ran 8-11 %
-# faster than 2,500 or 10,000 on both the installed-base and the demand scenarios); bounded memory
-DEFAULT_BATCH_DRAWS = 5_000
+DEFAULT_CHUNK_DRAWS = execution.DEFAULT_CHUNK_DRAWS
+
+
+@dataclass(frozen=True)
+class DrawRange:
+    """Draws ``[start, stop)`` of an ensemble of ``draws`` draws: the unit of work of a run."""
+
+    index: int
+    scenario: Scenario
+    draws: int
+    seed: int
+    start: int
+    stop: int
+    rebound: bool
+
+
+@dataclass(frozen=True)
+class DesignRows:
+    """Rows ``[start, stop)`` of a sweep's design: every parameter's values for those rows,
+    and the metric to compute (an object with ``needs_counterfactual`` and
+    ``compute(scenario, out, counterfactual) -> (s, n)``)."""
+
+    index: int
+    scenario: Scenario
+    values: dict
+    metric: object
+    start: int
+    stop: int
+
+
+def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
+    """Run one range of draws: the model's outputs and the sampled values (``param:<key>``),
+    ``draw`` first (views with ``draw`` last in memory, as the model leaves them)."""
+    scenario = work.scenario
+    values = sample(scenario, work.start, work.stop, draws=work.draws, seed=work.seed)
+    batch = simulate(scenario, values)
+    if scenario.accounting == "annual_shipments":
+        accumulated = simulate(scenario, values, accounting="installed_base")
+        batch["installed_if_accumulated"] = accumulated["installed"]
+        batch["energy_if_accumulated"] = accumulated["energy"]
+    if work.rebound:
+        # the same draws without the demand response: what efficiency alone would give
+        counterfactual = simulate(scenario, values, elasticity=np.zeros(work.stop - work.start))
+        batch["energy_no_rebound"] = counterfactual["energy"]
+        batch["rebound"] = batch["energy"] - counterfactual["energy"]
+    batch.update({PARAM + key: values[key] for key in scenario.uncertain})
+    return batch
+
+
+def simulate_design(work: DesignRows) -> dict[str, np.ndarray]:
+    """Run one block of a sweep's design: ``{"metric": (n, s)}``, rows first."""
+    scenario, metric = work.scenario, work.metric
+    out = simulate(scenario, work.values)
+    counterfactual = None
+    if metric.needs_counterfactual:
+        counterfactual = simulate(scenario, work.values, elasticity=np.zeros(work.stop - work.start))
+    return {"metric": metric.compute(scenario, out, counterfactual).T}
+
+
+def ensemble_dataset(scenario: Scenario, draws: int, seed: int, attrs: dict, data: dict,
+                     first_draw: int = 0):
+    """The result Dataset of arrays from :func:`simulate_draws` (of a chunk, or of the whole
+    ensemble), with ``attrs`` (command line, time) added to its own."""
+    samples = {k: data.get(PARAM + k) for k in scenario.parameters}
+    arrays = {k: v for k, v in data.items() if not k.startswith(PARAM)}
+    ds = build_dataset(scenario, draws, seed, arrays, samples, first_draw=first_draw)
+    ds.attrs.update(attrs)
+    return ds
 
 
 def resolve(scenario, overrides=None, variant: str | None = None) -> Scenario:
@@ -41,17 +115,31 @@ def resolve(scenario, overrides=None, variant: str | None = None) -> Scenario:
     return scenario
 
 
-def _check_count(value, name: str, low: int, high: int) -> int:
+def _check_count(value, name: str) -> int:
     spec = registry.BY_KEY[f"sampling.{name}"]
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not low <= value <= high:
-        raise ScenarioError(f"--{name}", None, f"must be a whole number {spec.range_text()}, got {value!r}")
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not spec.contains(value):
+        raise InputError(f"--{name}", None, f"must be a whole number {spec.range_text()}, got {value!r}")
     return int(value)
 
 
+def check_options(scenario: Scenario, draws, seed, rebound):
+    """Draws, seed and the rebound switch checked and filled from the scenario."""
+    draws = _check_count(scenario.draws if draws is None else draws, "draws")
+    seed = _check_count(scenario.seed if seed is None else seed, "seed")
+    if rebound is None:
+        rebound = scenario.decompose_rebound
+    if rebound and scenario.mode != "demand":
+        raise ScenarioError(scenario.path, "demand.decompose_rebound",
+                            "the rebound decomposition needs shipments.mode = \"demand\"")
+    return draws, seed, bool(rebound)
+
+
 def run(scenario, draws: int | None = None, seed: int | None = None, overrides=None,
-        batch_draws: int = DEFAULT_BATCH_DRAWS, rebound: bool | None = None,
-        variant: str | None = None, progress=None):
-    """Run a scenario's Monte Carlo ensemble.
+        variant: str | None = None, *, rebound: bool | None = None, chunk_draws: int | None = None,
+        workers: int = 1, scheduler: str | None = None, out=None, fmt: str | None = None,
+        compress: bool = False, resume: bool = False, force: bool = False, quiet: bool = True,
+        progress=None, attrs: dict | None = None, compute=simulate_draws):
+    """Run a scenario's Monte Carlo ensemble, in memory or streamed to a file.
 
     Parameters
     ----------
@@ -65,21 +153,45 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         ``"section.key=value"`` changes, as ``--set`` takes them.
     variant : str, optional
         One of the scenario file's ``[variants.<name>]``.
-    progress : callable, optional
-        Called with the number of draws each finished batch adds (e.g. ``tqdm.update``).
-    batch_draws : int
-        Draws per SimPy environment; changes memory and speed, never the result.
     rebound : bool, optional
         In demand mode, also run each draw with elasticity 0 and report
         ``energy_no_rebound`` and ``rebound`` (default: the scenario's
         ``demand.decompose_rebound``).
+    chunk_draws : int, optional
+        Draws per chunk (one SimPy environment each): memory, speed and resume only, never
+        the result (default 5,000; 20,000 for Zarr).
+    workers : int
+        Local worker processes (1: this process).
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:port``); overrides ``workers``.
+    out : str or Path, optional
+        Stream the result to this file (netCDF, or Zarr with ``fmt="zarr"``) instead of
+        building it in memory; finished chunks are kept in ``<out>.chunks`` until it is complete.
+    fmt : {"netcdf", "zarr"}, optional
+        The format of ``out`` (default: ``zarr`` for a path ending in ``.zarr``, else netCDF).
+    compress : bool
+        netCDF: zlib-compress the variables (smaller, several times slower to write).
+    resume : bool
+        Keep the chunks an interrupted run of the same scenario left in ``<out>.chunks``.
+    force : bool
+        Replace an existing ``out`` that holds a different result.
+    quiet : bool
+        No progress bar on stderr.
+    progress : callable, optional
+        Called with the number of draws each finished chunk adds (e.g. ``tqdm.update``).
+    attrs : dict, optional
+        Extra attributes for the result (the command line records itself here).
+    compute : callable
+        The unit of work, :func:`simulate_draws`; tests put a faulty one here.
 
     Returns
     -------
     xarray.Dataset
         Annual variables by ``draw`` and ``year`` (``shipments``, ``installed``,
         ``it_power``, ``facility_power``, ``energy``, ...), by ``generation``, the monthly
-        ``facility_power_monthly``, and the sampled parameters on ``draw``.
+        ``facility_power_monthly``, and the sampled parameters on ``draw``. With ``out``,
+        the result file opened lazily. The same for any ``chunk_draws``, ``workers`` or
+        ``scheduler``, bit for bit.
 
     Examples
     --------
@@ -89,57 +201,78 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
     """
     scenario = resolve(scenario, overrides, variant)
     draws, seed, rebound = check_options(scenario, draws, seed, rebound)
-    if batch_draws < 1:
-        raise ValueError("batch_draws must be at least 1")
+    if fmt is None:
+        fmt = "zarr" if out is not None and str(out).endswith(".zarr") else "netcdf"
+    chunk_draws = execution.check(workers, scheduler, chunk_draws, fmt)
+    if out is None and (resume or fmt != "netcdf" or compress):
+        raise InputError("--resume" if resume else "--format", None,
+                         "resume, Zarr and compression need a result file (out)")
+    attrs = dict(attrs or {})
+    works = [DrawRange(i, scenario, draws, seed, a, b, rebound)
+             for i, (a, b) in enumerate(execution.ranges(draws, chunk_draws))]
+    describe = partial(ensemble_dataset, scenario, draws, seed, attrs)
+    if out is None:
+        arrays = execution.execute(works, compute, execution.Memory(draws),
+                                   execution.backend(workers, scheduler), quiet, progress)
+        return describe(arrays)
+    out = Path(out)
+    check_writable(out, directory_ok=fmt == "zarr")  # fail before the run, not after it
+    check_overwrite(out, identity(scenario, seed, draws=draws), force)
+    kind = "preallocated" if fmt == "zarr" or not compress else "appended"
+    manifest = identity(scenario, seed, draws=draws, rebound=rebound, chunk_draws=chunk_draws, writer=kind)
+    where = execution.backend(workers, scheduler)
+    try:
+        store = execution.ChunkStore(f"{out}.chunks", manifest, resume, execution.WRITER_SUFFIX[kind])
+        if kind == "preallocated":
+            writer = execution.Preallocated(store, out, describe, draws, attrs, fmt, chunk_draws)
+        else:
+            writer = execution.Appended(store, out, describe, works, compress)
+    except BaseException:
+        if hasattr(where, "close"):
+            where.close()
+        raise
+    path = execution.execute(works, compute, writer, where, quiet, progress)
+    store.remove()
+    return open_lazily(path, fmt)
 
-    arrays: dict[str, np.ndarray] = {}
-    samples = {key: np.empty(draws) for key in scenario.uncertain}
-    for start in range(0, draws, batch_draws):
-        stop = min(start + batch_draws, draws)
-        batch, values = simulate_range(scenario, draws, seed, start, stop, rebound)
-        for name, array in batch.items():
-            if name not in arrays:
-                arrays[name] = np.empty((draws,) + array.shape[1:])
-            arrays[name][start:stop] = array
-        for key in samples:
-            samples[key][start:stop] = values[key]
-        if progress is not None:
-            progress(stop - start)
-    all_samples = {key: samples.get(key) for key in scenario.parameters}
-    return build_dataset(scenario, draws, seed, arrays, all_samples)
+
+def open_lazily(path, fmt: str = "netcdf"):
+    """A result file opened without loading it."""
+    import xarray as xr
+
+    if fmt == "zarr":
+        return xr.open_zarr(path, chunks=None, consolidated=False)
+    return xr.open_dataset(path, engine="h5netcdf")
 
 
-def check_options(scenario: Scenario, draws, seed, rebound):
-    """Draws, seed and the rebound switch checked and filled from the scenario."""
-    spec_draws, spec_seed = registry.BY_KEY["sampling.draws"], registry.BY_KEY["sampling.seed"]
-    draws = _check_count(scenario.draws if draws is None else draws, "draws",
-                         int(spec_draws.low), int(spec_draws.high))
-    seed = _check_count(scenario.seed if seed is None else seed, "seed",
-                        int(spec_seed.low), int(spec_seed.high))
-    if rebound is None:
-        rebound = scenario.decompose_rebound
-    if rebound and scenario.mode != "demand":
-        raise ScenarioError(scenario.path, "demand.decompose_rebound",
-                            "the rebound decomposition needs shipments.mode = \"demand\"")
-    return draws, seed, bool(rebound)
+def default_out(scenario: Scenario, seed: int, fmt: str = "netcdf") -> Path:
+    """Where ``sim run`` writes unless told: ``outputs/<scenario>/<scenario>[-<variant>]-<seed>.nc``."""
+    return default_path(scenario, seed, suffix=".zarr" if fmt == "zarr" else ".nc")
 
 
-def simulate_range(scenario: Scenario, draws: int, seed: int, start: int, stop: int,
-                   rebound: bool = False) -> tuple[dict, dict]:
-    """Results and sampled values for draws ``[start, stop)`` of an ensemble of ``draws``.
+def evaluate_design(scenario: Scenario, values: dict, metric, *, chunk_rows: int | None = None,
+                    workers: int = 1, scheduler: str | None = None, store=None, manifest: dict | None = None,
+                    resume: bool = False, quiet: bool = True) -> np.ndarray:
+    """The metric for every row of a sweep's design, shape (s, n), run in chunks of rows on
+    the chosen backend (the same layer as :func:`run`).
 
-    The unit of work that batches, local worker processes and Dask tasks all run: its
-    output depends only on the scenario, ``draws``, ``seed`` and the range.
+    Parameters
+    ----------
+    values : dict
+        Every numeric parameter key → array (n,) of the design's values.
+    store : str or Path, optional
+        A chunk store to keep finished chunks in (resumable with ``resume``); without one the
+        chunks are gathered in memory.
     """
-    values = sample(scenario, start, stop, draws=draws, seed=seed)
-    batch = simulate(scenario, values)
-    if scenario.accounting == "annual_shipments":
-        accumulated = simulate(scenario, values, accounting="installed_base")
-        batch["installed_if_accumulated"] = accumulated["installed"]
-        batch["energy_if_accumulated"] = accumulated["energy"]
-    if rebound:
-        # the same draws without the demand response: what efficiency alone would give
-        counterfactual = simulate(scenario, values, elasticity=np.zeros(stop - start))
-        batch["energy_no_rebound"] = counterfactual["energy"]
-        batch["rebound"] = batch["energy"] - counterfactual["energy"]
-    return batch, values
+    chunk_rows = execution.check(workers, scheduler, chunk_rows)
+    n = len(next(iter(values.values())))
+    works = [DesignRows(i, scenario, {k: v[a:b] for k, v in values.items()}, metric, a, b)
+             for i, (a, b) in enumerate(execution.ranges(n, chunk_rows))]
+    if store is None:
+        writer = execution.Memory(n)
+    else:
+        writer = execution.Collected(n, execution.ChunkStore(store, manifest or {}, resume), works)
+    arrays = execution.execute(works, simulate_design, writer, execution.backend(workers, scheduler), quiet)
+    if store is not None:
+        writer.store.remove()
+    return arrays["metric"].T

@@ -11,7 +11,6 @@ before it is checked, so they obey exactly the same rules as the file.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import math
@@ -23,8 +22,9 @@ from pathlib import Path
 from . import parameters as registry
 from .distributions import Distribution, from_value, suggest
 from .errors import ScenarioError
+from .correlations import check as check_correlations
+from .overrides import NAME_RE, apply_overrides, apply_variant, check_variants
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_+-]*$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -163,12 +163,12 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
     Tests and notebooks build scenarios in code with this; :func:`load_scenario` uses it too.
     """
     overrides = tuple(overrides or ())
-    variants = _check_variants(data.get("variants"), file)
+    variants = check_variants(data.get("variants"), file)
     if variant is not None:
         if variant not in variants:
             raise ScenarioError(file, "--variant", f"no variant named '{variant}'"
                                 + suggest(variant, list(variants) or ["(the file has none)"]))
-        data = _apply_variant(data, variants[variant], file, variant)
+        data = apply_variant(data, variants[variant], file, variant)
     data = apply_overrides(data, overrides, file)
     overridden = {o.split("=", 1)[0].strip() for o in overrides}
     try:
@@ -177,11 +177,11 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
         if err.key and any(err.key == k or err.key.startswith(k + ".") for k in overridden):
             err = ScenarioError(f"{file} (--set)" if file else "--set", err.key, err.message)
         raise err from None
-    from .validation import parse as parse_validations
+    from .published import parse as parse_validations
 
     validations = parse_validations(data.get("validation"), file, variants)
     try:
-        correlations = _check_correlations(data.get("correlation"), file, scenario)
+        correlations = check_correlations(data.get("correlation"), file, scenario)
     except ScenarioError as err:
         if err.key and any(k in err.message or err.key.startswith(k) for k in overridden):
             err = ScenarioError(f"{file} (--set)" if file else "--set", err.key, err.message)
@@ -190,149 +190,6 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
     return scenario.replace(path=file, text=text, sha256=sha, overrides=overrides,
                             validations=validations, variants=variants, variant=variant,
                             correlations=correlations)
-
-
-def _check_correlations(tables, file, scenario) -> tuple:
-    """``[[correlation]]`` tables: two uncertain parameters and a rank correlation each;
-    the whole matrix must be positive definite (the pair that breaks it is named)."""
-    import numpy as np
-
-    if tables is None:
-        return ()
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise ScenarioError(file, "correlation", "expected [[correlation]] tables with a, b and rank")
-    allowed = ("a", "b", "rank", "source", "note")
-    uncertain = scenario.uncertain
-    pairs = []
-    for i, table in enumerate(tables):
-        key = f"correlation[{i}]"
-        for k in table:
-            if k not in allowed:
-                raise ScenarioError(file, f"{key}.{k}", "unknown key" + suggest(k, allowed))
-        for side in ("a", "b"):
-            name = table.get(side)
-            if not isinstance(name, str):
-                raise ScenarioError(file, f"{key}.{side}", "required: the dotted key of an uncertain parameter")
-            if name not in scenario.parameters:
-                raise ScenarioError(file, f"{key}.{side}", f"'{name}' is not a parameter of this scenario"
-                                    + suggest(name, list(scenario.parameters)))
-            if name not in uncertain:
-                raise ScenarioError(file, f"{key}.{side}", f"'{name}' is a constant; only parameters "
-                                    "given as distributions can be correlated")
-        a, b, rank = table["a"], table["b"], table.get("rank")
-        if a == b:
-            raise ScenarioError(file, f"{key}.b", "a parameter cannot be correlated with itself")
-        if not isinstance(rank, (int, float)) or isinstance(rank, bool) or not -1 < rank < 1:
-            raise ScenarioError(file, f"{key}.rank", f"must be a number between -1 and 1 (exclusive), got {rank!r}")
-        if any({a, b} == {x, y} for x, y, _ in pairs):
-            raise ScenarioError(file, key, f"the pair {a} / {b} is given twice")
-        pairs.append((a, b, float(rank)))
-        # add pairs one at a time: the first that makes the matrix invalid is the culprit
-        index = {k: j for j, k in enumerate(uncertain)}
-        matrix = np.eye(len(index))
-        for x, y, r in pairs:
-            matrix[index[x], index[y]] = matrix[index[y], index[x]] = 2 * np.sin(np.pi * r / 6)
-        if np.linalg.eigvalsh(matrix).min() <= 1e-10:
-            raise ScenarioError(file, key, f"the correlation of {a} and {b} ({rank:g}) makes the "
-                                "correlation matrix invalid (not positive definite) together with the "
-                                "correlations before it; weaken it or one of those")
-    return tuple(pairs)
-
-
-def _check_variants(table, file) -> dict[str, dict]:
-    """``[variants.<name>]`` tables: name → {dotted key: value}, plus their descriptions."""
-    if table is None:
-        return {}
-    if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
-        raise ScenarioError(file, "variants", "expected [variants.<name>] tables of dotted keys, "
-                            "e.g. \"shipments.growth_after\" = 0.3")
-    for name, changes in table.items():
-        if not _NAME_RE.match(name):
-            raise ScenarioError(file, f"variants.{name}", "a variant name is letters, digits, '_', '+' or '-'")
-        for key, value in changes.items():
-            if key == "description":
-                if not isinstance(value, str):
-                    raise ScenarioError(file, f"variants.{name}.description", "expected a string")
-            elif "." not in key:
-                raise ScenarioError(file, f"variants.{name}.{key}", "expected a dotted key such as "
-                                    "\"fleet.pue\" (quoted, since it holds dots)")
-    return dict(table)
-
-
-def _apply_variant(data: dict, changes: dict, file, name: str) -> dict:
-    data = copy.deepcopy(data)
-    for key, value in changes.items():
-        if key == "description":
-            continue
-        path = key.split(".")
-        try:
-            if path[0] in registry.ARRAY_SECTIONS and len(path) == 3:
-                tables = data.get(path[0], [])
-                names = [t.get("name") for t in tables]
-                if path[1] not in names:
-                    raise ScenarioError(file, f"variants.{name}.{key}", f"no {path[0]} named '{path[1]}'"
-                                        + suggest(path[1], [n for n in names if n]))
-                tables[names.index(path[1])][path[2]] = copy.deepcopy(value)
-                continue
-            node = data
-            for part in path[:-1]:
-                node = node.setdefault(part, {})
-            node[path[-1]] = copy.deepcopy(value)
-        except (AttributeError, TypeError):
-            raise ScenarioError(file, f"variants.{name}.{key}", "does not name a scenario value") from None
-    return data
-
-
-# --------------------------------------------------------------------------- overrides
-
-def parse_override(item: str, file: str | None = None) -> tuple[list[str], object]:
-    """Split ``"section.key=value"`` into a key path and a TOML value.
-
-    A value that is not valid TOML is taken as a bare string, so ``fleet.accounting=
-    annual_shipments`` works without quotes.
-    """
-    if "=" not in item:
-        raise ScenarioError("--set", item, "expected section.key=value, e.g. fleet.pue=1.3")
-    key, value_text = (s.strip() for s in item.split("=", 1))
-    path = key.split(".")
-    if len(path) < 2 or not all(path):
-        raise ScenarioError("--set", key, "expected a dotted key such as fleet.pue")
-    try:
-        value = tomllib.loads(f"v = {value_text}")["v"]
-    except tomllib.TOMLDecodeError:
-        if not value_text or any(c in value_text for c in "{}[]=\"'"):
-            raise ScenarioError("--set", key, f"cannot read value {value_text!r} as TOML "
-                                "(a number, a string, or an inline table like "
-                                "{dist=\"uniform\", low=1, high=2})") from None
-        value = value_text
-    return path, value
-
-
-def apply_overrides(data: dict, overrides, file: str | None = None) -> dict:
-    """A copy of ``data`` with each ``section.key=value`` override applied."""
-    data = copy.deepcopy(data)
-    for item in overrides:
-        path, value = parse_override(item, file)
-        if path[0] in registry.ARRAY_SECTIONS:
-            tables = data.get(path[0], [])
-            if len(path) != 3:
-                raise ScenarioError("--set", ".".join(path),
-                                    f"expected {path[0]}.<name>.<key>, e.g. generation.H100.power_kw")
-            names = [t.get("name") for t in tables if isinstance(t, dict)]
-            if path[1] not in names:
-                raise ScenarioError(f"{file} (--set)" if file else "--set", ".".join(path),
-                                    f"no {path[0]} named '{path[1]}'" + suggest(path[1], names))
-            target = tables[names.index(path[1])]
-            target[path[2]] = value
-            continue
-        node = data
-        for part in path[:-1]:
-            nxt = node.setdefault(part, {})
-            if not isinstance(nxt, dict):
-                raise ScenarioError("--set", ".".join(path), f"'{part}' is not a table")
-            node = nxt
-        node[path[-1]] = value
-    return data
 
 
 # ------------------------------------------------------------------------------ checks
@@ -356,7 +213,7 @@ def _check(data: dict, file: str | None) -> Scenario:
     params: dict[str, Distribution] = {}
 
     name = get.value("scenario.name")
-    if not _NAME_RE.match(name):
+    if not NAME_RE.match(name):
         raise ScenarioError(file, "scenario.name", f"'{name}' must be letters, digits, '_', '+' "
                             "or '-' (it names the output file)")
     start, end = get.value("scenario.start_year"), get.value("scenario.end_year")
@@ -372,10 +229,7 @@ def _check(data: dict, file: str | None) -> Scenario:
     # shipments
     anchor_years = _year_table(data, "shipments.anchors", file, params, required=True,
                                example="anchors = { 2023 = 100000, 2027 = 1500000 }")
-    for key in ("shipments.growth_before", "shipments.growth_after", "shipments.adoption_ramp_months"):
-        value = get.number(key)
-        if value is not None:
-            params[key] = value
+    get.numbers("shipments", params)
     mode = get.value("shipments.mode")
 
     # demand
@@ -393,11 +247,7 @@ def _check(data: dict, file: str | None) -> Scenario:
                               "demand.inference_utilisation"} - set(workload))
             raise ScenarioError(file, missing[0], "a workload mix needs inference_share, "
                                 "training_utilisation and inference_utilisation together")
-        for key, spec in registry.section_keys("demand").items():
-            if spec.kind == "number":
-                value = get.number(f"demand.{key}")
-                if value is not None:
-                    params[f"demand.{key}"] = value
+        get.numbers("demand", params)
         decompose = get.value("demand.decompose_rebound")
     elif data.get("demand"):
         key = next(iter(data["demand"]))
@@ -409,10 +259,7 @@ def _check(data: dict, file: str | None) -> Scenario:
                             "for an installed base: use accounting = \"installed_base\"")
 
     # fleet
-    for key in ("fleet.lead_time_months", "fleet.lifetime_years", "fleet.utilisation", "fleet.pue"):
-        value = get.number(key)
-        if value is not None:
-            params[key] = value
+    get.numbers("fleet", params)
     if "fleet.utilisation" not in params and "demand.inference_share" not in params:
         raise ScenarioError(file, "fleet.utilisation", "required: "
                             + registry.BY_KEY["fleet.utilisation"].meaning.split(" (")[0])
@@ -427,9 +274,8 @@ def _check(data: dict, file: str | None) -> Scenario:
                             f"{shortest:g} months; use at most {math.floor(shortest + 1e-9)} stages")
 
     # power queue and carbon intensity
-    capacity = get.number("power.capacity_gw")
-    if capacity is not None:
-        params["power.capacity_gw"] = capacity
+    get.numbers("power", params)
+    capacity = params.get("power.capacity_gw")
     addition_years = _year_table(data, "power.additions", file, params, required=False,
                                  example="additions = { 2026 = 5, 2028 = 10 }")
     if addition_years and capacity is None:
@@ -500,7 +346,7 @@ def _check_generations(tables, file, params) -> tuple[Generation, ...]:
         for key in table:
             if key not in allowed:
                 raise ScenarioError(file, f"{label}.{key}", "unknown key" + suggest(key, allowed))
-        if not isinstance(name, str) or not _NAME_RE.match(name):
+        if not isinstance(name, str) or not NAME_RE.match(name):
             raise ScenarioError(file, f"{label}.name", "required: a name of letters, digits, "
                                 "'_', '+' or '-', e.g. \"H100\"")
         if name in seen:
@@ -580,6 +426,13 @@ class _Getter:
         if value is None:
             return None
         return _number(self.file, key, value)
+
+    def numbers(self, section: str, params: dict) -> None:
+        """Every number-or-distribution key of ``section`` the registry declares, into ``params``."""
+        for key in registry.numeric_keys(section):
+            value = self.number(key)
+            if value is not None:
+                params[key] = value
 
     def value(self, key):
         spec, value, given = self._raw(key)

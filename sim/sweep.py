@@ -1,7 +1,8 @@
 """Sensitivity analysis: one at a time, grids, Sobol indices and Morris screening.
 
-Every method builds a design (rows of parameter values), runs the model over the rows in
-batches exactly as :func:`sim.run` runs draws (:func:`evaluate`), and reduces a metric:
+Every method builds a design (rows of parameter values), has the runner evaluate a metric
+(:mod:`sim.metrics`) over its rows in chunks, on the same backends as :func:`sim.run`
+(:func:`sim.runner.evaluate_design`), and reduces it:
 
 * ``oat``: each uncertain parameter from a low to a high quantile (default 5th and 95th)
   with the others at their medians; the swing of the metric, ready for a tornado chart;
@@ -14,198 +15,27 @@ batches exactly as :func:`sim.run` runs draws (:func:`evaluate`), and reduces a 
 * ``morris``: elementary effects (mu*, mu, sigma) along Morris trajectories on a grid of
   quantile levels.
 
-Metrics (``--metric``): ``energy`` or ``energy:YEAR`` (TWh in a year; default the scenario's
-last key year), ``cumulative:Y1-Y2`` (TWh summed over the years), ``peak_power`` (the
-highest annual-mean facility power, GW), ``rebound_share`` or ``rebound_share:YEAR`` (share
-of the year's electricity due to the Jevons response; demand mode). ``years`` (``--years
-all`` or a list) evaluates an annual metric per year, so indices gain a ``year`` dimension.
+Metrics: see :mod:`sim.metrics`.
 """
 
 from __future__ import annotations
 
-import re
-import sys
-from dataclasses import dataclass
-
 import numpy as np
 import xarray as xr
-from scipy import stats
-from scipy.stats import qmc
-from tqdm import tqdm
 
 from . import parameters as registry
 from .distributions import suggest
-from .errors import ScenarioError
-from .model import simulate
-from .runner import DEFAULT_BATCH_DRAWS, resolve
+from .errors import InputError, ScenarioError
+from .metrics import Metric, parse_metric
+from .results import provenance
+from .runner import evaluate_design, resolve
 from .sampling import sample
+from .sobol import saltelli_design, sobol_from_evaluations
 
 METHODS = ("oat", "grid", "sobol", "morris")
-METRICS = ("energy", "cumulative", "peak_power", "rebound_share")
 
 
-# ------------------------------------------------------------------------------ metric
-
-@dataclass(frozen=True)
-class Metric:
-    """What a sweep analyses. ``years`` holds one year per output row (annual metrics)."""
-
-    kind: str
-    years: tuple[int, ...]
-    span: tuple[int, int] | None = None
-
-    @property
-    def name(self) -> str:
-        if self.kind == "cumulative":
-            return f"cumulative:{self.span[0]}-{self.span[1]}"
-        if self.kind == "peak_power":
-            return "peak_power"
-        if len(self.years) == 1:
-            return f"{self.kind}:{self.years[0]}"
-        return f"{self.kind}:{self.years[0]}-{self.years[-1]}"
-
-    @property
-    def units(self) -> str:
-        return {"energy": "TW h", "cumulative": "TW h", "peak_power": "GW", "rebound_share": "1"}[self.kind]
-
-    @property
-    def long_name(self) -> str:
-        if self.kind == "cumulative":
-            return f"facility electricity summed over {self.span[0]}-{self.span[1]}, TWh"
-        return {"energy": "facility electricity in the year, TWh",
-                "peak_power": "highest annual-mean facility power, GW",
-                "rebound_share": "share of the year's electricity due to the Jevons response"}[self.kind]
-
-    @property
-    def per_year(self) -> bool:
-        return self.kind in ("energy", "rebound_share") and len(self.years) > 1
-
-    def compute(self, scenario, out: dict, counterfactual: dict | None) -> np.ndarray:
-        """The metric, shape (s, n), from a batch's model output (draw-first arrays)."""
-        index = {y: i for i, y in enumerate(scenario.years)}
-        energy = out["energy"]
-        if self.kind == "energy":
-            return energy[:, [index[y] for y in self.years]].T
-        if self.kind == "cumulative":
-            return energy[:, index[self.span[0]]:index[self.span[1]] + 1].sum(axis=1)[None, :]
-        if self.kind == "peak_power":
-            return out["facility_power"].max(axis=1)[None, :]
-        cols = [index[y] for y in self.years]
-        e = energy[:, cols]
-        rebound = e - counterfactual["energy"][:, cols]
-        return np.divide(rebound, e, out=np.zeros_like(e), where=e > 0).T
-
-
-def parse_metric(text: str | None, scenario, years=None) -> Metric:
-    """Read ``--metric`` (and ``--years``) against a scenario.
-
-    Raises
-    ------
-    ScenarioError
-        For an unknown metric, a year outside the scenario, or a rebound share outside demand mode.
-    """
-    text = text or "energy"
-    kind, _, arg = text.partition(":")
-    if kind not in METRICS:
-        raise ScenarioError("--metric", None, f"unknown metric '{kind}'" + suggest(kind, METRICS)
-                            + "; e.g. energy:2030, cumulative:2025-2035, peak_power, rebound_share:2035")
-    first, last = scenario.start_year, scenario.end_year
-
-    def year(text_year: str) -> int:
-        if not re.fullmatch(r"\d{4}", text_year) or not first <= int(text_year) <= last:
-            raise ScenarioError("--metric", None, f"year '{text_year}' must be a year from {first} to {last}")
-        return int(text_year)
-
-    if kind == "rebound_share" and scenario.mode != "demand":
-        raise ScenarioError("--metric", None, "rebound_share needs a scenario with shipments.mode = \"demand\"")
-    if kind == "cumulative":
-        m = re.fullmatch(r"(\d{4})-(\d{4})", arg)
-        if not m:
-            raise ScenarioError("--metric", None, "cumulative needs a span, e.g. cumulative:2025-2035")
-        a, b = year(m.group(1)), year(m.group(2))
-        if b < a:
-            raise ScenarioError("--metric", None, f"span {a}-{b} ends before it starts")
-        return Metric(kind, (b,), (a, b))
-    if kind == "peak_power":
-        if arg:
-            raise ScenarioError("--metric", None, "peak_power takes no year: it is the highest over the run")
-        return Metric(kind, (last,))
-    if years is not None:
-        if arg:
-            raise ScenarioError("--metric", None, "give the year in --metric or in --years, not both")
-        chosen = parse_years(years, scenario)
-    else:
-        chosen = (year(arg),) if arg else (scenario.key_years[-1],)
-    return Metric(kind, chosen)
-
-
-def parse_years(years, scenario) -> tuple[int, ...]:
-    """``all`` or a list of years (strings or ints) → a tuple of the scenario's years."""
-    if isinstance(years, str):
-        years = [years]
-    if list(years) == ["all"]:
-        return tuple(scenario.years)
-    out = []
-    for y in years:
-        for part in str(y).split(","):
-            if not re.fullmatch(r"\d{4}", part.strip()) or int(part) not in scenario.years:
-                raise ScenarioError("--years", None, f"'{part}' is not a year from {scenario.start_year} "
-                                    f"to {scenario.end_year} (or give 'all')")
-            out.append(int(part))
-    return tuple(sorted(set(out)))
-
-
-# -------------------------------------------------------------------------- evaluation
-
-@dataclass
-class Backend:
-    """Where a sweep's design runs: this process (default), local workers or a Dask scheduler;
-    with a chunk store for ``resume``. Never changes the result."""
-
-    workers: int = 1
-    scheduler: str | None = None
-    store_path: str | None = None
-    manifest: dict | None = None
-    resume: bool = False
-    quiet: bool = True
-
-    @property
-    def chunked(self) -> bool:
-        return self.workers > 1 or self.scheduler is not None or self.store_path is not None
-
-
-def evaluate(scenario, values: dict, metric: Metric, batch_draws: int = DEFAULT_BATCH_DRAWS,
-             backend: Backend | None = None) -> np.ndarray:
-    """The metric for every row of a design, shape (s, n), running the model in batches.
-
-    Parameters
-    ----------
-    values : dict
-        Every numeric parameter key → array (n,) of the design's values.
-    backend : Backend, optional
-        Run the batches as chunks on local workers or Dask (:mod:`sim.execution`).
-    """
-    if backend is not None and backend.chunked:
-        from .execution import evaluate_design
-        return evaluate_design(scenario, values, metric, rows_per_chunk=batch_draws, workers=backend.workers,
-                               scheduler=backend.scheduler, store_path=backend.store_path,
-                               manifest=backend.manifest, resume=backend.resume, quiet=backend.quiet)
-    n = len(next(iter(values.values())))
-    out = np.empty((len(metric.years) if metric.kind in ("energy", "rebound_share") else 1, n))
-    bar = tqdm(total=n, unit="run", unit_scale=True, file=sys.stderr, leave=False,
-               disable=backend is None or backend.quiet or not sys.stderr.isatty())
-    for start in range(0, n, batch_draws):
-        stop = min(start + batch_draws, n)
-        part = {k: v[start:stop] for k, v in values.items()}
-        result = simulate(scenario, part)
-        counterfactual = None
-        if metric.kind == "rebound_share":
-            counterfactual = simulate(scenario, part, elasticity=np.zeros(stop - start))
-        out[:, start:stop] = metric.compute(scenario, result, counterfactual)
-        bar.update(stop - start)
-    bar.close()
-    return out
-
+# -------------------------------------------------------------------------- design
 
 def _design_values(scenario, names, rows: np.ndarray) -> dict:
     """All parameters for a design: ``names`` from ``rows`` (n, k), the rest at their medians."""
@@ -227,7 +57,8 @@ def _quantiles(scenario, names, unit: np.ndarray) -> np.ndarray:
 def sweep(scenario, method: str, metric: str | None = None, *, params=None, samples: int = 1024,
           draws: int | None = None, seed: int | None = None, overrides=None, variant=None,
           quantiles=(0.05, 0.95), levels: int = 4, years=None, confidence: float = 0.95,
-          batch_draws: int = DEFAULT_BATCH_DRAWS, backend: Backend | None = None) -> xr.Dataset:
+          chunk_draws: int | None = None, workers: int = 1, scheduler: str | None = None,
+          store=None, resume: bool = False, quiet: bool = True) -> xr.Dataset:
     """Run a sensitivity analysis of a scenario.
 
     Parameters
@@ -253,8 +84,11 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
         Evaluate an annual metric per year.
     confidence : float
         ``sobol``: level of the bootstrap confidence intervals.
-    backend : Backend, optional
-        Local workers, a Dask scheduler, a chunk store to resume from; never the result.
+    chunk_draws, workers, scheduler : optional
+        Model runs per chunk, local worker processes, a Dask scheduler: as for
+        :func:`sim.run`, never the result.
+    store : str or Path, optional
+        A chunk store for finished chunks, so that ``resume`` can go on from them.
 
     Returns
     -------
@@ -264,10 +98,18 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
     """
     scenario = resolve(scenario, overrides, variant)
     if method not in METHODS:
-        raise ScenarioError("--method", None, f"unknown method '{method}'" + suggest(method, METHODS))
+        raise InputError("--method", None, f"unknown method '{method}'" + suggest(method, METHODS))
     metric = parse_metric(metric, scenario, years)
     seed = scenario.seed if seed is None else seed
-    run = (lambda values: evaluate(scenario, values, metric, batch_draws, backend))  # noqa: E731
+    manifest = {"scenario_sha256": scenario.sha256, "overrides": list(scenario.overrides),
+                "variant": scenario.variant or "", "seed": seed, "method": method, "metric": metric.name,
+                "params": list(params or []), "samples": samples, "draws": draws,
+                "quantiles": list(quantiles), "levels": levels}
+
+    def run(values):
+        return evaluate_design(scenario, values, metric, chunk_rows=chunk_draws, workers=workers,
+                               scheduler=scheduler, store=store, manifest=manifest, resume=resume, quiet=quiet)
+
     if method == "grid":
         ds = _grid(scenario, metric, params, draws, seed, run)
     else:
@@ -278,14 +120,9 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
             ds = _sobol(scenario, metric, names, samples, seed, confidence, run)
         else:
             ds = _morris(scenario, metric, names, samples, levels, seed, run)
-    from . import __version__
-    ds.attrs.update({
-        "title": f"{method} sensitivity of {metric.name}: {scenario.title or scenario.name}",
-        "method": method, "metric": metric.name, "metric_units": metric.units,
-        "scenario": scenario.name, "scenario_file": scenario.path or "",
-        "scenario_sha256": scenario.sha256, "variant": scenario.variant or "",
-        "overrides": " ".join(scenario.overrides), "seed": int(seed), "sim_version": __version__,
-    })
+    ds.attrs.update(provenance(scenario, seed, f"{method} sensitivity of {metric.name}: "
+                                              f"{scenario.title or scenario.name}"))
+    ds.attrs.update({"method": method, "metric": metric.name, "metric_units": metric.units})
     return ds
 
 
@@ -299,10 +136,10 @@ def _analysed(scenario, params) -> list[str]:
     names = []
     for key in params:
         if key not in scenario.parameters:
-            raise ScenarioError("--param", key, "not a parameter of this scenario"
+            raise InputError("--param", key, "not a parameter of this scenario"
                                 + suggest(key, list(scenario.parameters)))
         if key not in uncertain:
-            raise ScenarioError("--param", key, "is a constant in this scenario; give it as a "
+            raise InputError("--param", key, "is a constant in this scenario; give it as a "
                                 "distribution (--set) to analyse it")
         names.append(key)
     return names
@@ -331,7 +168,7 @@ def _squeeze(metric: Metric, array: np.ndarray) -> np.ndarray:
 def _oat(scenario, metric, names, quantiles, run) -> xr.Dataset:
     low_q, high_q = quantiles
     if not 0 < low_q < high_q < 1:
-        raise ScenarioError("--quantiles", None, f"need 0 < low < high < 1, got {low_q} and {high_q}")
+        raise InputError("--quantiles", None, f"need 0 < low < high < 1, got {low_q} and {high_q}")
     k = len(names)
     medians = np.array([scenario.parameters[n].quantile(0.5) for n in names])
     rows = np.tile(medians, (2 * k + 1, 1))
@@ -362,7 +199,7 @@ def _oat(scenario, metric, names, quantiles, run) -> xr.Dataset:
 def parse_grid_param(text: str, scenario) -> tuple[str, np.ndarray]:
     """``"section.key=LOW:HIGH:N"`` → (key, N values from LOW to HIGH)."""
     if "=" not in text:
-        raise ScenarioError("--param", text, "expected section.key=LOW:HIGH:N, e.g. demand.elasticity=0:2:9")
+        raise InputError("--param", text, "expected section.key=LOW:HIGH:N, e.g. demand.elasticity=0:2:9")
     key, _, spec = (s.strip() for s in text.partition("="))
     parts = spec.split(":")
     try:
@@ -370,37 +207,37 @@ def parse_grid_param(text: str, scenario) -> tuple[str, np.ndarray]:
             raise ValueError
         low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
     except ValueError:
-        raise ScenarioError("--param", key, f"'{spec}' is not LOW:HIGH:N (two numbers and a whole "
+        raise InputError("--param", key, f"'{spec}' is not LOW:HIGH:N (two numbers and a whole "
                             "number of points), e.g. 1.1:1.6:6") from None
     if key not in scenario.parameters:
-        raise ScenarioError("--param", key, "not a parameter of this scenario" + suggest(key, list(scenario.parameters)))
+        raise InputError("--param", key, "not a parameter of this scenario" + suggest(key, list(scenario.parameters)))
     if not low < high:
-        raise ScenarioError("--param", key, f"LOW ({low:g}) must be below HIGH ({high:g})")
+        raise InputError("--param", key, f"LOW ({low:g}) must be below HIGH ({high:g})")
     if not 2 <= count <= 101:
-        raise ScenarioError("--param", key, f"N must be from 2 to 101 points, got {count}")
+        raise InputError("--param", key, f"N must be from 2 to 101 points, got {count}")
     spec_row = registry.spec(key)
     if not (spec_row.contains(low) and spec_row.contains(high)):
-        raise ScenarioError("--param", key, f"{low:g}:{high:g} leaves the allowed range: "
+        raise InputError("--param", key, f"{low:g}:{high:g} leaves the allowed range: "
                             f"{spec_row.range_text()} ({spec_row.units})")
     dist = scenario.parameters[key]
     if not dist.is_constant:
         lo, hi = dist.support()
         if low < lo or high > hi:
-            raise ScenarioError("--param", key, f"{low:g}:{high:g} leaves the support of the scenario's "
+            raise InputError("--param", key, f"{low:g}:{high:g} leaves the support of the scenario's "
                                 f"{dist.describe()} ({lo:g} to {hi:g})")
     return key, np.linspace(low, high, count)
 
 
 def _grid(scenario, metric, params, draws, seed, run) -> xr.Dataset:
     if not params or not 1 <= len(params) <= 3:
-        raise ScenarioError("--param", None, "a grid needs one to three --param section.key=LOW:HIGH:N")
+        raise InputError("--param", None, "a grid needs one to three --param section.key=LOW:HIGH:N")
     axes = [parse_grid_param(p, scenario) for p in params]
     names = [k for k, _ in axes]
     if len(set(names)) != len(names):
-        raise ScenarioError("--param", names[0], "each parameter can be gridded once")
+        raise InputError("--param", names[0], "each parameter can be gridded once")
     draws = min(scenario.draws, 1000) if draws is None else draws
     if draws < 1:
-        raise ScenarioError("--draws", None, f"must be at least 1, got {draws}")
+        raise InputError("--draws", None, f"must be at least 1, got {draws}")
     mc = sample(scenario, 0, draws, draws=draws, seed=seed)   # the same draws at every point
     mesh = np.meshgrid(*[v for _, v in axes], indexing="ij")
     points = mesh[0].size
@@ -431,7 +268,7 @@ def _grid(scenario, metric, params, draws, seed, run) -> xr.Dataset:
 
 def _sobol(scenario, metric, names, samples, seed, confidence, run) -> xr.Dataset:
     if samples < 2 or samples & (samples - 1):
-        raise ScenarioError("--samples", None, f"the Sobol base sample must be a power of 2 (e.g. 1024), got {samples}")
+        raise InputError("--samples", None, f"the Sobol base sample must be a power of 2 (e.g. 1024), got {samples}")
     design = saltelli_design(len(names), samples, seed)
     f = run(_design_values(scenario, names, _quantiles(scenario, names, design)))  # (s, n(d+2))
     if not np.all(np.isfinite(f)):
@@ -455,75 +292,11 @@ def _sobol(scenario, metric, names, samples, seed, confidence, run) -> xr.Datase
                              "confidence_level": confidence, "estimator": "Saltelli 2010 (scipy.stats.sobol_indices)"})
 
 
-def saltelli_design(d: int, n: int, seed: int) -> np.ndarray:
-    """Unit-hypercube Saltelli design, shape (n(d+2), d): rows A, then B, then for each
-    parameter i the rows of A with column i from B. A and B are the two halves of a
-    scrambled Sobol sequence of dimension 2d (as :func:`scipy.stats.sobol_indices` builds them)."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-    unit = qmc.Sobol(d=2 * d, scramble=True, rng=rng).random(n)
-    A, B = unit[:, :d], unit[:, d:]
-    AB = np.repeat(A[None, :, :], d, axis=0)
-    for i in range(d):
-        AB[i, :, i] = B[:, i]
-    return np.concatenate([A, B, AB.reshape(d * n, d)])
-
-
-def sobol_from_evaluations(f: np.ndarray, d: int, n: int, seed: int, confidence: float = 0.95):
-    """First and total indices (s, d) and intervals (2, 2, s, d) from evaluations (s, n(d+2))
-    of a :func:`saltelli_design`. An output with no variance gets indices of zero."""
-    f_A, f_B = f[:, :n], f[:, n:2 * n]
-    f_AB = f[:, 2 * n:].reshape(f.shape[0], d, n).transpose(1, 0, 2)
-    constant = np.ptp(np.concatenate([f_A, f_B], axis=1), axis=1) == 0
-    safe = np.where(constant[:, None], np.arange(2 * n) % 2, np.concatenate([f_A, f_B], axis=1))
-    f_A, f_B = safe[:, :n], safe[:, n:]
-    f_AB = np.where(constant[None, :, None], f_A[None], f_AB)
-    first, total, ci = _indices(f_A, f_B, f_AB, n, seed, confidence)
-    first[constant], total[constant] = 0.0, 0.0
-    ci[:, :, constant] = 0.0
-    return first, total, ci
-
-
-def _saltelli(f_A, f_B, f_AB):
-    """Saltelli (2010) estimators, as scipy.stats.sobol_indices uses them, over the last axis."""
-    var = np.var(np.concatenate([f_A, f_B], axis=-1), axis=-1)
-    first = np.mean(f_B * (f_AB - f_A), axis=-1) / var
-    total = 0.5 * np.mean((f_A - f_AB) ** 2, axis=-1) / var
-    return first, total
-
-
-def _indices(f_A, f_B, f_AB, n, seed, confidence):
-    """First and total indices (s, d) and percentile-bootstrap intervals (2, 2, s, d).
-
-    The point estimates come from :func:`scipy.stats.sobol_indices`; the intervals resample
-    the base sample with :func:`scipy.stats.bootstrap` and an explicit generator, so they
-    reproduce from the seed.
-    """
-    result = stats.sobol_indices(func={"f_A": f_A, "f_B": f_B, "f_AB": f_AB}, n=n)
-    first, total = np.atleast_2d(result.first_order).copy(), np.atleast_2d(result.total_order).copy()
-    d, s_out = f_AB.shape[0], f_A.shape[0]
-
-    def statistic(index, axis=-1):
-        # index: (batch, n) resampled positions; returns (2 * s * d, batch)
-        a, b, ab = f_A[:, index], f_B[:, index], f_AB[:, :, index]      # (s, batch, n), (d, s, batch, n)
-        s1, st = _saltelli(a, b, ab)                                     # (d, s, batch)
-        return np.concatenate([s1.transpose(1, 0, 2).reshape(s_out * d, -1),
-                               st.transpose(1, 0, 2).reshape(s_out * d, -1)])
-
-    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        boot = stats.bootstrap((np.arange(n),), statistic, vectorized=True, method="percentile",
-                               n_resamples=999, batch=50, confidence_level=confidence, rng=rng)
-    low = boot.confidence_interval.low.reshape(2, s_out, d)
-    high = boot.confidence_interval.high.reshape(2, s_out, d)
-    ci = np.stack([np.stack([low[0], high[0]]), np.stack([low[1], high[1]])])  # (2, 2, s, d)
-    return first, total, ci
-
-
 def _morris(scenario, metric, names, trajectories, levels, seed, run) -> xr.Dataset:
     if levels < 2 or levels % 2:
-        raise ScenarioError("--levels", None, f"Morris levels must be an even number >= 2, got {levels}")
+        raise InputError("--levels", None, f"Morris levels must be an even number >= 2, got {levels}")
     if trajectories < 2:
-        raise ScenarioError("--samples", None, f"Morris needs at least 2 trajectories, got {trajectories}")
+        raise InputError("--samples", None, f"Morris needs at least 2 trajectories, got {trajectories}")
     d = len(names)
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
     delta = levels / (2.0 * (levels - 1))

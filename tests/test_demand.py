@@ -212,12 +212,12 @@ def test_rebound_needs_demand_mode(make_scenario):
         sim.run(make_scenario(), draws=2, rebound=True)
 
 
-@pytest.mark.parametrize("batch_draws", [1, 5, 23])
-def test_power_queue_results_do_not_depend_on_the_batch(batch_draws):
+@pytest.mark.parametrize("chunk_draws", [1, 5, 23])
+def test_power_queue_results_do_not_depend_on_the_batch(chunk_draws):
     # some draws queue for power and some do not: each draw's numbers must not depend on
     # which others share its batch
     s = with_elasticity(1.2, power={"capacity_gw": {"dist": "uniform", "low": 0.05, "high": 3.0}})
-    whole = sim.run(s, draws=46, seed=2, batch_draws=46)
-    part = sim.run(s, draws=46, seed=2, batch_draws=batch_draws)
+    whole = sim.run(s, draws=46, seed=2, chunk_draws=46)
+    part = sim.run(s, draws=46, seed=2, chunk_draws=chunk_draws)
     assert float(whole.power_queue.max()) > 0 and float(whole.power_queue.min()) == 0
     xr.testing.assert_identical(part, whole)

@@ -70,7 +70,7 @@ def test_rank_correlations_achieved_and_marginals_unchanged():
 
 def test_correlation_is_batch_independent():
     s = from_dict(correlated_scenario([{"a": "fleet.pue", "b": "fleet.utilisation", "rank": 0.5}]))
-    a, b = sim.run(s, draws=300, batch_draws=300), sim.run(s, draws=300, batch_draws=17)
+    a, b = sim.run(s, draws=300, chunk_draws=300), sim.run(s, draws=300, chunk_draws=17)
     np.testing.assert_array_equal(a.energy.values, b.energy.values)
 
 

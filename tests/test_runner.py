@@ -6,7 +6,8 @@ import xarray as xr
 
 import sim
 from sim import sampling
-from sim.results import VARIABLES, open_result, write_netcdf
+from sim.parameters import OUTPUTS
+from sim.results import open_result, write_netcdf
 from test_model import UNCERTAIN
 
 # units strings UDUNITS parses (and that the style guide allows)
@@ -24,19 +25,19 @@ def test_different_seed_gives_different_draws(make_scenario):
     assert not np.array_equal(a.energy.values, b.energy.values)
 
 
-@pytest.mark.parametrize("batch_draws", [1, 7, 33, 100])
-def test_result_does_not_depend_on_batch_size(make_scenario, batch_draws):
+@pytest.mark.parametrize("chunk_draws", [1, 7, 33, 100])
+def test_result_does_not_depend_on_batch_size(make_scenario, chunk_draws):
     scenario = make_scenario(UNCERTAIN)
-    reference = sim.run(scenario, draws=100, seed=11, batch_draws=100)
-    xr.testing.assert_identical(sim.run(scenario, draws=100, seed=11, batch_draws=batch_draws), reference)
+    reference = sim.run(scenario, draws=100, seed=11, chunk_draws=100)
+    xr.testing.assert_identical(sim.run(scenario, draws=100, seed=11, chunk_draws=chunk_draws), reference)
 
 
 def test_batches_across_stream_blocks(make_scenario, monkeypatch):
     monkeypatch.setattr(sampling, "STREAM_BLOCK_DRAWS", 16)
     scenario = make_scenario(UNCERTAIN)
-    whole = sim.run(scenario, draws=70, seed=5, batch_draws=70)
-    for batch_draws in (5, 16, 23):
-        xr.testing.assert_identical(sim.run(scenario, draws=70, seed=5, batch_draws=batch_draws), whole)
+    whole = sim.run(scenario, draws=70, seed=5, chunk_draws=70)
+    for chunk_draws in (5, 16, 23):
+        xr.testing.assert_identical(sim.run(scenario, draws=70, seed=5, chunk_draws=chunk_draws), whole)
     # each block is its own Latin hypercube: one draw per stratum within the block
     u = sampling.uniform_design(3, 70, 5, "lhs")
     for start, stop in sampling.block_ranges(70):
@@ -64,7 +65,7 @@ def test_dataset_has_units_long_names_and_provenance(make_scenario):
     # sampled parameters: uncertain ones on draw, constants as scalars, all with units
     assert ds["fleet.pue"].dims == ("draw",) and ds["fleet.pue"].attrs["units"] == "1"
     assert ds["generation.A.power_kw"].dims == () and ds["generation.A.power_kw"].attrs["units"] == "kW"
-    assert set(VARIABLES) >= {n for n in ds.data_vars if "." not in n}
+    assert set(OUTPUTS) >= {n for n in ds.data_vars if "." not in n}
 
 
 def test_sampled_parameters_follow_their_distributions(make_scenario):

@@ -20,8 +20,10 @@ from hypothesis.extra import numpy as hnp
 import sim
 from conftest import ROOT, SCENARIOS
 from sim.cli import main
-from sim.execution import (CHUNK_SUFFIX, HDF5_CHUNK_BYTES, PAGE, RESULT, ZARR_RESULT, compute, compute_into,
-                           compute_to_file, execute, load_chunk, save_chunk)
+from sim.execution.chunks import CHUNK_SUFFIX, load_chunk, save_chunk
+from sim.execution.files import PAGE
+from sim.execution.writers import HDF5_CHUNK_BYTES, RESULT, ZARR_RESULT
+from sim.runner import simulate_draws
 from sim.results import open_result
 
 NVIDIA = SCENARIOS / "nvidia_2027.toml"
@@ -53,9 +55,13 @@ def test_local_workers_are_bit_identical(tmp_path, reference, capsys, workers):
 
 
 def test_demand_mode_with_rebound_on_two_workers(tmp_path, reference):
-    s = sim.load_scenario(JEVONS)
-    path = execute(s, tmp_path / "j.nc", 2000, 5, True, workers=2, chunk_draws=600, quiet=True)
-    same(open_result(path), reference["jevons"])
+    sim.run(JEVONS, 2000, 5, rebound=True, workers=2, chunk_draws=600, out=tmp_path / "j.nc")
+    same(open_result(tmp_path / "j.nc"), reference["jevons"])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_api_scales_out_to_the_same_result(reference, workers):
+    same(sim.run(NVIDIA, 3000, 5, workers=workers, chunk_draws=700), reference["nvidia"])
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -84,31 +90,20 @@ def test_dask_cluster_is_bit_identical(tmp_path, reference, cluster, capsys):
     same(open_result(out), reference["nvidia"])
 
 
-def crash_worker_once(chunk, marker=None):
+def crash_worker_once(work, marker=None):
     """Kill the worker process the first time it runs chunk 1 (a marker file remembers)."""
     marker = Path(marker or os.environ["SIM_TEST_MARKER"])
-    if chunk.index == 1 and not marker.exists():
+    if work.index == 1 and not marker.exists():
         marker.write_text("crashed")
         os._exit(1)
-    return compute(chunk)
-
-
-def crash_local_once(chunk, path, target):
-    crash_worker_once(chunk)
-    return compute_into(chunk, path, target)
-
-
-def crash_local_once_to_file(chunk, path):
-    crash_worker_once(chunk)
-    return compute_to_file(chunk, path)
+    return simulate_draws(work)
 
 
 @pytest.mark.parametrize("compress", [False, True])   # written straight into the result / via chunk files
 def test_dead_local_worker_chunk_is_rerun(tmp_path, reference, monkeypatch, compress):
     monkeypatch.setenv("SIM_TEST_MARKER", str(tmp_path / "marker"))
-    s = sim.load_scenario(NVIDIA)
-    path = execute(s, tmp_path / "r.nc", 3000, 5, False, workers=2, chunk_draws=700, quiet=True,
-                   compress=compress, compute_to=crash_local_once_to_file if compress else crash_local_once)
+    path = tmp_path / "r.nc"
+    sim.run(NVIDIA, 3000, 5, workers=2, chunk_draws=700, out=path, compress=compress, compute=crash_worker_once)
     assert (tmp_path / "marker").exists()             # a worker did die
     result = open_result(path)
     assert np.array_equal(result.draw.values, np.arange(3000))  # nothing lost or counted twice
@@ -122,10 +117,9 @@ def test_dead_dask_worker_chunk_is_rerun(tmp_path, reference, cluster):
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     try:
-        s = sim.load_scenario(NVIDIA)
-        path = execute(s, tmp_path / "r.nc", 3000, 5, False, scheduler=cluster.scheduler_address,
-                       chunk_draws=700, quiet=True,
-                       compute_fn=partial(crash_worker_once, marker=str(tmp_path / "marker")))
+        path = tmp_path / "r.nc"
+        sim.run(NVIDIA, 3000, 5, scheduler=cluster.scheduler_address, chunk_draws=700, out=path,
+                compute=partial(crash_worker_once, marker=str(tmp_path / "marker")))
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
     assert (tmp_path / "marker").exists()
@@ -220,9 +214,7 @@ def test_resume_refuses_chunks_of_another_run(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, fragment", [(["--workers", "0"], "--workers: must be at least 1"),
                                             (["--chunk-draws", "0"], "--chunk-draws: must be at least 1"),
-                                            (["--batch-draws", "0"], "--chunk-draws: must be at least 1"),
-                                            (["--batch-draws", "5", "--chunk-draws", "6"],
-                                             "--batch-draws: is another name for --chunk-draws")])
+                                            (["--batch-draws", "0"], "--chunk-draws: must be at least 1")])
 def test_bad_scale_options(tmp_path, capsys, args, fragment):
     assert main(["run", str(NVIDIA), "--draws", "10", "--out", str(tmp_path / "r.nc"), *args]) == 2
     err = capsys.readouterr().err
@@ -300,8 +292,8 @@ def test_a_truncated_chunk_file_is_an_error_not_garbage(tmp_path):
 
 
 def test_netcdf_is_written_in_large_hdf5_chunks_and_compresses(tmp_path, reference):
-    s = sim.load_scenario(NVIDIA)
-    path = execute(s, tmp_path / "r.nc", 3000, 5, False, chunk_draws=1000, quiet=True, compress=True)
+    path = tmp_path / "r.nc"
+    sim.run(NVIDIA, 3000, 5, chunk_draws=1000, out=path, compress=True)
     with h5py.File(path) as f:
         monthly, energy = f["facility_power_monthly"], f["energy"]
         row_bytes = 8 * monthly.shape[1]
@@ -328,8 +320,8 @@ def test_resume_over_a_damaged_chunk_is_one_line_and_status_2(tmp_path, capsys, 
 
 
 def test_preallocated_variables_lie_whole_in_the_file_on_page_boundaries(tmp_path, reference):
-    s = sim.load_scenario(NVIDIA)
-    path = execute(s, tmp_path / "r.nc", 3000, 5, False, chunk_draws=1000, quiet=True)
+    path = tmp_path / "r.nc"
+    sim.run(NVIDIA, 3000, 5, chunk_draws=1000, out=path)
     with h5py.File(path) as f:
         for name in reference["nvidia"].data_vars:
             dataset = f[name]
@@ -343,7 +335,7 @@ def test_preallocated_variables_lie_whole_in_the_file_on_page_boundaries(tmp_pat
 @settings(max_examples=25, deadline=None)
 @given(draws=st.integers(1, 40), cuts=st.lists(st.integers(1, 39), max_size=6), order=st.randoms())
 def test_rows_written_in_any_order_and_any_chunks_give_the_written_dataset(tmp_path_factory, draws, cuts, order):
-    from sim.execution import Chunk, preallocate, read_layout, write_rows
+    from sim.execution.files import preallocate, read_layout, write_rows
 
     rng = np.random.default_rng(draws)
     ds = xr.Dataset({"a": (("draw", "year"), rng.normal(size=(draws, 3)), {"units": "TWh"}),
@@ -360,8 +352,7 @@ def test_rows_written_in_any_order_and_any_chunks_give_the_written_dataset(tmp_p
     pieces = list(zip(bounds[:-1], bounds[1:]))
     order.shuffle(pieces)
     for start, stop in pieces:
-        chunk = Chunk(0, None, draws, 0, start, stop, False)
-        write_rows(layout, chunk, {k: ds[k].values[start:stop].T.copy().T for k in ("a", "b", "d")})
+        write_rows(layout, start, stop, {k: ds[k].values[start:stop].T.copy().T for k in ("a", "b", "d")})
     ds.to_netcdf(tmp / "x.nc", engine="h5netcdf")
     with xr.open_dataset(tmp / "p.nc", engine="h5netcdf") as got, xr.open_dataset(tmp / "x.nc", engine="h5netcdf") as want:
         xr.testing.assert_identical(got.load(), want.load())

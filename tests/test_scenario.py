@@ -10,7 +10,8 @@ import sim
 from conftest import ROOT, SCENARIOS, base_dict, merge, toml_text
 from sim import parameters as registry
 from sim.errors import ScenarioError
-from sim.scenario import from_dict, parse_override
+from sim.overrides import parse_override
+from sim.scenario import from_dict
 
 NUMERIC = [p for p in registry.REGISTRY if p.kind == "number" and p.section == "fleet"]
 

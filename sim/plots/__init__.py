@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ScenarioError
+from ..errors import InputError
 from . import runs, sensitivity, style
 
 # kind: (function, what the file must be or hold, how to get it)
@@ -46,13 +46,13 @@ def _missing(ds, kind: str) -> str | None:
 
 
 def figure(ds, kind: str, file: str | None = None):
-    """The matplotlib Figure of one kind (raises ScenarioError when the file cannot give it)."""
+    """The matplotlib Figure of one kind (raises InputError when the file cannot give it)."""
     if kind not in KINDS:
         from ..distributions import suggest
-        raise ScenarioError("--kind", None, f"unknown plot kind '{kind}'" + suggest(kind, KINDS))
+        raise InputError("--kind", None, f"unknown plot kind '{kind}'" + suggest(kind, KINDS))
     problem = _missing(ds, kind)
     if problem:
-        raise ScenarioError(file, None, f"cannot draw a {kind} from this file: {problem}; "
+        raise InputError(file, None, f"cannot draw a {kind} from this file: {problem}; "
                             f"a {kind} needs {KINDS[kind][3]}")
     import matplotlib.pyplot as plt
 
@@ -76,11 +76,11 @@ def plot_file(path, kinds=None, out_dir=None, fmt: str = "png") -> list[Path]:
     from ..results import check_writable, open_result
 
     if fmt not in style.FORMATS:
-        raise ScenarioError("--format", None, f"must be one of {', '.join(style.FORMATS)}, got {fmt!r}")
+        raise InputError("--format", None, f"must be one of {', '.join(style.FORMATS)}, got {fmt!r}")
     ds = open_result(path)
     kinds = kinds or available(ds)
     if not kinds:
-        raise ScenarioError(str(path), None, "nothing to plot: not a result of sim run or sim sweep")
+        raise InputError(str(path), None, "nothing to plot: not a result of sim run or sim sweep")
     figures = [(kind, figure(ds, kind, str(path))) for kind in kinds]  # every check before any file
     out_dir = Path(out_dir) if out_dir else Path(path).parent
     written = []

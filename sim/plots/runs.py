@@ -18,24 +18,17 @@ def references() -> dict:
 
 
 def _published_from_scenario(ds) -> list[dict]:
-    """Energy figures from the result's own [[validation]] tables (TWh/yr ranges or values)."""
-    text = ds.attrs.get("scenario_text", "")
-    if not text:
-        return []
-    try:
-        tables = tomllib.loads(text).get("validation", [])
-    except tomllib.TOMLDecodeError:
-        return []
+    """Energy figures from the result's own [[validation]] tables (TWh/yr ranges or values),
+    read by the scenario's own reader (:func:`sim.published.from_text`)."""
+    from ..published import from_text
+
     out = []
-    for t in tables:
-        if t.get("quantity") != "energy" or t.get("units") != "TWh/yr" or t.get("relative_to"):
+    for v in from_text(ds.attrs.get("scenario_text", ""), ds.attrs.get("variant") or None):
+        if v.quantity != "energy" or v.units != "TWh/yr" or v.relative_to:
             continue
-        if t.get("variant") and t.get("variant") != ds.attrs.get("variant"):
-            continue
-        low, high = t.get("low", t.get("value")), t.get("high", t.get("value"))
-        if low is None or (low == 0 and high is not None and high > 0):
+        if v.low == 0 and v.high > 0:
             continue  # a bound such as "below all data centers" is not an estimate to plot
-        out.append({"label": t["source"].split(":")[0], "year": t["year"], "low": low, "high": high})
+        out.append({"label": v.source.split(":")[0], "year": v.year, "low": v.low, "high": v.high})
     return out
 
 

@@ -1,0 +1,115 @@
+"""Where chunks run: this process, local worker processes, or a Dask cluster.
+
+Every backend has one method, ``run(works, task, landed, recover=None, prepare=None)``: it
+runs ``task(work)`` for every unit of work and calls ``landed(work, value)`` here, in the
+client, as each one finishes (in any order). ``prepare()`` is work for the client while the
+first tasks run elsewhere. Backends whose processes share this machine's disk
+(``shares_disk``) are handed a task that computes *and keeps* a chunk (writes it into the
+result or the store); a Dask cluster's workers need not share a disk, so they only compute
+and the client keeps what comes back (:func:`sim.execution.execute`).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+
+from ..errors import InputError
+
+
+class Serial:
+    """Every chunk in this process, in order."""
+
+    shares_disk = True
+
+    def run(self, works, task, landed, recover=None, prepare=None) -> None:
+        for work in works:
+            landed(work, task(work))
+
+
+class LocalProcesses:
+    """Chunks on ``workers`` local (forked) processes.
+
+    A worker that dies takes its pool down: the pool is rebuilt and the chunks that had not
+    come back are run again, except those that ``recover(work)`` finds already kept.
+    """
+
+    shares_disk = True
+
+    def __init__(self, workers: int):
+        self.workers = workers
+
+    def run(self, works, task, landed, recover=None, prepare=None) -> None:
+        pending = {w.index: w for w in works}
+        attempts = 0
+        while pending:
+            attempts += 1
+            if attempts > 3 * len(works) + 3:
+                raise RuntimeError("worker processes keep dying; giving up")
+            with ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("fork")) as pool:
+                futures = {pool.submit(task, w): w for w in pending.values()}
+                if prepare is not None:
+                    prepare()
+                    prepare = None
+                try:
+                    while futures:
+                        finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                        for future in finished:
+                            work = futures.pop(future)
+                            value = future.result()
+                            pending.pop(work.index, None)
+                            landed(work, value)
+                except BrokenProcessPool:
+                    # a worker died: what was kept is on disk; the rest runs again in a new pool
+                    for work in list(pending.values()):
+                        value = None if recover is None else recover(work)
+                        if value is not None:
+                            pending.pop(work.index)
+                            landed(work, value)
+
+
+class DaskCluster:
+    """Chunks as tasks on a running Dask scheduler; results stream back as they finish. A
+    task whose worker dies is re-run by the scheduler on another worker."""
+
+    shares_disk = False
+
+    def __init__(self, address: str, timeout: float = 5.0):
+        self.client = connect(address, timeout)
+
+    def run(self, works, task, landed, recover=None, prepare=None) -> None:
+        from distributed import as_completed
+
+        futures = {self.client.submit(task, w, key=f"sim-chunk-{w.index}-{w.start}-{w.stop}-{id(w)}",
+                                      pure=False): w for w in works}
+        if prepare is not None and works:
+            prepare()
+        for future in as_completed(futures, loop=self.client.loop):
+            landed(futures[future], future.result())
+            future.release()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def connect(address: str, timeout: float = 5.0):
+    """A Dask client for a running scheduler, or a one-line error within ``timeout`` seconds."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--scheduler", None, "needs Dask distributed: "
+                         "pip install -e \".[distributed]\"") from None
+    try:
+        return Client(address, timeout=f"{timeout}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise InputError("--scheduler", address, f"no Dask scheduler answered within "
+                         f"{timeout:g} s ({reason})") from None
+
+
+def backend(workers: int = 1, scheduler: str | None = None):
+    """The backend for ``--workers`` and ``--scheduler`` (checked by :func:`sim.execution.check`)."""
+    if scheduler:
+        return DaskCluster(scheduler)
+    return LocalProcesses(workers) if workers > 1 else Serial()

@@ -1,0 +1,109 @@
+"""Chunks on disk: the chunk-file format, and the store that is a run's resume ledger.
+
+A *chunk* is one unit of work of the runner (:class:`sim.runner.DrawRange` or
+:class:`sim.runner.DesignRows`): rows ``[start, stop)`` with an ``index``. Finished chunks
+are kept in a store beside the output (``<out>.chunks/``) with a manifest of the run, so
+``--resume`` keeps what is there and computes only the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import replacing
+from ..errors import InputError
+
+MANIFEST = "manifest.json"
+CHUNK_SUFFIX = ".npys"      # a chunk file: a sequence of .npy records (see save_chunk)
+DONE_SUFFIX = ".done"       # marks a chunk written straight into a preallocated result
+
+
+def ranges(total: int, size: int) -> list[tuple[int, int]]:
+    """``[start, stop)`` of the chunks of ``total`` rows, ``size`` rows each (the last holds the rest)."""
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def save_chunk(path, arrays: dict) -> None:
+    """Write a chunk's arrays atomically: a ``.npy`` record of their names, then one ``.npy``
+    record per array, in C order.
+
+    Unlike ``np.savez`` this is one copy from memory to the file, with no zip container to
+    checksum, and :func:`load_chunk` can map each record without reading it.
+    """
+    with replacing(path) as tmp, open(tmp, "wb") as handle:
+        np.save(handle, np.array(list(arrays), dtype=str), allow_pickle=False)
+        for array in arrays.values():
+            np.save(handle, np.require(array, requirements="C"), allow_pickle=False)
+
+
+def load_chunk(path) -> dict[str, np.ndarray]:
+    """The arrays of a chunk file written by :func:`save_chunk`, as read-only views of the
+    file mapped into memory: whoever uses them (the result writer) makes the only copy."""
+    fmt = np.lib.format
+    with open(path, "rb") as handle:
+        names = np.load(handle, allow_pickle=False)
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        arrays = {}
+        try:
+            for name in names:
+                version = fmt.read_magic(handle)
+                shape, fortran_order, dtype = (fmt.read_array_header_1_0(handle) if version == (1, 0)
+                                               else fmt.read_array_header_2_0(handle))
+                offset = handle.tell()
+                array = np.ndarray(shape, dtype, buffer=mapped, offset=offset,
+                                   order="F" if fortran_order else "C")
+                handle.seek(offset + array.nbytes)
+                arrays[str(name)] = array
+        except (ValueError, TypeError) as exc:  # a short header or a buffer too small
+            raise OSError(f"{path}: not a complete chunk file ({exc})") from None
+    return arrays
+
+
+class ChunkStore:
+    """Finished chunks on disk (``<out>.chunks/chunk-00000.npys``, or ``.done`` markers beside
+    a preallocated ``result.nc`` or ``result.zarr``) and a manifest of the run.
+
+    Without ``resume`` an old store is removed; with it, a store whose manifest differs from
+    this run's is refused in one line naming what differs.
+    """
+
+    def __init__(self, directory, manifest: dict, resume: bool, suffix: str = CHUNK_SUFFIX):
+        self.directory, self.suffix = Path(directory), suffix
+        if self.directory.exists():
+            old = self._manifest()
+            if resume and old is not None and old != manifest:
+                differing = sorted(k for k in manifest if old.get(k) != manifest[k])
+                raise InputError(str(self.directory), None, "the chunks here were written for a "
+                                 f"different run ({', '.join(differing)} differ); remove the folder "
+                                 "or run without --resume")
+            if not resume:
+                shutil.rmtree(self.directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1))
+
+    def _manifest(self):
+        try:
+            return json.loads((self.directory / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def path(self, index: int) -> Path:
+        return self.directory / f"chunk-{index:05d}{self.suffix}"
+
+    def done(self) -> set[int]:
+        return {int(p.stem.split("-")[1]) for p in self.directory.glob(f"chunk-*{self.suffix}")}
+
+    def load(self, index: int) -> dict:
+        try:
+            return load_chunk(self.path(index))
+        except OSError as exc:  # written atomically, so only damaged from outside
+            raise InputError(str(self.path(index)), None, f"{exc}; delete this file and run again "
+                             "with --resume (the chunk is computed again)") from None
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)

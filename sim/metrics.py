@@ -1,0 +1,134 @@
+"""What a sweep analyses: ``--metric`` and ``--years`` read against a scenario.
+
+Metrics: ``energy`` or ``energy:YEAR`` (TWh in a year; default the scenario's last key year),
+``cumulative:Y1-Y2`` (TWh summed over the years), ``peak_power`` (the highest annual-mean
+facility power, GW), ``rebound_share`` or ``rebound_share:YEAR`` (share of the year's
+electricity due to the Jevons response; demand mode). ``years`` (``--years all`` or a list)
+evaluates an annual metric per year, so indices gain a ``year`` dimension.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .distributions import suggest
+from .errors import InputError
+
+METRICS = ("energy", "cumulative", "peak_power", "rebound_share")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What a sweep analyses. ``years`` holds one year per output row (annual metrics)."""
+
+    kind: str
+    years: tuple[int, ...]
+    span: tuple[int, int] | None = None
+
+    @property
+    def name(self) -> str:
+        if self.kind == "cumulative":
+            return f"cumulative:{self.span[0]}-{self.span[1]}"
+        if self.kind == "peak_power":
+            return "peak_power"
+        if len(self.years) == 1:
+            return f"{self.kind}:{self.years[0]}"
+        return f"{self.kind}:{self.years[0]}-{self.years[-1]}"
+
+    @property
+    def units(self) -> str:
+        return {"energy": "TW h", "cumulative": "TW h", "peak_power": "GW", "rebound_share": "1"}[self.kind]
+
+    @property
+    def long_name(self) -> str:
+        if self.kind == "cumulative":
+            return f"facility electricity summed over {self.span[0]}-{self.span[1]}, TWh"
+        return {"energy": "facility electricity in the year, TWh",
+                "peak_power": "highest annual-mean facility power, GW",
+                "rebound_share": "share of the year's electricity due to the Jevons response"}[self.kind]
+
+    @property
+    def needs_counterfactual(self) -> bool:
+        """The rebound share compares every row with the same row at elasticity 0."""
+        return self.kind == "rebound_share"
+
+    @property
+    def per_year(self) -> bool:
+        return self.kind in ("energy", "rebound_share") and len(self.years) > 1
+
+    def compute(self, scenario, out: dict, counterfactual: dict | None) -> np.ndarray:
+        """The metric, shape (s, n), from a batch's model output (draw-first arrays)."""
+        index = {y: i for i, y in enumerate(scenario.years)}
+        energy = out["energy"]
+        if self.kind == "energy":
+            return energy[:, [index[y] for y in self.years]].T
+        if self.kind == "cumulative":
+            return energy[:, index[self.span[0]]:index[self.span[1]] + 1].sum(axis=1)[None, :]
+        if self.kind == "peak_power":
+            return out["facility_power"].max(axis=1)[None, :]
+        cols = [index[y] for y in self.years]
+        e = energy[:, cols]
+        rebound = e - counterfactual["energy"][:, cols]
+        return np.divide(rebound, e, out=np.zeros_like(e), where=e > 0).T
+
+
+def parse_metric(text: str | None, scenario, years=None) -> Metric:
+    """Read ``--metric`` (and ``--years``) against a scenario.
+
+    Raises
+    ------
+    InputError
+        For an unknown metric, a year outside the scenario, or a rebound share outside demand mode.
+    """
+    text = text or "energy"
+    kind, _, arg = text.partition(":")
+    if kind not in METRICS:
+        raise InputError("--metric", None, f"unknown metric '{kind}'" + suggest(kind, METRICS)
+                            + "; e.g. energy:2030, cumulative:2025-2035, peak_power, rebound_share:2035")
+    first, last = scenario.start_year, scenario.end_year
+
+    def year(text_year: str) -> int:
+        if not re.fullmatch(r"\d{4}", text_year) or not first <= int(text_year) <= last:
+            raise InputError("--metric", None, f"year '{text_year}' must be a year from {first} to {last}")
+        return int(text_year)
+
+    if kind == "rebound_share" and scenario.mode != "demand":
+        raise InputError("--metric", None, "rebound_share needs a scenario with shipments.mode = \"demand\"")
+    if kind == "cumulative":
+        m = re.fullmatch(r"(\d{4})-(\d{4})", arg)
+        if not m:
+            raise InputError("--metric", None, "cumulative needs a span, e.g. cumulative:2025-2035")
+        a, b = year(m.group(1)), year(m.group(2))
+        if b < a:
+            raise InputError("--metric", None, f"span {a}-{b} ends before it starts")
+        return Metric(kind, (b,), (a, b))
+    if kind == "peak_power":
+        if arg:
+            raise InputError("--metric", None, "peak_power takes no year: it is the highest over the run")
+        return Metric(kind, (last,))
+    if years is not None:
+        if arg:
+            raise InputError("--metric", None, "give the year in --metric or in --years, not both")
+        chosen = parse_years(years, scenario)
+    else:
+        chosen = (year(arg),) if arg else (scenario.key_years[-1],)
+    return Metric(kind, chosen)
+
+
+def parse_years(years, scenario) -> tuple[int, ...]:
+    """``all`` or a list of years (strings or ints) → a tuple of the scenario's years."""
+    if isinstance(years, str):
+        years = [years]
+    if list(years) == ["all"]:
+        return tuple(scenario.years)
+    out = []
+    for y in years:
+        for part in str(y).split(","):
+            if not re.fullmatch(r"\d{4}", part.strip()) or int(part) not in scenario.years:
+                raise InputError("--years", None, f"'{part}' is not a year from {scenario.start_year} "
+                                    f"to {scenario.end_year} (or give 'all')")
+            out.append(int(part))
+    return tuple(sorted(set(out)))
