@@ -14,8 +14,10 @@ from pathlib import Path
 
 
 def temporary(path, suffix: str = ".tmp", directory: bool = False) -> Path:
-    """A fresh temporary file (or folder name, for stores that are folders) beside ``path``."""
+    """A fresh temporary file (or folder name, for stores that are folders) beside ``path``;
+    the folder it goes in is made here, when writing starts."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     if directory:
         tmp = path.with_name(f".{path.name}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)

@@ -9,7 +9,7 @@ SHA-256 of the scenario text, the ``--set`` overrides, seed, draws, sampler and 
 
 from __future__ import annotations
 
-import tempfile
+import os
 from pathlib import Path
 
 import numpy as np
@@ -165,24 +165,25 @@ def default_path(scenario, seed: int | None = None, kind: str | None = None, suf
 
 
 def check_writable(path, directory_ok: bool = False) -> Path:
-    """Make the folder of ``path`` and prove a file can be created there, before a run starts.
+    """Prove that a result can be written at ``path``, before any work starts and without
+    making anything: the folders it needs are made when the result is written.
 
     Raises
     ------
     InputError
-        When the folder cannot be made or written, or ``path`` is a directory (unless
-        ``directory_ok``: a Zarr store is one).
+        When ``path`` is a directory (unless ``directory_ok``: a Zarr store is one), or its
+        nearest existing folder is not a folder or cannot be written.
     """
     path = Path(path)
+    if str(path) in ("", "."):
+        raise InputError("--out", None, "give a file name such as result.nc")
     if path.is_dir() and not directory_ok:
         raise InputError(str(path), None, "is a directory; give a file name such as result.nc")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe"):
-            pass
-    except OSError as exc:
-        raise InputError(str(path), None, f"cannot write the result here: "
-                            f"{exc.strerror or exc}") from None
+    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == Path(p.anchor))
+    if not existing.is_dir():
+        raise InputError(str(path), None, f"cannot write the result here: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(str(path), None, f"cannot write the result here: {existing} is not writable")
     return path
 
 
