@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.model import kernels
 
 UNCERTAIN = {
     "fleet": {"pue": {"dist": "triangular", "low": 1.1, "mode": 1.2, "high": 1.5},
@@ -116,51 +115,110 @@ def test_new_generation_takes_over_after_its_ramp(make_scenario):
     np.testing.assert_allclose(shipped.sum("generation"), ds.shipments.isel(draw=0), rtol=1e-12)
 
 
-# ---- kernels -----------------------------------------------------------------------
+# ---- the month's order ----------------------------------------------------------------
 
-@given(months=st.lists(st.integers(-30, 60), min_size=1, max_size=7),
-       ramps=st.lists(st.floats(1, 120), min_size=1, max_size=5))
-def test_adoption_shares_sum_to_one(months, ramps):
-    months = np.sort(np.array(months, dtype=float))[::-1]  # launch order: oldest first
-    shares = kernels.adoption_shares(months, np.array(ramps))
-    assert shares.shape == (len(months), len(ramps))
-    assert np.all(shares >= 0)
-    np.testing.assert_allclose(shares.sum(axis=0), 1.0, rtol=1e-12)
+ONE_GENERATION = {"fleet": {"lead_time_months": 0, "lifetime_years": 20, "lifetime_stages": 240},
+                  "shipments": {"anchors": {"2021": 12_000}, "growth_before": 0.0, "growth_after": 0.0},
+                  "generation": [{"name": "A", "launch": "2019-01", "power_kw": 8.0}]}
 
 
-def test_age_chain_mean_lifetime_is_exact():
-    for stages_n, life_months in [(1, 30.0), (4, 60.0), (8, 48.0), (60, 60.0)]:
-        stages = np.zeros((stages_n, 1, 1))
-        p = np.array([stages_n / life_months])
-        kernels.age_chain(stages, p, np.array([[1000.0]]))
-        server_months, retired = 1000.0, 0.0  # the deployment month counts as one month installed
-        for _ in range(3000):
-            retired += float(kernels.age_chain(stages, p, np.zeros((1, 1)))[0, 0])
-            server_months += float(stages.sum())
-        assert retired == pytest.approx(1000.0, rel=1e-9)
-        assert server_months == pytest.approx(1000.0 * life_months, rel=1e-9)
+def test_the_months_phases_are_named_once_in_order():
+    from sim.model import PHASES, build, schedule
+    from sim.sampling import sample
+    from test_demand import scenario
+
+    assert PHASES == ("offer", "plan", "ship", "deploy", "admit", "retire", "serve", "draw_power")
+    s = scenario(power={"capacity_gw": 1.0, "additions": {"2026": 0.5}})
+    _, _, families = build(s, sample(s, 0, 4, draws=4, seed=1))
+    steps = [(step.__self__, step.__name__) for step in schedule(families)]
+    assert [name for _, name in steps] == ["offer", "plan", "ship", "deploy", "admit", "retire", "serve",
+                                           "draw_power"]
+    owners = {name: type(owner).__name__ for owner, name in steps}
+    assert owners == {"offer": "Fleet", "plan": "Demand", "ship": "Fleet", "deploy": "Fleet", "admit": "Fleet",
+                      "retire": "Fleet", "serve": "Demand", "draw_power": "Power"}
 
 
-@given(lead=st.lists(st.floats(0, 24), min_size=1, max_size=6))
-@settings(max_examples=30, deadline=None)
-def test_delay_conserves_and_shifts(lead):
-    lead = np.array(lead)
-    delay = kernels.Delay(lead, n_gen=2)
-    flows = np.random.default_rng(0).random((40, 2, len(lead)))
-    out = np.array([delay.step(t, flows[t]) for t in range(40)] +
-                   [delay.step(t, np.zeros((2, len(lead)))) for t in range(40, 80)])
-    np.testing.assert_allclose(out.sum(axis=0), flows.sum(axis=0), rtol=1e-12)
-    # mean delay equals the lead time
-    t = np.arange(80)[:, None, None]
-    mean_out = (out * t).sum(0) / out.sum(0)
-    mean_in = (flows * np.arange(40)[:, None, None]).sum(0) / flows.sum(0)
-    np.testing.assert_allclose(mean_out - mean_in, np.broadcast_to(lead, (2, len(lead))), atol=1e-9)
+def test_a_phase_outside_the_list_is_refused():
+    from sim.model import schedule
+
+    class Rogue:
+        def phases(self):
+            return {"tidy": lambda t: None}
+
+    with pytest.raises(ValueError, match="tidy"):
+        schedule([Rogue()])
 
 
-def test_annual_trajectory_is_geometric_between_anchors():
-    values = np.array([[100_000.0], [1_500_000.0]])
-    out = kernels.annual_trajectory(range(2021, 2030), [2023, 2027], values, None, np.array([0.1]))
-    assert out[2, 0] == 100_000 and out[6, 0] == 1_500_000          # anchors exact
-    assert out[0, 0] == 0 and out[1, 0] == 0                          # nothing before, no growth_before
-    np.testing.assert_allclose(out[4, 0], np.sqrt(100_000 * 1_500_000), rtol=1e-12)
-    np.testing.assert_allclose(out[8, 0], 1_500_000 * 1.1 ** 2, rtol=1e-12)
+def test_a_server_shipped_with_zero_lead_time_draws_power_in_the_month_it_ships(make_scenario):
+    ds = sim.run(make_scenario(ONE_GENERATION), draws=1)
+    # 1,000 servers a month from January 2020 (the start): each month's draw includes its own shipments
+    monthly_gw = ds.facility_power_monthly.isel(draw=0).values
+    expected = 1_000 * np.arange(1, 13) * 8.0 * 0.7 * 1.2 / 1e6
+    np.testing.assert_allclose(monthly_gw[:12], expected, rtol=1e-12)
+
+
+def test_a_generation_is_on_sale_from_its_launch_month(make_scenario):
+    ds = sim.run(make_scenario({**ONE_GENERATION, "shipments": {**ONE_GENERATION["shipments"],
+                                                                 "adoption_ramp_months": 1},
+                                "generation": [{"name": "A", "launch": "2019-01", "power_kw": 8.0},
+                                               {"name": "B", "launch": "2022-07", "power_kw": 8.0}]}), draws=1)
+    shipped_b = ds.shipments_by_generation.sel(generation="B", year=2022).isel(draw=0)
+    assert float(shipped_b) == pytest.approx(6 * 1_000, rel=1e-12)  # July to December, ramp of one month
+
+
+def test_a_power_addition_counts_from_january_of_its_year(make_scenario):
+    ds = sim.run(make_scenario({**ONE_GENERATION, "power": {"capacity_gw": 0.0, "additions": {"2022": 1.0}}}),
+                 draws=1)
+    monthly_gw = ds.facility_power_monthly.isel(draw=0)
+    assert float(monthly_gw.sel(month="2021-12").squeeze()) == 0.0
+    # January 2022: the queue (24,000 servers) and the month's shipments draw power at once
+    assert float(monthly_gw.sel(month="2022-01").squeeze()) == pytest.approx(25_000 * 8.0 * 0.7 * 1.2 / 1e6,
+                                                                             rel=1e-12)
+
+
+def test_demand_plans_with_the_months_offer_known(monkeypatch):
+    from sim.model.demand import Demand
+    from sim.model.fleet import Fleet
+    from test_demand import DEMAND, scenario
+
+    offered, planned = {}, {}
+    offer, plan = Fleet.offer, Demand.plan
+
+    def record_offer(self, t):
+        offer(self, t)
+        offered[t] = self.shares.copy()
+
+    def record_plan(self, t):
+        planned[t] = self.fleet.shares.copy()
+        plan(self, t)
+
+    monkeypatch.setattr(Fleet, "offer", record_offer)
+    monkeypatch.setattr(Demand, "plan", record_plan)
+    # generation C launches in the first month of demand (2024-01) and takes over at once
+    gens = [dict(g) for g in DEMAND["generation"]]
+    gens[2]["launch"] = "2024-01"
+    s = scenario(generation=gens, shipments={**DEMAND["shipments"], "adoption_ramp_months": 1})
+    sim.run(s, draws=3)
+    start = 12 * (2024 - 2020)
+    assert set(planned) == set(offered)
+    for t in planned:
+        np.testing.assert_array_equal(planned[t], offered[t])
+    np.testing.assert_array_equal(planned[start][2], 1.0)  # demand's first month prices C
+
+
+def test_only_the_fleet_writes_fleet_state(monkeypatch):
+    import sys
+
+    from sim.model.fleet import Fleet
+    from test_demand import scenario
+
+    writers = set()
+    original = Fleet.__setattr__
+
+    def guarded(self, name, value):
+        writers.add(type(sys._getframe(1).f_locals.get("self")).__name__)
+        original(self, name, value)
+
+    monkeypatch.setattr(Fleet, "__setattr__", guarded)
+    sim.run(scenario(power={"capacity_gw": 0.05, "additions": {"2026": 0.1}}), draws=4)
+    assert writers == {"Fleet"}

@@ -1,0 +1,56 @@
+"""The model's kernels: pure numpy functions, checked against closed forms and conservation."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.model import kernels
+
+
+@given(months=st.lists(st.integers(-30, 60), min_size=1, max_size=7),
+       ramps=st.lists(st.floats(1, 120), min_size=1, max_size=5))
+def test_adoption_shares_sum_to_one(months, ramps):
+    months = np.sort(np.array(months, dtype=float))[::-1]  # launch order: oldest first
+    shares = kernels.adoption_shares(months, np.array(ramps))
+    assert shares.shape == (len(months), len(ramps))
+    assert np.all(shares >= 0)
+    np.testing.assert_allclose(shares.sum(axis=0), 1.0, rtol=1e-12)
+
+
+def test_age_chain_mean_lifetime_is_exact():
+    for stages_n, life_months in [(1, 30.0), (4, 60.0), (8, 48.0), (60, 60.0)]:
+        stages = np.zeros((stages_n, 1, 1))
+        p = np.array([stages_n / life_months])
+        kernels.age_chain(stages, p, np.array([[1000.0]]))
+        server_months, retired = 1000.0, 0.0  # the deployment month counts as one month installed
+        for _ in range(3000):
+            retired += float(kernels.age_chain(stages, p, np.zeros((1, 1)))[0, 0])
+            server_months += float(stages.sum())
+        assert retired == pytest.approx(1000.0, rel=1e-9)
+        assert server_months == pytest.approx(1000.0 * life_months, rel=1e-9)
+
+
+@given(lead=st.lists(st.floats(0, 24), min_size=1, max_size=6))
+@settings(max_examples=30, deadline=None)
+def test_delay_conserves_and_shifts(lead):
+    lead = np.array(lead)
+    delay = kernels.Delay(lead, n_gen=2)
+    flows = np.random.default_rng(0).random((40, 2, len(lead)))
+    out = np.array([delay.step(t, flows[t]) for t in range(40)] +
+                   [delay.step(t, np.zeros((2, len(lead)))) for t in range(40, 80)])
+    np.testing.assert_allclose(out.sum(axis=0), flows.sum(axis=0), rtol=1e-12)
+    # mean delay equals the lead time
+    t = np.arange(80)[:, None, None]
+    mean_out = (out * t).sum(0) / out.sum(0)
+    mean_in = (flows * np.arange(40)[:, None, None]).sum(0) / flows.sum(0)
+    np.testing.assert_allclose(mean_out - mean_in, np.broadcast_to(lead, (2, len(lead))), atol=1e-9)
+
+
+def test_annual_trajectory_is_geometric_between_anchors():
+    values = np.array([[100_000.0], [1_500_000.0]])
+    out = kernels.annual_trajectory(range(2021, 2030), [2023, 2027], values, None, np.array([0.1]))
+    assert out[2, 0] == 100_000 and out[6, 0] == 1_500_000          # anchors exact
+    assert out[0, 0] == 0 and out[1, 0] == 0                          # nothing before, no growth_before
+    np.testing.assert_allclose(out[4, 0], np.sqrt(100_000 * 1_500_000), rtol=1e-12)
+    np.testing.assert_allclose(out[8, 0], 1_500_000 * 1.1 ** 2, rtol=1e-12)
