@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
+import xarray as xr
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -92,3 +93,30 @@ def write_scenario(tmp_path):
         return path
 
     return write
+
+
+def correlated_scenario(correlations):
+    uncertain = {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.5},
+                           "utilisation": {"dist": "triangular", "low": 0.4, "mode": 0.7, "high": 0.9},
+                           "lifetime_years": {"dist": "lognormal", "p5": 4, "p95": 7}},
+                 "shipments": {"growth_after": {"dist": "uniform", "low": 0.0, "high": 0.3}}}
+    return merge(merge(base_dict(), uncertain), {"correlation": correlations})
+
+
+STAMP = ("command", "created", "history")
+
+
+def same(a, b):
+    a, b = a.copy(), b.copy()
+    for d in (a, b):
+        for k in STAMP:
+            d.attrs.pop(k, None)
+    xr.testing.assert_identical(a, b)
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """The in-memory run that every other way of running must reproduce."""
+    import sim
+
+    return {"nvidia": sim.run(SCENARIOS / "nvidia_2027.toml", draws=3000, seed=5), "jevons": sim.run(SCENARIOS / "jevons_2035.toml", draws=2000, seed=5, rebound=True)}

@@ -3,12 +3,15 @@
 
 import subprocess
 import sys
+import time
 
 import pytest
+from conftest import ROOT, SCENARIOS
 
-from conftest import SCENARIOS
 from sim.cli import main
 from sim.results import open_result
+
+NVIDIA = SCENARIOS / "nvidia_2027.toml"
 
 
 def run_cli(capsys, *args):
@@ -142,3 +145,25 @@ def test_sim_run_does_not_import_matplotlib():
     # a third of a second of every command's start-up; only figures and the brief need it
     code = "import sys, sim.cli; assert 'matplotlib' not in sys.modules; sim.plot; assert 'matplotlib' in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("args, fragment", [(["--workers", "0"], "--workers: must be at least 1"),
+                                            (["--chunk-draws", "0"], "--chunk-draws: must be at least 1"),
+                                            (["--batch-draws", "0"], "--chunk-draws: must be at least 1")])
+def test_bad_scale_options(tmp_path, capsys, args, fragment):
+    assert main(["run", str(NVIDIA), "--draws", "10", "--out", str(tmp_path / "r.nc"), *args]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1 and not (tmp_path / "r.nc").exists()
+
+
+def test_unreachable_scheduler_is_one_line_and_status_2(tmp_path):
+    began = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "100",
+                           "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "r.nc")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("sim: error: --scheduler: tcp://127.0.0.1:9: no Dask scheduler answered")
+    assert "Traceback" not in proc.stderr
+    assert time.monotonic() - began < 60                  # bounded by the connect timeout
+    assert not (tmp_path / "r.nc").exists()

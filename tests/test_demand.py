@@ -4,9 +4,9 @@ limits, and the bookkeeping that must hold whatever the parameters."""
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import base_dict, merge
 
 import sim
-from conftest import base_dict, merge
 from sim.scenario import from_dict
 
 DEMAND = {

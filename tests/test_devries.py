@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import SCENARIOS
 
 import sim
-from conftest import SCENARIOS
 
 DEVRIES = SCENARIOS / "devries_2023.toml"
 

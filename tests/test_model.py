@@ -83,6 +83,7 @@ def test_more_pue_or_utilisation_never_lowers_energy(make_scenario, key):
 @settings(max_examples=15, deadline=None)
 def test_scaling_shipments_scales_energy(k):
     from conftest import base_dict, merge
+
     from sim.scenario import from_dict
 
     base = from_dict(merge(base_dict(), UNCERTAIN))
@@ -123,9 +124,10 @@ ONE_GENERATION = {"fleet": {"lead_time_months": 0, "lifetime_years": 20, "lifeti
 
 
 def test_the_months_phases_are_named_once_in_order():
+    from test_demand import scenario
+
     from sim.model import PHASES, build, schedule
     from sim.sampling import sample
-    from test_demand import scenario
 
     assert PHASES == ("offer", "plan", "ship", "deploy", "admit", "retire", "serve", "draw_power")
     s = scenario(power={"capacity_gw": 1.0, "additions": {"2026": 0.5}})
@@ -177,9 +179,10 @@ def test_a_power_addition_counts_from_january_of_its_year(make_scenario):
 
 
 def test_demand_plans_with_the_months_offer_known(monkeypatch):
+    from test_demand import DEMAND, scenario
+
     from sim.model.demand import Demand
     from sim.model.fleet import Fleet
-    from test_demand import DEMAND, scenario
 
     offered, planned = {}, {}
     offer, plan = Fleet.offer, Demand.plan
@@ -209,8 +212,9 @@ def test_demand_plans_with_the_months_offer_known(monkeypatch):
 def test_only_the_fleet_writes_fleet_state(monkeypatch):
     import sys
 
-    from sim.model.fleet import Fleet
     from test_demand import scenario
+
+    from sim.model.fleet import Fleet
 
     writers = set()
     original = Fleet.__setattr__

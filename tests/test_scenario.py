@@ -3,14 +3,13 @@
 import math
 
 import pytest
+from conftest import SCENARIOS, base_dict, merge, toml_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from conftest import ROOT, SCENARIOS, base_dict, merge, toml_text
 from sim import parameters as registry
 from sim.errors import ScenarioError
-from sim.overrides import parse_override
 from sim.scenario import from_dict
 
 NUMERIC = [p for p in registry.REGISTRY if p.kind == "number" and p.section == "fleet"]
@@ -66,25 +65,6 @@ def test_any_value_either_loads_or_raises_scenario_error(section, key, value):
         assert err.file == "x.toml" and "\n" not in str(err)
 
 
-@given(value=st.floats(-1e12, 1e12) | st.integers(-10**9, 10**9))
-def test_override_numbers_round_trip(value):
-    path, parsed = parse_override(f"fleet.pue={value!r}")
-    assert path == ["fleet", "pue"] and parsed == value
-
-
-def test_override_forms():
-    assert parse_override("fleet.accounting=annual_shipments")[1] == "annual_shipments"
-    assert parse_override('fleet.accounting="annual_shipments"')[1] == "annual_shipments"
-    assert parse_override('fleet.pue={dist="uniform", low=1.1, high=1.4}')[1] == \
-        {"dist": "uniform", "low": 1.1, "high": 1.4}
-    assert parse_override("shipments.anchors.2030=2e6")[0] == ["shipments", "anchors", "2030"]
-
-
-def test_override_adds_an_anchor(make_scenario):
-    scenario = make_scenario(overrides=["shipments.anchors.2027=200000"])
-    assert scenario.anchor_years == (2021, 2025, 2027)
-
-
 def test_hash_follows_the_file_text(write_scenario):
     a = sim.load_scenario(write_scenario())
     b = sim.load_scenario(write_scenario({"fleet": {"pue": 1.3}}, name="other.toml"))
@@ -103,6 +83,73 @@ def test_fixture_serialiser_round_trips():
     assert tomllib.loads(toml_text(base_dict())) == base_dict()
 
 
-def test_parameter_docs_are_generated_from_the_registry():
-    text = (ROOT / "docs" / "parameters.md").read_text()
-    assert text == registry.docs_text(), "regenerate docs/parameters.md with sim.parameters.docs_text()"
+def test_constant_with_a_source():
+    s = from_dict(merge(base_dict(), {"fleet": {"pue": {"value": 1.3, "source": "measured, 2024"}}}))
+    assert s.parameters["fleet.pue"].is_constant and s.parameters["fleet.pue"].annotations["source"] == "measured, 2024"
+
+
+def value_lines(text: str) -> dict:
+    """Where each numeric key of a scenario file is written: dotted key → (line index, line).
+
+    ``[section]`` keys are ``section.key``; keys of a ``[[generation]]`` table are
+    ``generation.<name>.key``; a year table (``anchors = { 2023 = ... }``) gives its line to
+    every ``section.table.<year>``.
+    """
+    lines, where, section, block = text.splitlines(), {}, None, {}
+    for i, line in enumerate(lines):
+        stripped = line.split("#", 1)[0].strip()
+        if stripped.startswith("[["):
+            section, block = stripped.strip("[]"), {}
+        elif stripped.startswith("["):
+            section, block = stripped.strip("[]"), None
+        elif "=" in stripped and section is not None:
+            key = stripped.split("=", 1)[0].strip().strip('"')
+            if block is not None:
+                if key == "name":
+                    block["name"] = stripped.split("=", 1)[1].strip().strip('"')
+                    for k, v in block.get("pending", {}).items():
+                        where[f"{section}.{block['name']}.{k}"] = v
+                elif "name" in block:
+                    where[f"{section}.{block['name']}.{key}"] = (i, line)
+                else:
+                    block.setdefault("pending", {})[key] = (i, line)
+            else:
+                where[f"{section}.{key}"] = (i, line)
+    return where
+
+
+def sourced(lines: list, index: int) -> bool:
+    """A line carries a comment, or sits directly under a comment line (a block of key lines
+    under one comment counts: the comment names the source of the block)."""
+    if "#" in lines[index]:
+        return True
+    j = index - 1
+    while j >= 0 and lines[j].strip() and not lines[j].lstrip().startswith("#"):
+        if lines[j].lstrip().startswith("["):
+            return False
+        j -= 1
+    return j >= 0 and lines[j].lstrip().startswith("#")
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_value_in_a_shipped_scenario_names_its_source(path):
+    scenario = sim.load_scenario(path)
+    text = path.read_text()
+    lines, where = text.splitlines(), value_lines(text)
+    checked = 0
+    for key, dist in scenario.parameters.items():
+        table_key = key.rsplit(".", 1)[0] if key.rsplit(".", 1)[1].isdigit() else key
+        if table_key not in where:
+            continue  # not written in the file: the registry's default
+        checked += 1
+        if "source" in dist.annotations:
+            continue
+        index, line = where[table_key]
+        assert sourced(lines, index), f"{path.name}: {key} ({line.strip()}) has no source key and no comment"
+    assert checked >= 5, path.name
+
+
+def test_the_source_check_finds_an_unsourced_value():
+    text = "[fleet]\n# a source\npue = 1.2\n\nutilisation = 0.7\n"
+    lines, where = text.splitlines(), value_lines(text)
+    assert sourced(lines, where["fleet.pue"][0]) and not sourced(lines, where["fleet.utilisation"][0])

@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import ROOT, SCENARIOS
 
 import sim
-from conftest import ROOT, SCENARIOS, base_dict, merge
 from sim.cli import main
-from sim.scenario import from_dict
 from sim.validation import Validation, evaluate, validate_scenario
 
 ALL = sorted(SCENARIOS.glob("*.toml"))
@@ -29,9 +28,6 @@ def test_every_scenario_names_its_sources():
         assert scenario.references, f"{path.name}: no [scenario] references"
         for v in scenario.validations:
             assert len(v.source) > 20 and any(ch.isdigit() for ch in v.source), (path.name, v.source)
-        # every uncertain or published number sits under a comment that says where it is from
-        text = path.read_text()
-        assert text.count("#") >= 5, path.name
 
 
 def test_the_library_has_the_scenarios_users_start_from():
@@ -45,6 +41,7 @@ def test_the_library_has_the_scenarios_users_start_from():
 
 def test_a_model_that_breaks_a_published_figure_fails(monkeypatch, capsys):
     from sim.model import kernels
+
     # a model that loses 5 % of the hours in a month no longer gives de Vries's figures
     monkeypatch.setattr(kernels, "HOURS_PER_MONTH", 730 * 0.95)
     outcomes = validate_scenario(SCENARIOS / "chatgpt_2023.toml", draws=20)
@@ -82,27 +79,6 @@ def test_missing_year_fails_with_a_reason():
     v = Validation("energy", 2040, 1, 2, "TWh/yr", "median", 0.0, "test source 2024")
     outcome = evaluate(synthetic([1.0, 2.0]), v)
     assert not outcome.passed and "year 2040" in outcome.problem
-
-
-GOOD = {"quantity": "energy", "year": 2025, "value": 1.0, "units": "TWh/yr", "source": "A report, 2024, p. 3"}
-
-
-@pytest.mark.parametrize("changes, key, fragment", [
-    ({"quantity": "energi"}, "validation[0].quantity", "did you mean 'energy'"),
-    ({"source": ""}, "validation[0].source", "required"),
-    ({"units": "TWh"}, "validation[0].units", "unknown units"),
-    ({"units": "GW"}, "validation[0].units", "does not convert"),
-    ({"check": "mean"}, "validation[0].check", "must be one of"),
-    ({"low": 1.0, "high": 2.0}, "validation[0].value", "not both"),
-    ({"value": None}, "validation[0]", "needs value, or low and high"),
-    ({"variant": "nope"}, "validation[0].variant", "no variant 'nope'"),
-    ({"sauce": "x"}, "validation[0].sauce", "did you mean 'source'"),
-])
-def test_bad_validation_tables(changes, key, fragment):
-    table = {k: v for k, v in {**GOOD, **changes}.items() if v is not None}
-    with pytest.raises(sim.ScenarioError) as err:
-        from_dict(merge(base_dict(), {"validation": [table]}), file="v.toml")
-    assert err.value.key == key and fragment in err.value.message
 
 
 def test_variant_applies_and_is_recorded(capsys, tmp_path):

@@ -1,0 +1,42 @@
+"""sim export: CSV of quantiles or of every draw."""
+
+import csv
+
+import numpy as np
+from conftest import SCENARIOS
+
+from sim.cli import main
+from sim.results import open_result
+
+
+def read_csv(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_csv_round_trips_against_the_quantiles(tmp_path, capsys):
+    nc = tmp_path / "r.nc"
+    assert main(["run", str(SCENARIOS / "nvidia_2027.toml"), "--draws", "200", "--out", str(nc), "--quiet"]) == 0
+    assert main(["export", str(nc), "--csv", str(tmp_path / "q.csv")]) == 0
+    ds = open_result(nc)
+    rows = read_csv(tmp_path / "q.csv")
+    energy = {int(r["year"]): r for r in rows if r["variable"] == "energy"}
+    for year in (2023, 2030):
+        q = ds.energy.sel(year=year).quantile([0.05, 0.25, 0.5, 0.75, 0.95]).values
+        got = [float(energy[year][c]) for c in ("p5", "p25", "p50", "p75", "p95")]
+        np.testing.assert_array_equal(got, q)
+    gen = [r for r in rows if r["variable"] == "energy_by_generation" and r["generation"] == "H100" and r["year"] == "2025"]
+    assert len(gen) == 1 and float(gen[0]["p50"]) == float(ds.energy_by_generation.sel(year=2025, generation="H100").median())
+    pue = [r for r in rows if r["variable"] == "fleet.pue"]
+    assert pue[0]["year"] == "" and pue[0]["units"] == "1"
+    # every draw
+    assert main(["export", str(nc), "--csv", str(tmp_path / "d.csv"), "--draws"]) == 0
+    draws = [r for r in read_csv(tmp_path / "d.csv") if r["variable"] == "energy" and r["year"] == "2030"]
+    np.testing.assert_array_equal([float(r["value"]) for r in draws], ds.energy.sel(year=2030).values)
+
+
+def test_export_of_a_sweep_is_a_clear_error(tmp_path, capsys):
+    out = tmp_path / "s.nc"
+    assert main(["sweep", str(SCENARIOS / "nvidia_2027.toml"), "--method", "oat", "--out", str(out)]) == 0
+    assert main(["export", str(out), "--csv", str(tmp_path / "x.csv")]) == 2
+    assert "not a result of sim run" in capsys.readouterr().err

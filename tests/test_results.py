@@ -1,0 +1,94 @@
+"""The result Dataset: units, long names, provenance, sources; atomic writing; safe overwriting."""
+
+import tomllib
+
+import pytest
+import xarray as xr
+from conftest import SCENARIOS
+from test_model import UNCERTAIN
+
+import sim
+from sim.cli import main
+from sim.parameters import OUTPUTS
+from sim.results import open_result, write_netcdf
+
+# units strings UDUNITS parses (and that the style guide allows)
+UDUNITS_OK = {"1", "GW", "kW", "TW h", "year-1", "year", "730 h", "h year-1", "kW-1", "Tg year-1", "g kW-1 h-1"}
+
+
+def test_dataset_has_units_long_names_and_provenance(make_scenario):
+    scenario = make_scenario(UNCERTAIN)
+    ds = sim.run(scenario, draws=10, seed=2)
+    assert set(ds.dims) == {"draw", "year", "generation", "month"}
+    for name in ("shipments", "installed", "it_power", "facility_power", "energy"):
+        assert ds[name].dims == ("draw", "year")
+    assert ds.energy.attrs["units"] == "TW h" and ds.energy.attrs["cell_methods"] == "year: sum"
+    assert ds.it_power.attrs["units"] == "GW"
+    for name, var in ds.variables.items():
+        assert var.attrs.get("long_name"), name
+        if name not in ("generation", "month"):
+            assert var.attrs.get("units") in UDUNITS_OK, (name, var.attrs.get("units"))
+    assert ds.draw.attrs["standard_name"] == "realization"
+    for key in ("scenario", "scenario_sha256", "seed", "draws", "sampler", "sim_version", "title", "source"):
+        assert key in ds.attrs, key
+    assert ds.attrs["draws"] == 10 and ds.attrs["seed"] == 2 and len(ds.attrs["scenario_sha256"]) == 64
+    # sampled parameters: uncertain ones on draw, constants as scalars, all with units
+    assert ds["fleet.pue"].dims == ("draw",) and ds["fleet.pue"].attrs["units"] == "1"
+    assert ds["generation.A.power_kw"].dims == () and ds["generation.A.power_kw"].attrs["units"] == "kW"
+    assert set(OUTPUTS) >= {n for n in ds.data_vars if "." not in n}
+
+
+def test_netcdf_round_trip_is_identical(make_scenario, tmp_path):
+    ds = sim.run(make_scenario(UNCERTAIN), draws=12, seed=9)
+    path = write_netcdf(ds, tmp_path / "out" / "r.nc")
+    xr.testing.assert_identical(open_result(path), ds)
+    assert [p.name for p in path.parent.iterdir()] == ["r.nc"]  # no temporary left behind
+
+
+def test_interrupted_write_leaves_no_file(make_scenario, tmp_path, monkeypatch):
+    ds = sim.run(make_scenario(), draws=3)
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", boom)
+    with pytest.raises(KeyboardInterrupt):
+        write_netcdf(ds, tmp_path / "out" / "r.nc")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_sources_travel_into_the_result_and_check_lists_the_rest(capsys):
+    ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=5)
+    assert ds["fleet.pue"].attrs["source"].startswith("Uptime Institute")
+    assert ds["fleet.pue"].attrs["confidence"] == "high"
+    assert main(["check", str(SCENARIOS / "nvidia_2027.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "carry no source key" in out and "generation.A100.power_kw" in out
+    assert "fleet.pue," not in out.split("carry no source key")[1]
+
+
+def test_full_provenance_in_a_written_result(tmp_path):
+    nc = tmp_path / "r.nc"
+    assert main(["run", str(SCENARIOS / "devries_2023.toml"), "--draws", "5", "--out", str(nc), "--quiet"]) == 0
+    a = open_result(nc).attrs
+    assert a["scenario_text"] == (SCENARIOS / "devries_2023.toml").read_text()
+    assert tomllib.loads(a["scenario_text"])["scenario"]["name"] == "devries_2023"
+    for key in ("python_version", "numpy_version", "scipy_version", "simpy_version", "xarray_version",
+                "created", "command", "sim_version"):
+        assert a[key], key
+    assert "run" in a["command"] and a["rejected_draws"] == 0
+
+
+def test_overwrite_only_the_same_result(tmp_path, capsys):
+    nc = tmp_path / "r.nc"
+    args = ["run", str(SCENARIOS / "devries_2023.toml"), "--draws", "5", "--out", str(nc), "--quiet"]
+    assert main(args) == 0
+    assert main(args) == 0                          # the same result: replaced, as the README's command needs
+    before = nc.read_bytes()
+    assert main(args[:3] + ["10"] + args[4:]) == 2  # 10 draws would replace a 5-draw result
+    assert "draws differ" in capsys.readouterr().err and nc.read_bytes() == before
+    assert main(args[:3] + ["10"] + args[4:] + ["--force"]) == 0
+    assert open_result(nc).attrs["draws"] == 10
+    (tmp_path / "other.nc").write_text("not netCDF")
+    assert main(args[:5] + [str(tmp_path / "other.nc"), "--quiet"]) == 2
+    assert "is not a sim result" in capsys.readouterr().err
