@@ -26,6 +26,9 @@ from . import parameters as registry  # noqa: E402
 from .atomic import replacing  # noqa: E402
 from .plots import figure as plot_figure  # noqa: E402
 from .plots import style  # noqa: E402
+from .results import check_writable, default_path  # noqa: E402
+from .runner import check_options, resolve, run  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
 A4 = (8.27, 11.69)  # inches, portrait
 MARGIN = 0.07
@@ -47,10 +50,6 @@ class Progress:
 def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, variant=None,
                quiet: bool = False) -> Path:
     """Run a scenario and an OAT sweep and write the brief; return the PDF's path."""
-    from .results import check_writable, default_path
-    from .runner import check_options, resolve, run
-    from .sweep import sweep
-
     scenario = resolve(scenario, overrides, variant)
     rebound = scenario.mode == "demand"
     draws, seed, rebound = check_options(scenario, draws, seed, rebound)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from . import parameters as registry
 from .errors import InputError
 
 QUANTILES = (0.05, 0.5, 0.95)
@@ -150,6 +151,7 @@ def main(argv=None) -> int:
 
 
 def cmd_check(args) -> int:
+    # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides, args.variant)
@@ -157,7 +159,6 @@ def cmd_check(args) -> int:
           f"{scenario.end_year}, {len(scenario.generations)} generations, "
           f"{len(scenario.uncertain)} uncertain of {len(scenario.parameters)} parameters")
     width = max(len(k) for k in scenario.parameters)
-    from . import parameters as registry
     for key, dist in scenario.parameters.items():
         print(f"  {key:<{width}}  {dist.describe():<44} {registry.spec(key).units}")
     if scenario.correlations:
@@ -174,6 +175,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from .results import check_overwrite, check_writable, default_path, identity, write_netcdf
     from .runner import resolve
     from .sweep import ranking, sweep
@@ -212,8 +214,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from pathlib import Path
-
+    # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from .scenario import load_scenario
     from .validation import table, validate_scenario
 
@@ -236,6 +237,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args, argv) -> int:
+    # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from .runner import check_options, default_out, resolve, run
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
@@ -271,6 +273,7 @@ def stamp(attrs, argv) -> dict:
 
 
 def cmd_plot(args) -> int:
+    # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from .plots import plot_file
 
     for path in plot_file(args.result, args.kinds or None, args.out, args.format):
@@ -279,6 +282,7 @@ def cmd_plot(args) -> int:
 
 
 def cmd_brief(args) -> int:
+    # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from .brief import make_brief
 
     path = make_brief(args.scenario, draws=args.draws, seed=args.seed, out=args.out,
@@ -288,6 +292,7 @@ def cmd_brief(args) -> int:
 
 
 def cmd_export(args) -> int:
+    # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from .export import write_csv
     from .results import open_result
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .distributions import suggest
-from .errors import ScenarioError
+from .errors import ScenarioError, suggest
 
 
 def check(tables, file, scenario) -> tuple:

@@ -29,14 +29,13 @@ Any table may carry ``source``, ``note`` and ``confidence`` (``low``, ``medium``
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
 
-from .errors import ScenarioError
+from .errors import ScenarioError, suggest  # noqa: F401 - suggest is used here and re-exported
 
 # For each family: required keys, optional keys.
 FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -169,15 +168,6 @@ def constant(value: float) -> Distribution:
 
 def _is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def suggest(word: str, valid) -> str:
-    """``" (did you mean 'x'?)"`` for the closest valid name, or a list of valid names."""
-    valid = list(valid)
-    close = difflib.get_close_matches(word, valid, n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean '{close[0]}'?)"
-    return f" (valid: {', '.join(valid)})"
 
 
 def from_value(value, file: str | None, key: str) -> Distribution:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 
 class InputError(Exception):
     """A problem with a user's input, reported as one line (exit status 2 on the command line).
@@ -30,6 +32,15 @@ class InputError(Exception):
 
 class ScenarioError(InputError):
     """A problem in a scenario file (or a ``--set``/``--variant`` change to one)."""
+
+
+def suggest(word: str, valid) -> str:
+    """``" (did you mean 'x'?)"`` for the closest valid name, or a list of valid names."""
+    valid = list(valid)
+    close = difflib.get_close_matches(word, valid, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (valid: {', '.join(valid)})"
 
 
 def _one_line(text: str) -> str:

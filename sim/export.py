@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import replacing
 from .errors import InputError
+from .results import check_writable
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 EXTRA_DIMS = ("generation", "workload")
@@ -50,8 +52,6 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tu
             qs = np.quantile(values, QUANTILES, axis=1).T
             for label, q in zip(labels, qs):
                 rows.append([name, units, *_cells(label, extra), *(_fmt(x) for x in q)])
-    from .atomic import replacing
-    from .results import check_writable
 
     path = check_writable(path)
     with replacing(path) as tmp, open(tmp, "w", newline="") as handle:

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .distributions import suggest
-from .errors import InputError
+from .errors import InputError, suggest
 
 METRICS = ("energy", "cumulative", "peak_power", "rebound_share")
 

@@ -11,8 +11,7 @@ import re
 import tomllib
 
 from . import parameters as registry
-from .distributions import suggest
-from .errors import ScenarioError
+from .errors import ScenarioError, suggest
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_+-]*$")
 

@@ -26,10 +26,10 @@ Checks, with the published figure widened by ``tolerance``:
 from __future__ import annotations
 
 import math
+import tomllib
 from dataclasses import dataclass
 
-from .distributions import suggest
-from .errors import ScenarioError
+from .errors import ScenarioError, suggest
 from .parameters import OUTPUTS
 
 CHECKS = ("median", "within", "covers")
@@ -159,8 +159,6 @@ def parse(tables, file: str | None, variant_names) -> tuple[Validation, ...]:
 def from_text(text: str, variant: str | None = None) -> tuple[Validation, ...]:
     """The published figures of a scenario's text (as a result stores it) that apply to a run
     of ``variant``; none if the text is not a readable scenario."""
-    import tomllib
-
     try:
         data = tomllib.loads(text)
         figures = parse(data.get("validation"), None, data.get("variants") or {})

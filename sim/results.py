@@ -10,12 +10,17 @@ SHA-256 of the scenario text, the ``--set`` overrides, seed, draws, sampler and 
 from __future__ import annotations
 
 import os
+import platform
 from pathlib import Path
 
 import numpy as np
+import scipy
+import simpy
 import xarray as xr
 
+from . import __version__
 from . import parameters as registry
+from .atomic import replacing
 from .errors import InputError
 from .sampling import STREAM_BLOCK_DRAWS
 
@@ -90,13 +95,6 @@ def provenance(scenario, seed: int, title: str | None = None) -> dict:
     """The attributes every result file carries (runs and sweeps alike): CF's ``title``,
     ``source`` and ``references``, and how to reproduce it (scenario text and SHA-256, variant,
     ``--set`` overrides, seed, versions of sim and its libraries)."""
-    import platform
-
-    import scipy
-    import simpy
-
-    from . import __version__
-
     return {
         "Conventions": "CF-1.10",
         "title": title or ((scenario.title or scenario.name) + (f" [{scenario.variant}]" if scenario.variant else "")),
@@ -193,8 +191,6 @@ def write_netcdf(ds: xr.Dataset, path, compress: bool = False) -> Path:
     An interrupted write leaves no file at ``path``; a completed one replaces it at once.
     ``compress`` zlib-compresses the variables (:data:`ENCODING`).
     """
-    from .atomic import replacing
-
     path = check_writable(path)
     encoding = {name: dict(ENCODING) for name, var in ds.data_vars.items() if var.ndim > 0} if compress else None
     with replacing(path) as tmp:

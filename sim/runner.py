@@ -14,11 +14,13 @@ workers or a Dask cluster. Where chunks run and where results go is :mod:`sim.ex
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
 
 from . import execution
 from . import parameters as registry
@@ -106,7 +108,6 @@ def resolve(scenario, overrides=None, variant: str | None = None) -> Scenario:
     if not isinstance(scenario, Scenario):
         raise TypeError(f"expected a scenario path or a Scenario, got {type(scenario).__name__}")
     if overrides or variant:
-        import tomllib
         if not scenario.text:
             raise ValueError("overrides need a scenario read from text (load_scenario or from_dict with text)")
         return from_dict(tomllib.loads(scenario.text), file=scenario.path, text=scenario.text,
@@ -238,8 +239,6 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
 
 def open_lazily(path, fmt: str = "netcdf"):
     """A result file opened without loading it."""
-    import xarray as xr
-
     if fmt == "zarr":
         return xr.open_zarr(path, chunks=None, consolidated=False)
     return xr.open_dataset(path, engine="h5netcdf")

@@ -19,10 +19,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from . import parameters as registry
 from .distributions import Distribution, from_value, suggest
 from .errors import ScenarioError
 from .correlations import check as check_correlations
+from .published import parse as parse_validations
 from .overrides import NAME_RE, apply_overrides, apply_variant, check_variants
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -96,7 +99,6 @@ class Scenario:
         """Target Spearman correlations over :attr:`uncertain`, or ``None`` if there are none."""
         if not self.correlations:
             return None
-        import numpy as np
         index = {k: i for i, k in enumerate(self.uncertain)}
         matrix = np.eye(len(index))
         for a, b, rank in self.correlations:
@@ -177,8 +179,6 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
         if err.key and any(err.key == k or err.key.startswith(k + ".") for k in overridden):
             err = ScenarioError(f"{file} (--set)" if file else "--set", err.key, err.message)
         raise err from None
-    from .published import parse as parse_validations
-
     validations = parse_validations(data.get("validation"), file, variants)
     try:
         correlations = check_correlations(data.get("correlation"), file, scenario)

@@ -24,8 +24,7 @@ import numpy as np
 import xarray as xr
 
 from . import parameters as registry
-from .distributions import suggest
-from .errors import InputError, ScenarioError
+from .errors import InputError, ScenarioError, suggest
 from .metrics import Metric, parse_metric
 from .results import provenance
 from .runner import evaluate_design, resolve

@@ -22,6 +22,7 @@ import time
 from functools import partial
 
 import numpy as np
+from tqdm import tqdm
 
 from ..errors import InputError
 from .backends import backend
@@ -80,8 +81,6 @@ class Progress:
     when stderr is not a terminal; ``callback(rows)`` is called as each chunk lands."""
 
     def __init__(self, works, done: int, quiet: bool, callback=None):
-        from tqdm import tqdm
-
         self.callback = callback
         self.bar = tqdm(total=len(works), initial=done, unit="chunk", file=sys.stderr,
                         disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)

@@ -79,7 +79,7 @@ class DaskCluster:
         self.client = connect(address, timeout)
 
     def run(self, works, task, landed, recover=None, prepare=None) -> None:
-        from distributed import as_completed
+        from distributed import as_completed  # deferred: Dask is an optional extra
 
         futures = {self.client.submit(task, w, key=f"sim-chunk-{w.index}-{w.start}-{w.stop}-{id(w)}",
                                       pure=False): w for w in works}
@@ -96,7 +96,7 @@ class DaskCluster:
 def connect(address: str, timeout: float = 5.0):
     """A Dask client for a running scheduler, or a one-line error within ``timeout`` seconds."""
     try:
-        from distributed import Client
+        from distributed import Client  # deferred: Dask is an optional extra
     except ImportError:
         raise InputError("--scheduler", None, "needs Dask distributed: "
                          "pip install -e \".[distributed]\"") from None

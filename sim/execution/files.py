@@ -38,6 +38,7 @@ def preallocate(ds, draws: int, path) -> None:
     dimension are laid out contiguously at their full size, allocated at once and never
     filled, each starting on a page boundary.
     """
+    # deferred: h5py and the writers load only in the process that creates a result
     import h5netcdf
     import h5py
     from h5py import h5d, h5p
@@ -76,7 +77,7 @@ def read_layout(path) -> Layout:
     Its variables are the datasets whose first netCDF dimension is ``draw`` (the dimension
     scale ``/draw``), each of which must lie whole within the file.
     """
-    import h5py
+    import h5py  # deferred: h5py loads only where results are written
 
     variables = {}
     try:
@@ -114,7 +115,7 @@ def preallocate_zarr(ds, draws: int, path, chunk_draws: int) -> None:
     xarray's), with chunks of ``chunk_draws`` draws; zarr then resizes every ``draw`` array
     to its full length (metadata only) and writes the ``draw`` coordinate.
     """
-    import zarr
+    import zarr  # deferred: Zarr is an optional extra
 
     encoding = {name: {"chunks": tuple(chunk_draws if d == "draw" else n for d, n in v.sizes.items())}
                 for name, v in ds.variables.items() if "draw" in v.dims}
@@ -134,7 +135,7 @@ def write_zarr_rows(group, start: int, stop: int, data: dict) -> None:
 
 def open_zarr_result(path):
     """The Zarr group of a result made by :func:`preallocate_zarr`; OSError if it is not one."""
-    import zarr
+    import zarr  # deferred: Zarr is an optional extra
 
     try:
         missing = [p.name for p in Path(path).iterdir() if p.is_dir() and not (p / "zarr.json").exists()]

@@ -18,14 +18,16 @@ the runner gives it; it never runs the model.
 
 from __future__ import annotations
 
+import fcntl
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from ..atomic import commit, discard, temporary
+from ..atomic import commit, discard, replacing, temporary
 from ..errors import InputError
+from ..results import ENCODING
 from .chunks import CHUNK_SUFFIX, DONE_SUFFIX, ChunkStore, save_chunk
 from .files import (preallocate, preallocate_zarr, read_layout, write_rows, write_zarr_rows, open_zarr_result,
                     variable)
@@ -150,10 +152,6 @@ def ensure_result(target: Target, work, arrays: dict) -> None:
     others wait for it. The lock is the operating system's (``flock``), so a process that
     dies holding it releases it; the result appears at once, by rename.
     """
-    import fcntl
-
-    from ..atomic import replacing
-
     path = Path(target.path)
     if not path.exists():
         with open(path.with_suffix(".lock"), "a") as lock:
@@ -180,7 +178,7 @@ class Preallocated:
                  chunk_rows: int = 5_000):
         # imported here, before local workers are forked, not in every worker (0.1-0.4 s each)
         import h5netcdf
-        import h5py  # noqa: F401
+        import h5py  # noqa: F401 - deferred (heavy), and loaded before workers fork
         import xarray.backends.h5netcdf_  # noqa: F401
         if fmt == "zarr":
             import zarr  # noqa: F401
@@ -279,9 +277,7 @@ class Appended:
 
     def _create(self, ds, chunk_rows: int) -> None:
         """The file with every variable and attribute and no rows yet."""
-        import h5py
-
-        from ..results import ENCODING
+        import h5py  # deferred: h5py loads only where results are written
 
         encoding = {}
         for name, var in ds.variables.items():

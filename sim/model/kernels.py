@@ -182,7 +182,7 @@ def exit_weights(stages: int, exit_probability: np.ndarray, lead_months: np.ndar
     ndarray, shape (K, 1, B)
         Weights to multiply the chain's stages (K, G, B) with.
     """
-    from scipy.stats import binom
+    from scipy.stats import binom  # deferred: scipy.stats takes half a second to import
 
     floor = np.floor(lead_months)
     frac = lead_months - floor

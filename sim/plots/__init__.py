@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, suggest
+from ..results import check_writable, open_result
 from . import runs, sensitivity, style
 
 # kind: (function, what the file must be or hold, how to get it)
@@ -48,13 +49,12 @@ def _missing(ds, kind: str) -> str | None:
 def figure(ds, kind: str, file: str | None = None):
     """The matplotlib Figure of one kind (raises InputError when the file cannot give it)."""
     if kind not in KINDS:
-        from ..distributions import suggest
         raise InputError("--kind", None, f"unknown plot kind '{kind}'" + suggest(kind, KINDS))
     problem = _missing(ds, kind)
     if problem:
         raise InputError(file, None, f"cannot draw a {kind} from this file: {problem}; "
                             f"a {kind} needs {KINDS[kind][3]}")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # deferred: matplotlib loads only when a figure is drawn
 
     with plt.rc_context(style.RC):
         return KINDS[kind][0](ds)
@@ -73,8 +73,6 @@ def plot_file(path, kinds=None, out_dir=None, fmt: str = "png") -> list[Path]:
         Default: the result's folder. Files are named ``<result>-<kind>.<fmt>``.
     fmt : {"png", "svg", "pdf"}
     """
-    from ..results import check_writable, open_result
-
     if fmt not in style.FORMATS:
         raise InputError("--format", None, f"must be one of {', '.join(style.FORMATS)}, got {fmt!r}")
     ds = open_result(path)

@@ -3,12 +3,15 @@ and a source line under each figure naming the scenario, its hash and the draws.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # files, not windows
 import matplotlib.pyplot as plt  # noqa: E402
+
+from ..atomic import replacing  # noqa: E402
 
 # Okabe and Ito (2008), distinguishable with the common colour-vision deficiencies
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -49,7 +52,6 @@ def label(name: str, units: str) -> str:
 
 def title(ax, text: str, width: int = 68) -> None:
     """A left-aligned title, wrapped to the figure's width."""
-    import textwrap
 
     ax.set_title("\n".join(textwrap.wrap(text, width)), loc="left")
 
@@ -80,7 +82,6 @@ def finish(fig, ds, note: str = "") -> None:
 
 def save(fig, path, fmt: str) -> Path:
     """Write a figure atomically (temporary file, then rename)."""
-    from ..atomic import replacing
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
