@@ -30,10 +30,9 @@ import time
 from pathlib import Path
 
 import sim
-from sim.execution import execute
 from sim.cli import main as sim_main
 from sim.results import open_result
-from sim.runner import DEFAULT_BATCH_DRAWS
+from sim.runner import DEFAULT_CHUNK_DRAWS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "nvidia_2027.toml"
@@ -90,7 +89,8 @@ def speed_up_cli(path: Path, draws: int, repeats: int, tmp: Path) -> None:
 def million(scenario, draws: int, tmp: Path) -> None:
     for fmt, name in (("netcdf", "million.nc"), ("zarr", "million.zarr")):
         began = time.perf_counter()
-        out = execute(scenario, tmp / name, draws, scenario.seed, False, workers=2, fmt=fmt, quiet=True)
+        out = tmp / name
+        sim.run(scenario, draws, scenario.seed, workers=2, fmt=fmt, out=out).close()
         seconds = time.perf_counter() - began
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         size = (sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) if out.is_dir()
@@ -107,8 +107,8 @@ def dask_identity(scenario, tmp: Path, draws: int = 20_000) -> None:
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
         a, b = tmp / "dask.nc", tmp / "one.nc"
-        execute(scenario, a, draws, scenario.seed, False, scheduler=cluster.scheduler_address, quiet=True)
-        execute(scenario, b, draws, scenario.seed, False, workers=1, quiet=True)
+        sim.run(scenario, draws, scenario.seed, scheduler=cluster.scheduler_address, out=a).close()
+        sim.run(scenario, draws, scenario.seed, workers=1, out=b).close()
         xr.testing.assert_identical(open_result(a), open_result(b))
     print(f"Dask cluster (scheduler + 2 workers on 127.0.0.1), {draws:,} draws: "
           "identical to --workers 1, bit for bit", flush=True)
@@ -119,7 +119,7 @@ def main():
     parser.add_argument("--scenario", default=str(SCENARIO), help="scenario file (default nvidia_2027)")
     parser.add_argument("--draws", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--chunk-draws", type=int, default=DEFAULT_BATCH_DRAWS,
+    parser.add_argument("--chunk-draws", type=int, default=DEFAULT_CHUNK_DRAWS,
                         help="draws per chunk")
     parser.add_argument("--cli", action="store_true", help="also time the whole command")
     parser.add_argument("--overwrite", action="store_true",

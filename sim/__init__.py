@@ -20,7 +20,7 @@ __all__ = ["InputError", "ScenarioError", "load_scenario", "run", "sweep", "plot
 
 
 def __getattr__(name: str):
-    # matplotlib takes a third of a second to import: only figures and the brief load it
+    # deferred: matplotlib takes a third of a second to import; only figures and the brief load it
     if name == "plot":
         from .plots import figure
 

@@ -26,7 +26,7 @@ import xarray as xr
 from . import parameters as registry
 from .errors import InputError, ScenarioError, suggest
 from .metrics import Metric, parse_metric
-from .results import provenance
+from .results import identity, provenance
 from .runner import evaluate_design, resolve
 from .sampling import sample
 from .sobol import saltelli_design, sobol_from_evaluations
@@ -100,10 +100,8 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
         raise InputError("--method", None, f"unknown method '{method}'" + suggest(method, METHODS))
     metric = parse_metric(metric, scenario, years)
     seed = scenario.seed if seed is None else seed
-    manifest = {"scenario_sha256": scenario.sha256, "overrides": list(scenario.overrides),
-                "variant": scenario.variant or "", "seed": seed, "method": method, "metric": metric.name,
-                "params": list(params or []), "samples": samples, "draws": draws,
-                "quantiles": list(quantiles), "levels": levels}
+    manifest = identity(scenario, seed, method=method, metric=metric.name, params=list(params or []),
+                        samples=samples, draws=draws, quantiles=list(quantiles), levels=levels)
 
     def run(values):
         return evaluate_design(scenario, values, metric, chunk_rows=chunk_draws, workers=workers,

@@ -167,3 +167,16 @@ def test_unreachable_scheduler_is_one_line_and_status_2(tmp_path):
     assert "Traceback" not in proc.stderr
     assert time.monotonic() - began < 60                  # bounded by the connect timeout
     assert not (tmp_path / "r.nc").exists()
+
+
+@pytest.mark.parametrize("args", [["run", str(NVIDIA), "--workers", "0"], ["run", str(NVIDIA), "--chunk-draws", "0"],
+                                  ["run", str(NVIDIA), "--draws", "0"], ["run", str(NVIDIA), "--scheduler", ""],
+                                  ["sweep", str(NVIDIA), "--method", "oat", "--param", "fleet.nope"],
+                                  ["sweep", str(NVIDIA), "--method", "sobol", "--samples", "100"],
+                                  ["sweep", str(NVIDIA), "--method", "oat", "--workers", "0"]])
+def test_a_bad_option_leaves_no_folder_behind(tmp_path, capsys, args):
+    out = tmp_path / "new" / "deeper" / "r.nc"
+    assert main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("sim: error: ")
+    assert list(tmp_path.iterdir()) == []
