@@ -5,20 +5,29 @@ many workers run them:
 
 * the ensemble's draws ``0 .. draws-1`` are cut into fixed *stream blocks* of
   :data:`STREAM_BLOCK_DRAWS` draws (the last block holds the remainder);
-* block ``i`` has its own generator, ``default_rng(SeedSequence(seed).spawn(...)[i])``, and
-  its own Latin hypercube (or plain random) design over the scenario's uncertain parameters;
+* within block ``i``, every uncertain parameter has its own stream, keyed by the block and
+  the parameter's *name* (:func:`stream`), and its own Latin hypercube column (a stratified
+  permutation) or plain random column; a Latin hypercube is exactly independent stratified
+  columns, so the design is the usual one;
 * any range of draws ``[start, stop)`` is made by regenerating the blocks it touches and
   slicing, so a batch of 700 draws and a batch of 10,000 draws give the same numbers.
+
+Because a parameter's stream follows its name, not its position among the uncertain
+parameters, a what-if (``--set``, ``--variant``) that changes one parameter, or makes one
+constant, leaves every other parameter's sampled values bit for bit as they were: base and
+what-if are paired draw by draw. (Parameters tied to the changed one by a ``[[correlation]]``
+are reordered with it, as the correlation demands.)
 
 For ``draws <= STREAM_BLOCK_DRAWS`` the whole ensemble is a single Latin hypercube.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.stats import norm, qmc
+import hashlib
 
-from .scenario import Scenario
+import numpy as np
+from scipy.stats import norm
+
 
 STREAM_BLOCK_DRAWS = 10_000  # draws per random stream (and per Latin hypercube)
 
@@ -28,41 +37,54 @@ def block_ranges(draws: int) -> list[tuple[int, int]]:
     return [(s, min(s + STREAM_BLOCK_DRAWS, draws)) for s in range(0, draws, STREAM_BLOCK_DRAWS)]
 
 
-def uniform_design(n_params: int, draws: int, seed: int, method: str,
+def stream(seed: int, block: int, name: str) -> np.random.Generator:
+    """The generator of one parameter (``name``) in one stream block of an ensemble seeded ``seed``.
+
+    Its ``SeedSequence`` has spawn key ``(block, h)``, with ``h`` the first 8 bytes of the
+    SHA-256 of the name: independent of every other parameter and block, and of the order
+    the parameters are listed in.
+    """
+    h = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block, h)))
+
+
+def uniform_design(columns, draws: int, seed: int, method: str,
                    start: int = 0, stop: int | None = None,
                    rank_correlation: np.ndarray | None = None) -> np.ndarray:
-    """Uniform (0, 1) design for draws ``[start, stop)`` of an ensemble, shape (stop-start, n_params).
+    """Uniform (0, 1) design for draws ``[start, stop)`` of an ensemble, shape (stop-start, k).
 
     Parameters
     ----------
-    n_params : int
-        Number of uncertain parameters (columns).
+    columns : sequence of str, or int
+        The names of the uncertain parameters (each column's stream follows its name), or a
+        number of anonymous columns (named by position).
     draws : int
         Size of the whole ensemble (fixes the stream blocks).
     seed : int
         Root seed of the ensemble's ``SeedSequence``.
     method : {"lhs", "random"}
-        Latin hypercube (``scipy.stats.qmc.LatinHypercube``) or independent uniforms.
-    rank_correlation : ndarray, shape (n_params, n_params), optional
+        Latin hypercube (a stratified permutation per column, as
+        ``scipy.stats.qmc.LatinHypercube`` makes it) or independent uniforms.
+    rank_correlation : ndarray, shape (k, k), optional
         Target Spearman rank correlations, induced within each block by
         :func:`iman_conover` (each column's values are kept, only their order changes).
     """
+    names = [str(i) for i in range(columns)] if isinstance(columns, int) else list(columns)
     stop = draws if stop is None else stop
-    out = np.empty((stop - start, n_params))
-    root = np.random.SeedSequence(seed)
+    out = np.empty((stop - start, len(names)))
     for i, (b0, b1) in enumerate(block_ranges(draws)):
         if b1 <= start or b0 >= stop:
             continue
-        rng = np.random.default_rng(_child(root, i))
         size = b1 - b0
-        if n_params == 0:
-            block = np.empty((size, 0))
-        elif method == "lhs":
-            block = qmc.LatinHypercube(d=n_params, rng=rng).random(size)
-        else:
-            block = rng.random((size, n_params))
+        block = np.empty((size, len(names)))
+        for j, name in enumerate(names):
+            rng = stream(seed, i, name)
+            if method == "lhs":
+                block[:, j] = (rng.permutation(size) + rng.random(size)) / size
+            else:
+                block[:, j] = rng.random(size)
         if rank_correlation is not None and size >= 3:
-            block = iman_conover(block, rank_correlation, rng)
+            block = iman_conover(block, rank_correlation, stream(seed, i, "[[correlation]]"))
         lo, hi = max(start, b0), min(stop, b1)
         out[lo - start:hi - start] = block[lo - b0:hi - b0]
     return out
@@ -96,13 +118,7 @@ def iman_conover(sample: np.ndarray, rank_correlation: np.ndarray, rng) -> np.nd
     return out
 
 
-def _child(root: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
-    """The ``i``-th child of ``root``, as ``root.spawn(n)[i]`` gives it for any ``n > i``."""
-    return np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (i,),
-                                  pool_size=root.pool_size)
-
-
-def sample(scenario: Scenario, start: int = 0, stop: int | None = None,
+def sample(scenario, start: int = 0, stop: int | None = None,
            draws: int | None = None, seed: int | None = None) -> dict[str, np.ndarray]:
     """Values of every numeric parameter for draws ``[start, stop)``.
 
@@ -115,7 +131,7 @@ def sample(scenario: Scenario, start: int = 0, stop: int | None = None,
     seed = scenario.seed if seed is None else seed
     stop = draws if stop is None else stop
     uncertain = scenario.uncertain
-    u = uniform_design(len(uncertain), draws, seed, scenario.sampler, start, stop,
+    u = uniform_design(uncertain, draws, seed, scenario.sampler, start, stop,
                        scenario.rank_correlation_matrix())
     column = {key: j for j, key in enumerate(uncertain)}
     values = {}

@@ -78,3 +78,27 @@ def test_a_seed_fixes_every_draw_and_another_seed_changes_every_sampled_column(m
         assert np.all(a[key].values != b[key].values), key
         # and the new values are a fresh sample of the same distribution, not a shuffle of the old
         assert not np.array_equal(np.sort(a[key].values), np.sort(b[key].values)), key
+
+
+@pytest.mark.parametrize("change", ["fleet.pue=1.3", 'fleet.utilisation={dist="uniform", low=0.5, high=0.6}',
+                                    "shipments.adoption_ramp_months=9"])
+def test_a_what_if_leaves_every_other_sampled_column_identical(make_scenario, change):
+    scenario = make_scenario(UNCERTAIN)
+    base = sim.run(scenario, draws=300, seed=2)
+    what_if = sim.run(scenario, draws=300, seed=2, overrides=[change])
+    changed = change.split("=", 1)[0]
+    others = [k for k in scenario.uncertain if k != changed]
+    assert len(others) == len(scenario.uncertain) - 1
+    for key in others:
+        np.testing.assert_array_equal(what_if[key].values, base[key].values, err_msg=key)
+    if "dist" in change:  # the changed parameter keeps its stream: the same quantiles of a new distribution
+        u = np.array([scenario.parameters[changed].cdf(x) for x in base[changed].values])
+        np.testing.assert_allclose((what_if[changed].values - 0.5) / 0.1, u, rtol=1e-9)
+
+
+def test_a_parameters_stream_follows_its_name_not_its_position():
+    names = ["a.x", "b.y", "c.z"]
+    u = uniform_design(names, 200, 9, "lhs")
+    reordered = uniform_design(names[::-1], 200, 9, "lhs")
+    np.testing.assert_array_equal(u, reordered[:, ::-1])
+    np.testing.assert_array_equal(u[:, :2], uniform_design(names[:2], 200, 9, "lhs"))
