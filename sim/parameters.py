@@ -140,8 +140,12 @@ REGISTRY: tuple[Parameter, ...] = (
       "equal to the lifetime in months, every server lives exactly that long.",
       low=1, high=360, default=4),
     P("fleet.utilisation", "number", "1",
-      "Average draw of an installed server as a fraction of its maximum power (in demand mode "
-      "with a workload mix, the mix sets it instead).", low=0, high=1, default=None),
+      "Compute utilisation of an installed server: the fraction of its throughput used; it "
+      "draws idle_fraction + (1 - idle_fraction) x utilisation of its maximum power (in demand "
+      "mode with a workload mix, the mix sets it instead).", low=0, high=1, default=None),
+    P("fleet.idle_fraction", "number", "1",
+      "Power an idle server draws, as a fraction of its maximum power (LBNL 2025: about 0.2). "
+      "0: power is proportional to utilisation, as in de Vries (2023).", low=0, high=1, default=0.0),
     P("fleet.pue", "number", "1", "Power usage effectiveness: facility power / IT power.",
       low=1, high=5),
     # [demand]: compute demand, efficiency and the Jevons response (shipments.mode = "demand").
@@ -166,10 +170,10 @@ REGISTRY: tuple[Parameter, ...] = (
       "Share of demand (work) that is inference; the rest is training. Absent: one workload at "
       "fleet.utilisation.", low=0, high=1, default=None),
     P("demand.training_utilisation", "number", "1",
-      "Average draw of training servers as a fraction of maximum power.", low=0, high=1,
+      "Compute utilisation of training servers (fraction of throughput used).", low=0, high=1,
       low_open=True, default=None),
     P("demand.inference_utilisation", "number", "1",
-      "Average draw of inference servers as a fraction of maximum power.", low=0, high=1,
+      "Compute utilisation of inference servers (fraction of throughput used).", low=0, high=1,
       low_open=True, default=None),
     P("demand.supply_capacity", "number", "year-1",
       "Servers that can be manufactured per year in demand.start_year (e.g. advanced "

@@ -2,6 +2,7 @@
 monotonicity and metamorphic relations, on the whole model and on its kernels."""
 
 import numpy as np
+import xarray as xr
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -226,3 +227,36 @@ def test_only_the_fleet_writes_fleet_state(monkeypatch):
     monkeypatch.setattr(Fleet, "__setattr__", guarded)
     sim.run(scenario(power={"capacity_gw": 0.05, "additions": {"2026": 0.1}}), draws=4)
     assert writers == {"Fleet"}
+
+
+# ---- power: an idle floor -------------------------------------------------------------
+
+@pytest.mark.parametrize("idle", [0.0, 0.2, 0.3, 1.0])
+def test_a_server_draws_idle_power_plus_its_utilisations_share_of_the_rest(make_scenario, idle):
+    base = sim.run(make_scenario(UNCERTAIN), draws=20, seed=4)
+    with_idle = sim.run(make_scenario(UNCERTAIN, overrides=[f"fleet.idle_fraction={idle}"]), draws=20, seed=4)
+    u = base["fleet.utilisation"]
+    np.testing.assert_allclose(with_idle.energy, base.energy * (idle + (1 - idle) * u) / u, rtol=1e-12)
+    xr.testing.assert_equal(with_idle.installed, base.installed)  # the fleet is the same; only its draw moves
+
+
+def test_an_idle_fleet_draws_the_same_power_whatever_its_utilisation(make_scenario):
+    low = sim.run(make_scenario(overrides=["fleet.idle_fraction=1", "fleet.utilisation=0.1"]), draws=1)
+    high = sim.run(make_scenario(overrides=["fleet.idle_fraction=1", "fleet.utilisation=0.9"]), draws=1)
+    np.testing.assert_array_equal(low.energy.values, high.energy.values)
+
+
+def test_an_idle_floor_leaves_the_work_served_and_raises_energy_per_work():
+    from test_demand import run, scenario
+
+    base = run(scenario())
+    idle = run(scenario(fleet={**scenario_fleet(), "idle_fraction": 0.2}))
+    np.testing.assert_allclose(idle.compute_demand.sel(year=2022), base.compute_demand.sel(year=2022), rtol=1e-12)
+    assert bool((idle.energy.sel(year=2023) > base.energy.sel(year=2023)).all())
+    assert bool((idle.fleet_efficiency.sel(year=2023) < base.fleet_efficiency.sel(year=2023)).all())
+
+
+def scenario_fleet():
+    from test_demand import DEMAND
+
+    return dict(DEMAND["fleet"])

@@ -57,7 +57,8 @@ class Inputs:
     adoption_ramp_months: np.ndarray  # (B,)
     lead_time_months: np.ndarray      # (B,)
     lifetime_years: np.ndarray        # (B,)
-    utilisation: np.ndarray           # (B,) mean draw / maximum power
+    utilisation: np.ndarray           # (B,) compute utilisation: throughput used / throughput
+    draw_fraction: np.ndarray         # (B,) mean power / maximum power: idle + (1 - idle) x utilisation
     pue: np.ndarray                   # (B,)
     power_kw: np.ndarray              # (G, B)
     performance: np.ndarray           # (G, B)
@@ -98,6 +99,7 @@ class Inputs:
             lead_time_months=values["fleet.lead_time_months"],
             lifetime_years=values["fleet.lifetime_years"],
             utilisation=utilisation,
+            draw_fraction=kernels.draw_fraction(values["fleet.idle_fraction"], utilisation),
             pue=values["fleet.pue"],
             power_kw=np.stack([values[f"generation.{g.name}.power_kw"] for g in gens]),
             performance=np.stack([values[f"generation.{g.name}.performance"] for g in gens]),

@@ -204,7 +204,7 @@ class PowerQueue:
         for month, gw in inputs.power_additions:
             if month <= 0:
                 self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
-        self.facility_kw = inputs.power_kw * inputs.utilisation * inputs.pue  # (G, B) per server
+        self.facility_kw = inputs.power_kw * inputs.draw_fraction * inputs.pue  # (G, B) per server
         # cumulative over cohorts: row c holds the totals of cohorts 0 .. c-1
         self.cum_servers = np.zeros((n + 2, n_gen, batch))    # servers
         self.cum_need = np.zeros((n + 2, batch))              # kW

@@ -145,6 +145,18 @@ def age_chain(stages: np.ndarray, exit_probability: np.ndarray, entering: np.nda
     return moving[-1]
 
 
+def draw_fraction(idle_fraction: np.ndarray, utilisation: np.ndarray) -> np.ndarray:
+    """Mean power of a server as a fraction of its maximum, shape (B,): ``idle + (1 - idle) × u``.
+
+    A server at compute utilisation ``u`` (fraction of throughput used) draws its idle power
+    plus the dynamic range in proportion to ``u`` (the linear power model of LBNL 2024/2025
+    and of server power studies). With ``idle = 0`` the draw is ``u``, as in de Vries 2023.
+    A fleet serving several workloads at utilisations ``u_w`` draws, per server, exactly this
+    at the work-weighted harmonic mean of the ``u_w`` (the servers each workload needs add up).
+    """
+    return idle_fraction + (1.0 - idle_fraction) * utilisation
+
+
 def interpolate_years(years, point_years, points: np.ndarray) -> np.ndarray:
     """Linear interpolation of per-draw values given at ``point_years``; flat outside them.
 

@@ -1,4 +1,4 @@
-"""Power and energy: installed servers × maximum power × utilisation × PUE × hours."""
+"""Power and energy: installed servers × maximum power × draw fraction × PUE × hours."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ class Power:
         self.inputs = inputs
         self.fleet = fleet
         self.record = record
-        # kW drawn per installed server, by generation (G, B): maximum power × utilisation
-        self.kw_per_server = inputs.power_kw * inputs.utilisation
+        # kW drawn per installed server, by generation (G, B): maximum power × the fraction of
+        # it drawn at the fleet's utilisation (idle + (1 - idle) × utilisation)
+        self.kw_per_server = inputs.power_kw * inputs.draw_fraction
 
     def one_off_events(self) -> list:
         return []
@@ -32,8 +33,8 @@ class Power:
     def draw_power(self, t: int) -> None:
         """Monthly mean power (kW) of the installed fleet, and its electricity (kWh).
 
-        ``it = Σ_g installed_g × generation.<g>.power_kw × utilisation`` (``fleet.utilisation``,
-        or the workload mix's in demand mode);
+        ``it = Σ_g installed_g × generation.<g>.power_kw × (idle + (1 − idle) × utilisation)``
+        (``fleet.idle_fraction``; ``fleet.utilisation``, or the workload mix's in demand mode);
         ``facility = it × fleet.pue``; electricity = facility × 730 h per month.
         """
         pue = self.inputs.pue
