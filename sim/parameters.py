@@ -101,6 +101,8 @@ REGISTRY: tuple[Parameter, ...] = (
     P("scenario.key_years", "years", "year", "Years shown in the printed summary; absent: the end year.",
       default=None),
     P("scenario.references", "texts", "", "Publications the scenario draws on.", default=()),
+    P("scenario.scope", "choice", "", "What the scenario counts: AI servers of the world, or of the "
+      "United States; observed figures must have the same scope.", default="world", choices=("world", "US")),
     # [sampling]: how the Monte Carlo ensemble is drawn.
     P("sampling.draws", "integer", "1", "Number of Monte Carlo draws.", low=1, high=100_000_000,
       default=1000),
@@ -108,6 +110,13 @@ REGISTRY: tuple[Parameter, ...] = (
       low=0, high=2**32 - 1, default=0),
     P("sampling.method", "choice", "", "Latin hypercube or plain random sampling.",
       default="lhs", choices=("lhs", "random")),
+    # [calibration]: history matching against the [[observation]] tables (sim/calibration.py).
+    P("calibration.default", "bool", "",
+      "Calibrate by default: keep only the draws consistent with every observation "
+      "(--no-calibrate shows the prior).", default=False),
+    P("calibration.max_candidates", "integer", "1",
+      "Most candidate draws tried to find the accepted ones; absent: 100 per accepted draw, at "
+      "least 20,000.", low=1, high=100_000_000, default=None),
     # [shipments]: how many servers are shipped, and of which generation.
     P("shipments.mode", "choice", "",
       "trajectory: shipments follow the anchors; demand: the anchors are history until "
@@ -148,6 +157,10 @@ REGISTRY: tuple[Parameter, ...] = (
       "0: power is proportional to utilisation, as in de Vries (2023).", low=0, high=1, default=0.0),
     P("fleet.pue", "number", "1", "Power usage effectiveness: facility power / IT power.",
       low=1, high=5),
+    P("fleet.h100_gpu_performance", "number", "1",
+      "Performance of one H100 GPU in the catalogue's units (DGX A100 = 1: 989/312/8 = 0.396 "
+      "for dense BF16); compute_installed counts H100-equivalents with it. Absent: not reported.",
+      low=0, low_open=True, default=None),
     # [demand]: compute demand, efficiency and the Jevons response (shipments.mode = "demand").
     P("demand.start_year", "integer", "year",
       "First year whose shipments follow demand; earlier years follow shipments.anchors. "
@@ -199,6 +212,9 @@ REGISTRY: tuple[Parameter, ...] = (
       "A named set of changes: dotted keys with values, as --set takes them, and an optional "
       "description; `sim run --variant <name>` applies them."),
     # [[validation]]: published figures the model is checked against (sim/validation.py).
+    P("validation.<n>.kind", "choice", "",
+      "reproduction: a published arithmetic re-done; independent: a figure that is neither an input "
+      "nor a calibration target of the scenario.", choices=("reproduction", "independent")),
     P("validation.<n>.quantity", "text", "", "Result variable the figure is about, e.g. energy."),
     P("validation.<n>.year", "integer", "year", "Year of the published figure."),
     P("validation.<n>.value", "float", "", "The published figure (or give low and high).", default=None),
@@ -217,6 +233,25 @@ REGISTRY: tuple[Parameter, ...] = (
     P("validation.<n>.variant", "text", "", "The variant whose run this figure checks.", default=None),
     P("validation.<n>.source", "text", "", "Publication, year and page or table of the figure."),
     P("validation.<n>.note", "text", "", "How the published method maps onto the model.", default=""),
+    # [[observation]]: what was observed, for calibration (sim/published.py, sim/calibration.py).
+    P("observation.<n>.quantity", "text", "", "Result variable observed, e.g. gpus_shipped, compute_installed."),
+    P("observation.<n>.year", "integer", "year", "Year of the observation (within the scenario's years)."),
+    P("observation.<n>.value", "float", "", "The observed figure (or give low and high).", default=None),
+    P("observation.<n>.low", "float", "", "Low end of the observed range.", default=None),
+    P("observation.<n>.high", "float", "", "High end of the observed range.", default=None),
+    P("observation.<n>.tolerance", "float", "1", "Relative widening of the observed figure.", default=0.0),
+    P("observation.<n>.units", "text", "", "Units of the figure: servers, servers/yr, GPUs, million GPUs, "
+      "GPUs/yr, million GPUs/yr, H100e, million H100e, GW, MW, TWh/yr, GWh/yr, MWh/day, MtCO2/yr."),
+    P("observation.<n>.generations", "texts", "", "Only these generations are counted.", default=()),
+    P("observation.<n>.scope", "choice", "", "world or US: must be the scenario's scope.",
+      choices=("world", "US")),
+    P("observation.<n>.counting", "text", "", "The counting convention (8-GPU servers, all data-center "
+      "GPUs, packages or dies) and any conversion made."),
+    P("observation.<n>.source", "text", "", "Publication, year and page or table of the figure."),
+    P("observation.<n>.use", "choice", "", "calibrate: every calibrated draw reproduces it; check: "
+      "held out, an independent check in sim validate.", default="calibrate", choices=("calibrate", "check")),
+    P("observation.<n>.name", "text", "", "A label for messages and tables.", default=""),
+    P("observation.<n>.note", "text", "", "How the observed figure maps onto the model.", default=""),
     # [[correlation]]: rank correlations between uncertain parameters (Iman-Conover).
     P("correlation.<n>.a", "text", "", "Dotted key of an uncertain parameter."),
     P("correlation.<n>.b", "text", "", "Dotted key of another uncertain parameter."),
@@ -230,13 +265,16 @@ REGISTRY: tuple[Parameter, ...] = (
     P("generation.<name>.performance", "number", "1",
       "Performance per server relative to the scenario's reference server (DGX A100 = 1).",
       low=0, low_open=True, default=1.0),
+    P("generation.<name>.gpus_per_server", "number", "1",
+      "Accelerators (GPU packages) per server of this generation; gpus_installed and "
+      "gpus_shipped count them.", low=1, high=1000, default=8.0),
     P("generation.<name>.description", "text", "", "What the generation stands for.", default=""),
 )
 del P
 
 BY_KEY: dict[str, Parameter] = {p.key: p for p in REGISTRY}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in REGISTRY))
-ARRAY_SECTIONS = ("generation", "validation", "correlation")  # TOML arrays of tables
+ARRAY_SECTIONS = ("generation", "validation", "correlation", "observation")  # TOML arrays of tables
 FREE_SECTIONS = ("variants",)  # tables whose keys are the user's names
 
 
@@ -269,62 +307,73 @@ def spec(key: str) -> Parameter:
 
 @dataclass(frozen=True)
 class Output:
-    """One result variable: its dimensions after ``draw``, units (UDUNITS), long name and
-    CF ``cell_methods`` (``None`` for a ratio that is neither a sum, a mean nor a point)."""
+    """One result variable: its dimensions after ``draw``, units (UDUNITS), long name, CF
+    ``cell_methods`` (``None`` for a ratio that is neither a sum, a mean nor a point), and the
+    measure it counts (published figures convert only between units of the same measure)."""
 
     name: str
     dims: tuple[str, ...]
     units: str
     long_name: str
     cell_methods: str | None = None
+    measure: str = ""  # what it counts, for observed figures' units: servers, GPUs, power, energy, ...
 
 
 O = Output
 _Y, _YG = ("year",), ("year", "generation")
 OUTPUTS: dict[str, Output] = {o.name: o for o in (
-    O("shipments", _Y, "year-1", "AI servers shipped per year", "year: sum"),
-    O("deployed", _Y, "year-1", "AI servers starting service per year", "year: sum"),
-    O("retired", _Y, "year-1", "AI servers retired per year", "year: sum"),
-    O("installed", _Y, "1", "AI servers installed at the end of the year", "year: point"),
-    O("it_power", _Y, "GW", "IT power of AI servers, annual mean", "year: mean"),
+    O("shipments", _Y, "year-1", "AI servers shipped per year", "year: sum", measure="servers/yr"),
+    O("deployed", _Y, "year-1", "AI servers starting service per year", "year: sum", measure="servers/yr"),
+    O("retired", _Y, "year-1", "AI servers retired per year", "year: sum", measure="servers/yr"),
+    O("installed", _Y, "1", "AI servers installed at the end of the year", "year: point", measure="servers"),
+    O("it_power", _Y, "GW", "IT power of AI servers, annual mean", "year: mean", measure="power"),
     O("facility_power", _Y, "GW", "Facility power of AI servers (IT power x PUE), annual mean",
-      "year: mean"),
-    O("energy", _Y, "TW h", "Facility electricity of AI servers, TWh per year", "year: sum"),
+      "year: mean", measure="power"),
+    O("energy", _Y, "TW h", "Facility electricity of AI servers, TWh per year", "year: sum", measure="energy"),
     O("shipments_by_generation", _YG, "year-1", "AI servers shipped per year, by generation",
-      "year: sum"),
+      "year: sum", measure="servers/yr"),
     O("installed_by_generation", _YG, "1",
-      "AI servers installed at the end of the year, by generation", "year: point"),
+      "AI servers installed at the end of the year, by generation", "year: point", measure="servers"),
     O("energy_by_generation", _YG, "TW h", "Facility electricity by generation, TWh per year",
-      "year: sum"),
+      "year: sum", measure="energy"),
     O("facility_power_monthly", ("month",), "GW", "Facility power of AI servers, monthly mean",
-      "month: mean"),
+      "month: mean", measure="power"),
     O("compute_demand", _Y, "h year-1", "Compute demand, reference-server-hours of work per year",
-      "year: sum"),
+      "year: sum", measure="work/yr"),
     O("compute_served", _Y, "h year-1", "Compute served, reference-server-hours of work per year",
-      "year: sum"),
+      "year: sum", measure="work/yr"),
     O("unserved_demand", _Y, "h year-1",
-      "Compute demand not served, reference-server-hours per year", "year: sum"),
+      "Compute demand not served, reference-server-hours per year", "year: sum", measure="work/yr"),
     O("fleet_efficiency", _Y, "kW-1",
-      "Fleet efficiency: reference-server-hours of work served per kWh of facility electricity"),
-    O("backlog", _Y, "1", "AI servers ordered but not yet shipped, end of year", "year: point"),
-    O("power_queue", _Y, "1", "AI servers waiting for facility power, end of year", "year: point"),
+      "Fleet efficiency: reference-server-hours of work served per kWh of facility electricity", measure="work/energy"),
+    O("backlog", _Y, "1", "AI servers ordered but not yet shipped, end of year", "year: point", measure="servers"),
+    O("power_queue", _Y, "1", "AI servers waiting for facility power, end of year", "year: point", measure="servers"),
     O("queue_wait", _Y, "730 h",
-      "Mean wait for facility power of the servers deployed in the year, months", "year: mean"),
+      "Mean wait for facility power of the servers deployed in the year, months", "year: mean", measure="months"),
     O("energy_by_workload", ("year", "workload"), "TW h",
-      "Facility electricity by workload, TWh per year", "year: sum"),
+      "Facility electricity by workload, TWh per year", "year: sum", measure="energy"),
     O("emissions", _Y, "Tg year-1", "CO2 emissions of the electricity used, MtCO2 per year",
-      "year: sum"),
+      "year: sum", measure="emissions"),
     O("energy_no_rebound", _Y, "TW h",
-      "Facility electricity without the Jevons response (elasticity 0), TWh per year", "year: sum"),
+      "Facility electricity without the Jevons response (elasticity 0), TWh per year", "year: sum", measure="energy"),
     O("rebound", _Y, "TW h",
       "Electricity due to the Jevons response (energy - energy_no_rebound), TWh per year",
-      "year: sum"),
+      "year: sum", measure="energy"),
     O("installed_if_accumulated", _Y, "1",
       "AI servers installed at the end of the year if the same shipments accumulate as an "
-      "installed base", "year: point"),
+      "installed base", "year: point", measure="servers"),
+    O("gpus_shipped", _Y, "year-1", "Accelerators (GPU packages) shipped per year, in AI servers",
+      "year: sum", measure="GPUs/yr"),
+    O("gpus_installed", _Y, "1", "Accelerators (GPU packages) installed at the end of the year",
+      "year: point", measure="GPUs"),
+    O("compute_installed", _Y, "1",
+      "Installed compute at the end of the year, in H100-equivalents (dense 16-bit throughput)",
+      "year: point", measure="H100e"),
+    O("nameplate_power", _Y, "GW",
+      "Maximum IT power of the servers installed at the end of the year", "year: point", measure="power"),
     O("energy_if_accumulated", _Y, "TW h",
       "Facility electricity if the same shipments accumulate as an installed base, TWh per year",
-      "year: sum"),
+      "year: sum", measure="energy"),
 )}
 del O, _Y, _YG
 

@@ -1,8 +1,14 @@
-"""Published figures in scenario files: the ``[[validation]]`` schema (read with the scenario).
+"""Published and observed figures in scenario files, read with the scenario.
 
-:mod:`sim.validation` runs the model and checks it against them. A scenario may carry ``[[validation]]`` tables, each a published figure::
+Two kinds of table, one reader of each (:func:`parse`, :func:`parse_observations`):
+
+``[[validation]]``: a published figure the model is checked against by ``sim validate``
+(:mod:`sim.validation`)::
 
     [[validation]]
+    kind = "reproduction"        # reproduction: a published arithmetic re-done (de Vries);
+                                 # independent: a figure that is neither an input nor a
+                                 # calibration target of this scenario
     quantity = "energy"          # a result variable
     year = 2027
     low = 85.4                   # a range (low, high) or a single value
@@ -13,14 +19,28 @@
     source = "de Vries, Joule 7(10), 2023, p. 2192"
     variant = "lift_off"         # optional: the check applies to that variant's run
 
-Checks, with the published figure widened by ``tolerance``:
+Checks, with the published figure widened by ``tolerance``: ``median`` (the model's median
+lies in the figure), ``within`` (its 5th and 95th percentiles both do), ``covers`` (its 90 %
+range overlaps the figure). ``relative_to = <year>`` compares the ratio of the quantity to
+its value in that year (growth multiples such as "triples between 2025 and 2030").
 
-* ``median``: the model's median lies in the published value or range;
-* ``within``: the model's 5th and 95th percentiles both lie in the published range;
-* ``covers``: the model's 90 % range overlaps the published value or range.
+``[[observation]]``: what was observed in a past year, which every calibrated draw must
+reproduce (``use = "calibrate"``, the default; :mod:`sim.calibration`) or which is held out
+as an independent check (``use = "check"``)::
 
-``relative_to = <year>`` compares the ratio of the quantity to its value in that year
-(growth multiples such as "triples between 2025 and 2030").
+    [[observation]]
+    quantity = "gpus_shipped"    # a result variable that counts servers, GPUs, compute, power or energy
+    year = 2025
+    low = 3.0                    # a range, or value with a relative tolerance
+    high = 6.0
+    units = "million GPUs/yr"
+    generations = ["B200", "GB200"]   # optional: only these generations
+    scope = "world"              # world or US: must be the scenario's scope
+    counting = "GPU packages (a Blackwell package holds two dies)"   # the counting convention
+    source = "NVIDIA, October 2025: about 6 million Blackwell GPUs in four quarters"
+
+Units convert only within one measure (servers, GPUs, H100-equivalents, power, energy, ...):
+a figure in GPUs never compares with servers.
 """
 
 from __future__ import annotations
@@ -33,19 +53,33 @@ from .errors import ScenarioError, suggest
 from .parameters import OUTPUTS
 
 CHECKS = ("median", "within", "covers")
-KEYS = ("quantity", "year", "value", "low", "high", "units", "check", "tolerance", "source",
+KINDS = ("reproduction", "independent")
+USES = ("calibrate", "check")
+SCOPES = ("world", "US")
+KEYS = ("kind", "quantity", "year", "value", "low", "high", "units", "check", "tolerance", "source",
         "note", "variant", "relative_to")
+OBSERVATION_KEYS = ("name", "quantity", "year", "value", "low", "high", "tolerance", "units", "generations",
+                    "scope", "counting", "source", "note", "use")
+# quantities that can be counted over a subset of the generations
+BY_GENERATION = ("shipments", "installed", "energy", "gpus_shipped", "gpus_installed", "compute_installed",
+                 "nameplate_power")
 
-# published units → (model units they convert from, factor published = model × factor)
+# a figure's units → (the measure they count, factor: figure = model value × factor)
 UNITS = {
-    "TWh/yr": ("TW h", 1.0),
-    "GWh/yr": ("TW h", 1e3),
-    "MWh/day": ("TW h", 1e6 / 365.0),
-    "GW": ("GW", 1.0),
-    "MW": ("GW", 1e3),
-    "servers": ("1", 1.0),
-    "servers/yr": ("year-1", 1.0),
-    "MtCO2/yr": ("Tg year-1", 1.0),
+    "TWh/yr": ("energy", 1.0),
+    "GWh/yr": ("energy", 1e3),
+    "MWh/day": ("energy", 1e6 / 365.0),
+    "GW": ("power", 1.0),
+    "MW": ("power", 1e3),
+    "servers": ("servers", 1.0),
+    "servers/yr": ("servers/yr", 1.0),
+    "GPUs": ("GPUs", 1.0),
+    "million GPUs": ("GPUs", 1e-6),
+    "GPUs/yr": ("GPUs/yr", 1.0),
+    "million GPUs/yr": ("GPUs/yr", 1e-6),
+    "H100e": ("H100e", 1.0),
+    "million H100e": ("H100e", 1e-6),
+    "MtCO2/yr": ("emissions", 1.0),
     "ratio": (None, 1.0),
 }
 
@@ -65,15 +99,43 @@ class Validation:
     note: str = ""
     variant: str | None = None
     relative_to: int | None = None
+    kind: str = "reproduction"
 
     def published_text(self) -> str:
-        if self.low == self.high:
-            return f"{number(self.low)} {self.units}"
-        return f"{number(self.low)} to {number(self.high)} {self.units}"
+        return figure_text(self.low, self.high, self.units)
 
     def label(self) -> str:
         rel = f"/{self.relative_to}" if self.relative_to else ""
         return f"{self.quantity} {self.year}{rel}"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One observed figure (see the module docstring); ``low``/``high`` include the tolerance."""
+
+    name: str
+    quantity: str
+    year: int
+    low: float
+    high: float
+    units: str
+    scope: str
+    counting: str
+    source: str
+    generations: tuple[str, ...] = ()
+    use: str = "calibrate"
+    note: str = ""
+
+    @property
+    def factor(self) -> float:
+        """Figure = model value × factor."""
+        return UNITS[self.units][1]
+
+    def published_text(self) -> str:
+        return figure_text(self.low, self.high, self.units)
+
+    def label(self) -> str:
+        return self.name
 
 
 def number(x: float) -> str:
@@ -83,77 +145,158 @@ def number(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.4g}"
 
 
-def parse(tables, file: str | None, variant_names) -> tuple[Validation, ...]:
-    """Check ``[[validation]]`` tables and build :class:`Validation` records."""
-    if tables is None:
-        return ()
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise ScenarioError(file, "validation", "expected [[validation]] tables")
-    out = []
-    for i, table in enumerate(tables):
-        key = f"validation[{i}]"
+def figure_text(low: float, high: float, units: str) -> str:
+    if low == high:
+        return f"{number(low)} {units}"
+    return f"{number(low)} to {number(high)} {units}"
 
-        def fail(k, msg):
-            raise ScenarioError(file, f"{key}.{k}" if k else key, msg)
 
+class _Table:
+    """One table of a ``[[validation]]`` or ``[[observation]]`` array, read key by key with
+    one-line errors naming ``<array>[i].<key>``."""
+
+    def __init__(self, table: dict, file, key: str, allowed):
+        self.table, self.file, self.key = table, file, key
         for k in table:
-            if k not in KEYS:
-                fail(k, "unknown key" + suggest(k, KEYS))
-        quantity = table.get("quantity")
+            if k not in allowed:
+                self.fail(k, "unknown key" + suggest(k, allowed))
+
+    def fail(self, k, msg):
+        raise ScenarioError(self.file, f"{self.key}.{k}" if k else self.key, msg)
+
+    def text(self, k, required: str | None = None, default: str = "") -> str:
+        value = self.table.get(k)
+        if value is None and required is None:
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.fail(k, f"required: {required}" if required else "expected a string")
+        return value.strip()
+
+    def choice(self, k, choices, default=None) -> str:
+        value = self.table.get(k, default)
+        if value not in choices:
+            self.fail(k, f"must be one of {', '.join(choices)}" + suggest(str(value), choices))
+        return value
+
+    def quantity(self) -> str:
+        quantity = self.table.get("quantity")
         if quantity not in OUTPUTS:
-            fail("quantity", f"{quantity!r} is not a result variable" + suggest(str(quantity), OUTPUTS))
-        source = table.get("source")
-        if not isinstance(source, str) or not source.strip():
-            fail("source", "required: where the published figure comes from (publication, year, page)")
-        year = table.get("year")
+            self.fail("quantity", f"{quantity!r} is not a result variable" + suggest(str(quantity), OUTPUTS))
+        return quantity
+
+    def year(self, k="year", first=None, last=None) -> int:
+        year = self.table.get(k)
         if not isinstance(year, int) or isinstance(year, bool):
-            fail("year", "required: the calendar year of the published figure")
+            self.fail(k, "required: the calendar year of the figure" if k == "year" else "expected a year")
+        if first is not None and not first <= year <= last:
+            self.fail(k, f"{year} is outside the scenario's years, {first} to {last}")
+        return year
+
+    def range(self) -> tuple[float, float, float]:
+        """low, high and tolerance (value = low = high)."""
         numbers = {}
         for k in ("value", "low", "high", "tolerance"):
-            if k in table:
-                v = table[k]
+            if k in self.table:
+                v = self.table[k]
                 if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
-                    fail(k, f"expected a number, got {v!r}")
+                    self.fail(k, f"expected a number, got {v!r}")
                 numbers[k] = float(v)
         if "value" in numbers and ("low" in numbers or "high" in numbers):
-            fail("value", "give either value or low and high, not both")
+            self.fail("value", "give either value or low and high, not both")
         if "value" in numbers:
             low = high = numbers["value"]
         elif "low" in numbers and "high" in numbers:
             low, high = numbers["low"], numbers["high"]
             if low > high:
-                fail("low", f"low ({low:g}) is above high ({high:g})")
+                self.fail("low", f"low ({low:g}) is above high ({high:g})")
         else:
-            fail(None, "needs value, or low and high")
+            self.fail(None, "needs value, or low and high")
         tolerance = numbers.get("tolerance", 0.0)
         if tolerance < 0:
-            fail("tolerance", "must be >= 0")
-        check = table.get("check", "median")
-        if check not in CHECKS:
-            fail("check", f"must be one of {', '.join(CHECKS)}" + suggest(str(check), CHECKS))
-        relative_to = table.get("relative_to")
-        if relative_to is not None and (not isinstance(relative_to, int) or isinstance(relative_to, bool)):
-            fail("relative_to", "expected a year")
-        units = table.get("units", "ratio" if relative_to else None)
+            self.fail("tolerance", "must be >= 0")
+        return low, high, tolerance
+
+    def units(self, quantity: str, default=None) -> str:
+        units = self.table.get("units", default)
         if units is None:
-            fail("units", f"required: the published figure's units, one of {', '.join(UNITS)}")
+            self.fail("units", f"required: the figure's units, one of {', '.join(UNITS)}")
         if units not in UNITS:
-            fail("units", f"unknown units {units!r}" + suggest(str(units), UNITS))
-        model_units = OUTPUTS[quantity].units
-        expected = UNITS[units][0]
-        if relative_to is None and expected != model_units:
-            fail("units", f"{quantity} is in {model_units!r}; {units!r} does not convert from it")
+            self.fail("units", f"unknown units {units!r}" + suggest(str(units), UNITS))
+        measure = OUTPUTS[quantity].measure
+        if units != "ratio" and UNITS[units][0] != measure:
+            self.fail("units", f"{quantity} counts {measure} (units {OUTPUTS[quantity].units!r}); "
+                               f"{units!r} does not convert from it")
+        return units
+
+
+def _tables(tables, file, name: str) -> list:
+    if tables is None:
+        return []
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ScenarioError(file, name, f"expected [[{name}]] tables")
+    return tables
+
+
+def parse(tables, file: str | None, variant_names) -> tuple[Validation, ...]:
+    """Check ``[[validation]]`` tables and build :class:`Validation` records."""
+    out = []
+    for i, table in enumerate(_tables(tables, file, "validation")):
+        t = _Table(table, file, f"validation[{i}]", KEYS)
+        kind = t.choice("kind", KINDS, table.get("kind", "missing"))
+        quantity = t.quantity()
+        source = t.text("source", "where the published figure comes from (publication, year, page)")
+        year = t.year()
+        low, high, tolerance = t.range()
+        check = t.choice("check", CHECKS, "median")
+        relative_to = t.year("relative_to") if "relative_to" in table else None
+        units = t.units(quantity, "ratio" if relative_to else None)
         if relative_to is not None and units != "ratio":
-            fail("units", "a comparison relative_to a year is a ratio: units = \"ratio\"")
+            t.fail("units", "a comparison relative_to a year is a ratio: units = \"ratio\"")
+        if relative_to is None and units == "ratio":
+            t.fail("units", "a ratio needs relative_to = <year>")
         variant = table.get("variant")
         if variant is not None and variant not in variant_names:
-            fail("variant", f"no variant {variant!r}" + suggest(str(variant), list(variant_names) or ["(none)"]))
-        note = table.get("note", "")
-        out.append(Validation(quantity, year, low, high, units, check, tolerance, source.strip(),
-                              note, variant, relative_to))
+            t.fail("variant", f"no variant {variant!r}" + suggest(str(variant), list(variant_names) or ["(none)"]))
+        out.append(Validation(quantity, year, low, high, units, check, tolerance, source,
+                              t.text("note"), variant, relative_to, kind))
     return tuple(out)
 
 
+def parse_observations(tables, file: str | None, first: int, last: int, scope: str,
+                       generation_names) -> tuple[Observation, ...]:
+    """Check ``[[observation]]`` tables against the scenario (its years, scope and generations)."""
+    out, names = [], set()
+    for i, table in enumerate(_tables(tables, file, "observation")):
+        t = _Table(table, file, f"observation[{i}]", OBSERVATION_KEYS)
+        quantity = t.quantity()
+        year = t.year(first=first, last=last)
+        low, high, tolerance = t.range()
+        units = t.units(quantity)
+        if units == "ratio":
+            t.fail("units", "an observation is a level, not a ratio")
+        observed_scope = t.choice("scope", SCOPES, table.get("scope", "missing"))
+        if observed_scope != scope:
+            t.fail("scope", f"the figure is for {observed_scope}; the scenario models {scope} "
+                            "(scenario.scope): convert it openly, or leave it out")
+        counting = t.text("counting", "what is counted (e.g. 8-GPU servers, all data-center GPUs, packages)")
+        source = t.text("source", "where the observed figure comes from (publication, year, page)")
+        generations = table.get("generations", [])
+        if not isinstance(generations, list) or not all(isinstance(g, str) for g in generations):
+            t.fail("generations", "expected a list of generation names")
+        for g in generations:
+            if g not in generation_names:
+                t.fail("generations", f"no generation {g!r}" + suggest(g, generation_names))
+        if generations and quantity not in BY_GENERATION:
+            t.fail("generations", f"{quantity} cannot be counted by generation; "
+                                  f"these can: {', '.join(BY_GENERATION)}")
+        name = t.text("name", default=f"{quantity} {year}" + (f" ({'+'.join(generations)})" if generations else ""))
+        if name in names:
+            t.fail("name", f"{name!r} is given twice; name the observations apart")
+        names.add(name)
+        use = t.choice("use", USES, "calibrate")
+        out.append(Observation(name, quantity, year, low * (1 - tolerance), high * (1 + tolerance), units,
+                               observed_scope, counting, source, tuple(generations), use, t.text("note")))
+    return tuple(out)
 
 
 def from_text(text: str, variant: str | None = None) -> tuple[Validation, ...]:

@@ -26,6 +26,7 @@ from .distributions import Distribution, from_value, suggest
 from .errors import ScenarioError
 from .correlations import check as check_correlations
 from .published import parse as parse_validations
+from .published import parse_observations
 from .overrides import NAME_RE, apply_overrides, apply_variant, check_variants
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -69,6 +70,10 @@ class Scenario:
     power_addition_years: tuple[int, ...] = ()
     carbon_years: tuple[int, ...] = ()
     validations: tuple = ()
+    observations: tuple = ()
+    scope: str = "world"
+    calibrate: bool = False          # calibrate by default ([calibration] default)
+    max_candidates: int | None = None
     correlations: tuple = ()  # ((key_a, key_b, rank), ...)
     variants: dict = field(default_factory=dict, hash=False)
     variant: str | None = None
@@ -180,6 +185,8 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
             err = ScenarioError(f"{file} (--set)" if file else "--set", err.key, err.message)
         raise err from None
     validations = parse_validations(data.get("validation"), file, variants)
+    observations = parse_observations(data.get("observation"), file, scenario.start_year, scenario.end_year,
+                                      scenario.scope, [g.name for g in scenario.generations])
     try:
         correlations = check_correlations(data.get("correlation"), file, scenario)
     except ScenarioError as err:
@@ -188,7 +195,7 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
         raise err from None
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest() if text else ""
     return scenario.replace(path=file, text=text, sha256=sha, overrides=overrides,
-                            validations=validations, variants=variants, variant=variant,
+                            validations=validations, observations=observations, variants=variants, variant=variant,
                             correlations=correlations)
 
 
@@ -308,6 +315,9 @@ def _check(data: dict, file: str | None) -> Scenario:
         decompose_rebound=decompose,
         power_addition_years=addition_years,
         carbon_years=carbon_years,
+        scope=get.value("scenario.scope"),
+        calibrate=get.value("calibration.default"),
+        max_candidates=get.value("calibration.max_candidates"),
     )
 
 
@@ -364,7 +374,7 @@ def _check_generations(tables, file, params) -> tuple[Generation, ...]:
         description = table.get("description", "")
         if not isinstance(description, str):
             raise ScenarioError(file, f"{label}.description", "expected a string")
-        for key in ("power_kw", "performance"):
+        for key in ("power_kw", "performance", "gpus_per_server"):
             spec = allowed[key]
             if key not in table:
                 if spec.default is registry.REQUIRED:

@@ -26,4 +26,4 @@ def test_bad_validation_tables(changes, key, fragment):
     assert err.value.key == key and fragment in err.value.message
 
 
-GOOD = {"quantity": "energy", "year": 2025, "value": 1.0, "units": "TWh/yr", "source": "A report, 2024, p. 3"}
+GOOD = {"kind": "independent", "quantity": "energy", "year": 2025, "value": 1.0, "units": "TWh/yr", "source": "A report, 2024, p. 3"}

@@ -62,6 +62,9 @@ class Inputs:
     pue: np.ndarray                   # (B,)
     power_kw: np.ndarray              # (G, B)
     performance: np.ndarray           # (G, B)
+    gpus_per_server: np.ndarray       # (G, B)
+    idle_fraction: np.ndarray         # (B,)
+    h100_gpu_performance: np.ndarray | None  # (B,) one H100 GPU in the catalogue's units
     demand: DemandInputs | None = None
     power_capacity_gw: np.ndarray | None = None        # (B,)
     power_additions: tuple = ()                        # ((month, (B,) GW), ...)
@@ -103,6 +106,9 @@ class Inputs:
             pue=values["fleet.pue"],
             power_kw=np.stack([values[f"generation.{g.name}.power_kw"] for g in gens]),
             performance=np.stack([values[f"generation.{g.name}.performance"] for g in gens]),
+            gpus_per_server=np.stack([values[f"generation.{g.name}.gpus_per_server"] for g in gens]),
+            idle_fraction=values["fleet.idle_fraction"],
+            h100_gpu_performance=values.get("fleet.h100_gpu_performance"),
             demand=demand,
             power_capacity_gw=values.get("power.capacity_gw"),
             power_additions=tuple((12 * (y - scenario.start_year), values[f"power.additions.{y}"])
@@ -148,6 +154,12 @@ class Record:
         out["shipments"] = out["shipments_by_generation"].sum(axis=1)
         out["installed"] = out["installed_by_generation"].sum(axis=1)
         out["energy"] = out["energy_by_generation"].sum(axis=1)
+        installed, shipped = out["installed_by_generation"], out["shipments_by_generation"]   # (Y, G, B)
+        out["gpus_shipped"] = (shipped * inputs.gpus_per_server).sum(axis=1)
+        out["gpus_installed"] = (installed * inputs.gpus_per_server).sum(axis=1)
+        out["nameplate_power"] = (installed * inputs.power_kw).sum(axis=1) * (1 / kernels.KW_PER_GW)
+        if inputs.h100_gpu_performance is not None:
+            out["compute_installed"] = (installed * inputs.performance).sum(axis=1) / inputs.h100_gpu_performance
         if "compute_served" in out:
             kwh = out["energy"] * kernels.KWH_PER_TWH
             out["fleet_efficiency"] = np.divide(out["compute_served"], kwh, out=np.full_like(kwh, np.nan),
@@ -157,10 +169,15 @@ class Record:
             out["queue_wait"] = np.divide(waited, admitted, out=np.full_like(waited, np.nan),
                                           where=admitted > 0)
         if inputs.demand is not None and inputs.demand.inference_share is not None:
-            share = inputs.demand.inference_share
-            # power is proportional to work served whatever the workload, so energy splits by work
-            out["energy_by_workload"] = np.stack([out["energy"] * (1.0 - share), out["energy"] * share],
-                                                 axis=1)
+            d = inputs.demand
+            # each workload's servers (work / utilisation) draw idle + (1 - idle) x utilisation
+            draw = [(1.0 - d.inference_share) / d.training_utilisation
+                    * kernels.draw_fraction(inputs.idle_fraction, d.training_utilisation),
+                    d.inference_share / d.inference_utilisation
+                    * kernels.draw_fraction(inputs.idle_fraction, d.inference_utilisation)]
+            total = draw[0] + draw[1]
+            out["energy_by_workload"] = np.stack([out["energy"] * (draw[0] / total),
+                                                  out["energy"] * (draw[1] / total)], axis=1)
         if inputs.carbon_intensity is not None:
             # TWh x g/kWh = 1e9 kWh x g/kWh = 1e9 g = 1e-3 Mt
             out["emissions"] = out["energy"] * inputs.carbon_intensity * 1e-3

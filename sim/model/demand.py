@@ -50,6 +50,8 @@ class DemandInputs:
     energy_cost_share: np.ndarray
     capital_cost_decline: np.ndarray
     inference_share: np.ndarray | None
+    training_utilisation: np.ndarray | None
+    inference_utilisation: np.ndarray | None
     supply_capacity: np.ndarray | None
     supply_growth: np.ndarray
 
@@ -64,6 +66,8 @@ class DemandInputs:
             energy_cost_share=values["demand.energy_cost_share"],
             capital_cost_decline=values["demand.capital_cost_decline"],
             inference_share=get("demand.inference_share"),
+            training_utilisation=get("demand.training_utilisation"),
+            inference_utilisation=get("demand.inference_utilisation"),
             supply_capacity=get("demand.supply_capacity"),
             supply_growth=values["demand.supply_growth"],
         )
