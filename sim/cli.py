@@ -43,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--rebound", action="store_true", default=None,
                      help="demand mode: also run every draw without the Jevons response and "
                           "report the rebound (default: the scenario's demand.decompose_rebound)")
+    run.add_argument("--calibrate", action=argparse.BooleanOptionalAction, default=None,
+                     help="keep only the draws consistent with every [[observation]] of the scenario "
+                          "(history matching; --draws counts accepted draws); --no-calibrate shows the prior "
+                          "(default: the scenario's calibration.default)")
+    run.add_argument("--max-candidates", type=int, default=None, metavar="N",
+                     help="calibration: the most candidate draws to try (default: the scenario's, "
+                          "or 100 per accepted draw)")
     run.add_argument("--quiet", action="store_true", help="print only the result path")
     run.add_argument("--force", action="store_true",
                      help="replace an existing result file even if it holds a different result")
@@ -248,7 +255,7 @@ def cmd_run(args, argv) -> int:
         ds = run(scenario, args.draws, args.seed, rebound=args.rebound, chunk_draws=args.chunk_draws,
                  workers=args.workers, scheduler=args.scheduler, out=out, fmt=args.format,
                  compress=args.compress, resume=args.resume, force=args.force, quiet=args.quiet,
-                 attrs=stamp({}, argv))
+                 attrs=stamp({}, argv), calibrate=args.calibrate, max_candidates=args.max_candidates)
     except KeyboardInterrupt:
         store = Path(f"{out}.chunks")
         if not any(store.glob("chunk-*")):
@@ -302,6 +309,18 @@ def cmd_export(args) -> int:
     return 0
 
 
+def taught(ds, narrowed: float = 0.8) -> list[str]:
+    """What the observations taught: the parameters whose 90 % range the calibration narrowed
+    to less than ``narrowed`` of the prior's, prior against posterior."""
+    prior, post = ds.prior_quantiles.values, ds.posterior_quantiles.values
+    rows = []
+    for j, key in enumerate(ds.parameter.values):
+        width, after = prior[2, j] - prior[0, j], post[2, j] - post[0, j]
+        if width > 0 and after < narrowed * width:
+            rows.append(f"  {key}: {prior[0, j]:.4g} to {prior[2, j]:.4g} -> {post[0, j]:.4g} to {post[2, j]:.4g}")
+    return (["what the observations taught (5-95 %, prior -> calibrated):"] + rows) if rows else []
+
+
 def summary(ds, seconds: float | None = None) -> str:
     """The terminal summary: energy percentiles for the key years, and the fleet behind them."""
     a = ds.attrs
@@ -309,7 +328,11 @@ def summary(ds, seconds: float | None = None) -> str:
     timing = f" in {seconds:.1f} s" if seconds is not None else ""
     lines.append(f"{a['draws']:,} draws ({a['sampler']}, seed {a['seed']}){timing}; "
                  f"fleet accounting: {a['accounting'].replace('_', ' ')}; "
-                 f"{a.get('rejected_draws', 0)} draws rejected")
+                 f"{a.get('rejected_draws', 0):,} draws rejected")
+    if a.get("calibrated"):
+        lines.append(f"calibrated: {a['draws']:,} of {a['candidates']:,} candidate draws are consistent with "
+                     f"{ds.sizes['observation']} observations ({a['observations']})")
+        lines += taught(ds)
     if a.get("correlations"):
         lines.append(f"rank correlations: {a['correlations']}")
     lines.append("")

@@ -22,12 +22,13 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from . import execution
+from . import calibration, execution
 from . import parameters as registry
 from .errors import InputError, ScenarioError
 from .execution.files import PARAM
 from .model import simulate
 from .results import build_dataset, check_overwrite, check_writable, default_path, identity
+from . import sampling
 from .sampling import sample
 from .scenario import Scenario, from_dict, load_scenario
 
@@ -45,6 +46,7 @@ class DrawRange:
     start: int
     stop: int
     rebound: bool
+    observations: tuple = ()   # calibrating: keep only the draws inside every observed range
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,30 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
         batch["energy_no_rebound"] = counterfactual["energy"]
         batch["rebound"] = batch["energy"] - counterfactual["energy"]
     batch.update({PARAM + key: values[key] for key in scenario.uncertain})
+    if work.observations:
+        return _history_match(work, batch, values)
     return batch
+
+
+def _history_match(work: DrawRange, batch: dict, values: dict) -> dict:
+    """A calibrating chunk: the accepted draws' arrays, their candidate numbers
+    (``calib:candidate``), and for every candidate the simulated observations
+    (``calib:observed``), whether each matched (``calib:passes``) and the uncertain values
+    (``calib:values``), from which the client counts, summarises and diagnoses."""
+    scenario = work.scenario
+
+    def get(name):
+        return batch[name] if name in batch else np.broadcast_to(values[name], (work.stop - work.start,))
+
+    observed, passes = calibration.match(work.observations, get, [g.name for g in scenario.generations],
+                                         scenario.years)
+    keep = passes.all(axis=1)
+    out = {name: np.ascontiguousarray(array[keep]) for name, array in batch.items()}
+    out["calib:candidate"] = np.arange(work.start, work.stop)[keep]
+    out["calib:observed"], out["calib:passes"] = observed, passes
+    out["calib:values"] = (np.column_stack([values[k] for k in scenario.uncertain]) if scenario.uncertain
+                           else np.empty((work.stop - work.start, 0)))
+    return out
 
 
 def simulate_design(work: DesignRows) -> dict[str, np.ndarray]:
@@ -139,7 +164,8 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         variant: str | None = None, *, rebound: bool | None = None, chunk_draws: int | None = None,
         workers: int = 1, scheduler: str | None = None, out=None, fmt: str | None = None,
         compress: bool = False, resume: bool = False, force: bool = False, quiet: bool = True,
-        progress=None, attrs: dict | None = None, compute=simulate_draws):
+        progress=None, attrs: dict | None = None, calibrate: bool | None = None,
+        max_candidates: int | None = None, compute=simulate_draws):
     """Run a scenario's Monte Carlo ensemble, in memory or streamed to a file.
 
     Parameters
@@ -182,6 +208,13 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         Called with the number of draws each finished chunk adds (e.g. ``tqdm.update``).
     attrs : dict, optional
         Extra attributes for the result (the command line records itself here).
+    calibrate : bool, optional
+        Keep only the draws consistent with every ``[[observation]]`` of the scenario
+        (history matching, :mod:`sim.calibration`); ``draws`` then counts the accepted draws.
+        Default: the scenario's ``calibration.default``.
+    max_candidates : int, optional
+        The most candidate draws a calibrated run tries (default: the scenario's
+        ``calibration.max_candidates``, else 100 per accepted draw and at least 20,000).
     compute : callable
         The unit of work, :func:`simulate_draws`; tests put a faulty one here.
 
@@ -208,33 +241,109 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
     if out is None and (resume or fmt != "netcdf" or compress):
         raise InputError("--resume" if resume else "--format", None,
                          "resume, Zarr and compression need a result file (out)")
+    calibrate = scenario.calibrate if calibrate is None else bool(calibrate)
+    observations = tuple(o for o in scenario.observations if o.use == "calibrate")
+    if calibrate and not observations:
+        raise ScenarioError(scenario.path, "observation", "calibration needs [[observation]] tables "
+                            "with use = \"calibrate\"; this scenario has none (run without --calibrate)")
     attrs = dict(attrs or {})
-    works = [DrawRange(i, scenario, draws, seed, a, b, rebound)
-             for i, (a, b) in enumerate(execution.ranges(draws, chunk_draws))]
-    describe = partial(ensemble_dataset, scenario, draws, seed, attrs)
-    if out is None:
-        arrays = execution.execute(works, compute, execution.Memory(draws),
-                                   execution.backend(workers, scheduler), quiet, progress)
-        return describe(arrays)
-    out = Path(out)
-    check_writable(out, directory_ok=fmt == "zarr")  # fail before the run, not after it
-    check_overwrite(out, identity(scenario, seed, draws=draws), force)
-    kind = "preallocated" if fmt == "zarr" or not compress else "appended"
-    manifest = identity(scenario, seed, draws=draws, rebound=rebound, chunk_draws=chunk_draws, writer=kind)
-    where = execution.backend(workers, scheduler)
-    try:
+    if out is not None:
+        out = Path(out)
+        check_writable(out, directory_ok=fmt == "zarr")  # fail before the run, not after it
+        check_overwrite(out, identity(scenario, seed, draws=draws), force)
+    with execution.closing(execution.backend(workers, scheduler)) as where:
+        if calibrate:
+            ds = _calibrated(scenario, draws, seed, rebound, observations, chunk_draws, where, out, resume,
+                             quiet, progress, attrs, max_candidates, compute)
+            return ds if out is None else open_lazily(_write(ds, out, fmt, compress), fmt)
+        works = [DrawRange(i, scenario, draws, seed, a, b, rebound)
+                 for i, (a, b) in enumerate(execution.ranges(draws, chunk_draws))]
+        describe = partial(ensemble_dataset, scenario, draws, seed, attrs)
+        if out is None:
+            return describe(execution.execute(works, compute, execution.Memory(draws), where, quiet, progress))
+        kind = "preallocated" if fmt == "zarr" or not compress else "appended"
+        manifest = identity(scenario, seed, draws=draws, rebound=rebound, chunk_draws=chunk_draws, writer=kind)
         store = execution.ChunkStore(f"{out}.chunks", manifest, resume, execution.WRITER_SUFFIX[kind])
         if kind == "preallocated":
             writer = execution.Preallocated(store, out, describe, draws, attrs, fmt, chunk_draws)
         else:
             writer = execution.Appended(store, out, describe, works, compress)
-    except BaseException:
-        if hasattr(where, "close"):
-            where.close()
-        raise
-    path = execution.execute(works, compute, writer, where, quiet, progress)
+        path = execution.execute(works, compute, writer, where, quiet, progress)
     store.remove()
     return open_lazily(path, fmt)
+
+
+def _write(ds, out: Path, fmt: str, compress: bool) -> Path:
+    """Write a result built in memory to ``out`` atomically (netCDF or Zarr)."""
+    from .atomic import replacing
+    from .results import write_netcdf
+
+    if fmt == "netcdf":
+        return write_netcdf(ds, out, compress)
+    with replacing(out, directory=True) as tmp:
+        ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=False)
+    return out
+
+
+def candidate_space(draws: int, max_candidates: int | None) -> int:
+    """The size of a calibration's candidate ensemble: the cap rounded up to whole stream
+    blocks, so that every block is full and candidate ``i`` depends only on the seed and ``i``."""
+    cap = max_candidates if max_candidates is not None else max(100 * draws, 20_000)
+    block = sampling.STREAM_BLOCK_DRAWS
+    return -(-max(cap, draws) // block) * block
+
+
+def _calibrated(scenario, draws, seed, rebound, observations, chunk_draws, where, out, resume, quiet,
+                progress, attrs, max_candidates, compute):
+    """History matching: candidates in rounds of chunks until ``draws`` of them match, the
+    first ``draws`` accepted in candidate order kept (see :mod:`sim.calibration`)."""
+    max_candidates = scenario.max_candidates if max_candidates is None else max_candidates
+    space = candidate_space(draws, max_candidates)
+    works = [DrawRange(i, scenario, space, seed, a, b, rebound, observations)
+             for i, (a, b) in enumerate(execution.ranges(space, chunk_draws))]
+    store = None
+    if out is not None:
+        manifest = identity(scenario, seed, draws=draws, rebound=rebound, chunk_draws=chunk_draws, writer="kept",
+                            candidates=space)
+        store = execution.ChunkStore(f"{out}.chunks", manifest, resume, execution.WRITER_SUFFIX["kept"])
+    writer = execution.Kept(store)
+    accepted, evaluated, done = 0, 0, 0        # over the chunks done, in order
+    while True:
+        finished = writer.finished()
+        while done in finished or done in writer.chunks:   # count the contiguous prefix
+            chunk = writer.get(done)
+            accepted += len(chunk["calib:candidate"])
+            evaluated += len(chunk["calib:passes"])
+            done += 1
+            if accepted >= draws:
+                break
+        if accepted >= draws or done == len(works):
+            break
+        rate = accepted / evaluated if evaluated else 1.0
+        wanted = (draws - accepted) / max(rate, 1.0 / space) * 1.1
+        count = max(int(np.ceil(wanted / chunk_draws)), getattr(where, "workers", 1))
+        round_works = [w for w in works[done:done + count] if w.index not in finished]
+        execution.execute(round_works, compute, writer, where, quiet, progress=None)
+    chunks = [writer.get(i) for i in range(done)]
+    passes = np.concatenate([c["calib:passes"] for c in chunks])
+    observed = np.concatenate([c["calib:observed"] for c in chunks])
+    values = np.concatenate([c["calib:values"] for c in chunks])
+    if accepted < draws:  # nothing to resume: every candidate was tried
+        if store is not None:
+            store.remove()
+        raise calibration.too_few(scenario, observations, accepted, draws, observed, passes, values,
+                                  scenario.uncertain)
+    candidates = np.concatenate([c["calib:candidate"] for c in chunks])[:draws]
+    considered = int(candidates[-1]) + 1          # candidates up to the last one kept
+    arrays = {name: np.concatenate([c[name] for c in chunks])[:draws]
+              for name in chunks[0] if not name.startswith("calib:")}
+    if progress is not None:
+        progress(draws)
+    ds = ensemble_dataset(scenario, draws, seed, attrs, arrays)
+    if store is not None:
+        store.remove()
+    return calibration.annotate(ds, scenario, observations, candidates, observed[:considered],
+                                passes[:considered], values[:considered], space)
 
 
 def open_lazily(path, fmt: str = "netcdf"):
@@ -271,7 +380,8 @@ def evaluate_design(scenario: Scenario, values: dict, metric, *, chunk_rows: int
         writer = execution.Memory(n)
     else:
         writer = execution.Collected(n, execution.ChunkStore(store, manifest or {}, resume), works)
-    arrays = execution.execute(works, simulate_design, writer, execution.backend(workers, scheduler), quiet)
+    with execution.closing(execution.backend(workers, scheduler)) as where:
+        arrays = execution.execute(works, simulate_design, writer, where, quiet)
     if store is not None:
         writer.store.remove()
     return arrays["metric"].T

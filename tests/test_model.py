@@ -260,3 +260,30 @@ def scenario_fleet():
     from test_demand import DEMAND
 
     return dict(DEMAND["fleet"])
+
+
+# ---- counted as observers count ---------------------------------------------------------
+
+def test_gpus_compute_and_nameplate_power_obey_their_definitions(make_scenario):
+    s = make_scenario({**UNCERTAIN, "fleet": {**UNCERTAIN["fleet"], "h100_gpu_performance": 0.396},
+                       "generation": [{"name": "A", "launch": "2020-01", "power_kw": 6.5, "performance": 1.0},
+                                      {"name": "B", "launch": "2022-07", "power_kw": 10.2, "performance": 3.17,
+                                       "gpus_per_server": {"dist": "uniform", "low": 4, "high": 8}}]})
+    ds = sim.run(s, draws=30)
+    gpus = xr.concat([ds["generation.A.gpus_per_server"] * xr.ones_like(ds["generation.B.gpus_per_server"]),
+                      ds["generation.B.gpus_per_server"]], dim="generation").assign_coords(generation=["A", "B"])
+    np.testing.assert_array_equal(ds.gpus_installed, (ds.installed_by_generation * gpus).sum("generation"))
+    np.testing.assert_array_equal(ds.gpus_shipped, (ds.shipments_by_generation * gpus).sum("generation"))
+    performance = xr.DataArray([1.0, 3.17], coords={"generation": ["A", "B"]})
+    np.testing.assert_allclose(ds.compute_installed, (ds.installed_by_generation * performance).sum("generation") / 0.396,
+                               rtol=1e-12)
+    kw = xr.DataArray([6.5, 10.2], coords={"generation": ["A", "B"]})
+    np.testing.assert_allclose(ds.nameplate_power, (ds.installed_by_generation * kw).sum("generation") / 1e6, rtol=1e-12)
+    # at full utilisation with no idle floor, a December's IT power is the year-end nameplate
+    full = sim.run(make_scenario(overrides=["fleet.utilisation=1"]), draws=1)
+    december_it = full.facility_power_monthly.isel(draw=0).sel(month="2027-12").squeeze() / 1.2
+    assert float(december_it) == pytest.approx(float(full.nameplate_power.isel(draw=0).sel(year=2027)), rel=1e-12)
+
+
+def test_compute_installed_needs_the_h100_reference(make_scenario):
+    assert "compute_installed" not in sim.run(make_scenario(), draws=2)

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from ..errors import InputError
 from .backends import backend
 from .chunks import ChunkStore, ranges
-from .writers import WRITER_SUFFIX, Appended, Collected, Memory, Preallocated
+from .writers import WRITER_SUFFIX, Appended, Collected, Kept, Memory, Preallocated
 
 FORMATS = ("netcdf", "zarr")
 # draws per chunk: large enough that numpy's per-call cost is small, small enough that a
@@ -38,8 +38,8 @@ DEFAULT_CHUNK_DRAWS = 5_000
 # chunks would make for a million draws, and as fast to write (each worker compresses its own)
 ZARR_CHUNK_DRAWS = 20_000
 
-__all__ = ["FORMATS", "DEFAULT_CHUNK_DRAWS", "ZARR_CHUNK_DRAWS", "Appended", "ChunkStore", "Collected",
-           "Memory", "Preallocated", "WRITER_SUFFIX", "backend", "check", "execute", "ranges"]
+__all__ = ["FORMATS", "DEFAULT_CHUNK_DRAWS", "ZARR_CHUNK_DRAWS", "Appended", "ChunkStore", "Collected", "Kept",
+           "Memory", "Preallocated", "WRITER_SUFFIX", "backend", "check", "closing", "execute", "ranges"]
 
 
 def check(workers=1, scheduler=None, chunk_draws=None, fmt: str = "netcdf") -> int:
@@ -102,7 +102,7 @@ class Progress:
 def execute(works, compute, writer, where, quiet: bool = True, progress=None):
     """Run every chunk the writer has not kept yet on the backend ``where``; return
     ``writer.close()``. On any failure (an interrupt included) the writer is abandoned (what
-    was kept stays for ``--resume``) and the backend let go.
+    was kept stays for ``--resume``). The caller lets go of the backend (:func:`closing`).
 
     Parameters
     ----------
@@ -137,7 +137,18 @@ def execute(works, compute, writer, where, quiet: bool = True, progress=None):
     except BaseException:
         writer.abandon()
         raise
-    finally:
-        if hasattr(where, "close"):
-            where.close()
     return writer.close()
+
+
+class closing:
+    """``with closing(backend(...)) as where:``: the backend is let go however the block ends."""
+
+    def __init__(self, where):
+        self.where = where
+
+    def __enter__(self):
+        return self.where
+
+    def __exit__(self, *exc) -> None:
+        if hasattr(self.where, "close"):
+            self.where.close()

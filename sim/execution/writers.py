@@ -106,6 +106,40 @@ class Collected(Memory):
         return self.arrays
 
 
+class Kept:
+    """Each chunk's arrays kept whole, by chunk index, in memory or (with a store, resumably) as
+    chunk files: for work whose chunks are not rows of one result (a calibration's candidates,
+    of which each chunk keeps a different number)."""
+
+    prepare = None
+
+    def __init__(self, store: ChunkStore | None = None):
+        self.store, self.chunks = store, {}
+        self.keeper = keep_here if store is None else KeepInFile(store)
+
+    def finished(self) -> set:
+        return set() if self.store is None else self.store.done()
+
+    def recover(self, work):
+        if self.store is None:
+            return None
+        path = self.store.path(work.index)
+        return str(path) if path.exists() else None
+
+    def landed(self, work, value) -> None:
+        if self.store is None:
+            self.chunks[work.index] = value
+
+    def get(self, index: int) -> dict:
+        return self.chunks[index] if self.store is None else self.store.load(index)
+
+    def close(self) -> "Kept":
+        return self
+
+    def abandon(self) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Target:
     """A preallocated result to write chunks into: its path, format, its full number of rows,
@@ -307,4 +341,5 @@ class Appended:
         self.handle = None
 
 
-WRITER_SUFFIX = {"preallocated": DONE_SUFFIX, "appended": CHUNK_SUFFIX, "collected": CHUNK_SUFFIX}
+WRITER_SUFFIX = {"preallocated": DONE_SUFFIX, "appended": CHUNK_SUFFIX, "collected": CHUNK_SUFFIX,
+                 "kept": CHUNK_SUFFIX}

@@ -1,0 +1,142 @@
+"""History matching: keep the draws whose simulated past reproduces every observation.
+
+A calibrated run draws *candidates* from the scenario's priors, runs each through the model,
+and keeps those whose simulated quantities fall inside every ``[[observation]]`` range with
+``use = "calibrate"`` (:mod:`sim.published`); the rest are rejected. ``draws = N`` means N
+accepted draws: the runner evaluates further candidates until it has them
+(:func:`sim.runner.run`). Candidates are draws of an ensemble whose stream blocks are all
+full, so candidate ``i``'s values depend only on the seed and ``i``: the accepted set is the
+same for any chunking, any number of workers, a Dask cluster or a resumed run.
+
+This is rejection sampling from the prior restricted to the observed ranges (history
+matching with an implausibility cut-off of "outside the range"): what the observations teach
+shows in the accepted draws' parameters (:func:`parameter_quantiles`, prior against posterior).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from .errors import ScenarioError
+from .published import Observation, figure_text
+
+QUANTILES = (0.05, 0.5, 0.95)
+# observed quantities counted from the by-generation arrays, and the per-server weight of each
+_BASE = {"shipments": "shipments_by_generation", "gpus_shipped": "shipments_by_generation",
+         "energy": "energy_by_generation"}
+_WEIGHT = {"gpus_shipped": "gpus_per_server", "gpus_installed": "gpus_per_server",
+           "nameplate_power": "power_kw", "compute_installed": "performance"}
+
+
+def observe(observation: Observation, get, generations, years) -> np.ndarray:
+    """The simulated value of an observed quantity for every draw, in the figure's units.
+
+    Parameters
+    ----------
+    get : callable
+        ``get(name)`` → a draw-first array of a model output (``energy``,
+        ``installed_by_generation``, ...) or of a parameter's values (``fleet.pue``).
+    generations : list of str
+        The catalogue's names, in the order of the ``generation`` axis.
+    years : list of int
+    """
+    o, index = observation, list(years).index(observation.year)
+    if not o.generations:
+        value = get(o.quantity)[:, index]
+    else:
+        columns = [list(generations).index(g) for g in o.generations]
+        by_generation = get(_BASE.get(o.quantity, "installed_by_generation"))[:, index, columns]   # (n, k)
+        weight = np.ones_like(by_generation)
+        if o.quantity in _WEIGHT:
+            weight = np.column_stack([np.broadcast_to(get(f"generation.{g}.{_WEIGHT[o.quantity]}"), (len(by_generation),))
+                                      for g in o.generations])
+        if o.quantity == "nameplate_power":
+            weight = weight * 1e-6                       # kW per server → GW
+        if o.quantity == "compute_installed":
+            weight = weight / np.broadcast_to(get("fleet.h100_gpu_performance"), (len(weight),))[:, None]
+        value = (by_generation * weight).sum(axis=1)
+    return np.asarray(value, dtype=float) * o.factor
+
+
+def match(observations, get, generations, years) -> tuple[np.ndarray, np.ndarray]:
+    """Simulated values (n, k) of the observations and whether each draw lies in each range (n, k)."""
+    observed = np.column_stack([observe(o, get, generations, years) for o in observations])
+    low = np.array([o.low for o in observations])
+    high = np.array([o.high for o in observations])
+    return observed, (observed >= low) & (observed <= high)
+
+
+def parameter_quantiles(values: np.ndarray) -> np.ndarray:
+    """The 5th, 50th and 95th percentiles of each column of ``values`` (n, p): shape (3, p)."""
+    if len(values) == 0:
+        return np.full((len(QUANTILES), values.shape[1]), np.nan)
+    return np.quantile(values, QUANTILES, axis=0)
+
+
+def too_few(scenario, observations, accepted: int, wanted: int, observed: np.ndarray, passes: np.ndarray,
+            values: np.ndarray, names) -> ScenarioError:
+    """The one-line error when too few candidates match: the observation that rejects most,
+    and the uncertain parameters that move its simulated value most (Spearman's rank
+    correlation over the candidates)."""
+    rejected = (~passes).sum(axis=0)
+    worst = int(np.argmax(rejected))
+    o = observations[worst]
+    movers = []
+    if values.shape[1] and np.ptp(observed[:, worst]) > 0:
+        rho = np.array([0.0 if np.ptp(values[:, j]) == 0 else stats.spearmanr(values[:, j], observed[:, worst])[0]
+                        for j in range(values.shape[1])])
+        movers = [names[j] for j in np.argsort(-np.abs(rho))[:2] if abs(rho[j]) > 0.05]
+    hint = f"widen {' or '.join(movers)}, or the observed range" if movers else "widen the priors or the observed range"
+    p5, p95 = np.quantile(observed[:, worst], [0.05, 0.95])
+    return ScenarioError(
+        scenario.path, f"observation {o.name!r}",
+        f"{accepted:,} of {len(observed):,} candidate draws match every observation, {wanted:,} wanted; "
+        f"{o.name} ({figure_text(o.low, o.high, o.units)}) rejects {rejected[worst]:,}, the model gives "
+        f"{figure_text(p5, p95, o.units)} (5-95 %): {hint}; or raise calibration.max_candidates")
+
+
+def annotate(ds, scenario, observations, candidates: np.ndarray, observed: np.ndarray, passes: np.ndarray,
+             values: np.ndarray, space: int):
+    """Record a calibration in its result: each draw's candidate number and simulated
+    observations, the observations and how many candidates each rejected, and the prior and
+    posterior 5/50/95 % of every uncertain parameter (what the data taught).
+
+    ``observed``, ``passes`` and ``values`` cover every candidate considered: those up to the
+    last one kept, accepted or not.
+    """
+    import xarray as xr
+
+    names = scenario.uncertain
+    considered, draws = len(passes), len(candidates)
+    ds = ds.assign_coords(candidate=("draw", candidates.astype(np.int64),
+                                     {"long_name": "the draw's number among the calibration's candidates"}))
+    obs_coords = {
+        "observation": ("observation", np.array([o.name for o in observations], dtype=object),
+                        {"long_name": "observed figure the draws are calibrated to"}),
+        "observation_units": ("observation", np.array([o.units for o in observations], dtype=object),
+                              {"long_name": "units of the observed figure"}),
+    }
+    q = {"quantile": ("quantile", np.array(QUANTILES), {"long_name": "quantile over the draws", "units": "1"}),
+         "parameter": ("parameter", np.array(names, dtype=object), {"long_name": "uncertain parameter"})}
+    extra = xr.Dataset({
+        "observed": (("draw", "observation"), observed[candidates],
+                     {"long_name": "the draw's simulated value of each observed figure, in its units "
+                                   "(observation_units)", "units": "1"}),
+        "observation_low": ("observation", np.array([o.low for o in observations]),
+                            {"long_name": "low end of the observed range (tolerance included)", "units": "1"}),
+        "observation_high": ("observation", np.array([o.high for o in observations]),
+                             {"long_name": "high end of the observed range (tolerance included)", "units": "1"}),
+        "rejected_by_observation": ("observation", (~passes).sum(axis=0).astype(np.int64),
+                                    {"long_name": "candidate draws outside the observed range", "units": "1"}),
+        "prior_quantiles": (("quantile", "parameter"), parameter_quantiles(values),
+                            {"long_name": "quantiles of each uncertain parameter over every candidate considered",
+                             "units": "1"}),
+        "posterior_quantiles": (("quantile", "parameter"), parameter_quantiles(values[candidates]),
+                                {"long_name": "quantiles of each uncertain parameter over the accepted draws",
+                                 "units": "1"}),
+    }, coords={**obs_coords, **q})
+    ds = xr.merge([ds, extra], combine_attrs="override")
+    ds.attrs.update({"calibrated": 1, "candidates": int(considered), "rejected_draws": int(considered - draws),
+                     "candidate_space": int(space), "observations": "; ".join(o.name for o in observations)})
+    return ds

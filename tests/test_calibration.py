@@ -1,0 +1,160 @@
+"""History matching: exactly the draws inside every observed range are kept, the same ones
+however the work is cut or resumed; what the data taught is recorded; too few matches and bad
+observations are one-line errors."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import sim
+from conftest import base_dict, merge
+from sim.cli import main
+from sim.results import open_result
+from sim.runner import candidate_space, simulate_draws
+from sim.scenario import from_dict
+
+UNCERTAIN = {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.5},
+                       "utilisation": {"dist": "uniform", "low": 0.4, "high": 0.9},
+                       "lifetime_years": {"dist": "uniform", "low": 3, "high": 6}},
+             "shipments": {"growth_after": {"dist": "uniform", "low": -0.1, "high": 0.4}}}
+ENERGY_2023 = {"quantity": "energy", "year": 2023, "low": 2.0, "high": 2.5, "units": "TWh/yr", "scope": "world",
+               "counting": "the model's servers", "source": "a test figure, 2024"}
+SHIPPED_2027 = {"quantity": "gpus_shipped", "year": 2027, "low": 0.9, "high": 1.0, "units": "million GPUs/yr",
+                "scope": "world", "counting": "8 GPUs a server", "source": "a test figure, 2024"}
+
+
+def calibrated(observations, **changes):
+    data = merge(merge(base_dict(), UNCERTAIN), changes)
+    data["observation"] = observations
+    return from_dict(data, file="calibrated.toml")
+
+
+def test_exactly_the_draws_inside_every_range_are_kept_in_candidate_order():
+    s = calibrated([ENERGY_2023, SHIPPED_2027])
+    ds = sim.run(s, draws=150, seed=3, calibrate=True)
+    space = candidate_space(150, None)
+    prior = sim.run(s, draws=space, seed=3)  # the candidates, as an uncalibrated ensemble of the same blocks
+    energy = prior.energy.sel(year=2023).values
+    gpus = prior.gpus_shipped.sel(year=2027).values / 1e6
+    inside = (energy >= 2.0) & (energy <= 2.5) & (gpus >= 0.9) & (gpus <= 1.0)
+    considered = ds.attrs["candidates"]
+    np.testing.assert_array_equal(ds.candidate.values, np.flatnonzero(inside[:considered]))
+    assert inside[:considered].sum() == 150 and inside[considered - 1]
+    # draw by draw, the kept draws are the candidates themselves, bit for bit
+    kept = prior.isel(draw=ds.candidate.values)
+    for name in ("energy", "installed", "fleet.pue", "facility_power_monthly"):
+        np.testing.assert_array_equal(ds[name].values, kept[name].values)
+    np.testing.assert_array_equal(ds.observed.sel(observation="energy 2023").values, energy[ds.candidate.values])
+    assert ds.attrs["rejected_draws"] == considered - 150
+    np.testing.assert_array_equal(ds.rejected_by_observation.values,
+                                  [(~((energy >= 2.0) & (energy <= 2.5)))[:considered].sum(),
+                                   (~((gpus >= 0.9) & (gpus <= 1.0)))[:considered].sum()])
+
+
+def test_prior_and_posterior_quantiles_are_recorded():
+    s = calibrated([ENERGY_2023])
+    ds = sim.run(s, draws=200, seed=4, calibrate=True)
+    prior = sim.run(s, draws=candidate_space(200, None), seed=4).isel(draw=slice(0, ds.attrs["candidates"]))
+    for j, key in enumerate(ds.parameter.values):
+        np.testing.assert_allclose(ds.posterior_quantiles.values[:, j], np.quantile(ds[key].values, [0.05, 0.5, 0.95]))
+        np.testing.assert_allclose(ds.prior_quantiles.values[:, j], np.quantile(prior[key].values, [0.05, 0.5, 0.95]))
+    # energy in 2023 is utilisation x PUE x a fixed fleet: the observation narrows both
+    u = list(ds.parameter.values).index("fleet.utilisation")
+    prior_width = ds.prior_quantiles.values[2, u] - ds.prior_quantiles.values[0, u]
+    post_width = ds.posterior_quantiles.values[2, u] - ds.posterior_quantiles.values[0, u]
+    assert post_width < 0.8 * prior_width
+
+
+@pytest.mark.parametrize("chunk_draws, workers", [(64, 1), (1000, 1), (333, 2)])
+def test_the_accepted_set_does_not_depend_on_chunks_or_workers(chunk_draws, workers):
+    s = calibrated([ENERGY_2023])
+    reference = sim.run(s, draws=120, seed=5, calibrate=True)
+    xr.testing.assert_identical(sim.run(s, draws=120, seed=5, calibrate=True, chunk_draws=chunk_draws,
+                                        workers=workers), reference)
+
+
+def interrupt_after(count):
+    done = []
+
+    def compute(work):
+        if len(done) == count:
+            raise KeyboardInterrupt
+        done.append(work.index)
+        return simulate_draws(work)
+    return compute
+
+
+def test_a_calibrated_run_resumes_to_the_same_result(tmp_path):
+    s = calibrated([ENERGY_2023])
+    reference = sim.run(s, draws=150, seed=6, calibrate=True)
+    out = tmp_path / "c.nc"
+    with pytest.raises(KeyboardInterrupt):
+        sim.run(s, draws=150, seed=6, calibrate=True, chunk_draws=50, out=out, compute=interrupt_after(3))
+    assert not out.exists() and len(list((tmp_path / "c.nc.chunks").glob("chunk-*"))) == 3
+    with sim.run(s, draws=150, seed=6, calibrate=True, chunk_draws=50, out=out, resume=True) as ds:
+        xr.testing.assert_identical(ds.load(), reference)
+    assert not (tmp_path / "c.nc.chunks").exists()
+
+
+def test_too_few_matches_name_the_observation_that_rejects_most_and_what_moves_it():
+    impossible = {**SHIPPED_2027, "low": 50.0, "high": 60.0}
+    s = calibrated([ENERGY_2023, impossible])
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.run(s, draws=100, seed=1, calibrate=True, max_candidates=5_000)
+    message = str(err.value)
+    assert "observation 'gpus_shipped 2027'" in message and "0 of 10,000 candidate draws" in message
+    assert "shipments.growth_after" in message.split("widen")[1]       # the only parameter that moves it
+
+
+def test_the_cli_calibrates_and_says_how_many_draws_match(tmp_path, write_scenario, capsys):
+    from conftest import toml_text
+
+    path = write_scenario(text=toml_text({**merge(base_dict(), UNCERTAIN), "observation": [ENERGY_2023]}))
+    out = tmp_path / "r.nc"
+    assert main(["run", str(path), "--draws", "100", "--calibrate", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "calibrated: 100 of" in printed and "consistent with 1 observations (energy 2023)" in printed
+    assert "fleet.utilisation:" in printed                        # what the observation taught
+    ds = open_result(out)
+    assert ds.attrs["calibrated"] == 1 and ds.sizes["draw"] == 100
+    # an impossible observation: one line, exit status 2, nothing written
+    bad = write_scenario(text=toml_text({**merge(base_dict(), UNCERTAIN),
+                                          "observation": [{**ENERGY_2023, "low": 500.0, "high": 600.0}]}), name="bad.toml")
+    assert main(["run", str(bad), "--draws", "10", "--calibrate", "--max-candidates", "2000",
+                 "--out", str(tmp_path / "b.nc")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "0 of 10,000 candidate draws" in err
+    assert not (tmp_path / "b.nc").exists() and not (tmp_path / "b.nc.chunks").exists()
+
+
+def test_calibrating_a_scenario_without_observations_is_one_line(write_scenario, capsys, tmp_path):
+    path = write_scenario()
+    assert main(["run", str(path), "--calibrate", "--out", str(tmp_path / "r.nc")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "calibration needs [[observation]] tables" in err
+
+
+def test_a_scenario_can_calibrate_by_default_and_no_calibrate_shows_the_prior():
+    s = calibrated([ENERGY_2023], calibration={"default": True})
+    assert sim.run(s, draws=50, seed=1).attrs.get("calibrated") == 1
+    assert "calibrated" not in sim.run(s, draws=50, seed=1, calibrate=False).attrs
+
+
+@pytest.mark.parametrize("change, key, fragment", [
+    ({"quantity": "energi"}, "observation[0].quantity", "did you mean 'energy'"),
+    ({"units": "servers"}, "observation[0].units", "does not convert"),
+    ({"units": "TWh"}, "observation[0].units", "unknown units"),
+    ({"year": 2040}, "observation[0].year", "outside the scenario's years"),
+    ({"low": 3.0, "high": 2.0}, "observation[0].low", "above high"),
+    ({"source": None}, "observation[0].source", "required"),
+    ({"counting": None}, "observation[0].counting", "required"),
+    ({"scope": "US"}, "observation[0].scope", "the scenario models world"),
+    ({"generations": ["Z"]}, "observation[0].generations", "no generation 'Z'"),
+    ({"quantity": "it_power", "units": "GW", "generations": ["A"]}, "observation[0].generations", "by generation"),
+    ({"use": "fit"}, "observation[0].use", "must be one of calibrate, check"),
+])
+def test_bad_observations_are_one_line_errors(change, key, fragment):
+    table = {k: v for k, v in {**ENERGY_2023, **change}.items() if v is not None}
+    with pytest.raises(sim.ScenarioError) as err:
+        calibrated([table])
+    assert err.value.key == key and fragment in err.value.message, str(err.value)
