@@ -1,7 +1,10 @@
-"""``sim validate``: run scenarios and check the model against their published figures.
+"""``sim validate``: run scenarios and check the model against figures it was not fitted to.
 
-The figures are read with the scenario (:mod:`sim.published`, the ``[[validation]]``
-schema); this module runs the scenario through :func:`sim.runner.run` and evaluates each check.
+The figures are read with the scenario (:mod:`sim.published`): its ``[[validation]]`` tables
+(published figures, of kind ``reproduction`` or ``independent``) and its ``[[observation]]``
+tables held out of the calibration (``use = "check"``, independent by construction). This
+module runs the scenario through :func:`sim.runner.run`, calibrated if the scenario
+calibrates by default, and evaluates each check.
 """
 
 from __future__ import annotations
@@ -11,23 +14,51 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .published import UNITS, Validation, number
+from .calibration import observe
+from .published import UNITS, Observation, Validation, number
 from .runner import run
 from .scenario import load_scenario
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A validation's result: the model's quantiles in the published units, and pass or fail."""
+    """A check's result: the model's quantiles in the figure's units, and pass or fail.
+    ``validation`` is the :class:`~sim.published.Validation` or held-out
+    :class:`~sim.published.Observation` checked."""
 
     scenario: str
     variant: str | None
-    validation: Validation
+    validation: Validation | Observation
     median: float
     p5: float
     p95: float
     passed: bool
     problem: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "independent" if isinstance(self.validation, Observation) else self.validation.kind
+
+    @property
+    def check(self) -> str:
+        if isinstance(self.validation, Observation):
+            return "median"
+        v = self.validation
+        return v.check + (f" ±{v.tolerance * 100:g}%" if v.tolerance else "")
+
+
+def judge(values: np.ndarray, low: float, high: float, check: str) -> tuple[float, float, float, bool]:
+    """The 5th, 50th and 95th percentiles of ``values`` and whether they pass ``check`` against
+    [low, high]: ``median`` (the median inside), ``within`` (5th and 95th inside) or ``covers``
+    (the 90 % range overlaps)."""
+    p5, median, p95 = (float(x) for x in np.quantile(values, [0.05, 0.5, 0.95]))
+    if check == "median":
+        passed = low <= median <= high
+    elif check == "within":
+        passed = low <= p5 and p95 <= high
+    else:
+        passed = p5 <= high and low <= p95
+    return p5, median, p95, bool(passed)
 
 
 def evaluate(ds, validation: Validation, scenario: str = "", variant: str | None = None) -> Outcome:
@@ -43,38 +74,44 @@ def evaluate(ds, validation: Validation, scenario: str = "", variant: str | None
     if v.relative_to is not None:
         values = values / ds[v.quantity].sel(year=v.relative_to)
     values = np.asarray(values, dtype=float) * UNITS[v.units][1]
-    p5, median, p95 = np.quantile(values, [0.05, 0.5, 0.95])
-    low, high = v.low * (1 - v.tolerance), v.high * (1 + v.tolerance)
-    if v.check == "median":
-        passed = low <= median <= high
-    elif v.check == "within":
-        passed = low <= p5 and p95 <= high
-    else:
-        passed = p5 <= high and low <= p95
-    return Outcome(scenario, variant, v, float(median), float(p5), float(p95), bool(passed))
+    p5, median, p95, passed = judge(values, v.low * (1 - v.tolerance), v.high * (1 + v.tolerance), v.check)
+    return Outcome(scenario, variant, v, median, p5, p95, passed)
+
+
+def evaluate_observation(ds, observation: Observation, scenario: str = "", variant: str | None = None) -> Outcome:
+    """Check a held-out observation against a result: its median must lie in the observed range."""
+    def get(name):
+        return np.broadcast_to(np.asarray(ds[name].values), (ds.sizes["draw"],) + ds[name].shape[1:])
+
+    values = observe(observation, get, [str(g) for g in ds.generation.values], [int(y) for y in ds.year.values])
+    p5, median, p95, passed = judge(values, observation.low, observation.high, "median")
+    return Outcome(scenario, variant, observation, median, p5, p95, passed)
 
 
 def validate_scenario(path, draws: int | None = None, seed: int | None = None) -> list[Outcome]:
-    """Run a scenario (and each variant its validations name) and evaluate its validations."""
+    """Run a scenario (and each variant its validations name) and evaluate its validations and
+    held-out observations."""
     scenario = load_scenario(path)
+    checks = [o for o in scenario.observations if o.use == "check"]
     outcomes = []
-    for variant in dict.fromkeys(v.variant for v in scenario.validations):
+    for variant in dict.fromkeys([v.variant for v in scenario.validations] + ([None] if checks else [])):
         subject = scenario if variant is None else load_scenario(path, variant=variant)
         ds = run(subject, draws=draws, seed=seed)
         for v in scenario.validations:
             if v.variant == variant:
                 outcomes.append(evaluate(ds, v, scenario.name, variant))
+        if variant is None:
+            outcomes += [evaluate_observation(ds, o, scenario.name) for o in checks]
     return outcomes
 
 
 def table(outcomes: list[Outcome]) -> str:
     """The printed validation table."""
-    rows = [("scenario", "quantity", "published", "model p50", "model 5-95 %", "check", "result")]
+    rows = [("scenario", "kind", "figure", "published", "model p50", "model 5-95 %", "check", "result")]
     for o in outcomes:
         name = o.scenario + (f" [{o.variant}]" if o.variant else "")
-        check = o.validation.check + (f" ±{o.validation.tolerance * 100:g}%" if o.validation.tolerance else "")
-        rows.append((name, o.validation.label(), o.validation.published_text(), number(o.median),
-                     f"{number(o.p5)} to {number(o.p95)}", check,
+        rows.append((name, o.kind, o.validation.label(), o.validation.published_text(), number(o.median),
+                     f"{number(o.p5)} to {number(o.p95)}", o.check,
                      "pass" if o.passed else ("FAIL" + (f": {o.problem}" if o.problem else ""))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
