@@ -101,6 +101,8 @@ REGISTRY: tuple[Parameter, ...] = (
     P("scenario.key_years", "years", "year", "Years shown in the printed summary; absent: the end year.",
       default=None),
     P("scenario.references", "texts", "", "Publications the scenario draws on.", default=()),
+    P("scenario.include", "texts", "", "Files of shared [[generation]] and [[observation]] tables, "
+      "relative to the scenario file; the scenario's own tables of the same name replace them.", default=()),
     P("scenario.scope", "choice", "", "What the scenario counts: AI servers of the world, or of the "
       "United States; observed figures must have the same scope.", default="world", choices=("world", "US")),
     # [sampling]: how the Monte Carlo ensemble is drawn.

@@ -114,6 +114,7 @@ def provenance(scenario, seed: int, title: str | None = None) -> dict:
         "simpy_version": simpy.__version__,
         "xarray_version": xr.__version__,
         "scenario_text": scenario.text,
+        "scenario_included": "".join(f"# --- {name} ---\n{text}" for name, text in scenario.included),
     }
 
 

@@ -137,7 +137,7 @@ def resolve(scenario, overrides=None, variant: str | None = None) -> Scenario:
             raise ValueError("overrides need a scenario read from text (load_scenario or from_dict with text)")
         return from_dict(tomllib.loads(scenario.text), file=scenario.path, text=scenario.text,
                          overrides=tuple(scenario.overrides) + tuple(overrides or ()),
-                         variant=variant or scenario.variant)
+                         variant=variant or scenario.variant, included=scenario.included)
     return scenario
 
 

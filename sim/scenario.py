@@ -15,12 +15,11 @@ import dataclasses
 import hashlib
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
+from . import includes
 from . import parameters as registry
 from .distributions import Distribution, from_value, suggest
 from .errors import ScenarioError
@@ -81,6 +80,7 @@ class Scenario:
     text: str = ""
     sha256: str = ""
     overrides: tuple[str, ...] = ()
+    included: tuple = ()             # ((name, text), ...) of the files scenario.include names
 
     @property
     def years(self) -> list[int]:
@@ -144,32 +144,23 @@ def load_scenario(path, overrides=None, variant: str | None = None) -> Scenario:
     >>> s = load_scenario("scenarios/nvidia_2027.toml", ["fleet.pue=1.3"])  # doctest: +SKIP
     """
     file = str(path)
-    try:
-        raw_bytes = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(file, None, "no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(file, None, "is a directory, expected a .toml scenario file") from None
-    except OSError as exc:
-        raise ScenarioError(file, None, f"cannot read: {exc.strerror}") from None
-    try:
-        text = raw_bytes.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(file, None, "not UTF-8 text; a scenario is a TOML file") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(file, None, f"malformed TOML: {exc}") from None
+    text = includes.read(path)
+    data = includes.parse(text, file)
     return from_dict(data, file=file, text=text, overrides=overrides, variant=variant)
 
 
 def from_dict(data: dict, file: str | None = None, text: str = "", overrides=None,
-              variant: str | None = None) -> Scenario:
+              variant: str | None = None, included=None) -> Scenario:
     """Check a parsed scenario (a dict as from ``tomllib``) and build a :class:`Scenario`.
 
     Tests and notebooks build scenarios in code with this; :func:`load_scenario` uses it too.
+    ``included`` holds the (name, text) of the files ``scenario.include`` names; by default
+    they are read from disk, relative to ``file`` (:mod:`sim.includes`).
     """
     overrides = tuple(overrides or ())
+    if included is None:
+        included = includes.texts(data, file)
+    data = includes.merge(data, included, file)
     variants = check_variants(data.get("variants"), file)
     if variant is not None:
         if variant not in variants:
@@ -193,8 +184,8 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
         if err.key and any(k in err.message or err.key.startswith(k) for k in overridden):
             err = ScenarioError(f"{file} (--set)" if file else "--set", err.key, err.message)
         raise err from None
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest() if text else ""
-    return scenario.replace(path=file, text=text, sha256=sha, overrides=overrides,
+    sha = hashlib.sha256("".join([text] + [t for _, t in included]).encode("utf-8")).hexdigest() if text else ""
+    return scenario.replace(path=file, text=text, sha256=sha, overrides=overrides, included=tuple(included),
                             validations=validations, observations=observations, variants=variants, variant=variant,
                             correlations=correlations)
 

@@ -1,0 +1,88 @@
+"""Shared tables a scenario includes: one hardware catalogue, one set of observations.
+
+``[scenario] include = ["shared/catalogue.toml"]`` (paths relative to the scenario file)
+brings in the ``[[generation]]`` and ``[[observation]]`` tables of other files, before the
+scenario's own. A table of the scenario with the same ``name`` as an included one replaces
+it where it stands, so a scenario can override a catalogue entry or hold out an observation
+(``use = "check"``); its other tables come after the included ones. An included file holds
+nothing but such tables. The included texts travel with the scenario (its SHA-256 covers
+them, and a result stores them), so a result reproduces without the files.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from .errors import ScenarioError
+
+SHARED_SECTIONS = ("generation", "observation")
+
+
+def read(path, what: str = "scenario") -> str:
+    """The UTF-8 text of a TOML file (a byte-order mark, as Windows editors write, is dropped),
+    or a one-line error."""
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(file, None, "no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(file, None, f"is a directory, expected a .toml {what} file") from None
+    except OSError as exc:
+        raise ScenarioError(file, None, f"cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(file, None, f"not UTF-8 text; a {what} is a TOML file") from None
+    return text.removeprefix("\ufeff")
+
+
+def parse(text: str, file) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(file) if file else None, None, f"malformed TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(str(file) if file else None, None, "malformed TOML: nested too deeply") from None
+
+
+def texts(data: dict, file) -> tuple[tuple[str, str], ...]:
+    """The (path as written, text) of every file the scenario includes, read from disk."""
+    names = (data.get("scenario") or {}).get("include") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ScenarioError(str(file) if file else None, "scenario.include",
+                            "expected a list of file names, e.g. [\"shared/catalogue.toml\"]")
+    folder = Path(file).parent if file else Path(".")
+    return tuple((name, read(folder / name, "shared-table")) for name in names)
+
+
+def merge(data: dict, included, file) -> dict:
+    """``data`` with the included files' tables before its own (a same-named table of its own
+    replaces an included one in place)."""
+    if not included:
+        return data
+    data = dict(data)
+    for name, text in included:
+        shared = parse(text, name)
+        extra = [k for k in shared if k not in SHARED_SECTIONS]
+        if extra:
+            raise ScenarioError(name, extra[0], "an included file holds only [[generation]] and "
+                                "[[observation]] tables")
+        for section in SHARED_SECTIONS:
+            tables = shared.get(section, [])
+            if not isinstance(tables, list):
+                raise ScenarioError(name, section, f"expected [[{section}]] tables")
+            own = data.get(section, [])
+            if not isinstance(own, list):
+                continue  # the scenario's own error, reported by its checks
+            merged = [dict(t) for t in tables]
+            index = {t.get("name"): i for i, t in enumerate(merged) if isinstance(t, dict) and t.get("name")}
+            for table in own:
+                key = table.get("name") if isinstance(table, dict) else None
+                if key in index:
+                    merged[index[key]] = table
+                else:
+                    merged.append(table)
+            data[section] = merged
+    return data
