@@ -163,6 +163,17 @@ REGISTRY: tuple[Parameter, ...] = (
       "Performance of one H100 GPU in the catalogue's units (DGX A100 = 1: 989/312/8 = 0.396 "
       "for dense BF16); compute_installed counts H100-equivalents with it. Absent: not reported.",
       low=0, low_open=True, default=None),
+    # [trend]: generations beyond the catalogue.
+    P("trend.cadence_months", "number", "730 h",
+      "Months between successive generations after the catalogue's last (per draw); absent: no "
+      "generations beyond the catalogue, whose last then stays on sale to the end.",
+      low=6, high=120, default=None),
+    P("trend.performance_gain", "number", "1",
+      "Performance per server of each generation beyond the catalogue, relative to the one before.",
+      low=1, high=10, default=1.0),
+    P("trend.power_gain", "number", "1",
+      "Maximum power per server of each generation beyond the catalogue, relative to the one before.",
+      low=0.5, high=5, default=1.0),
     # [demand]: compute demand, efficiency and the Jevons response (shipments.mode = "demand").
     P("demand.start_year", "integer", "year",
       "First year whose shipments follow demand; earlier years follow shipments.anchors. "

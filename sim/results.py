@@ -51,7 +51,7 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
                  {"long_name": "Monte Carlo draw", "units": "1",
                                             "standard_name": "realization"}),
         "year": ("year", np.array(scenario.years), {"long_name": "calendar year", "units": "1"}),
-        "generation": ("generation", np.array([g.name for g in scenario.generations], dtype=object),
+        "generation": ("generation", np.array(scenario.generation_names, dtype=object),
                        {"long_name": "AI server generation"}),
         "month": ("month", months, {"long_name": "first day of the month", "standard_name": "time"}),
     }

@@ -94,7 +94,7 @@ def _history_match(work: DrawRange, batch: dict, values: dict) -> dict:
     def get(name):
         return batch[name] if name in batch else np.broadcast_to(values[name], (work.stop - work.start,))
 
-    observed, passes = calibration.match(work.observations, get, [g.name for g in scenario.generations],
+    observed, passes = calibration.match(work.observations, get, scenario.generation_names,
                                          scenario.years)
     keep = passes.all(axis=1)
     out = {name: np.ascontiguousarray(array[keep]) for name, array in batch.items()}

@@ -70,6 +70,7 @@ class Scenario:
     carbon_years: tuple[int, ...] = ()
     validations: tuple = ()
     observations: tuple = ()
+    trend_generations: int = 0       # generations beyond the catalogue the trend can launch by the end
     scope: str = "world"
     calibrate: bool = False          # calibrate by default ([calibration] default)
     max_candidates: int | None = None
@@ -81,6 +82,11 @@ class Scenario:
     sha256: str = ""
     overrides: tuple[str, ...] = ()
     included: tuple = ()             # ((name, text), ...) of the files scenario.include names
+
+    @property
+    def generation_names(self) -> list[str]:
+        """The catalogue's generations, then those of the trend beyond it (``trend-1``, ...)."""
+        return [g.name for g in self.generations] + [f"trend-{j}" for j in range(1, self.trend_generations + 1)]
 
     @property
     def years(self) -> list[int]:
@@ -177,7 +183,7 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
         raise err from None
     validations = parse_validations(data.get("validation"), file, variants)
     observations = parse_observations(data.get("observation"), file, scenario.start_year, scenario.end_year,
-                                      scenario.scope, [g.name for g in scenario.generations])
+                                      scenario.scope, scenario.generation_names)
     try:
         correlations = check_correlations(data.get("correlation"), file, scenario)
     except ScenarioError as err:
@@ -282,8 +288,15 @@ def _check(data: dict, file: str | None) -> Scenario:
     carbon_years = _year_table(data, "carbon.intensity", file, params, required=False,
                                example="intensity = { 2023 = 480, 2035 = 300 }")
 
-    # the hardware catalogue
+    # the hardware catalogue, and the trend beyond it
     generations = _check_generations(data.get("generation"), file, params)
+    get.numbers("trend", params)
+    trend = 0
+    if "trend.cadence_months" in params:
+        year, month = (int(x) for x in generations[-1].launch.split("-"))
+        last = 12 * (year - start) + month - 1   # the last catalogued launch, months from the start
+        shortest = params["trend.cadence_months"].support()[0]
+        trend = max(0, int((12 * (end - start + 1) - 1 - last) // shortest))
 
     return Scenario(
         name=name,
@@ -307,6 +320,7 @@ def _check(data: dict, file: str | None) -> Scenario:
         power_addition_years=addition_years,
         carbon_years=carbon_years,
         scope=get.value("scenario.scope"),
+        trend_generations=trend,
         calibrate=get.value("calibration.default"),
         max_candidates=get.value("calibration.max_candidates"),
     )

@@ -287,3 +287,57 @@ def test_gpus_compute_and_nameplate_power_obey_their_definitions(make_scenario):
 
 def test_compute_installed_needs_the_h100_reference(make_scenario):
     assert "compute_installed" not in sim.run(make_scenario(), draws=2)
+
+
+# ---- hardware beyond the catalogue ---------------------------------------------------------
+
+TREND = {"scenario": {"start_year": 2020, "end_year": 2030, "key_years": [2030]},
+         "shipments": {"anchors": {"2021": 12_000}, "growth_before": 0.0, "growth_after": 0.0,
+                       "adoption_ramp_months": 1},
+         "trend": {"cadence_months": {"dist": "uniform", "low": 18, "high": 30},
+                   "performance_gain": {"dist": "uniform", "low": 1.5, "high": 3.0},
+                   "power_gain": {"dist": "uniform", "low": 1.0, "high": 1.4}}}
+
+
+def test_generations_beyond_the_catalogue_arrive_at_the_trends_cadence_and_gains(make_scenario):
+    s = make_scenario(TREND)
+    # B launches 2022-07 (month 30); the shortest cadence, 18 months, fits 5 more launches by December 2030
+    assert s.generation_names == ["A", "B", "trend-1", "trend-2", "trend-3", "trend-4", "trend-5"]
+    ds = sim.run(s, draws=40, seed=2)
+    for b in range(40):
+        shipped = ds.shipments_by_generation.isel(draw=b)
+        for j in (1, 2):
+            launch = 30 + int(np.floor(j * float(ds["trend.cadence_months"][b])))
+            year = 2020 + launch // 12
+            name = f"trend-{j}"
+            assert float(shipped.sel(generation=name, year=slice(2020, year - 1)).sum()) == 0.0
+            if launch % 12 < 11:
+                assert float(shipped.sel(generation=name, year=year)) > 0.0
+    # power per server of each trend generation: the power gain, compounded
+    power_gain = ds["trend.power_gain"].isel(draw=0).item()
+    installed = ds.installed_by_generation.isel(draw=0).sel(year=2030)
+    kw = np.array([6.5, 10.2] + [10.2 * power_gain ** j for j in range(1, 6)])
+    np.testing.assert_allclose(ds.nameplate_power.isel(draw=0).sel(year=2030).item(),
+                               (installed.values * kw).sum() / 1e6, rtol=1e-12)
+
+
+def performance_per_kw(ds, year, gains):
+    """Performance per kW of maximum power of the year's shipments."""
+    shipped = ds.shipments_by_generation.sel(year=year)
+    j = np.array([0, 0] + list(range(1, ds.sizes["generation"] - 1)))
+    performance = xr.DataArray(np.where(j > 0, 3.0, [1.0, 3.0] + [3.0] * (len(j) - 2)), dims="generation")
+    kw = xr.DataArray(np.where(j > 0, 10.2, [6.5, 10.2] + [10.2] * (len(j) - 2)), dims="generation")
+    if gains:
+        performance = performance * ds["trend.performance_gain"] ** xr.DataArray(j, dims="generation")
+        kw = kw * ds["trend.power_gain"] ** xr.DataArray(j, dims="generation")
+    return (shipped * performance).sum("generation") / (shipped * kw).sum("generation")
+
+
+def test_efficiency_keeps_improving_after_the_catalogue(make_scenario):
+    frozen = sim.run(make_scenario({**TREND, "trend": None}), draws=20, seed=1)
+    trending = sim.run(make_scenario(TREND), draws=20, seed=1)
+    assert frozen.sizes["generation"] == 2 and trending.sizes["generation"] == 7
+    np.testing.assert_allclose(trending.shipments, frozen.shipments, rtol=1e-12)   # the same servers shipped
+    # without a trend, new servers stop getting more efficient once the catalogue ends
+    np.testing.assert_allclose(performance_per_kw(frozen, 2030, False), performance_per_kw(frozen, 2025, False))
+    assert bool((performance_per_kw(trending, 2030, True) > 1.05 * performance_per_kw(trending, 2025, True)).all())

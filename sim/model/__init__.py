@@ -52,7 +52,7 @@ class Inputs:
     accounting: str
     lifetime_stages: int
     n_months: int
-    launch_month: np.ndarray          # (G,) months from the first month, launch order
+    launch_month: np.ndarray          # (G, B) months from the first month, launch order
     annual_shipments: np.ndarray      # (Y, B) servers per year
     adoption_ramp_months: np.ndarray  # (B,)
     lead_time_months: np.ndarray      # (B,)
@@ -74,6 +74,17 @@ class Inputs:
     def from_values(cls, scenario, values: dict, accounting: str | None = None,
                     elasticity=None) -> "Inputs":
         gens = scenario.generations
+        batch = len(values["fleet.pue"])
+        launch = np.repeat(np.array([scenario.launch_month_index(g) for g in gens], dtype=float)[:, None], batch, 1)
+        power_kw = np.stack([values[f"generation.{g.name}.power_kw"] for g in gens])
+        performance = np.stack([values[f"generation.{g.name}.performance"] for g in gens])
+        gpus = np.stack([values[f"generation.{g.name}.gpus_per_server"] for g in gens])
+        if scenario.trend_generations:
+            extra = kernels.trend_generations(scenario.launch_month_index(gens[-1]), power_kw[-1], performance[-1],
+                                              values["trend.cadence_months"], values["trend.power_gain"],
+                                              values["trend.performance_gain"], scenario.trend_generations)
+            launch, power_kw, performance = (np.concatenate([a, b]) for a, b in zip((launch, power_kw, performance), extra))
+            gpus = np.concatenate([gpus, np.repeat(gpus[-1:], scenario.trend_generations, axis=0)])
         anchors = np.stack([values[f"shipments.anchors.{y}"] for y in scenario.anchor_years])
         demand = None
         if scenario.mode == "demand":
@@ -94,7 +105,7 @@ class Inputs:
             accounting=accounting or scenario.accounting,
             lifetime_stages=scenario.lifetime_stages,
             n_months=scenario.n_months,
-            launch_month=np.array([scenario.launch_month_index(g) for g in gens]),
+            launch_month=launch,
             annual_shipments=kernels.annual_trajectory(
                 scenario.years, scenario.anchor_years, anchors,
                 values.get("shipments.growth_before"), values["shipments.growth_after"]),
@@ -104,9 +115,9 @@ class Inputs:
             utilisation=utilisation,
             draw_fraction=kernels.draw_fraction(values["fleet.idle_fraction"], utilisation),
             pue=values["fleet.pue"],
-            power_kw=np.stack([values[f"generation.{g.name}.power_kw"] for g in gens]),
-            performance=np.stack([values[f"generation.{g.name}.performance"] for g in gens]),
-            gpus_per_server=np.stack([values[f"generation.{g.name}.gpus_per_server"] for g in gens]),
+            power_kw=power_kw,
+            performance=performance,
+            gpus_per_server=gpus,
             idle_fraction=values["fleet.idle_fraction"],
             h100_gpu_performance=values.get("fleet.h100_gpu_performance"),
             demand=demand,

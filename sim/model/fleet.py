@@ -32,7 +32,7 @@ class Fleet:
         self.record = record
         n_gen, batch = inputs.power_kw.shape
         # generations launched before the first month are on sale from the start
-        self.launch_month = inputs.launch_month.astype(float)
+        self.launch_month = inputs.launch_month            # (G, B)
         self.on_sale = inputs.launch_month <= 0
         self.shares = np.zeros((n_gen, batch))       # split of this month's shipments
         self.shares[0] = 1.0
@@ -56,9 +56,13 @@ class Fleet:
         self.orders, self.gate = orders, gate
 
     def one_off_events(self) -> list:
-        """Launches of generations after the first month: (month, action)."""
-        return [(int(month), partial(self.launch, g))
-                for g, month in enumerate(self.inputs.launch_month) if month > 0]
+        """Launches of generations after the first month: (month, action), one event for each
+        month in which a generation launches in some draws (a catalogued one: in all)."""
+        events = []
+        for g, months in enumerate(self.launch_month):
+            for month in np.unique(months[(months > 0) & (months < self.inputs.n_months)]):
+                events.append((int(month), partial(self.launch, g, months == month)))
+        return events
 
     def phases(self) -> dict:
         """This family's monthly phases, by name (see :data:`sim.model.PHASES`)."""
@@ -67,9 +71,9 @@ class Fleet:
         return {"offer": self.offer, "ship": self.ship, "deploy": self.deploy, "admit": self.admit,
                 "retire": self.retire}
 
-    def launch(self, generation: int) -> None:
-        """A generation goes on sale (``generation.*.launch``)."""
-        self.on_sale[generation] = True
+    def launch(self, generation: int, draws: np.ndarray) -> None:
+        """A generation goes on sale in the given draws (``generation.*.launch``, ``trend.*``)."""
+        self.on_sale[generation] |= draws
 
     def offer(self, t: int) -> None:
         """The month's split of shipments across the generations on sale:

@@ -67,8 +67,8 @@ def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray) -> np.n
 
     Parameters
     ----------
-    months_on_sale : ndarray, shape (G,)
-        Months since launch (negative: not yet launched), in launch order.
+    months_on_sale : ndarray, shape (G,) or (G, B)
+        Months since launch (negative: not yet launched), in launch order (per draw when 2-D).
     ramp_months : ndarray, shape (B,)
         Months a new generation takes to reach its full share.
 
@@ -76,7 +76,8 @@ def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray) -> np.n
     -------
     ndarray, shape (G, B)
     """
-    weight = np.clip((months_on_sale[:, None] + 1.0) / ramp_months[None, :], 0.0, 1.0)
+    months = months_on_sale if months_on_sale.ndim == 2 else months_on_sale[:, None]
+    weight = np.clip((months + 1.0) / ramp_months[None, :], 0.0, 1.0)
     weight[0] = 1.0
     # untouched[g] = prod_{h > g} (1 - w_h): the part of shipments no newer generation took
     untouched = np.ones_like(weight)
@@ -143,6 +144,22 @@ def age_chain(stages: np.ndarray, exit_probability: np.ndarray, entering: np.nda
     stages[1:] += moving[:-1]
     stages[0] += entering
     return moving[-1]
+
+
+def trend_generations(last_launch: int, last_power_kw: np.ndarray, last_performance: np.ndarray,
+                      cadence_months: np.ndarray, power_gain: np.ndarray, performance_gain: np.ndarray,
+                      count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Generations beyond the catalogue: the ``j``-th launches ``j × cadence`` months after the
+    last catalogued one (rounded down to a month), with power and performance per server
+    ``gain^j`` times the last one's.
+
+    Returns
+    -------
+    launch_month, power_kw, performance : ndarray, shape (count, B)
+    """
+    j = np.arange(1, count + 1)[:, None]
+    launch = last_launch + np.floor(j * cadence_months[None, :])
+    return launch, last_power_kw[None, :] * power_gain[None, :] ** j, last_performance[None, :] * performance_gain[None, :] ** j
 
 
 def draw_fraction(idle_fraction: np.ndarray, utilisation: np.ndarray) -> np.ndarray:
