@@ -154,6 +154,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("sim: interrupted; no result written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`sim run ... | head`): nothing more to say
+        sys.stderr.close()
+        return 0
     raise AssertionError(args.command)
 
 

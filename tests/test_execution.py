@@ -31,7 +31,7 @@ JEVONS = SCENARIOS / "jevons_2035.toml"
 @pytest.mark.parametrize("workers", [1, 2])
 def test_local_workers_are_bit_identical(tmp_path, reference, capsys, workers):
     out = tmp_path / "r.nc"
-    assert main(["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--workers", str(workers),
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5", "--workers", str(workers),
                  "--chunk-draws", "700", "--out", str(out), "--quiet"]) == 0
     same(open_result(out), reference["nvidia"])
     assert not Path(f"{out}.chunks").exists()  # the chunk store is gone once the result is written
@@ -45,7 +45,7 @@ def test_demand_mode_with_rebound_on_two_workers(tmp_path, reference):
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_zarr_is_written_chunk_by_chunk_and_identical(tmp_path, reference, capsys, workers):
     out = tmp_path / "r.zarr"
-    assert main(["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--format", "zarr", "--workers", workers,
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5", "--format", "zarr", "--workers", workers,
                  "--chunk-draws", "700", "--out", str(out)]) == 0
     assert "p50" in capsys.readouterr().out          # the summary reads the store lazily
     result = open_result(out)
@@ -63,7 +63,7 @@ def cluster():
 
 def test_dask_cluster_is_bit_identical(tmp_path, reference, cluster, capsys):
     out = tmp_path / "d.nc"
-    assert main(["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--scheduler", cluster.scheduler_address,
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5", "--scheduler", cluster.scheduler_address,
                  "--chunk-draws", "700", "--out", str(out), "--quiet"]) == 0
     same(open_result(out), reference["nvidia"])
 
@@ -81,7 +81,7 @@ def crash_worker_once(work, marker=None):
 def test_dead_local_worker_chunk_is_rerun(tmp_path, reference, monkeypatch, compress):
     monkeypatch.setenv("SIM_TEST_MARKER", str(tmp_path / "marker"))
     path = tmp_path / "r.nc"
-    sim.run(NVIDIA, 3000, 5, workers=2, chunk_draws=700, out=path, compress=compress, compute=crash_worker_once)
+    sim.run(NVIDIA, 3000, 5, calibrate=False, workers=2, chunk_draws=700, out=path, compress=compress, compute=crash_worker_once)
     assert (tmp_path / "marker").exists()             # a worker did die
     result = open_result(path)
     assert np.array_equal(result.draw.values, np.arange(3000))  # nothing lost or counted twice
@@ -96,7 +96,7 @@ def test_dead_dask_worker_chunk_is_rerun(tmp_path, reference, cluster):
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     try:
         path = tmp_path / "r.nc"
-        sim.run(NVIDIA, 3000, 5, scheduler=cluster.scheduler_address, chunk_draws=700, out=path,
+        sim.run(NVIDIA, 3000, 5, calibrate=False, scheduler=cluster.scheduler_address, chunk_draws=700, out=path,
                 compute=partial(crash_worker_once, marker=str(tmp_path / "marker")))
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
@@ -119,7 +119,7 @@ def kill_after_chunks(args, out, count: int) -> list[Path]:
 @pytest.mark.parametrize("workers, fmt", [("1", "netcdf"), ("2", "netcdf"), ("2", "zarr")])
 def test_resume_after_kill_and_a_deleted_chunk(tmp_path, reference, workers, fmt):
     out = tmp_path / ("r.nc" if fmt == "netcdf" else "r.zarr")
-    args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--format", fmt,
+    args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5", "--format", fmt,
             "--chunk-draws", "100", "--workers", workers, "--out", str(out), "--quiet"]
     written = kill_after_chunks(args, out, 4)
     assert 4 <= len(written) < 30 and not out.exists()   # killed mid-run, nothing half-written
@@ -135,7 +135,7 @@ def test_resume_after_kill_and_a_deleted_chunk(tmp_path, reference, workers, fmt
 
 def test_ctrl_c_says_how_to_resume(tmp_path, reference):
     out = tmp_path / "r.nc"
-    args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--draws", "3000", "--seed", "5",
+    args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5",
             "--chunk-draws", "25", "--out", str(out)]  # 120 small chunks: still running when interrupted
     proc = subprocess.Popen(args, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
@@ -154,7 +154,7 @@ def test_ctrl_c_says_how_to_resume(tmp_path, reference):
 @pytest.mark.parametrize("fmt", ["netcdf", "zarr"])
 def test_resume_over_a_damaged_partial_result_is_one_line_and_status_2(tmp_path, capsys, reference, fmt):
     out = tmp_path / ("r.nc" if fmt == "netcdf" else "r.zarr")
-    args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet",
+    args = ["run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet",
             "--format", fmt]
     kill_after_chunks([sys.executable, "-m", "sim", *args], out, 3)
     if fmt == "netcdf":
@@ -173,7 +173,7 @@ def test_resume_over_a_damaged_partial_result_is_one_line_and_status_2(tmp_path,
 
 def test_resume_refuses_chunks_of_another_writer(tmp_path, capsys):
     out = tmp_path / "r.nc"
-    args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet"]
+    args = ["run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet"]
     kill_after_chunks([sys.executable, "-m", "sim", *args], out, 3)
     assert main(args + ["--resume", "--compress"]) == 2
     err = capsys.readouterr().err
@@ -185,7 +185,7 @@ def test_resume_refuses_chunks_of_another_run(tmp_path, capsys):
     chunks = Path(f"{out}.chunks")
     chunks.mkdir()
     (chunks / "manifest.json").write_text('{"seed": 1}')
-    assert main(["run", str(NVIDIA), "--draws", "300", "--resume", "--out", str(out), "--quiet"]) == 2
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "300", "--resume", "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "written for a different run" in err and err.count("\n") == 1
 
@@ -249,7 +249,7 @@ def test_a_truncated_chunk_file_is_an_error_not_garbage(tmp_path):
 
 def test_netcdf_is_written_in_large_hdf5_chunks_and_compresses(tmp_path, reference):
     path = tmp_path / "r.nc"
-    sim.run(NVIDIA, 3000, 5, chunk_draws=1000, out=path, compress=True)
+    sim.run(NVIDIA, 3000, 5, calibrate=False, chunk_draws=1000, out=path, compress=True)
     with h5py.File(path) as f:
         monthly, energy = f["facility_power_monthly"], f["energy"]
         row_bytes = 8 * monthly.shape[1]
@@ -261,7 +261,7 @@ def test_netcdf_is_written_in_large_hdf5_chunks_and_compresses(tmp_path, referen
 
 def test_resume_over_a_damaged_chunk_is_one_line_and_status_2(tmp_path, capsys, reference):
     out = tmp_path / "r.nc"
-    args = ["run", str(NVIDIA), "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet",
+    args = ["run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet",
             "--compress"]  # compressed netCDF is written through chunk files
     written = kill_after_chunks([sys.executable, "-m", "sim", *args], out, 3)
     damaged = written[0]
@@ -277,7 +277,7 @@ def test_resume_over_a_damaged_chunk_is_one_line_and_status_2(tmp_path, capsys, 
 
 def test_preallocated_variables_lie_whole_in_the_file_on_page_boundaries(tmp_path, reference):
     path = tmp_path / "r.nc"
-    sim.run(NVIDIA, 3000, 5, chunk_draws=1000, out=path)
+    sim.run(NVIDIA, 3000, 5, calibrate=False, chunk_draws=1000, out=path)
     with h5py.File(path) as f:
         for name in reference["nvidia"].data_vars:
             dataset = f[name]
