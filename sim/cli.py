@@ -348,6 +348,12 @@ def summary(ds, seconds: float | None = None) -> str:
         gw = float(ds.facility_power.sel(year=year).median())
         servers = float(ds.installed.sel(year=year).median())
         lines.append(f"{year:>6}  {e[0]:7.1f} {e[1]:7.1f} {e[2]:7.1f}  {gw:11.2f}  {servers:19,.0f}")
+    if "electricity_share" in ds:
+        where = "US" if a.get("scope") == "US" else "world"
+        lines.append(f"share of {where} electricity (p50, 5-95 %): " + "; ".join(
+            f"{y} {float(ds.electricity_share.sel(year=y).median()):.2%} "
+            f"({float(ds.electricity_share.sel(year=y).quantile(0.05)):.2%}-"
+            f"{float(ds.electricity_share.sel(year=y).quantile(0.95)):.2%})" for y in years))
     if "rebound" in ds:
         lines.append("")
         lines.append("Jevons rebound: energy due to the demand response (same draws with elasticity 0):")

@@ -220,6 +220,12 @@ REGISTRY: tuple[Parameter, ...] = (
       "Carbon intensity at given years, gCO2/kWh; linear between years, flat outside them."),
     P("carbon.intensity.<year>", "number", "g kW-1 h-1",
       "Carbon intensity of the electricity that year, gCO2/kWh.", low=0),
+    # [context]: the total electricity a scenario's AI servers are a share of.
+    P("context.total_electricity", "table", "TW h",
+      "Total electricity used in the scenario's scope (world or US) at given years, TWh; linear "
+      "between years, flat outside them; gives electricity_share."),
+    P("context.total_electricity.<year>", "number", "TW h",
+      "Total electricity used that year in the scenario's scope, TWh.", low=0, low_open=True),
     # [variants.<name>]: named sets of changes, chosen with --variant.
     P("variants.<name>", "table", "",
       "A named set of changes: dotted keys with values, as --set takes them, and an optional "
@@ -384,6 +390,9 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
       "year: point", measure="H100e"),
     O("nameplate_power", _Y, "GW",
       "Maximum IT power of the servers installed at the end of the year", "year: point", measure="power"),
+    O("electricity_share", _Y, "1",
+      "Share of the total electricity of the scenario's scope (world or US) used by its AI servers",
+      measure="share"),
     O("energy_if_accumulated", _Y, "TW h",
       "Facility electricity if the same shipments accumulate as an installed base, TWh per year",
       "year: sum", measure="energy"),

@@ -81,6 +81,7 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
         "sampler": scenario.sampler,
         "stream_block_draws": STREAM_BLOCK_DRAWS,
         "accounting": scenario.accounting,
+        "scope": scenario.scope,
         "shipments_mode": scenario.mode,
         "key_years": np.array(scenario.key_years, dtype=np.int64),
         "correlations": "; ".join(f"{a} ~ {b}: {r:g}" for a, b, r in scenario.correlations),

@@ -70,6 +70,7 @@ class Scenario:
     carbon_years: tuple[int, ...] = ()
     validations: tuple = ()
     observations: tuple = ()
+    total_electricity_years: tuple[int, ...] = ()
     trend_generations: int = 0       # generations beyond the catalogue the trend can launch by the end
     scope: str = "world"
     calibrate: bool = False          # calibrate by default ([calibration] default)
@@ -287,6 +288,8 @@ def _check(data: dict, file: str | None) -> Scenario:
                             "the additions add to")
     carbon_years = _year_table(data, "carbon.intensity", file, params, required=False,
                                example="intensity = { 2023 = 480, 2035 = 300 }")
+    total_years = _year_table(data, "context.total_electricity", file, params, required=False,
+                              example="total_electricity = { 2024 = 27_700, 2035 = 38_300 }")
 
     # the hardware catalogue, and the trend beyond it
     generations = _check_generations(data.get("generation"), file, params)
@@ -321,6 +324,7 @@ def _check(data: dict, file: str | None) -> Scenario:
         carbon_years=carbon_years,
         scope=get.value("scenario.scope"),
         trend_generations=trend,
+        total_electricity_years=total_years,
         calibrate=get.value("calibration.default"),
         max_candidates=get.value("calibration.max_candidates"),
     )

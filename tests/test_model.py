@@ -341,3 +341,10 @@ def test_efficiency_keeps_improving_after_the_catalogue(make_scenario):
     # without a trend, new servers stop getting more efficient once the catalogue ends
     np.testing.assert_allclose(performance_per_kw(frozen, 2030, False), performance_per_kw(frozen, 2025, False))
     assert bool((performance_per_kw(trending, 2030, True) > 1.05 * performance_per_kw(trending, 2025, True)).all())
+
+
+def test_the_share_of_total_electricity_is_energy_over_the_interpolated_total(make_scenario):
+    ds = sim.run(make_scenario({**UNCERTAIN, "context": {"total_electricity": {"2021": 1_000, "2025": 1_400}}}),
+                 draws=10)
+    total = xr.DataArray([1_000, 1_000, 1_100, 1_200, 1_300, 1_400, 1_400, 1_400], coords={"year": ds.year})
+    np.testing.assert_allclose(ds.electricity_share, ds.energy / total, rtol=1e-12)

@@ -69,6 +69,7 @@ class Inputs:
     power_capacity_gw: np.ndarray | None = None        # (B,)
     power_additions: tuple = ()                        # ((month, (B,) GW), ...)
     carbon_intensity: np.ndarray | None = None         # (Y, B) gCO2/kWh
+    total_electricity: np.ndarray | None = None        # (Y, B) TWh in the scenario's scope
 
     @classmethod
     def from_values(cls, scenario, values: dict, accounting: str | None = None,
@@ -101,6 +102,10 @@ class Inputs:
         if scenario.carbon_years:
             points = np.stack([values[f"carbon.intensity.{y}"] for y in scenario.carbon_years])
             carbon = kernels.interpolate_years(scenario.years, scenario.carbon_years, points)
+        total = None
+        if scenario.total_electricity_years:
+            points = np.stack([values[f"context.total_electricity.{y}"] for y in scenario.total_electricity_years])
+            total = kernels.interpolate_years(scenario.years, scenario.total_electricity_years, points)
         return cls(
             accounting=accounting or scenario.accounting,
             lifetime_stages=scenario.lifetime_stages,
@@ -125,6 +130,7 @@ class Inputs:
             power_additions=tuple((12 * (y - scenario.start_year), values[f"power.additions.{y}"])
                                   for y in scenario.power_addition_years),
             carbon_intensity=carbon,
+            total_electricity=total,
         )
 
 
@@ -189,6 +195,8 @@ class Record:
             total = draw[0] + draw[1]
             out["energy_by_workload"] = np.stack([out["energy"] * (draw[0] / total),
                                                   out["energy"] * (draw[1] / total)], axis=1)
+        if inputs.total_electricity is not None:
+            out["electricity_share"] = out["energy"] / inputs.total_electricity
         if inputs.carbon_intensity is not None:
             # TWh x g/kWh = 1e9 kWh x g/kWh = 1e9 g = 1e-3 Mt
             out["emissions"] = out["energy"] * inputs.carbon_intensity * 1e-3

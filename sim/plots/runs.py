@@ -39,8 +39,9 @@ def fan(ds):
     ax.fill_between(years, q[0], q[4], color=style.BAND, alpha=0.18, lw=0, label="90 % of draws")
     ax.fill_between(years, q[1], q[3], color=style.BAND, alpha=0.35, lw=0, label="50 % of draws")
     ax.plot(years, q[2], color=style.BAND, lw=1.8, label="median")
+    scope = ds.attrs.get("scope", "world")
     published = [p for p in references()["published"] + _published_from_scenario(ds)
-                 if years[0] <= p["year"] <= years[-1]]
+                 if years[0] <= p["year"] <= years[-1] and p.get("scope", scope) == scope]
     seen = {}
     markers = iter(["D", "s", "^", "v", "o", "P"])
     colours = iter(style.PALETTE[1:])
