@@ -33,6 +33,9 @@ from .sampling import sample
 from .scenario import Scenario, from_dict, load_scenario
 
 DEFAULT_CHUNK_DRAWS = execution.DEFAULT_CHUNK_DRAWS
+# candidate draws per chunk of a calibration: rounds stop within about one chunk per worker
+# of the accepted draws wanted; 1,000 ran as fast per draw as 5,000 on nvidia_2027
+CALIBRATION_CHUNK_DRAWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,7 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
     draws, seed, rebound = check_options(scenario, draws, seed, rebound)
     if fmt is None:
         fmt = "zarr" if out is not None and str(out).endswith(".zarr") else "netcdf"
+    given_chunk_draws = chunk_draws
     chunk_draws = execution.check(workers, scheduler, chunk_draws, fmt)
     if out is None and (resume or fmt != "netcdf" or compress):
         raise InputError("--resume" if resume else "--format", None,
@@ -253,7 +257,9 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         check_overwrite(out, identity(scenario, seed, draws=draws), force)
     with execution.closing(execution.backend(workers, scheduler)) as where:
         if calibrate:
-            ds = _calibrated(scenario, draws, seed, rebound, observations, chunk_draws, where, out, resume,
+            # candidates in smaller chunks: the last round overshoots by less, at no cost per draw
+            chunk = given_chunk_draws or CALIBRATION_CHUNK_DRAWS
+            ds = _calibrated(scenario, draws, seed, rebound, observations, chunk, where, out, resume,
                              quiet, progress, attrs, max_candidates, compute)
             return ds if out is None else open_lazily(_write(ds, out, fmt, compress), fmt)
         works = [DrawRange(i, scenario, draws, seed, a, b, rebound)
