@@ -96,3 +96,31 @@ def test_unknown_variant_is_a_one_line_error(capsys):
     code = main(["run", str(SCENARIOS / "iea_2030.toml"), "--variant", "liftoff"])
     err = capsys.readouterr().err
     assert code == 2 and "did you mean 'lift_off'" in err and err.count("\n") == 1
+
+
+FORECASTS = ("nvidia_2027", "iea_2030", "jevons_2035", "lbnl_us_2028")
+
+
+@pytest.mark.parametrize("name", FORECASTS)
+def test_every_forecast_scenario_has_independent_checks(name):
+    scenario = sim.load_scenario(SCENARIOS / f"{name}.toml")
+    independent = [v for v in scenario.validations if v.kind == "independent"]
+    held_out = [o for o in scenario.observations if o.use == "check"]
+    assert len(independent) + len(held_out) >= 2
+    # none of them is a calibration target or an input compared with itself
+    targets = {(o.quantity, o.year) for o in scenario.observations if o.use == "calibrate"}
+    assert not [v for v in independent if (v.quantity, v.year) in targets and v.relative_to is None]
+    anchors = {int(k.rsplit(".", 1)[1]) for k, d in scenario.parameters.items()
+               if k.startswith("shipments.anchors.") and d.is_constant}
+    assert not [v for v in independent if v.quantity == "shipments" and v.year in anchors]
+
+
+def test_a_held_out_observation_can_fail():
+    from sim.published import Observation
+    from sim.validation import evaluate_observation
+
+    ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=100, calibrate=False)
+    shipped = float(ds.shipments.sel(year=2024).median())
+    inside = Observation("x", "shipments", 2024, 0.5 * shipped, 2 * shipped, "servers/yr", "world", "c", "s")
+    above = Observation("x", "shipments", 2024, 2 * shipped, 4 * shipped, "servers/yr", "world", "c", "s")
+    assert evaluate_observation(ds, inside).passed and not evaluate_observation(ds, above).passed
