@@ -14,30 +14,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import includes
 from . import parameters as registry
-from .distributions import Distribution, from_value, suggest
+from .distributions import Distribution, suggest
 from .errors import ScenarioError
 from .correlations import check as check_correlations
+from .catalogue import Generation
+from .catalogue import check as check_generations
 from .published import parse as parse_validations
 from .published import parse_observations
+from .values import Getter, year_table
 from .overrides import NAME_RE, apply_overrides, apply_variant, check_variants
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class Generation:
-    """One hardware generation of the catalogue (its numbers are in ``Scenario.parameters``)."""
-
-    name: str
-    launch: str  # "YYYY-MM"
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,7 +206,7 @@ def _check(data: dict, file: str | None) -> Scenario:
             if key not in allowed:
                 raise ScenarioError(file, f"{section}.{key}", "unknown key" + suggest(key, allowed))
 
-    get = _Getter(data, file)
+    get = Getter(data, file)
     params: dict[str, Distribution] = {}
 
     name = get.value("scenario.name")
@@ -232,7 +224,7 @@ def _check(data: dict, file: str | None) -> Scenario:
                                 f"{start} to {end}")
 
     # shipments
-    anchor_years = _year_table(data, "shipments.anchors", file, params, required=True,
+    anchor_years = year_table(data, "shipments.anchors", file, params, required=True,
                                example="anchors = { 2023 = 100000, 2027 = 1500000 }")
     get.numbers("shipments", params)
     mode = get.value("shipments.mode")
@@ -281,18 +273,18 @@ def _check(data: dict, file: str | None) -> Scenario:
     # power queue and carbon intensity
     get.numbers("power", params)
     capacity = params.get("power.capacity_gw")
-    addition_years = _year_table(data, "power.additions", file, params, required=False,
+    addition_years = year_table(data, "power.additions", file, params, required=False,
                                  example="additions = { 2026 = 5, 2028 = 10 }")
     if addition_years and capacity is None:
         raise ScenarioError(file, "power.additions", "needs power.capacity_gw, the capacity "
                             "the additions add to")
-    carbon_years = _year_table(data, "carbon.intensity", file, params, required=False,
+    carbon_years = year_table(data, "carbon.intensity", file, params, required=False,
                                example="intensity = { 2023 = 480, 2035 = 300 }")
-    total_years = _year_table(data, "context.total_electricity", file, params, required=False,
+    total_years = year_table(data, "context.total_electricity", file, params, required=False,
                               example="total_electricity = { 2024 = 27_700, 2035 = 38_300 }")
 
     # the hardware catalogue, and the trend beyond it
-    generations = _check_generations(data.get("generation"), file, params)
+    generations = check_generations(data.get("generation"), file, params)
     get.numbers("trend", params)
     trend = 0
     if "trend.cadence_months" in params:
@@ -330,155 +322,3 @@ def _check(data: dict, file: str | None) -> Scenario:
     )
 
 
-def _year_table(data, key: str, file, params, required: bool, example: str) -> tuple[int, ...]:
-    """Read a table of ``<year> = number or distribution`` into ``params``; its sorted years."""
-    section, name = key.split(".")
-    table = data.get(section, {}).get(name)
-    if table is None:
-        if required:
-            raise ScenarioError(file, key, f"required: a table of years, e.g. {example}")
-        return ()
-    if not isinstance(table, dict) or not table:
-        raise ScenarioError(file, key, f"expected a table of <year> = value, e.g. {example}")
-    years = []
-    for year_text in table:
-        if not re.fullmatch(r"\d{4}", str(year_text)) or not 1990 <= int(year_text) <= 2100:
-            raise ScenarioError(file, f"{key}.{year_text}", "keys are calendar years from 1990 to 2100")
-        years.append(int(year_text))
-    for year in sorted(years):
-        params[f"{key}.{year}"] = _number(file, f"{key}.{year}", table[str(year)])
-    return tuple(sorted(years))
-
-
-def _check_generations(tables, file, params) -> tuple[Generation, ...]:
-    if tables is None:
-        raise ScenarioError(file, "generation", "required: at least one [[generation]] table "
-                            "with name, launch and power_kw")
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables) or not tables:
-        raise ScenarioError(file, "generation", "expected one or more [[generation]] tables")
-    allowed = registry.generation_keys()
-    generations = []
-    seen = set()
-    for i, table in enumerate(tables):
-        name = table.get("name")
-        label = f"generation.{name}" if isinstance(name, str) else f"generation[{i}]"
-        for key in table:
-            if key not in allowed:
-                raise ScenarioError(file, f"{label}.{key}", "unknown key" + suggest(key, allowed))
-        if not isinstance(name, str) or not NAME_RE.match(name):
-            raise ScenarioError(file, f"{label}.name", "required: a name of letters, digits, "
-                                "'_', '+' or '-', e.g. \"H100\"")
-        if name in seen:
-            raise ScenarioError(file, f"{label}.name", f"generation '{name}' is listed twice")
-        seen.add(name)
-        launch = table.get("launch")
-        m = _MONTH_RE.match(launch) if isinstance(launch, str) else None
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ScenarioError(file, f"{label}.launch", f"expected \"YYYY-MM\", e.g. \"2023-03\", "
-                                f"got {launch!r}")
-        if generations and launch < generations[-1].launch:
-            raise ScenarioError(file, f"{label}.launch", f"{launch} is before the previous "
-                                f"generation's launch ({generations[-1].launch}); list generations "
-                                "in launch order")
-        description = table.get("description", "")
-        if not isinstance(description, str):
-            raise ScenarioError(file, f"{label}.description", "expected a string")
-        for key in ("power_kw", "performance", "gpus_per_server"):
-            spec = allowed[key]
-            if key not in table:
-                if spec.default is registry.REQUIRED:
-                    raise ScenarioError(file, f"{label}.{key}", f"required ({spec.meaning}, {spec.units})")
-                value = spec.default
-            else:
-                value = table[key]
-            full = f"generation.{name}.{key}"
-            params[full] = _number(file, full, value)
-        generations.append(Generation(name, launch, description))
-    return tuple(generations)
-
-
-TAIL_TOLERANCE = 1e-6  # probability outside the allowed range that is truncated silently
-
-
-def _number(file, key: str, value) -> Distribution:
-    spec = registry.spec(key)
-    dist = from_value(value, file, key)
-    low, high = dist.support()
-    if dist.family in ("normal", "lognormal") and not (spec.contains(low) and spec.contains(high)):
-        # an unbounded tail beyond the allowed range: truncate it there if it is negligible
-        outside = dist.cdf(spec.low) + (1.0 - dist.cdf(spec.high))
-        if outside < TAIL_TOLERANCE:
-            dist = dist.truncated(spec.low, spec.high)
-            dist.annotations["truncated_probability"] = f"{outside:.3g}"
-            return dist
-        raise ScenarioError(file, key, f"must be {spec.range_text()}, but {dist.describe()} puts "
-                            f"{outside:.2%} of its draws outside that; truncate it with low/high")
-    if not (spec.contains(low) and spec.contains(high)):
-        got = f"{low:g}" if low == high else f"values from {low:g} to {high:g}"
-        hint = ""
-        if dist.family in ("normal", "lognormal") and (math.isinf(low) or math.isinf(high)):
-            hint = "; truncate it with low/high"
-        units = f" ({spec.units})" if spec.units not in ("", "1") else ""
-        raise ScenarioError(file, key, f"must be {spec.range_text()}{units}, got {got}{hint}")
-    return dist
-
-
-class _Getter:
-    """Reads a section key with its registry default and type check."""
-
-    def __init__(self, data, file):
-        self.data = data
-        self.file = file
-
-    def _raw(self, key):
-        section, name = key.split(".", 1)
-        table = self.data.get(section, {})
-        spec = registry.spec(key)
-        if name in table:
-            return spec, table[name], True
-        if spec.default is registry.REQUIRED:
-            raise ScenarioError(self.file, key, f"required: {spec.meaning}")
-        return spec, spec.default, False
-
-    def number(self, key) -> Distribution | None:
-        spec, value, given = self._raw(key)
-        if value is None:
-            return None
-        return _number(self.file, key, value)
-
-    def numbers(self, section: str, params: dict) -> None:
-        """Every number-or-distribution key of ``section`` the registry declares, into ``params``."""
-        for key in registry.numeric_keys(section):
-            value = self.number(key)
-            if value is not None:
-                params[key] = value
-
-    def value(self, key):
-        spec, value, given = self._raw(key)
-        if not given:
-            return value
-        file = self.file
-        kind = spec.kind
-        if kind == "integer":
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise ScenarioError(file, key, f"expected a whole number, got {value!r}")
-            if not spec.contains(value):
-                raise ScenarioError(file, key, f"must be {spec.range_text()}, got {value}")
-        elif kind == "choice":
-            if value not in spec.choices:
-                raise ScenarioError(file, key, f"must be {spec.range_text()}, got {value!r}"
-                                    + (suggest(str(value), spec.choices) if isinstance(value, str) else ""))
-        elif kind == "bool":
-            if not isinstance(value, bool):
-                raise ScenarioError(file, key, f"expected true or false, got {value!r}")
-        elif kind == "text":
-            if not isinstance(value, str):
-                raise ScenarioError(file, key, f"expected a string, got {value!r}")
-        elif kind == "years":
-            if (not isinstance(value, list) or not value
-                    or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-                raise ScenarioError(file, key, f"expected a list of years, e.g. [2023, 2027], got {value!r}")
-        elif kind == "texts":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ScenarioError(file, key, "expected a list of strings")
-        return value

@@ -1,0 +1,69 @@
+"""The hardware catalogue: ``[[generation]]`` tables, checked, in launch order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import parameters as registry
+from .errors import ScenarioError, suggest
+from .overrides import NAME_RE
+from .values import number
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One hardware generation of the catalogue (its numbers are in ``Scenario.parameters``)."""
+
+    name: str
+    launch: str  # "YYYY-MM"
+    description: str = ""
+
+
+def check(tables, file, params) -> tuple[Generation, ...]:
+    if tables is None:
+        raise ScenarioError(file, "generation", "required: at least one [[generation]] table "
+                            "with name, launch and power_kw")
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables) or not tables:
+        raise ScenarioError(file, "generation", "expected one or more [[generation]] tables")
+    allowed = registry.generation_keys()
+    generations = []
+    seen = set()
+    for i, table in enumerate(tables):
+        name = table.get("name")
+        label = f"generation.{name}" if isinstance(name, str) else f"generation[{i}]"
+        for key in table:
+            if key not in allowed:
+                raise ScenarioError(file, f"{label}.{key}", "unknown key" + suggest(key, allowed))
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise ScenarioError(file, f"{label}.name", "required: a name of letters, digits, "
+                                "'_', '+' or '-', e.g. \"H100\"")
+        if name in seen:
+            raise ScenarioError(file, f"{label}.name", f"generation '{name}' is listed twice")
+        seen.add(name)
+        launch = table.get("launch")
+        m = _MONTH_RE.match(launch) if isinstance(launch, str) else None
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise ScenarioError(file, f"{label}.launch", f"expected \"YYYY-MM\", e.g. \"2023-03\", "
+                                f"got {launch!r}")
+        if generations and launch < generations[-1].launch:
+            raise ScenarioError(file, f"{label}.launch", f"{launch} is before the previous "
+                                f"generation's launch ({generations[-1].launch}); list generations "
+                                "in launch order")
+        description = table.get("description", "")
+        if not isinstance(description, str):
+            raise ScenarioError(file, f"{label}.description", "expected a string")
+        for key in ("power_kw", "performance", "gpus_per_server"):
+            spec = allowed[key]
+            if key not in table:
+                if spec.default is registry.REQUIRED:
+                    raise ScenarioError(file, f"{label}.{key}", f"required ({spec.meaning}, {spec.units})")
+                value = spec.default
+            else:
+                value = table[key]
+            full = f"generation.{name}.{key}"
+            params[full] = number(file, full, value)
+        generations.append(Generation(name, launch, description))
+    return tuple(generations)
