@@ -28,10 +28,19 @@ def temporary(path, suffix: str = ".tmp", directory: bool = False) -> Path:
 
 
 def commit(tmp, path) -> Path:
-    """Put a finished temporary file or folder in place of ``path``, at once."""
+    """Put a finished temporary file or folder in place of ``path``, at once.
+
+    A folder is replaced only if it is a Zarr store (sim's results are; the caller has
+    checked it is a sim result): sim never deletes a folder it did not write.
+    """
     path = Path(path)
-    if Path(tmp).is_dir() and path.exists():
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    if Path(tmp).is_dir() and (path.exists() or path.is_symlink()):
+        if path.is_dir() and not path.is_symlink():
+            if not (path / "zarr.json").exists():
+                raise OSError(f"{path} is a folder that is not a Zarr result; sim does not delete it")
+            shutil.rmtree(path)
+        else:
+            path.unlink()
     os.replace(tmp, path)
     return path
 
@@ -59,3 +68,61 @@ def replacing(path, suffix: str = ".tmp", directory: bool = False):
     except BaseException:
         discard(tmp)
         raise
+
+
+class Busy(Exception):
+    """Another process holds the lock: ``pid`` is the process that wrote it (0 if unknown)."""
+
+    def __init__(self, pid: int):
+        super().__init__(pid)
+        self.pid = pid
+
+
+@contextmanager
+def owning(path):
+    """Own ``path`` for a whole run: an exclusive ``flock`` on ``.<name>.lock`` beside it,
+    held from the first check to the final rename, so no two runs ever write one result.
+
+    Raises :class:`Busy` at once (naming the owner's process id) when another run holds it.
+    The lock is the operating system's, so a run that dies releases it; the lock file is
+    removed on release. The folders it goes in are made here, and removed again on release
+    if nothing was written into them.
+    """
+    import fcntl
+
+    path = Path(path)
+    lock = path.parent / f".{path.name}.lock"
+    made = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # the folders made here
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                pid = int(os.read(fd, 32) or b"0")
+            except ValueError:
+                pid = 0
+            os.close(fd)
+            raise Busy(pid) from None
+        try:  # the file we locked must still be the one at the lock's path (not one just unlinked)
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    try:
+        yield lock
+    finally:
+        try:
+            os.unlink(lock)
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+        for folder in made:  # innermost first: a run that wrote nothing leaves no folder behind
+            try:
+                folder.rmdir()
+            except OSError:
+                break

@@ -186,7 +186,7 @@ def cmd_check(args) -> int:
 
 def cmd_sweep(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
-    from .results import check_overwrite, check_writable, default_path, identity, write_netcdf
+    from .results import check_overwrite, check_writable, default_path, identity, owned, write_netcdf
     from .runner import resolve
     from .sweep import ranking, sweep
 
@@ -194,17 +194,19 @@ def cmd_sweep(args) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     out = args.out or default_path(scenario, seed, kind=args.method)
     check_writable(out)
-    check_overwrite(out, identity(scenario, seed), args.force)
     samples = args.samples if args.samples is not None else (1024 if args.method == "sobol" else 50)
     chunked = args.workers != 1 or args.scheduler is not None or args.resume or args.chunk_draws is not None
     began = time.perf_counter()
-    ds = sweep(scenario, args.method, args.metric, params=args.params or None, samples=samples,
-               draws=args.draws, seed=seed, quantiles=tuple(args.quantiles), levels=args.levels,
-               years=args.years, chunk_draws=args.chunk_draws, workers=args.workers, scheduler=args.scheduler,
-               store=f"{out}.chunks" if chunked else None, resume=args.resume, quiet=args.quiet)
-    seconds = time.perf_counter() - began
-    stamp(ds.attrs, None)
-    path = write_netcdf(ds, out)
+    with owned(out):  # no two sweeps share a result or its chunk store
+        check_overwrite(out, identity(scenario, seed), args.force)
+        ds = sweep(scenario, args.method, args.metric, params=args.params or None, samples=samples,
+                   draws=args.draws, seed=seed, quantiles=tuple(args.quantiles), levels=args.levels,
+                   years=args.years, chunk_draws=args.chunk_draws, workers=args.workers,
+                   scheduler=args.scheduler, store=f"{out}.chunks" if chunked else None, resume=args.resume,
+                   quiet=args.quiet)
+        seconds = time.perf_counter() - began
+        stamp(ds.attrs, None)
+        path = write_netcdf(ds, out)
     a = ds.attrs
     print(f"{a['scenario']}: {args.method} sensitivity of {a['metric']} ({a['metric_units']}), "
           f"{a['evaluations']:,} model runs in {seconds:.1f} s")

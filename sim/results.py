@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ import xarray as xr
 
 from . import __version__
 from . import parameters as registry
-from .atomic import replacing
+from .atomic import Busy, owning, replacing
 from .errors import InputError
 from .sampling import STREAM_BLOCK_DRAWS
 
@@ -134,11 +135,18 @@ def check_overwrite(path, expected: dict, force: bool) -> None:
     Raises
     ------
     InputError
-        When ``path`` exists, holds something else, and ``force`` is false.
+        When ``path`` exists and is not a sim result (whatever ``force``), is a link or not a
+        regular file, or holds a different result and ``force`` is false.
     """
     path = Path(path)
-    if force or not path.exists():
+    if path.is_symlink():
+        raise InputError(str(path), None, "is a symbolic link; sim does not write through links: "
+                         "give the real path, or another --out")
+    if not path.exists():
         return
+    if not (path.is_file() or path.is_dir()):
+        raise InputError(str(path), None, "is not a regular file (a device, pipe or socket); sim writes "
+                         "results to regular files and Zarr folders only: choose another --out")
     try:
         if path.is_dir():
             with xr.open_zarr(path, consolidated=False) as old:
@@ -148,10 +156,27 @@ def check_overwrite(path, expected: dict, force: bool) -> None:
                 attrs = dict(old.attrs)
     except Exception:  # noqa: BLE001 - any unreadable file is "something else"
         attrs = {}
+    if "sim_version" not in attrs:
+        what = "a folder" if path.is_dir() else "a file"
+        raise InputError(str(path), None, f"exists and is {what} that is not a sim result; sim never replaces "
+                         "what it did not write (not even with --force): choose another --out")
     differing = [k for k in expected if str(attrs.get(k)) != str(expected[k])]
-    if differing:
-        what = "is not a sim result" if not attrs else f"holds a different result ({', '.join(differing)} differ)"
-        raise InputError(str(path), None, f"exists and {what}; use --force to replace it, or --out")
+    if differing and not force:
+        raise InputError(str(path), None, f"exists and holds a different result ({', '.join(differing)} differ); "
+                         "use --force to replace it, or --out")
+
+
+@contextmanager
+def owned(path):
+    """Own a result for the whole of a run (:func:`sim.atomic.owning`); another run holding it
+    is one line naming its process."""
+    try:
+        with owning(path):
+            yield
+    except Busy as busy:
+        owner = f" (process {busy.pid})" if busy.pid else ""
+        raise InputError(str(path), None, f"another sim run{owner} is writing this result now; wait for it "
+                         "to finish, or choose another --out") from None
 
 
 def default_path(scenario, seed: int | None = None, kind: str | None = None, suffix: str = ".nc") -> Path:

@@ -27,7 +27,7 @@ from . import parameters as registry
 from .errors import InputError, ScenarioError
 from .execution.files import PARAM
 from .model import simulate
-from .results import build_dataset, check_overwrite, check_writable, default_path, identity
+from .results import build_dataset, check_overwrite, check_writable, default_path, identity, owned
 from . import sampling
 from .sampling import sample
 from .scenario import Scenario, from_dict, load_scenario
@@ -251,10 +251,20 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         raise ScenarioError(scenario.path, "observation", "calibration needs [[observation]] tables "
                             "with use = \"calibrate\"; this scenario has none (run without --calibrate)")
     attrs = dict(attrs or {})
-    if out is not None:
-        out = Path(out)
-        check_writable(out, directory_ok=fmt == "zarr")  # fail before the run, not after it
+    if out is None:
+        return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, None, fmt,
+                    compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute)
+    out = Path(out)
+    check_writable(out, directory_ok=fmt == "zarr")  # fail before the run, not after it
+    with owned(out):  # this run owns its result from the first check to the final rename
         check_overwrite(out, identity(scenario, seed, draws=draws), force)
+        return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out, fmt,
+                    compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute)
+
+
+def _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out, fmt, compress,
+         resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute):
+    """The run itself, once its options are checked and (with ``out``) its result is owned."""
     with execution.closing(execution.backend(workers, scheduler)) as where:
         if calibrate:
             # candidates in smaller chunks: the last round overshoots by less, at no cost per draw

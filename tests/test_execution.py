@@ -312,3 +312,110 @@ def test_rows_written_in_any_order_and_any_chunks_give_the_written_dataset(tmp_p
     ds.to_netcdf(tmp / "x.nc", engine="h5netcdf")
     with xr.open_dataset(tmp / "p.nc", engine="h5netcdf") as got, xr.open_dataset(tmp / "x.nc", engine="h5netcdf") as want:
         xr.testing.assert_identical(got.load(), want.load())
+
+
+# ---- nothing lost, nothing mixed ------------------------------------------------------------
+
+def test_force_never_deletes_a_folder_sim_did_not_write(tmp_path, capsys):
+    folder = tmp_path / "precious"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("years of work")
+    for extra in ([], ["--force"]):
+        assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "20", "--format", "zarr", "--out", str(folder),
+                     *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "not a sim result" in err and "use --force" not in err
+    assert (folder / "thesis.txt").read_text() == "years of work" and len(list(folder.iterdir())) == 1
+
+
+def test_a_file_that_is_not_a_sim_result_is_never_replaced(tmp_path, capsys):
+    other = tmp_path / "notes.nc"
+    other.write_text("not netCDF")
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "20", "--out", str(other), "--force"]) == 2
+    assert "not a sim result" in capsys.readouterr().err and other.read_text() == "not netCDF"
+
+
+def test_a_pipe_or_a_link_is_never_an_output(tmp_path, capsys):
+    fifo = tmp_path / "pipe.nc"
+    os.mkfifo(fifo)
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "20", "--out", str(fifo), "--force"]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+    link = tmp_path / "link.nc"
+    link.symlink_to(tmp_path / "elsewhere.nc")
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "20", "--out", str(link)]) == 2
+    assert "symbolic link" in capsys.readouterr().err and not (tmp_path / "elsewhere.nc").exists()
+
+
+@pytest.mark.parametrize("resume", [[], ["--resume"]])
+def test_a_chunk_store_that_is_a_link_is_not_followed(tmp_path, capsys, resume):
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "keep.txt").write_text("x")
+    out = tmp_path / "r.nc"
+    Path(f"{out}.chunks").symlink_to(target)
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "20", "--out", str(out), *resume]) == 2
+    assert "follows no links" in capsys.readouterr().err
+    assert [p.name for p in target.iterdir()] == ["keep.txt"]
+
+
+@pytest.mark.parametrize("resume", [[], ["--resume"]])
+def test_a_store_without_a_manifest_is_refused_and_kept(tmp_path, capsys, resume):
+    out = tmp_path / "r.nc"
+    store = Path(f"{out}.chunks")
+    store.mkdir()
+    (store / "chunk-00000.done").touch()
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "20", "--out", str(out), *resume]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no readable manifest" in err
+    assert (store / "chunk-00000.done").exists() and not out.exists()
+
+
+def test_two_runs_on_one_output_never_mix(tmp_path, reference):
+    out = tmp_path / "r.nc"
+    first = subprocess.Popen([sys.executable, "-m", "sim", "run", str(NVIDIA), "--no-calibrate", "--draws", "3000",
+                              "--seed", "5", "--chunk-draws", "50", "--out", str(out), "--quiet"], cwd=ROOT,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(Path(f"{out}.chunks").glob("chunk-*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    second = subprocess.run([sys.executable, "-m", "sim", "run", str(NVIDIA), "--no-calibrate", "--draws", "3000",
+                             "--seed", "6", "--out", str(out), "--force"], cwd=ROOT, capture_output=True, text=True)
+    assert second.returncode == 2 and second.stderr.count("\n") == 1, second.stderr
+    assert f"another sim run (process {first.pid})" in second.stderr
+    assert first.wait(timeout=120) == 0, first.stderr.read()
+    same(open_result(out), reference["nvidia"])           # the first run's result, unmixed
+    assert not (tmp_path / ".r.nc.lock").exists()
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc to find the workers")
+def test_killing_a_run_kills_its_workers(tmp_path):
+    out = tmp_path / "r.nc"
+    run = subprocess.Popen([sys.executable, "-m", "sim", "run", str(NVIDIA), "--no-calibrate", "--draws", "20000",
+                            "--chunk-draws", "100", "--workers", "2", "--out", str(out), "--quiet"], cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while len(list(Path(f"{out}.chunks").glob("chunk-*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers = children(run.pid)
+    assert workers
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2:3]
+              for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()
+             and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert not alive

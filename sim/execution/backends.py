@@ -11,6 +11,7 @@ and the client keeps what comes back (:func:`sim.execution.execute`).
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -28,8 +29,22 @@ class Serial:
             landed(work, task(work))
 
 
+def die_with_parent(parent: int) -> None:
+    """In a worker: ask Linux to kill this process when its parent dies (``PR_SET_PDEATHSIG``),
+    so a killed run leaves no worker computing on, or racing a new run. Elsewhere, nothing."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the request: go now
+            os._exit(1)
+
+
 class LocalProcesses:
-    """Chunks on ``workers`` local (forked) processes.
+    """Chunks on ``workers`` local (forked) processes, which die with the run that started them.
 
     A worker that dies takes its pool down: the pool is rebuilt and the chunks that had not
     come back are run again, except those that ``recover(work)`` finds already kept.
@@ -47,7 +62,8 @@ class LocalProcesses:
             attempts += 1
             if attempts > 3 * len(works) + 3:
                 raise RuntimeError("worker processes keep dying; giving up")
-            with ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("fork")) as pool:
+            with ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("fork"),
+                                     initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
                 futures = {pool.submit(task, w): w for w in pending.values()}
                 if prepare is not None:
                     prepare()

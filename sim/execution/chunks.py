@@ -74,9 +74,16 @@ class ChunkStore:
 
     def __init__(self, directory, manifest: dict, resume: bool, suffix: str = CHUNK_SUFFIX):
         self.directory, self.suffix = Path(directory), suffix
+        if self.directory.is_symlink() or (self.directory.exists() and not self.directory.is_dir()):
+            raise InputError(str(self.directory), None, "is a link or not a folder; sim keeps its chunk store "
+                             "in a folder of its own and follows no links: remove it, or choose another --out")
         if self.directory.exists():
             old = self._manifest()
-            if resume and old is not None and old != manifest:
+            if old is None:
+                raise InputError(str(self.directory), None, "has no readable manifest.json, so it is not a chunk "
+                                 "store of this run (or it was damaged): sim does not touch it; remove the folder "
+                                 "yourself, or choose another --out")
+            if resume and old != manifest:
                 differing = sorted(k for k in manifest if old.get(k) != manifest[k])
                 raise InputError(str(self.directory), None, "the chunks here were written for a "
                                  f"different run ({', '.join(differing)} differ); remove the folder "
@@ -84,13 +91,15 @@ class ChunkStore:
             if not resume:
                 shutil.rmtree(self.directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        (self.directory / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=1))
+        with replacing(self.directory / MANIFEST) as tmp:
+            Path(tmp).write_text(json.dumps(manifest, sort_keys=True, indent=1))
 
     def _manifest(self):
         try:
-            return json.loads((self.directory / MANIFEST).read_text())
+            manifest = json.loads((self.directory / MANIFEST).read_text())
         except (OSError, ValueError):
             return None
+        return manifest if isinstance(manifest, dict) else None
 
     def path(self, index: int) -> Path:
         return self.directory / f"chunk-{index:05d}{self.suffix}"
