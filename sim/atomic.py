@@ -23,8 +23,15 @@ def temporary(path, suffix: str = ".tmp", directory: bool = False) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         return tmp
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: a result is as readable as any file the user makes
     os.close(fd)
     return Path(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def commit(tmp, path) -> Path:

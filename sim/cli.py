@@ -7,6 +7,7 @@ file), 1 for a failed validation (later commands).
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 import time
@@ -17,14 +18,26 @@ import numpy as np
 
 from . import __version__
 from . import parameters as registry
-from .errors import InputError
+from .errors import InputError, suggest
 
 QUANTILES = (0.05, 0.5, 0.95)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (and a suggestion for a near-miss choice)."""
+
+    def error(self, message):
+        match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if match:
+            choices = [c.strip().strip("'") for c in match.group(2).split(",")]
+            message = message[:match.start()] + f"invalid choice '{match.group(1)}'" + suggest(match.group(1), choices)
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sim", description="Monte Carlo simulation of the "
-                                     "electricity used by AI servers.")
+    parser = OneLineParser(prog="sim", description="Monte Carlo simulation of the "
+                           "electricity used by AI servers.")
     parser.add_argument("--version", action="version", version=f"sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -165,6 +178,8 @@ def cmd_check(args) -> int:
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides, args.variant)
+    for name in scenario.variants:  # every variant must load, not only the one asked for
+        load_scenario(args.scenario, args.overrides, name)
     print(f"{scenario.path}: ok: scenario '{scenario.name}', {scenario.start_year} to "
           f"{scenario.end_year}, {len(scenario.generations)} generations, "
           f"{len(scenario.uncertain)} uncertain of {len(scenario.parameters)} parameters")

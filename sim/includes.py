@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import ScenarioError
 
 SHARED_SECTIONS = ("generation", "observation")
+MAX_BYTES = 1_000_000  # a scenario is stored whole in every result: a megabyte of TOML is plenty
 
 
 def read(path, what: str = "scenario") -> str:
@@ -24,6 +25,9 @@ def read(path, what: str = "scenario") -> str:
     or a one-line error."""
     file = str(path)
     try:
+        if Path(path).stat().st_size > MAX_BYTES:
+            raise ScenarioError(file, None, f"is {Path(path).stat().st_size / 1e6:,.1f} MB; a {what} file is "
+                                f"at most {MAX_BYTES // 1_000_000} MB of TOML")
         raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise ScenarioError(file, None, "no such file") from None

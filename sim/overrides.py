@@ -76,6 +76,8 @@ def parse_override(item: str, file: str | None = None) -> tuple[list[str], objec
         raise ScenarioError("--set", key, "expected a dotted key such as fleet.pue")
     try:
         value = tomllib.loads(f"v = {value_text}")["v"]
+    except RecursionError:
+        raise ScenarioError("--set", key, "the value is nested too deeply to be a scenario value") from None
     except tomllib.TOMLDecodeError:
         if not value_text or any(c in value_text for c in "{}[]=\"'"):
             raise ScenarioError("--set", key, f"cannot read value {value_text!r} as TOML "

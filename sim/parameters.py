@@ -153,7 +153,7 @@ REGISTRY: tuple[Parameter, ...] = (
     P("fleet.utilisation", "number", "1",
       "Compute utilisation of an installed server: the fraction of its throughput used; it "
       "draws idle_fraction + (1 - idle_fraction) x utilisation of its maximum power (in demand "
-      "mode with a workload mix, the mix sets it instead).", low=0, high=1, default=None),
+      "mode with a workload mix, the mix sets it instead).", low=0, high=1, low_open=True, default=None),
     P("fleet.idle_fraction", "number", "1",
       "Power an idle server draws, as a fraction of its maximum power (LBNL 2025: about 0.2). "
       "0: power is proportional to utilisation, as in de Vries (2023).", low=0, high=1, default=0.0),

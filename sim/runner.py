@@ -71,7 +71,8 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
     ``draw`` first (views with ``draw`` last in memory, as the model leaves them)."""
     scenario = work.scenario
     values = sample(scenario, work.start, work.stop, draws=work.draws, seed=work.seed)
-    batch = simulate(scenario, values)
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite outputs are reported by check_finite
+        batch = simulate(scenario, values)
     if scenario.accounting == "annual_shipments":
         accumulated = simulate(scenario, values, accounting="installed_base")
         batch["installed_if_accumulated"] = accumulated["installed"]
@@ -81,10 +82,35 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
         counterfactual = simulate(scenario, values, elasticity=np.zeros(work.stop - work.start))
         batch["energy_no_rebound"] = counterfactual["energy"]
         batch["rebound"] = batch["energy"] - counterfactual["energy"]
+    check_finite(batch, work)
     batch.update({PARAM + key: values[key] for key in scenario.uncertain})
     if work.observations:
         return _history_match(work, batch, values)
     return batch
+
+
+# outputs whose NaN means "undefined" (no energy, so no efficiency; nothing deployed, no wait)
+UNDEFINED_OK = ("fleet_efficiency", "queue_wait")
+
+
+class NonFinite(ArithmeticError):
+    """A model output holds NaN or infinity: raised where the chunk is computed (a worker, too),
+    turned into a one-line :class:`~sim.errors.ScenarioError` by :func:`run`."""
+
+
+def check_finite(batch: dict, work) -> None:
+    """Raise :class:`NonFinite` naming the first output, year and count of draws that is not finite."""
+    years = work.scenario.years
+    for name, array in batch.items():
+        finite = np.isfinite(array)
+        if name in UNDEFINED_OK or finite.all():
+            continue
+        columns = array.shape[1] if array.ndim > 1 else 1
+        bad = (~finite).reshape(len(array), columns, -1).any(axis=2)        # (draws, years or months)
+        first = int(np.flatnonzero(bad.any(axis=0))[0])
+        when = f" in {years[first]}" if columns == len(years) else ""
+        raise NonFinite(f"the model gives NaN or infinity for {name}{when} in {int(bad.any(axis=1).sum()):,} "
+                        f"draws (of draws {work.start:,} to {work.stop - 1:,}); check the values that drive it")
 
 
 def _history_match(work: DrawRange, batch: dict, values: dict) -> dict:
@@ -251,15 +277,19 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         raise ScenarioError(scenario.path, "observation", "calibration needs [[observation]] tables "
                             "with use = \"calibrate\"; this scenario has none (run without --calibrate)")
     attrs = dict(attrs or {})
-    if out is None:
-        return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, None, fmt,
-                    compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute)
-    out = Path(out)
-    check_writable(out, directory_ok=fmt == "zarr")  # fail before the run, not after it
-    with owned(out):  # this run owns its result from the first check to the final rename
-        check_overwrite(out, identity(scenario, seed, draws=draws), force)
-        return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out, fmt,
-                    compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute)
+    try:
+        if out is None:
+            return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, None,
+                        fmt, compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute)
+        out = Path(out)
+        check_writable(out, directory_ok=fmt == "zarr")  # fail before the run, not after it
+        with owned(out):  # this run owns its result from the first check to the final rename
+            check_overwrite(out, identity(scenario, seed, draws=draws), force)
+            return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out,
+                        fmt, compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates,
+                        compute)
+    except NonFinite as err:
+        raise ScenarioError(scenario.path, None, str(err)) from None
 
 
 def _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out, fmt, compress,

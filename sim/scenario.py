@@ -168,11 +168,14 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
         data = apply_variant(data, variants[variant], file, variant)
     data = apply_overrides(data, overrides, file)
     overridden = {o.split("=", 1)[0].strip() for o in overrides}
+    changed = {k for k in variants.get(variant, {}) if k != "description"} if variant else set()
     try:
         scenario = _check(data, file)
     except ScenarioError as err:
         if err.key and any(err.key == k or err.key.startswith(k + ".") for k in overridden):
             err = ScenarioError(f"{file} (--set)" if file else "--set", err.key, err.message)
+        elif err.key and any(err.key == k or err.key.startswith(k + ".") for k in changed):
+            err = ScenarioError(file, f"variants.{variant}.{err.key}", err.message)
         raise err from None
     validations = parse_validations(data.get("validation"), file, variants)
     observations = parse_observations(data.get("observation"), file, scenario.start_year, scenario.end_year,

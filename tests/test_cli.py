@@ -180,3 +180,62 @@ def test_a_bad_option_leaves_no_folder_behind(tmp_path, capsys, args):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("sim: error: ")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["run", "x.toml", "--draws", "abc"], "invalid int value: 'abc'"),
+    (["run", "x.toml", "--format", "hdf5"], "invalid choice 'hdf5' (valid: netcdf, zarr)"),
+    (["sweep", "x.toml", "--method", "sobel"], "did you mean 'sobol'?"),
+    (["rnu", "x.toml"], "did you mean 'run'?"),
+])
+def test_a_usage_error_is_one_line_with_a_suggestion(capsys, args, fragment):
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1 and fragment in err
+
+
+def test_results_are_as_readable_as_the_umask_allows(tmp_path, write_scenario, capsys):
+    import os
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "r.nc"
+        assert main(["run", str(write_scenario()), "--draws", "5", "--out", str(out), "--quiet"]) == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+        swept = tmp_path / "s.nc"
+        assert main(["sweep", str(write_scenario()), "--method", "grid", "--param", "fleet.pue=1.1:1.3:2",
+                     "--draws", "3", "--out", str(swept), "--quiet"]) == 0
+        assert swept.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
+
+
+def test_a_scheduler_that_is_not_dask_is_one_line(tmp_path):
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+
+    def answer_nonsense():
+        server.settimeout(30)
+        for _ in range(4):
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.sendall(b"HTTP/1.0 200 OK\r\n\r\nhello\xff" * 50)
+            conn.close()
+
+    threading.Thread(target=answer_nonsense, daemon=True).start()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "sim", "run", str(NVIDIA), "--no-calibrate", "--draws", "10",
+                               "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(tmp_path / "r.nc")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        server.close()
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("sim: error: --scheduler:")
+    assert not (tmp_path / "r.nc").exists()

@@ -419,3 +419,14 @@ def test_killing_a_run_kills_its_workers(tmp_path):
     alive = [w for w in workers if Path(f"/proc/{w}").exists()
              and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
     assert not alive
+
+
+def test_a_killed_compressed_run_leaves_nothing_beside_its_output_once_resumed(tmp_path, reference):
+    out = tmp_path / "r.nc"
+    args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5",
+            "--chunk-draws", "100", "--compress", "--out", str(out), "--quiet"]
+    kill_after_chunks(args, out, 5)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".r.nc.") and p.suffix == ".nc"]
+    assert subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.nc"]
+    same(open_result(out), reference["nvidia"])

@@ -51,3 +51,20 @@ def test_shipped_scenarios_run(tmp_path):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_api_scales_out_to_the_same_result(reference, workers):
     same(sim.run(NVIDIA, 3000, 5, workers=workers, chunk_draws=700, calibrate=False), reference["nvidia"])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_non_finite_output_is_one_line_and_no_file(make_scenario, tmp_path, workers):
+    s = make_scenario({"shipments": {"anchors": {"2021": 1e308}, "growth_before": 0.5, "growth_after": 0.1}})
+    out = tmp_path / "r.nc"
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.run(s, draws=20, workers=workers, chunk_draws=10, out=out)
+    message = str(err.value)
+    assert "the model gives NaN or infinity for installed_by_generation in 2022 in" in message
+    assert "\n" not in message and not out.exists()
+
+
+def test_zero_utilisation_is_refused_where_it_would_divide_by_zero(make_scenario):
+    with pytest.raises(sim.ScenarioError) as err:
+        make_scenario(overrides=["fleet.utilisation=0"])
+    assert err.value.key == "fleet.utilisation" and "> 0" in err.value.message

@@ -153,3 +153,43 @@ def test_the_source_check_finds_an_unsourced_value():
     text = "[fleet]\n# a source\npue = 1.2\n\nutilisation = 0.7\n"
     lines, where = text.splitlines(), value_lines(text)
     assert sourced(lines, where["fleet.pue"][0]) and not sourced(lines, where["fleet.utilisation"][0])
+
+
+def test_a_byte_order_mark_is_accepted(write_scenario, tmp_path):
+    from conftest import base_dict
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + toml_text(base_dict()).encode("utf-8"))
+    assert sim.load_scenario(path).name == "small"
+
+
+@pytest.mark.parametrize("where", ["file", "--set"])
+def test_deeply_nested_toml_is_one_line(write_scenario, capsys, where):
+    from sim.cli import main
+
+    deep = "[" * 3000 + "]" * 3000
+    if where == "file":
+        path = write_scenario(text=f"[scenario]\nname = \"x\"\nreferences = {deep}\n")
+        args = ["check", str(path)]
+    else:
+        args = ["check", str(write_scenario()), "--set", f"fleet.pue={deep}"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nested too deeply" in err
+
+
+def test_an_oversized_scenario_is_refused(tmp_path):
+    path = tmp_path / "big.toml"
+    path.write_text("# " + "x" * 1_100_000 + "\n")
+    with pytest.raises(sim.ScenarioError, match="at most 1 MB"):
+        sim.load_scenario(path)
+
+
+def test_check_loads_every_variant_and_names_the_broken_one(write_scenario, capsys):
+    from conftest import base_dict, merge
+    from sim.cli import main
+
+    path = write_scenario(merge(base_dict(), {"variants": {"hi": {"fleet.pue": 9.0}}}))
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "variants.hi.fleet.pue" in err

@@ -118,10 +118,25 @@ def connect(address: str, timeout: float = 5.0):
                          "pip install -e \".[distributed]\"") from None
     try:
         return Client(address, timeout=f"{timeout}s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever answered (or did not), it was not a usable scheduler
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        _quiet_failed_clients()
         raise InputError("--scheduler", address, f"no Dask scheduler answered within "
                          f"{timeout:g} s ({reason})") from None
+
+
+def _quiet_failed_clients() -> None:
+    """A Client that failed to connect still closes itself when collected, and reports that
+    close failing as an 'Exception ignored' traceback: silence those, and only those."""
+    import sys
+
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        if "Client.__del__" not in repr(unraisable.object):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def backend(workers: int = 1, scheduler: str | None = None):

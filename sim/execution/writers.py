@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import commit, discard, replacing, temporary
+from ..atomic import commit, discard, replacing
 from ..errors import InputError
 from ..results import ENCODING
 from .chunks import CHUNK_SUFFIX, DONE_SUFFIX, ChunkStore, save_chunk
@@ -278,7 +278,9 @@ class Appended:
         self.store, self.out, self.describe, self.compress = store, out, describe, compress
         self.works = list(works)
         self.keeper = KeepInFile(store)
-        self.tmp = temporary(out, suffix=".nc")
+        # inside the store, which goes when the run completes: a killed run leaves nothing beside the output
+        self.tmp = store.directory / "result-appending.nc"
+        self.tmp.unlink(missing_ok=True)  # a killed run's half-appended file: the chunk files rebuild it
         self.written, self.next, self.landed_indices = 0, 0, set()
         self.handle = None  # the h5py File, open for appends once created
         for index in sorted(store.done()):
