@@ -25,6 +25,9 @@ class InputError(Exception):
         self.message = message
         super().__init__(str(self))
 
+    def __reduce__(self):  # raised in a worker process, it comes back whole
+        return type(self), (self.file, self.key, self.message)
+
     def __str__(self) -> str:
         parts = [p for p in (self.file, self.key) if p]
         return ": ".join(_one_line(p) for p in parts + [self.message])

@@ -14,6 +14,7 @@ workers or a Dask cluster. Where chunks run and where results go is :mod:`sim.ex
 
 from __future__ import annotations
 
+import errno
 import tomllib
 from dataclasses import dataclass
 from functools import partial
@@ -290,6 +291,12 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
                         compute)
     except NonFinite as err:
         raise ScenarioError(scenario.path, None, str(err)) from None
+    except OSError as err:
+        if err.errno != errno.ENOSPC or out is None:
+            raise
+        store = Path(f"{out}.chunks")
+        raise InputError(str(out), None, f"the disk is full ({err.strerror}); the finished chunks are kept in "
+                         f"{store} for --resume once there is room (or remove it: rm -r {store})") from None
 
 
 def _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out, fmt, compress,

@@ -430,3 +430,33 @@ def test_a_killed_compressed_run_leaves_nothing_beside_its_output_once_resumed(t
     assert subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.nc"]
     same(open_result(out), reference["nvidia"])
+
+
+def test_too_little_disk_is_one_line_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 10**6, 10**6))
+    out = tmp_path / "r.nc"
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs about" in err and "0.00 GB free" in err
+    assert not out.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small file system needs root")
+def test_a_full_disk_is_one_line_and_keeps_the_chunks(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("this machine does not allow mounting a tmpfs")
+    try:
+        out = disk / "r.nc"
+        proc = subprocess.run([sys.executable, "-m", "sim", "run", str(NVIDIA), "--no-calibrate", "--draws", "3000",
+                               "--out", str(out), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr.count("\n") == 1 and ("GB free" in proc.stderr or "disk is full" in proc.stderr)
+        assert not out.exists()
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)

@@ -69,6 +69,18 @@ def preallocate(ds, draws: int, path) -> None:
             else:
                 created = f.create_variable(name, var.dims, dtype, data=data, fillvalue=fill)
             created.attrs.update(attrs)
+    reserve(path)
+
+
+def reserve(path) -> None:
+    """Give a preallocated file real blocks on the disk (its draws are written later, through a
+    memory map, where a full disk would kill the writer with SIGBUS): a full disk fails here,
+    with ENOSPC, before any chunk is written."""
+    import os
+
+    with open(path, "r+b") as handle:
+        if hasattr(os, "posix_fallocate"):
+            os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size)
 
 
 def read_layout(path) -> Layout:

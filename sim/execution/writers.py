@@ -191,6 +191,8 @@ def ensure_result(target: Target, work, arrays: dict) -> None:
         with open(path.with_suffix(".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not path.exists():
+                rows = work.stop - work.start
+                check_space(path.parent, sum(np.asarray(a).nbytes for a in arrays.values()) // rows * target.rows)
                 ds = target.describe(arrays, work.start)
                 with replacing(path, suffix=".nc", directory=target.fmt == "zarr") as tmp:
                     if target.fmt == "netcdf":
@@ -258,6 +260,16 @@ class Preallocated:
 
     def abandon(self) -> None:
         """Nothing to do: the partial result stays in the store for --resume."""
+
+
+def check_space(folder, needed: int) -> None:
+    """One line if the disk holding ``folder`` has less free space than a result needs."""
+    import shutil
+
+    free = shutil.disk_usage(folder).free
+    if needed > free:
+        raise InputError(str(folder), None, f"the result needs about {needed / 1e9:,.2f} GB and the disk has "
+                         f"{free / 1e9:,.2f} GB free: free some space, or choose another --out")
 
 
 class Appended:
