@@ -64,9 +64,9 @@ def main() -> None:
     print(f"{'draws':>8} {'sim s':>8} {'draws/s':>10} {'ref s':>8} {'ratio':>6} {'peak GiB':>9}")
     for n in args.draws:
         repeat = 1 if n >= 100_000 else args.repeat
-        seconds = best_time(lambda: sim.run(scenario, draws=n, seed=1), repeat)
+        seconds = best_time(lambda: sim.run(scenario, draws=n, seed=1, calibrate=False), repeat)
         ref = best_time(lambda: reference(n), repeat) if reference else float("nan")
-        peak = peak_memory(lambda: sim.run(scenario, draws=n, seed=1))
+        peak = peak_memory(lambda: sim.run(scenario, draws=n, seed=1, calibrate=False))
         print(f"{n:>8,} {seconds:8.3f} {n / seconds:10,.0f} {ref:8.3f} {seconds / ref:6.2f} {peak:9.3f}",
               flush=True)
 

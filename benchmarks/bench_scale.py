@@ -1,6 +1,7 @@
 """Scale-out benchmark (a script that prints figures, not a test).
 
-1. Speed-up of local workers on a 100,000-draw run of scenarios/nvidia_2027.toml (``--scenario``), with the
+1. Speed-up of local workers on a 100,000-draw run of scenarios/nvidia_2027.toml (``--scenario``; the prior,
+   ``--no-calibrate``, since the scale-out of streamed results is what is measured), with the
    netCDF result written: ``sim run --workers 1`` against ``--workers 2`` (the same code path:
    the result is preallocated and each chunk written straight into it), alternating
    ``--repeats`` times; medians are compared (this machine's timings vary by ±20 % from run
@@ -41,8 +42,8 @@ SCENARIO = ROOT / "scenarios" / "nvidia_2027.toml"
 def sim_run(path: Path, draws: int, out: Path, *options: str) -> None:
     """``python -m sim run`` in this process (imports already paid), its output discarded."""
     with contextlib.redirect_stdout(io.StringIO()):
-        assert sim_main(["run", str(path), "--draws", str(draws), "--out", str(out), "--force", "--quiet",
-                     *options]) == 0
+        assert sim_main(["run", str(path), "--no-calibrate", "--draws", str(draws), "--out", str(out), "--force",
+                         "--quiet", *options]) == 0
 
 
 def timed(fn, *args, **kwargs) -> float:
@@ -78,7 +79,7 @@ def speed_up_cli(path: Path, draws: int, repeats: int, tmp: Path) -> None:
     seconds = {"python -m sim run --workers 1": [], "python -m sim run --workers 2": []}
     for _ in range(repeats):
         for workers in (1, 2):
-            command = [sys.executable, "-m", "sim", "run", str(path), "--draws", str(draws), "--quiet",
+            command = [sys.executable, "-m", "sim", "run", str(path), "--no-calibrate", "--draws", str(draws), "--quiet",
                        "--workers", str(workers), "--out", str(tmp / f"cli{workers}.nc"), "--force"]
             seconds[f"python -m sim run --workers {workers}"].append(
                 timed(subprocess.run, command, check=True, capture_output=True))
@@ -90,7 +91,7 @@ def million(scenario, draws: int, tmp: Path) -> None:
     for fmt, name in (("netcdf", "million.nc"), ("zarr", "million.zarr")):
         began = time.perf_counter()
         out = tmp / name
-        sim.run(scenario, draws, scenario.seed, workers=2, fmt=fmt, out=out).close()
+        sim.run(scenario, draws, scenario.seed, workers=2, fmt=fmt, out=out, calibrate=False).close()
         seconds = time.perf_counter() - began
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         size = (sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) if out.is_dir()
@@ -107,8 +108,8 @@ def dask_identity(scenario, tmp: Path, draws: int = 20_000) -> None:
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
         a, b = tmp / "dask.nc", tmp / "one.nc"
-        sim.run(scenario, draws, scenario.seed, scheduler=cluster.scheduler_address, out=a).close()
-        sim.run(scenario, draws, scenario.seed, workers=1, out=b).close()
+        sim.run(scenario, draws, scenario.seed, scheduler=cluster.scheduler_address, out=a, calibrate=False).close()
+        sim.run(scenario, draws, scenario.seed, workers=1, out=b, calibrate=False).close()
         xr.testing.assert_identical(open_result(a), open_result(b))
     print(f"Dask cluster (scheduler + 2 workers on 127.0.0.1), {draws:,} draws: "
           "identical to --workers 1, bit for bit", flush=True)

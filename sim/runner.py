@@ -37,6 +37,8 @@ DEFAULT_CHUNK_DRAWS = execution.DEFAULT_CHUNK_DRAWS
 # candidate draws per chunk of a calibration: rounds stop within about one chunk per worker
 # of the accepted draws wanted; 1,000 ran as fast per draw as 5,000 on nvidia_2027
 CALIBRATION_CHUNK_DRAWS = 1_000
+# a calibrated result is gathered in memory (about 5 kB a draw for nvidia_2027): a bound well within 24 GiB
+MAX_CALIBRATED_DRAWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,9 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
                          "resume, Zarr and compression need a result file (out)")
     calibrate = scenario.calibrate if calibrate is None else bool(calibrate)
     observations = tuple(o for o in scenario.observations if o.use == "calibrate")
+    if calibrate and draws > MAX_CALIBRATED_DRAWS:
+        raise InputError("--draws", None, f"a calibrated run holds its accepted draws in memory: at most "
+                         f"{MAX_CALIBRATED_DRAWS:,}, got {draws:,}; use --no-calibrate for a larger ensemble of the prior")
     if calibrate and not observations:
         raise ScenarioError(scenario.path, "observation", "calibration needs [[observation]] tables "
                             "with use = \"calibrate\"; this scenario has none (run without --calibrate)")
