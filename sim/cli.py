@@ -147,6 +147,11 @@ def main(argv=None) -> int:
     """Entry point of ``python -m sim`` and the ``sim`` console script."""
     args = build_parser().parse_args(argv)
     try:
+        for option in ("out", "csv", "scheduler"):
+            value = getattr(args, option, None)
+            if value is not None and not str(value).strip():
+                raise InputError(f"--{option}", None, "is empty: give a path" if option != "scheduler" else
+                                 "is empty: give the address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")
         if args.command == "run":
             return cmd_run(args, argv)
         if args.command == "check":

@@ -1,6 +1,7 @@
 """The command line as a user meets it: results, summaries, and every bad-input path
 (one line on stderr naming file and key, exit status 2, no traceback, no result file)."""
 
+import os
 import subprocess
 import sys
 import time
@@ -239,3 +240,20 @@ def test_a_scheduler_that_is_not_dask_is_one_line(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("sim: error: --scheduler:")
     assert not (tmp_path / "r.nc").exists()
+
+
+@pytest.mark.parametrize("option", ["--out", "--scheduler"])
+def test_an_empty_path_or_address_is_refused_not_ignored(tmp_path, capsys, write_scenario, option, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(write_scenario()), "--draws", "5", option, ""]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{option}: is empty" in err
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_a_read_only_folder_says_so(tmp_path, capsys, write_scenario):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    assert main(["run", str(write_scenario()), "--draws", "5", "--out", str(locked / "r.nc")]) == 2
+    assert "is not writable" in capsys.readouterr().err
