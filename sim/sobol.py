@@ -41,7 +41,15 @@ def sobol_from_evaluations(f: np.ndarray, d: int, n: int, seed: int, confidence:
 
 
 def _saltelli(f_A, f_B, f_AB):
-    """Saltelli (2010) estimators, as scipy.stats.sobol_indices uses them, over the last axis."""
+    """Saltelli (2010) estimators exactly as :func:`scipy.stats.sobol_indices` computes them,
+    over the last axis: the outputs are first centred on the mean of ``f_A`` and ``f_B``.
+
+    The centring matters for the intervals, not only the point: without it the first-order
+    estimator gains a term ``mean · mean(f_AB − f_A)`` whose noise grows with the output's
+    mean/sd ratio, and a bootstrap of that estimator gives intervals several times too wide.
+    """
+    mean = np.mean(np.concatenate([f_A, f_B], axis=-1), axis=-1, keepdims=True)
+    f_A, f_B, f_AB = f_A - mean, f_B - mean, f_AB - mean
     var = np.var(np.concatenate([f_A, f_B], axis=-1), axis=-1)
     first = np.mean(f_B * (f_AB - f_A), axis=-1) / var
     total = 0.5 * np.mean((f_A - f_AB) ** 2, axis=-1) / var
