@@ -14,10 +14,7 @@ import textwrap
 import time
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.image as mpimg  # noqa: E402
+import matplotlib.image as mpimg  # noqa: E402 - the backend is the user's (the command line picks Agg)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402

@@ -304,8 +304,16 @@ def stamp(attrs, argv) -> dict:
     return attrs
 
 
+def use_files_backend() -> None:
+    """Figures from the command line go to files: Agg, chosen here and nowhere on import."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def cmd_plot(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
+    use_files_backend()
     from .plots import plot_file
 
     for path in plot_file(args.result, args.kinds or None, args.out, args.format):
@@ -315,6 +323,7 @@ def cmd_plot(args) -> int:
 
 def cmd_brief(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
+    use_files_backend()
     from .brief import make_brief
 
     path = make_brief(args.scenario, draws=args.draws, seed=args.seed, out=args.out,

@@ -25,3 +25,17 @@ def test_notebook_runs(path):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any(o.get("output_type") in ("display_data", "execute_result") for o in outputs)
+    # every cell that ends with a figure shows it (an image), not "<Figure size ...>"
+    figure_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.strip().endswith("fig")]
+    for cell in figure_cells:
+        assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source
+
+
+def test_importing_sim_leaves_the_users_backend_alone():
+    import subprocess
+    import sys
+
+    code = ("import matplotlib; matplotlib.use('svg'); import sim, sim.brief, sim.plots; "
+            "print(matplotlib.get_backend())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "svg"

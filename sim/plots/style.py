@@ -8,8 +8,7 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")  # files, not windows
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the command line picks Agg)
 
 from ..atomic import replacing  # noqa: E402
 
