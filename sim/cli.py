@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def scenario_args(p):
-        p.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file")
+        p.add_argument("scenario", metavar="SCENARIO", help="scenario file, or the name of one in the library "
+                       "(sim list)")
         p.add_argument("--variant", metavar="NAME", help="apply one of the scenario's [variants.NAME]")
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a scenario value, e.g. --set fleet.pue=1.3 or "
@@ -80,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "resume only (--batch-draws is its old name)")
     run.add_argument("--compress", action="store_true",
                      help="zlib-compress the netCDF file: about a third smaller, several times slower to write")
+
+    sub.add_parser("list", help="the scenario library: name, title and question of each scenario")
 
     check = sub.add_parser("check", help="check a scenario file without running it")
     scenario_args(check)
@@ -136,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="run scenarios with [[validation]] tables and check "
                               "the model against the published figures (exit 1 on a failure)")
     validate.add_argument("scenarios", nargs="*", metavar="SCENARIO.toml",
-                          help="scenario files (default: every scenarios/*.toml with validations)")
+                          help="scenario files or names (default: every scenario of the library with checks)")
     validate.add_argument("--draws", type=int, metavar="N", default=None,
                           help="draws per scenario (default: each scenario's)")
     validate.add_argument("--seed", type=int, metavar="S", default=None)
@@ -156,6 +159,8 @@ def main(argv=None) -> int:
             return cmd_run(args, argv)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "list":
+            return cmd_list()
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "sweep":
@@ -176,6 +181,18 @@ def main(argv=None) -> int:
         sys.stderr.close()
         return 0
     raise AssertionError(args.command)
+
+
+def cmd_list() -> int:
+    from . import library
+
+    for path in library.scenarios():
+        name, title, description = library.describe(path)
+        print(f"{name}: {title}")
+        if description:
+            print(f"    {description}")
+    print(f"({library.FOLDER}; run one by name: sim run NAME)")
+    return 0
 
 
 def cmd_check(args) -> int:
@@ -250,7 +267,9 @@ def cmd_validate(args) -> int:
     from .scenario import load_scenario
     from .validation import table, validate_scenario
 
-    paths = args.scenarios or sorted(str(p) for p in Path("scenarios").glob("*.toml"))
+    from . import library
+
+    paths = args.scenarios or [str(p) for p in library.scenarios()]
     if not paths:
         raise InputError("scenarios/", None, "no scenario files found; give them as arguments")
     outcomes = []

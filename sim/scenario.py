@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import includes
+from . import includes, library
 from . import parameters as registry
 from .distributions import Distribution, suggest
 from .errors import ScenarioError
@@ -142,6 +142,7 @@ def load_scenario(path, overrides=None, variant: str | None = None) -> Scenario:
     --------
     >>> s = load_scenario("scenarios/nvidia_2027.toml", ["fleet.pue=1.3"])  # doctest: +SKIP
     """
+    path = library.find(path)   # a bare name, such as nvidia_2027, is a scenario of the library
     file = str(path)
     text = includes.read(path)
     data = includes.parse(text, file)

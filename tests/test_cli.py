@@ -257,3 +257,28 @@ def test_a_read_only_folder_says_so(tmp_path, capsys, write_scenario):
     locked.mkdir(mode=0o555)
     assert main(["run", str(write_scenario()), "--draws", "5", "--out", str(locked / "r.nc")]) == 2
     assert "is not writable" in capsys.readouterr().err
+
+
+def test_sim_list_names_every_scenario_of_the_library(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("nvidia_2027", "devries_2023", "jevons_2035", "iea_2030", "lbnl_us_2028"):
+        assert f"{name}: " in out
+
+
+def test_a_scenario_runs_by_name_from_anywhere(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)                      # no scenarios/ folder here
+    assert main(["run", "devries_2023", "--draws", "5", "--quiet"]) == 0
+    assert (tmp_path / "outputs" / "devries_2023").is_dir()
+    assert main(["validate", "--draws", "20", "chatgpt_2023"]) == 0
+    assert main(["run", "no_such_scenario"]) == 2
+    assert "no_such_scenario: no such file" in capsys.readouterr().err
+
+
+def test_the_scenario_library_is_package_data(tmp_path):
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q",
+                    "-w", str(tmp_path)], check=True, capture_output=True)
+    names = zipfile.ZipFile(next(tmp_path.glob("sim-*.whl"))).namelist()
+    assert "sim/scenarios/nvidia_2027.toml" in names and "sim/scenarios/shared/catalogue.toml" in names

@@ -1,0 +1,36 @@
+"""The scenario library shipped with sim (``sim/scenarios``): find a scenario by name, list them.
+
+``sim run nvidia_2027`` and ``sim.run("nvidia_2027")`` find ``nvidia_2027.toml`` here when no
+such file exists where they are run; a pip-installed sim carries the library with it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+FOLDER = Path(__file__).resolve().parent / "scenarios"
+
+
+def find(path) -> Path:
+    """``path`` itself if it exists (or names a folder, or has a suffix); else the library's
+    ``<path>.toml`` if there is one; else ``path`` (so the caller's "no such file" names it)."""
+    path = Path(path)
+    if path.exists() or path.suffix or len(path.parts) > 1:
+        return path
+    candidate = FOLDER / f"{path.name}.toml"
+    return candidate if candidate.exists() else path
+
+
+def scenarios() -> list[Path]:
+    """The library's scenario files, by name."""
+    return sorted(FOLDER.glob("*.toml"))
+
+
+def describe(path: Path) -> tuple[str, str, str]:
+    """(name, title, description) of a scenario file, read without checking it."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("scenario", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        table = {}
+    return table.get("name", path.stem), table.get("title", ""), table.get("description", "")
