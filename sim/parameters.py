@@ -206,6 +206,16 @@ REGISTRY: tuple[Parameter, ...] = (
       "packaging); absent: no supply cap.", low=0, low_open=True, default=None),
     P("demand.supply_growth", "number", "year-1", "Annual growth of the supply capacity.",
       low=-0.99, high=10, default=0.0),
+    P("demand.spending_share_start", "number", "1",
+      "Share of world IT spending that goes to AI compute when demand starts; with the three keys "
+      "below it bounds spending (absent: no budget).", low=0, high=1, low_open=True, default=None),
+    P("demand.spending_share_max", "number", "1",
+      "The most of world IT spending AI compute can take: its share rises along a logistic to it.",
+      low=0, high=1, low_open=True, default=None),
+    P("demand.spending_share_rate", "number", "year-1",
+      "Rate of the logistic rise of AI compute's share of IT spending.", low=0, high=10, default=None),
+    P("demand.it_spending_growth", "number", "year-1", "Annual growth of world IT spending.",
+      low=-0.5, high=1, default=None),
     P("demand.decompose_rebound", "bool", "",
       "Also run every draw with elasticity 0 and report energy_no_rebound and rebound.",
       default=False),
@@ -390,6 +400,14 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
       "year: point", measure="H100e"),
     O("nameplate_power", _Y, "GW",
       "Maximum IT power of the servers installed at the end of the year", "year: point", measure="power"),
+    O("price", _Y, "1", "Price of a unit of compute relative to its cost when demand started, annual mean "
+      "(the hardware's cost times the scarcity markup)", "year: mean", measure="index"),
+    O("scarcity_rent", _Y, "1", "Markup of the clearing price over the hardware's cost when capacity is "
+      "short (0: none), annual mean", "year: mean", measure="index"),
+    O("spending", _Y, "1", "Spending on compute (price x work served) relative to the spending when "
+      "demand started, annual mean", "year: mean", measure="index"),
+    O("spending_ceiling", _Y, "1", "The most spending the budget allows, relative to the spending when "
+      "demand started, annual mean", "year: mean", measure="index"),
     O("electricity_share", _Y, "1",
       "Share of the total electricity of the scenario's scope (world or US) used by its AI servers",
       measure="share"),

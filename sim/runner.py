@@ -93,7 +93,7 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
 
 
 # outputs whose NaN means "undefined" (no energy, so no efficiency; nothing deployed, no wait)
-UNDEFINED_OK = ("fleet_efficiency", "queue_wait")
+UNDEFINED_OK = ("fleet_efficiency", "queue_wait", "price", "scarcity_rent", "spending", "spending_ceiling")
 
 
 class NonFinite(ArithmeticError):

@@ -249,6 +249,18 @@ def _check(data: dict, file: str | None) -> Scenario:
             raise ScenarioError(file, missing[0], "a workload mix needs inference_share, "
                                 "training_utilisation and inference_utilisation together")
         get.numbers("demand", params)
+        budget = ("demand.spending_share_start", "demand.spending_share_max", "demand.spending_share_rate",
+                  "demand.it_spending_growth")
+        given = [k for k in budget if k in params]
+        if given and len(given) < len(budget):
+            raise ScenarioError(file, sorted(set(budget) - set(given))[0], "a spending ceiling needs "
+                                "spending_share_start, spending_share_max, spending_share_rate and it_spending_growth")
+        if given:
+            start_high = params["demand.spending_share_start"].support()[1]
+            max_low = params["demand.spending_share_max"].support()[0]
+            if max_low < start_high:
+                raise ScenarioError(file, "demand.spending_share_max", f"the ceiling ({max_low:g} at least) must "
+                                    f"be above the share when demand starts ({start_high:g} at most) in every draw")
         decompose = get.value("demand.decompose_rebound")
     elif data.get("demand"):
         key = next(iter(data["demand"]))

@@ -221,3 +221,78 @@ def test_power_queue_results_do_not_depend_on_the_batch(chunk_draws):
     part = sim.run(s, draws=46, seed=2, chunk_draws=chunk_draws)
     assert float(whole.power_queue.max()) > 0 and float(whole.power_queue.min()) == 0
     xr.testing.assert_identical(part, whole)
+
+
+# ---- bounded spending and prices that clear -------------------------------------------------
+
+BUDGET = {"spending_share_start": 0.037, "spending_share_max": {"dist": "uniform", "low": 0.06, "high": 0.15},
+          "spending_share_rate": 0.4, "it_spending_growth": 0.079}
+
+
+def with_budget(elasticity=0.8, **demand):
+    return with_elasticity(elasticity, demand={**BUDGET, "supply_capacity": 40_000, **demand})
+
+
+def test_spending_never_exceeds_its_ceiling():
+    ds = run(with_budget(1.5, growth={"dist": "uniform", "low": 0.8, "high": 1.5}))
+    after = ds.sel(year=AFTER)
+    assert bool((after.spending <= after.spending_ceiling * (1 + 1e-9)).all())
+    assert bool((ds.spending.sel(year=2022).isnull()).all())          # no price before demand starts
+    # and the budget binds: the same draws without it demand more work
+    free = run(with_elasticity(1.5, demand={"supply_capacity": 40_000, "growth": {"dist": "uniform", "low": 0.8, "high": 1.5}}))
+    assert bool((ds.compute_demand.sel(year=2032) < free.compute_demand.sel(year=2032)).all())
+
+
+def test_a_ceiling_that_never_binds_changes_nothing():
+    roomy = run(with_budget(0.8, spending_share_max=0.99, spending_share_rate=10.0, it_spending_growth=1.0))
+    free = run(with_elasticity(0.8, demand={"supply_capacity": 40_000}))
+    for name in ("energy", "shipments", "installed", "compute_served", "unserved_demand"):
+        np.testing.assert_allclose(roomy[name], free[name], rtol=1e-12)
+
+
+@pytest.mark.parametrize("budget", [False, True])
+def test_with_capacity_short_the_price_clears_the_market(monkeypatch, budget):
+    from sim.model.demand import Demand
+
+    checked = []
+    serve = Demand.serve
+
+    def serve_and_check(self, t):
+        serve(self, t)
+        if t < self.d.start_month:
+            return
+        capacity = (self.fleet.installed * self.served_per_server).sum(axis=0)
+        scarce = (self.work_demanded > capacity) & (self.d.elasticity > 0)
+        demand_at_price = self.work_unbounded * self.markup ** -self.d.elasticity
+        if self.ceiling is not None:
+            demand_at_price = np.minimum(demand_at_price, self.ceiling * self.work0 / (self.cost_per_work * self.markup))
+        np.testing.assert_allclose(demand_at_price[scarce], capacity[scarce], rtol=1e-9)
+        assert np.all(self.markup[~scarce] == 1.0) and np.all(self.markup >= 1.0)
+        checked.append(int(scarce.sum()))
+
+    monkeypatch.setattr(Demand, "serve", serve_and_check)
+    ds = run(with_budget() if budget else with_elasticity(0.8, demand={"supply_capacity": 40_000}))
+    assert sum(checked) > 100                                      # the cap bound, often
+    assert bool((ds.scarcity_rent.sel(year=AFTER) >= 0).all()) and float(ds.scarcity_rent.max()) > 0
+
+
+@pytest.mark.parametrize("change, key, fragment", [
+    ({"spending_share_max": 0.02}, "demand.spending_share_max", "must be above the share"),
+    ({"spending_share_rate": -0.1}, "demand.spending_share_rate", ">= 0"),
+    ({"spending_share_start": None}, "demand.spending_share_start", "a spending ceiling needs"),
+])
+def test_bad_budgets_are_one_line(change, key, fragment):
+    budget = {k: v for k, v in {**BUDGET, **change}.items() if v is not None}
+    with pytest.raises(sim.ScenarioError) as err:
+        scenario(demand={**DEMAND["demand"], **budget})
+    assert err.value.key == key and fragment in err.value.message
+
+
+def test_the_power_queue_admits_on_peak_power():
+    s = scenario(power={"capacity_gw": 0.05, "additions": {"2026": 0.1, "2028": 0.2}})
+    ds = run(s)
+    kw = xr.DataArray([6.5, 10.2, 14.0, 18.0], coords={"generation": ["A", "B", "C", "D"]})
+    peak_gw = (ds.installed_by_generation * kw).sum("generation") * ds["fleet.pue"] / 1e6
+    capacity = xr.DataArray([0.05] * 6 + [0.15] * 2 + [0.35] * 5, coords={"year": ds.year})
+    assert bool((peak_gw <= capacity * (1 + 1e-9)).all())
+    assert bool((peak_gw > 0.9 * capacity).sel(year=2027).any())    # and it binds

@@ -195,6 +195,11 @@ class Record:
             total = draw[0] + draw[1]
             out["energy_by_workload"] = np.stack([out["energy"] * (draw[0] / total),
                                                   out["energy"] * (draw[1] / total)], axis=1)
+        if inputs.demand is not None:  # no price before demand starts
+            first = inputs.demand.start_month // 12
+            for name in ("price", "scarcity_rent", "spending", "spending_ceiling"):
+                if name in out:
+                    out[name][:first] = np.nan
         if inputs.total_electricity is not None:
             out["electricity_share"] = out["energy"] / inputs.total_electricity
         if inputs.carbon_intensity is not None:

@@ -54,6 +54,21 @@ class DemandInputs:
     inference_utilisation: np.ndarray | None
     supply_capacity: np.ndarray | None
     supply_growth: np.ndarray
+    spending_share_start: np.ndarray | None = None
+    spending_share_max: np.ndarray | None = None
+    spending_share_rate: np.ndarray | None = None
+    it_spending_growth: np.ndarray | None = None
+
+    def ceiling(self, years: float):
+        """The spending ceiling (B,), relative to the spending when demand starts (1 then), or
+        ``None`` without a budget: IT spending growing at ``it_spending_growth`` times AI
+        compute's share of it, rising along a logistic from ``spending_share_start`` to
+        ``spending_share_max`` at rate ``spending_share_rate``."""
+        if self.spending_share_max is None:
+            return None
+        s0, smax = self.spending_share_start, self.spending_share_max
+        share = smax / (1.0 + (smax / s0 - 1.0) * np.exp(-self.spending_share_rate * years))
+        return (1.0 + self.it_spending_growth) ** years * share / s0
 
     @classmethod
     def from_values(cls, scenario, values: dict, elasticity=None) -> "DemandInputs":
@@ -70,6 +85,10 @@ class DemandInputs:
             inference_utilisation=get("demand.inference_utilisation"),
             supply_capacity=get("demand.supply_capacity"),
             supply_growth=values["demand.supply_growth"],
+            spending_share_start=get("demand.spending_share_start"),
+            spending_share_max=get("demand.spending_share_max"),
+            spending_share_rate=get("demand.spending_share_rate"),
+            it_spending_growth=get("demand.it_spending_growth"),
         )
 
 
@@ -100,6 +119,8 @@ class Demand:
         self.work_demanded = np.zeros(batch)  # reference-server-hours this month
         self.served_per_server = inputs.performance * (inputs.utilisation * HOURS)  # (G, B) work/month
         self.ordered_total = None             # (B,) servers to ship this month, once demand starts
+        self.cost_per_work = np.ones(batch)   # cost of a unit of work at the hardware's cost, relative to the start
+        self.ceiling = None                   # (B,) spending ceiling this month, relative to the start
         self.work0 = None
         self.energy_per_work0 = None
 
@@ -140,6 +161,13 @@ class Demand:
         previous = self.work0 if t == d.start_month else self.work_demanded
         self.work_demanded = (self.work0 * (1.0 + d.growth) ** years * algorithmic
                               * relative_cost ** -d.elasticity)
+        # spending on compute is bounded: at the hardware's cost, no more work is bought than the
+        # ceiling pays for (the cost of a unit of work is the cost of a task over the work per task)
+        self.cost_per_work = relative_cost / algorithmic
+        self.ceiling = d.ceiling(years)
+        self.work_unbounded = self.work_demanded.copy()   # the demand curve at cost, before the budget
+        if self.ceiling is not None:
+            np.minimum(self.work_demanded, self.ceiling * self.work0 / self.cost_per_work, out=self.work_demanded)
         # adaptive expectations: demand's latest monthly growth, carried over the lead time
         trend = np.divide(self.work_demanded, previous, out=np.ones_like(previous), where=previous > 0)
         expected = self.work_demanded * trend ** (self.inputs.lead_time_months + 1.0)
@@ -163,26 +191,52 @@ class Demand:
         self.record.end_of_year("backlog", t, self.backlog_work / per_new_server)
 
     def serve(self, t: int) -> None:
-        """Monthly, after deployment and retirement: work served and unserved
-        (reference-server-hours). Servers draw power at their utilisation whether or not
-        demand calls for all their capacity, as in trajectory mode."""
+        """Monthly, after deployment and retirement: the price that clears the market, work
+        served and the work priced out (reference-server-hours). Servers draw power at their
+        utilisation whether or not demand calls for all their capacity, as in trajectory mode.
+
+        At the hardware's cost ``c`` demand is ``D(c)`` (bounded by the spending ceiling). When
+        the installed capacity ``K`` is short of it, the price rises to the lowest ``p`` at which
+        demand falls to ``K``: along the demand curve, ``p1 = c (W/K)^(1/ε)``, or along the
+        budget, ``p2 = B W0 / K``, whichever comes first. The difference ``p/c - 1`` is the
+        scarcity rent; the work no longer demanded at ``p`` is priced out (``unserved_demand``).
+        With ε = 0 and no budget nothing clears the market: the excess stays unserved at cost.
+        """
+        d = self.d
         capacity = (self.fleet.installed * self.served_per_server).sum(axis=0)
-        if t >= self.d.start_month:
-            served = np.minimum(self.work_demanded, capacity)
-            self.record.add("unserved_demand", t, self.work_demanded - served)
-        else:
-            served = capacity
+        if t < d.start_month:
             self.record.add("compute_demand", t, capacity)
+            self.record.add("compute_served", t, capacity)
+            return
+        wanted = self.work_demanded
+        served = np.minimum(wanted, capacity)
+        scarce = wanted > capacity
+        markup = np.ones_like(wanted)
+        if scarce.any():
+            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                along_demand = np.where(d.elasticity > 0, (wanted / capacity) ** (1.0 / d.elasticity), np.inf)
+                along_budget = (np.inf if self.ceiling is None
+                                else self.ceiling * self.work0 / (capacity * self.cost_per_work))
+                markup = np.where(scarce, np.minimum(along_demand, along_budget), 1.0)
+            markup = np.where(np.isfinite(markup), markup, 1.0)   # nothing clears: stays at cost
+        self.markup = markup
+        price = self.cost_per_work * markup
         self.record.add("compute_served", t, served)
+        self.record.add("unserved_demand", t, wanted - served)
+        self.record.add("price", t, price / 12.0)
+        self.record.add("scarcity_rent", t, (markup - 1.0) / 12.0)
+        self.record.add("spending", t, price * served / self.work0 / 12.0)
+        if self.ceiling is not None:
+            self.record.add("spending_ceiling", t, self.ceiling / 12.0)
 
 
 class PowerQueue:
     """A first-come queue of servers ready to deploy, waiting for free facility power.
 
     Servers that finished their lead time arrive each month as a cohort; the queue admits
-    them in order of arrival while the facility power they would draw (maximum power ×
-    utilisation × PUE) fits under the capacity left by the installed fleet, admitting the
-    last cohort in part. Capacity starts at ``power.capacity_gw`` and grows by the
+    them in order of arrival while their peak facility power (maximum power × PUE: grid
+    connections are sized on peak, not on the average draw) fits under the capacity left by
+    the installed fleet, admitting the last cohort in part. Capacity starts at ``power.capacity_gw`` and grows by the
     scheduled ``power.additions`` (each a one-off SimPy event at the start of January of its
     year, before that month's phases). The fleet asks it, in its ``admit`` phase, which of
     the month's ready servers start drawing power (:meth:`admit`); the queue owns
@@ -208,7 +262,8 @@ class PowerQueue:
         for month, gw in inputs.power_additions:
             if month <= 0:
                 self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
-        self.facility_kw = inputs.power_kw * inputs.draw_fraction * inputs.pue  # (G, B) per server
+        # grid connections are sized on peak: a server takes its maximum power x PUE of capacity
+        self.facility_kw = inputs.power_kw * inputs.pue  # (G, B) kW per server
         # cumulative over cohorts: row c holds the totals of cohorts 0 .. c-1
         self.cum_servers = np.zeros((n + 2, n_gen, batch))    # servers
         self.cum_need = np.zeros((n + 2, batch))              # kW
