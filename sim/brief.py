@@ -114,9 +114,12 @@ def summary_text(ds, oat) -> str:
         text += f", and {band(last)} in {last}"
     text += "."
     if "rebound" in ds:
-        share = (ds.rebound / ds.energy).where(ds.energy > 0).sel(year=last).median()
+        share = (ds.rebound / ds.energy).where(ds.energy > 0).sel(year=last)
+        s5, s50, s95 = share.quantile([0.05, 0.5, 0.95]).values
+        twh = ds.rebound.sel(year=last).quantile([0.05, 0.5, 0.95]).values
         text += (f" The Jevons rebound, the electricity due to demand responding to cheaper compute, is "
-                 f"{float(share):.0%} of the {last} total (median).")
+                 f"{s50:.0%} of the {last} total (90 % range {s5:.0%} to {s95:.0%}), "
+                 f"{twh[1]:,.0f} TWh ({twh[0]:,.0f} to {twh[2]:,.0f}).")
     if "energy_if_accumulated" in ds:
         text += (f" Counted as an installed base instead of one year's shipments, the same servers would use "
                  f"{float(ds.energy_if_accumulated.sel(year=last).median()):,.1f} TWh in {last}.")

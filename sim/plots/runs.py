@@ -105,15 +105,17 @@ def rebound(ds):
     fig, ax = style.figure()
     years = ds.year.values
     with_r, without = ds.energy.median("draw"), ds.energy_no_rebound.median("draw")
-    ax.plot(years, with_r, color=style.PALETTE[3], lw=1.8, label="with the demand response (median)")
-    ax.plot(years, without, color=style.PALETTE[0], lw=1.8, label="efficiency alone, elasticity 0 (median)")
-    ax.fill_between(years, without, with_r, where=with_r >= without, color=style.PALETTE[3], alpha=0.2, lw=0,
-                    label="rebound")
-    share = (ds.rebound / ds.energy).where(ds.energy > 0).median("draw")
+    for series, colour in ((ds.energy, style.PALETTE[3]), (ds.energy_no_rebound, style.PALETTE[0])):
+        low, high = series.quantile([0.05, 0.95], dim="draw").values
+        ax.fill_between(years, low, high, color=colour, alpha=0.12, lw=0)
+    ax.plot(years, with_r, color=style.PALETTE[3], lw=1.8, label="with the demand response (median, 90 % band)")
+    ax.plot(years, without, color=style.PALETTE[0], lw=1.8, label="efficiency alone, elasticity 0 (median, 90 % band)")
+    share = (ds.rebound / ds.energy).where(ds.energy > 0)
     last = int(years[-1])
-    ax.annotate(f"rebound: {float(share.sel(year=last)):.0%} of {last} electricity (median)",
+    s5, s50, s95 = share.sel(year=last).quantile([0.05, 0.5, 0.95]).values
+    ax.annotate(f"rebound: {s50:.0%} of {last} electricity\n(90 % of draws: {s5:.0%} to {s95:.0%})",
                 (last, float(with_r.sel(year=last))), xytext=(-8, 0), textcoords="offset points",
-                ha="right", fontsize=8)
+                ha="right", va="top", fontsize=8)
     ax.set_xlabel("year")
     ax.set_ylabel("electricity (TWh per year)")
     style.title(ax, "How much of the electricity is the Jevons rebound?")
