@@ -12,11 +12,11 @@ Public API::
 __version__ = "0.1.0"
 
 from .errors import InputError, ScenarioError  # noqa: E402
-from .runner import run  # noqa: E402
+from .runner import evaluate, run  # noqa: E402
 from .scenario import load_scenario  # noqa: E402
-from .sweep import sweep  # noqa: E402
+from .sensitivity import sweep  # noqa: E402
 
-__all__ = ["InputError", "ScenarioError", "load_scenario", "run", "sweep", "plot", "__version__"]
+__all__ = ["InputError", "ScenarioError", "evaluate", "load_scenario", "run", "sweep", "plot", "__version__"]
 
 
 def __getattr__(name: str):

@@ -25,7 +25,7 @@ from .plots import figure as plot_figure  # noqa: E402
 from .plots import style  # noqa: E402
 from .results import check_writable, default_path  # noqa: E402
 from .runner import check_options, resolve, run  # noqa: E402
-from .sweep import sweep  # noqa: E402
+from .sensitivity import sweep  # noqa: E402
 
 A4 = (8.27, 11.69)  # inches, portrait
 MARGIN = 0.07

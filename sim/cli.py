@@ -225,7 +225,7 @@ def cmd_sweep(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from .results import check_overwrite, check_writable, default_path, identity, owned, write_netcdf
     from .runner import resolve
-    from .sweep import ranking, sweep
+    from .sensitivity import ranking, sweep
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
     seed = scenario.seed if args.seed is None else args.seed
@@ -258,6 +258,9 @@ def cmd_sweep(args) -> int:
         print(f"ranking{year_note}:")
         for i, (p, text) in enumerate(rows, 1):
             print(f"{i:>3}. {p:<{width}}  {text}")
+    if a.get("warnings"):
+        for line in a["warnings"].split("\n"):
+            print(f"warning: {line}")
     print(f"result: {path}")
     return 0
 

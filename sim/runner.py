@@ -25,7 +25,7 @@ import xarray as xr
 
 from . import calibration, execution
 from . import parameters as registry
-from .errors import InputError, ScenarioError
+from .errors import InputError, ScenarioError, suggest
 from .execution.files import PARAM
 from .model import simulate
 from .results import build_dataset, check_overwrite, check_writable, default_path, identity, owned
@@ -145,6 +145,67 @@ def simulate_design(work: DesignRows) -> dict[str, np.ndarray]:
     if metric.needs_counterfactual:
         counterfactual = simulate(scenario, work.values, elasticity=np.zeros(work.stop - work.start))
     return {"metric": metric.compute(scenario, out, counterfactual).T}
+
+
+def simulate_values(work: DesignRows) -> dict[str, np.ndarray]:
+    """Run the model at given parameter values (a block of rows): every output, and the
+    values of the uncertain parameters (``param:<key>``), rows first."""
+    scenario = work.scenario
+    with np.errstate(over="ignore", invalid="ignore"):
+        batch = simulate(scenario, work.values)
+    check_finite(batch, work)
+    batch.update({PARAM + key: work.values[key] for key in scenario.uncertain})
+    return batch
+
+
+def evaluate(scenario, values: dict, overrides=None, variant: str | None = None, *,
+             chunk_draws: int | None = None, workers: int = 1, scheduler: str | None = None):
+    """The model at given parameter values, through the runner: a Dataset like :func:`run`'s,
+    one ``draw`` per row of the values.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+    values : dict
+        Dotted parameter key → array (n,) of values (an xarray Dataset of a result works too:
+        its sampled parameters are used). Uncertain parameters not given are held at their
+        medians; constants stay as the scenario gives them.
+
+    Examples
+    --------
+    Run SALib's own sample through sim::
+
+        from SALib.sample import sobol
+        problem = {"num_vars": 2, "names": ["fleet.pue", "fleet.utilisation"],
+                   "bounds": [[1.1, 1.5], [0.4, 0.9]]}
+        x = sobol.sample(problem, 256)
+        ds = sim.evaluate("nvidia_2027", {k: x[:, j] for j, k in enumerate(problem["names"])})
+        y = ds.energy.sel(year=2030).values          # then SALib.analyze.sobol.analyze(problem, y)
+    """
+    scenario = resolve(scenario, overrides, variant)
+    given = {k: np.asarray(values[k], dtype=float) for k in values if k in scenario.parameters}
+    unknown = [k for k in (values.data_vars if hasattr(values, "data_vars") else values)
+               if k not in scenario.parameters and "." in str(k)]
+    if unknown:
+        raise InputError(str(unknown[0]), None, "is not a parameter of this scenario"
+                         + suggest(str(unknown[0]), list(scenario.parameters)))
+    if not given:
+        raise InputError("values", None, "give an array of values for at least one parameter of the scenario")
+    n = len(next(iter(given.values())))
+    if any(v.shape != (n,) for v in given.values()):
+        raise InputError("values", None, f"every parameter needs one value per row ({n})")
+    full = {key: given[key] if key in given else np.full(n, dist.quantile(0.5))
+            for key, dist in scenario.parameters.items()}
+    chunk_rows = execution.check(workers, scheduler, chunk_draws)
+    works = [DesignRows(i, scenario, {k: v[a:b] for k, v in full.items()}, None, a, b)
+             for i, (a, b) in enumerate(execution.ranges(n, chunk_rows))]
+    try:
+        with execution.closing(execution.backend(workers, scheduler)) as where:
+            arrays = execution.execute(works, simulate_values, execution.Memory(n), where)
+    except NonFinite as err:
+        raise ScenarioError(scenario.path, None, str(err)) from None
+    ds = ensemble_dataset(scenario, n, scenario.seed, {"evaluated": 1}, arrays)
+    return ds
 
 
 def ensemble_dataset(scenario: Scenario, draws: int, seed: int, attrs: dict, data: dict,

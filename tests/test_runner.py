@@ -68,3 +68,21 @@ def test_zero_utilisation_is_refused_where_it_would_divide_by_zero(make_scenario
     with pytest.raises(sim.ScenarioError) as err:
         make_scenario(overrides=["fleet.utilisation=0"])
     assert err.value.key == "fleet.utilisation" and "> 0" in err.value.message
+
+
+def test_evaluate_at_given_values_equals_the_run_that_drew_them(make_scenario):
+    scenario = make_scenario(UNCERTAIN)
+    ds = sim.run(scenario, draws=60, seed=9)
+    values = {k: ds[k].values for k in scenario.uncertain}
+    evaluated = sim.evaluate(scenario, values, chunk_draws=17)
+    for name in ("energy", "installed", "facility_power_monthly", "shipments_by_generation"):
+        np.testing.assert_array_equal(evaluated[name].values, ds[name].values)
+    assert evaluated.attrs["evaluated"] == 1
+    with pytest.raises(sim.InputError, match="not a parameter"):
+        sim.evaluate(scenario, {"fleet.pu": values["fleet.pue"]})
+
+
+def test_the_sensitivity_module_is_reachable_beside_the_sweep_function():
+    import sim.sensitivity
+
+    assert callable(sim.sweep) and sim.sensitivity.sweep is sim.sweep

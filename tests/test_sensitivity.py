@@ -136,3 +136,42 @@ def test_bad_sweep_input_gives_one_line_and_status_2(capsys, tmp_path, args, fra
     err = capsys.readouterr().err
     assert code == 2 and fragment in err and err.count("\n") == 1, err
     assert not (tmp_path / "x.nc").exists()
+
+
+def correlated(rank=-0.8):
+    return from_dict(merge(base_dict(), {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.5},
+                                                   "utilisation": {"dist": "uniform", "low": 0.4, "high": 0.9}},
+                                         "correlation": [{"a": "fleet.utilisation", "b": "fleet.pue", "rank": rank}]}),
+                     file="c.toml")
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_designs_that_drop_correlations_are_refused_in_one_line(method):
+    with pytest.raises(sim.InputError) as err:
+        sim.sweep(correlated(), method, "energy:2027", samples=64)
+    assert "assumes independent inputs" in str(err.value) and "fleet.utilisation and fleet.pue" in str(err.value)
+
+
+def test_a_grid_keeps_the_scenarios_correlations_and_says_so():
+    from scipy.stats import spearmanr
+
+    ds = sim.sweep(correlated(), "grid", "energy:2027", params=["fleet.pue=1.1:1.5:2"], draws=1024)
+    assert "honoured" in ds.attrs["correlation_handling"]
+    draws = sim.run(correlated(), draws=1024, seed=ds.attrs["seed"])
+    assert abs(spearmanr(draws["fleet.utilisation"], draws["fleet.pue"])[0] + 0.8) < 0.03
+
+
+def test_a_small_sobol_sample_warns_and_names_a_better_one(capsys, tmp_path):
+    path = tmp_path / "s.toml"
+    from conftest import toml_text
+    path.write_text(toml_text(merge(base_dict(), {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.5},
+                                                            "utilisation": {"dist": "uniform", "low": 0.4, "high": 0.9}}})))
+    assert main(["sweep", str(path), "--method", "sobol", "--samples", "8", "--out", str(tmp_path / "o.nc")]) == 0
+    out = capsys.readouterr().out
+    assert "warning:" in out and "use --samples 32" in out
+
+
+def test_morris_reports_mu_star_intervals():
+    ds = sim.sweep(uncertain_only(["pue", "utilisation"]), "morris", "energy:2027", samples=40)
+    assert bool((ds.mu_star_low <= ds.mu_star).all() and (ds.mu_star <= ds.mu_star_high).all())
+    assert float(ds.mu_star_high.sel(parameter="fleet.pue")) > float(ds.mu_star_low.sel(parameter="fleet.pue"))

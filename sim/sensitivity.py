@@ -111,6 +111,7 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
         ds = _grid(scenario, metric, params, draws, seed, run)
     else:
         names = _analysed(scenario, params)
+        _check_correlations(scenario, method, names)
         if method == "oat":
             ds = _oat(scenario, metric, names, quantiles, run)
         elif method == "sobol":
@@ -119,8 +120,52 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
             ds = _morris(scenario, metric, names, samples, levels, seed, run)
     ds.attrs.update(provenance(scenario, seed, f"{method} sensitivity of {metric.name}: "
                                               f"{scenario.title or scenario.name}"))
-    ds.attrs.update({"method": method, "metric": metric.name, "metric_units": metric.units})
+    ds.attrs.update({"method": method, "metric": metric.name, "metric_units": metric.units,
+                     "correlation_handling": _correlation_handling(scenario, method),
+                     "warnings": "\n".join(_warnings(ds, method))})
     return ds
+
+
+def _check_correlations(scenario, method: str, names) -> None:
+    """Sobol and Morris designs move each input on its own: a scenario whose analysed inputs
+    are rank-correlated is refused in one line rather than analysed as if they were not."""
+    if method not in ("sobol", "morris"):
+        return
+    tied = [(a, b, r) for a, b, r in scenario.correlations if a in names or b in names]
+    if tied:
+        a, b, r = tied[0]
+        raise InputError("--method", None, f"{method} assumes independent inputs, and this scenario correlates "
+                         f"{a} and {b} (rank {r:g}); use --method oat or grid (whose Monte Carlo draws keep "
+                         "the correlations), or a variant of the scenario without the [[correlation]]")
+
+
+def _correlation_handling(scenario, method: str) -> str:
+    if not scenario.correlations:
+        return "none in the scenario"
+    return {"grid": "honoured: the Monte Carlo draws at each point keep the scenario's rank correlations",
+            "oat": "not applicable: each parameter moves alone, the others at their medians"}.get(method, "")
+
+
+WIDE = 0.2  # a Sobol interval wider than this does not rank parameters apart
+
+
+def _warnings(ds, method: str) -> list[str]:
+    """Lines that teach: Sobol estimates that contradict each other beyond their intervals, or
+    intervals too wide to rank, with the base sample that would do."""
+    if method != "sobol":
+        return []
+    out = []
+    beyond = ds.first_order_low > ds.total_order_high
+    if bool(beyond.any()):
+        names = [str(p) for p in ds.parameter.values[np.atleast_2d(beyond.values).any(axis=0)]]
+        out.append(f"first-order above total-order beyond their intervals for {', '.join(names[:3])}: "
+                   f"the base sample ({ds.attrs['base_samples']}) is too small; use --samples "
+                   f"{4 * ds.attrs['base_samples']}")
+    width = float((ds.total_order_high - ds.total_order_low).max())
+    if width > WIDE:
+        out.append(f"intervals up to {width:.2f} wide: the ranking is uncertain; use --samples "
+                   f"{4 * ds.attrs['base_samples']}")
+    return out
 
 
 def _analysed(scenario, params) -> list[str]:
@@ -322,6 +367,10 @@ def _morris(scenario, metric, names, trajectories, levels, seed, run) -> xr.Data
     rows = np.arange(trajectories)[:, None]
     effects[:, rows, order] = diffs / steps[rows, order]        # effect of each moved coordinate
     mu_star, mu, sigma = np.abs(effects).mean(axis=1), effects.mean(axis=1), effects.std(axis=1, ddof=1)
+    # a bootstrap over trajectories gives mu*'s 95 % interval (Campolongo et al. 2007; as SALib does)
+    boot = np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3]).integers(0, trajectories, (999, trajectories))
+    resampled = np.abs(effects)[:, boot].mean(axis=2)            # (s, 999, d)
+    mu_star_low, mu_star_high = np.quantile(resampled, [0.025, 0.975], axis=1)
     dims = _output_dims(metric) + ("parameter",)
     coords = _parameter_coords(scenario, names)
     if metric.per_year:
@@ -331,6 +380,8 @@ def _morris(scenario, metric, names, trajectories, levels, seed, run) -> xr.Data
         "mu_star": (dims, _squeeze(metric, mu_star), {"units": u, "long_name": "mean absolute elementary effect (per 5-95 % quantile range)"}),
         "mu": (dims, _squeeze(metric, mu), {"units": u, "long_name": "mean elementary effect"}),
         "sigma": (dims, _squeeze(metric, sigma), {"units": u, "long_name": "standard deviation of the elementary effects"}),
+        "mu_star_low": (dims, _squeeze(metric, mu_star_low), {"units": u, "long_name": "mu*, 95 % bootstrap interval low"}),
+        "mu_star_high": (dims, _squeeze(metric, mu_star_high), {"units": u, "long_name": "mu*, 95 % bootstrap interval high"}),
         "design": (("evaluation", "parameter"), unit, {"units": "1", "long_name": "Morris trajectories on the unit grid (levels map to quantiles 0.05-0.95)"}),
         "evaluations_metric": (_output_dims(metric) + ("evaluation",), _squeeze(metric, f.reshape(f.shape[0], -1)),
                                {"units": u, "long_name": f"{metric.long_name} at each design row"}),
