@@ -365,6 +365,16 @@ def cmd_export(args) -> int:
     return 0
 
 
+def energy_units(largest_twh: float) -> tuple[str, float]:
+    """Units a reader would quote for figures up to ``largest_twh`` TWh a year, and the factor
+    from TWh/yr: TWh/yr, GWh/yr, or MWh/day for the smallest (a fleet's daily use)."""
+    if largest_twh >= 10:
+        return "TWh/yr", 1.0
+    if largest_twh >= 0.5:
+        return "GWh/yr", 1e3
+    return "MWh/day", 1e6 / 365.0
+
+
 def taught(ds, narrowed: float = 0.8) -> list[str]:
     """What the observations taught: the parameters whose 90 % range the calibration narrowed
     to less than ``narrowed`` of the prior's, prior against posterior."""
@@ -392,12 +402,13 @@ def summary(ds, seconds: float | None = None) -> str:
     if a.get("correlations"):
         lines.append(f"rank correlations: {a['correlations']}")
     lines.append("")
-    header = (f"{'year':>6}  {'energy TWh/yr':>23}  {'facility GW':>11}  {'servers at year end':>19}")
+    years = [int(y) for y in np.atleast_1d(a["key_years"])]
+    label, factor = energy_units(float(ds.energy.sel(year=years).max()))
+    header = (f"{'year':>6}  {'energy ' + label:>23}  {'facility GW':>11}  {'servers at year end':>19}")
     lines.append(header)
     lines.append(f"{'':>6}  {'p5':>7} {'p50':>7} {'p95':>7}  {'p50':>11}  {'p50':>19}")
-    years = [int(y) for y in np.atleast_1d(a["key_years"])]
     for year in years:
-        e = ds.energy.sel(year=year).quantile(QUANTILES).values
+        e = ds.energy.sel(year=year).quantile(QUANTILES).values * factor
         gw = float(ds.facility_power.sel(year=year).median())
         servers = float(ds.installed.sel(year=year).median())
         lines.append(f"{year:>6}  {e[0]:7.1f} {e[1]:7.1f} {e[2]:7.1f}  {gw:11.2f}  {servers:19,.0f}")
@@ -433,7 +444,7 @@ def summary(ds, seconds: float | None = None) -> str:
         for year in years:
             e = ds.energy_if_accumulated.sel(year=year).quantile(QUANTILES).values
             servers = float(ds.installed_if_accumulated.sel(year=year).median())
-            ratio = float((ds.energy_if_accumulated / ds.energy).sel(year=year).median())
+            ratio = float((ds.installed_if_accumulated / ds.installed).sel(year=year).median())
             lines.append(f"{year:>6}  {e[0]:7.1f} {e[1]:7.1f} {e[2]:7.1f} TWh  "
-                         f"{servers:,.0f} servers at year end  ({ratio:.1f}x annual shipments)")
+                         f"{servers:,.0f} servers at year end  ({ratio:.2f}x the year's shipments)")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ SHA-256 of the scenario text, the ``--set`` overrides, seed, draws, sampler and 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 from contextlib import contextmanager
@@ -180,12 +181,16 @@ def owned(path):
 
 
 def default_path(scenario, seed: int | None = None, kind: str | None = None, suffix: str = ".nc") -> Path:
-    """Where a result goes unless told: ``outputs/<scenario>/<scenario>[-<variant>][-<kind>][-<seed>]<suffix>``.
+    """Where a result goes unless told:
+    ``outputs/<scenario>/<scenario>[-<variant>][-set-<hash>][-<kind>][-<seed>]<suffix>``, where
+    ``<hash>`` is 8 hex digits of the ``--set`` overrides' SHA-256, so what-ifs never collide.
 
     ``kind`` names what the file holds besides a run (``sobol``, ``brief``); ``suffix`` is
     ``.nc``, ``.zarr`` or ``.pdf``.
     """
-    parts = [scenario.name] + [p for p in (scenario.variant, kind) if p] + ([str(seed)] if seed is not None else [])
+    changed = f"set-{hashlib.sha256(' '.join(scenario.overrides).encode()).hexdigest()[:8]}" if scenario.overrides else None
+    parts = ([scenario.name] + [p for p in (scenario.variant, changed, kind) if p]
+             + ([str(seed)] if seed is not None else []))
     return Path("outputs") / scenario.name / ("-".join(parts) + suffix)
 
 
