@@ -54,6 +54,20 @@ class KeepInFile:
         return str(path)
 
 
+class InStore:
+    """A writer whose chunks are kept in a :class:`ChunkStore`: what is done is what the store
+    holds, and a chunk kept by a worker that then died is recovered from it."""
+
+    store: ChunkStore
+
+    def finished(self) -> set:
+        return self.store.done()
+
+    def recover(self, work):
+        path = self.store.path(work.index)
+        return str(path) if path.exists() else None
+
+
 class Memory:
     """Chunks gathered into full arrays in memory (``sim.run`` without ``out``, and sweeps):
     :meth:`close` returns them, ``draw`` (row) first."""
@@ -83,19 +97,12 @@ class Memory:
         self.arrays = {}
 
 
-class Collected(Memory):
+class Collected(InStore, Memory):
     """Chunks kept as chunk files in a store (resumable), gathered in memory at the end (sweeps)."""
 
     def __init__(self, rows: int, store: ChunkStore, works):
         super().__init__(rows)
         self.store, self.works, self.keeper = store, list(works), KeepInFile(store)
-
-    def finished(self) -> set:
-        return self.store.done()
-
-    def recover(self, work):
-        path = self.store.path(work.index)
-        return str(path) if path.exists() else None
 
     def landed(self, work, value) -> None:
         pass
@@ -118,13 +125,10 @@ class Kept:
         self.keeper = keep_here if store is None else KeepInFile(store)
 
     def finished(self) -> set:
-        return set() if self.store is None else self.store.done()
+        return set() if self.store is None else InStore.finished(self)
 
     def recover(self, work):
-        if self.store is None:
-            return None
-        path = self.store.path(work.index)
-        return str(path) if path.exists() else None
+        return None if self.store is None else InStore.recover(self, work)
 
     def landed(self, work, value) -> None:
         if self.store is None:
@@ -201,7 +205,7 @@ def ensure_result(target: Target, work, arrays: dict) -> None:
                         preallocate_zarr(ds, target.rows, tmp, target.chunk_rows)
 
 
-class Preallocated:
+class Preallocated(InStore):
     """The writer of uncompressed netCDF and of Zarr: a result preallocated in the chunk store
     that chunks are written straight into, renamed into place when complete.
 
@@ -238,13 +242,6 @@ class Preallocated:
             raise InputError(str(self.path), None, f"{exc}; delete the folder {store.directory} and "
                              "run again (its chunks are computed again)") from None
 
-    def finished(self) -> set:
-        return self.store.done()
-
-    def recover(self, work):
-        path = self.store.path(work.index)
-        return str(path) if path.exists() else None
-
     def prepare(self, work, compute) -> None:
         """Create the result, if no chunk has, from a one-row dry run: the client does this
         while the workers compute their first chunks, so that none of them has to stop to."""
@@ -272,7 +269,7 @@ def check_space(folder, needed: int) -> None:
                          f"{free / 1e9:,.2f} GB free: free some space, or choose another --out")
 
 
-class Appended:
+class Appended(InStore):
     """The writer of compressed netCDF (``--compress``), whose variables must be stored in
     HDF5 chunks and so cannot be written by many processes: each chunk is saved as a chunk
     file; as chunks land, each one next in row order is appended to a temporary file that
@@ -297,13 +294,6 @@ class Appended:
         self.handle = None  # the h5py File, open for appends once created
         for index in sorted(store.done()):
             self.landed(self.works[index], None)
-
-    def finished(self) -> set:
-        return self.store.done()
-
-    def recover(self, work):
-        path = self.store.path(work.index)
-        return str(path) if path.exists() else None
 
     def landed(self, work, value) -> None:
         """Append every chunk that is next in row order, so writing overlaps the workers."""
