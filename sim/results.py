@@ -150,7 +150,7 @@ def check_overwrite(path, expected: dict, force: bool) -> None:
                          "results to regular files and Zarr folders only: choose another --out")
     try:
         if path.is_dir():
-            with xr.open_zarr(path, consolidated=False) as old:
+            with xr.open_zarr(path) as old:
                 attrs = dict(old.attrs)
         else:
             with xr.open_dataset(path, engine="h5netcdf") as old:
@@ -236,7 +236,7 @@ def open_result(path) -> xr.Dataset:
         if not Path(path).exists():
             raise InputError(str(path), None, "no such file")
         try:
-            return xr.open_zarr(path, consolidated=False).load()
+            return xr.open_zarr(path).load()
         except Exception as exc:  # noqa: BLE001 - a damaged store is a user-facing problem
             raise InputError(str(path), None, f"not a readable Zarr result: {exc}") from None
     try:

@@ -15,6 +15,7 @@ workers or a Dask cluster. Where chunks run and where results go is :mod:`sim.ex
 from __future__ import annotations
 
 import errno
+import warnings
 import tomllib
 from dataclasses import dataclass
 from functools import partial
@@ -400,7 +401,9 @@ def _write(ds, out: Path, fmt: str, compress: bool) -> Path:
     if fmt == "netcdf":
         return write_netcdf(ds, out, compress)
     with replacing(out, directory=True) as tmp:
-        ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=False)
+        with warnings.catch_warnings():  # zarr notes that v3 consolidation is an extension
+            warnings.filterwarnings("ignore", message="Consolidated metadata")
+            ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=True)
     return out
 
 
@@ -468,7 +471,7 @@ def _calibrated(scenario, draws, seed, rebound, observations, chunk_draws, where
 def open_lazily(path, fmt: str = "netcdf"):
     """A result file opened without loading it."""
     if fmt == "zarr":
-        return xr.open_zarr(path, chunks=None, consolidated=False)
+        return xr.open_zarr(path, chunks=None)
     return xr.open_dataset(path, engine="h5netcdf")
 
 

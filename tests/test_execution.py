@@ -460,3 +460,15 @@ def test_a_full_disk_is_one_line_and_keeps_the_chunks(tmp_path):
         assert not out.exists()
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_a_zarr_result_opens_without_warnings(tmp_path):
+    import warnings
+
+    out = tmp_path / "r.zarr"
+    assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "300", "--format", "zarr", "--out", str(out),
+                 "--quiet"]) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with xr.open_zarr(out) as ds:
+            assert ds.sizes["draw"] == 300

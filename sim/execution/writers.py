@@ -19,6 +19,7 @@ the runner gives it; it never runs the model.
 from __future__ import annotations
 
 import fcntl
+import warnings
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -253,6 +254,12 @@ class Preallocated(InStore):
         pass
 
     def close(self) -> Path:
+        if self.path.suffix == ".zarr":  # every array is written: one metadata document, so readers open it at once
+            import zarr  # deferred: Zarr is an optional extra
+
+            with warnings.catch_warnings():  # zarr notes that v3 consolidation is an extension
+                warnings.filterwarnings("ignore", message="Consolidated metadata")
+                zarr.consolidate_metadata(str(self.path))
         return commit(self.path, self.out)
 
     def abandon(self) -> None:
