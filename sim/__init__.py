@@ -12,17 +12,25 @@ Public API::
 __version__ = "0.1.0"
 
 from .errors import InputError, ScenarioError  # noqa: E402
-from .runner import evaluate, run  # noqa: E402
-from .scenario import load_scenario  # noqa: E402
-from .sensitivity import sweep  # noqa: E402
 
 __all__ = ["InputError", "ScenarioError", "evaluate", "load_scenario", "run", "sweep", "plot", "__version__"]
 
+# deferred: the modelling stack (scipy.stats, xarray, SimPy) loads on first use, and matplotlib
+# only for figures, so `sim --help` and `import sim` answer at once
+_LAZY = {"run": ("runner", "run"), "evaluate": ("runner", "evaluate"), "load_scenario": ("scenario", "load_scenario"),
+         "sweep": ("sensitivity", "sweep"), "plot": ("plots", "figure")}
+
 
 def __getattr__(name: str):
-    # deferred: matplotlib takes a third of a second to import; only figures and the brief load it
-    if name == "plot":
-        from .plots import figure
+    if name in _LAZY:
+        import importlib
 
-        return figure
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -24,7 +24,8 @@ from .atomic import replacing  # noqa: E402
 from .plots import figure as plot_figure  # noqa: E402
 from .plots import style  # noqa: E402
 from .results import check_writable, default_path  # noqa: E402
-from .runner import check_options, resolve, run  # noqa: E402
+from .runner import run  # noqa: E402
+from .scenario import check_options, resolve  # noqa: E402
 from .sensitivity import sweep  # noqa: E402
 
 A4 = (8.27, 11.69)  # inches, portrait

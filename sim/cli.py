@@ -224,7 +224,7 @@ def cmd_check(args) -> int:
 def cmd_sweep(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from .results import check_overwrite, check_writable, default_path, identity, owned, write_netcdf
-    from .runner import resolve
+    from .scenario import resolve
     from .sensitivity import ranking, sweep
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
@@ -292,7 +292,8 @@ def cmd_validate(args) -> int:
 
 def cmd_run(args, argv) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
-    from .runner import check_options, default_out, resolve, run
+    from .runner import default_out, run
+    from .scenario import check_options, resolve
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
     _, seed, _ = check_options(scenario, args.draws, args.seed, args.rebound)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -246,3 +247,14 @@ def open_result(path) -> xr.Dataset:
         raise InputError(str(path), None, "no such file") from None
     except OSError as exc:
         raise InputError(str(path), None, f"not a readable netCDF result: {exc}") from None
+
+
+def write_result(ds, out: Path, fmt: str, compress: bool) -> Path:
+    """Write a result built in memory to ``out`` atomically (netCDF or Zarr)."""
+    if fmt == "netcdf":
+        return write_netcdf(ds, out, compress)
+    with replacing(out, directory=True) as tmp:
+        with warnings.catch_warnings():  # zarr notes that v3 consolidation is an extension
+            warnings.filterwarnings("ignore", message="Consolidated metadata")
+            ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=True)
+    return out

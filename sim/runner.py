@@ -15,8 +15,6 @@ workers or a Dask cluster. Where chunks run and where results go is :mod:`sim.ex
 from __future__ import annotations
 
 import errno
-import warnings
-import tomllib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,14 +23,13 @@ import numpy as np
 import xarray as xr
 
 from . import calibration, execution
-from . import parameters as registry
 from .errors import InputError, ScenarioError, suggest
 from .execution.files import PARAM
 from .model import simulate
-from .results import build_dataset, check_overwrite, check_writable, default_path, identity, owned
+from .results import build_dataset, check_overwrite, check_writable, default_path, identity, owned, write_result
 from . import sampling
 from .sampling import sample
-from .scenario import Scenario, from_dict, load_scenario
+from .scenario import Scenario, check_options, resolve
 
 DEFAULT_CHUNK_DRAWS = execution.DEFAULT_CHUNK_DRAWS
 # candidate draws per chunk of a calibration: rounds stop within about one chunk per worker
@@ -220,40 +217,6 @@ def ensemble_dataset(scenario: Scenario, draws: int, seed: int, attrs: dict, dat
     return ds
 
 
-def resolve(scenario, overrides=None, variant: str | None = None) -> Scenario:
-    """A :class:`Scenario` from a path or a Scenario, with a variant and ``--set`` overrides applied."""
-    if isinstance(scenario, (str, Path)):
-        return load_scenario(scenario, overrides, variant)
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"expected a scenario path or a Scenario, got {type(scenario).__name__}")
-    if overrides or variant:
-        if not scenario.text:
-            raise ValueError("overrides need a scenario read from text (load_scenario or from_dict with text)")
-        return from_dict(tomllib.loads(scenario.text), file=scenario.path, text=scenario.text,
-                         overrides=tuple(scenario.overrides) + tuple(overrides or ()),
-                         variant=variant or scenario.variant, included=scenario.included)
-    return scenario
-
-
-def _check_count(value, name: str) -> int:
-    spec = registry.BY_KEY[f"sampling.{name}"]
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not spec.contains(value):
-        raise InputError(f"--{name}", None, f"must be a whole number {spec.range_text()}, got {value!r}")
-    return int(value)
-
-
-def check_options(scenario: Scenario, draws, seed, rebound):
-    """Draws, seed and the rebound switch checked and filled from the scenario."""
-    draws = _check_count(scenario.draws if draws is None else draws, "draws")
-    seed = _check_count(scenario.seed if seed is None else seed, "seed")
-    if rebound is None:
-        rebound = scenario.decompose_rebound
-    if rebound and scenario.mode != "demand":
-        raise ScenarioError(scenario.path, "demand.decompose_rebound",
-                            "the rebound decomposition needs shipments.mode = \"demand\"")
-    return draws, seed, bool(rebound)
-
-
 def run(scenario, draws: int | None = None, seed: int | None = None, overrides=None,
         variant: str | None = None, *, rebound: bool | None = None, chunk_draws: int | None = None,
         workers: int = 1, scheduler: str | None = None, out=None, fmt: str | None = None,
@@ -375,7 +338,7 @@ def _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers
             chunk = given_chunk_draws or CALIBRATION_CHUNK_DRAWS
             ds = _calibrated(scenario, draws, seed, rebound, observations, chunk, where, out, resume,
                              quiet, progress, attrs, max_candidates, compute)
-            return ds if out is None else open_lazily(_write(ds, out, fmt, compress), fmt)
+            return ds if out is None else open_lazily(write_result(ds, out, fmt, compress), fmt)
         works = [DrawRange(i, scenario, draws, seed, a, b, rebound)
                  for i, (a, b) in enumerate(execution.ranges(draws, chunk_draws))]
         describe = partial(ensemble_dataset, scenario, draws, seed, attrs)
@@ -391,20 +354,6 @@ def _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers
         path = execution.execute(works, compute, writer, where, quiet, progress)
     store.remove()
     return open_lazily(path, fmt)
-
-
-def _write(ds, out: Path, fmt: str, compress: bool) -> Path:
-    """Write a result built in memory to ``out`` atomically (netCDF or Zarr)."""
-    from .atomic import replacing
-    from .results import write_netcdf
-
-    if fmt == "netcdf":
-        return write_netcdf(ds, out, compress)
-    with replacing(out, directory=True) as tmp:
-        with warnings.catch_warnings():  # zarr notes that v3 consolidation is an extension
-            warnings.filterwarnings("ignore", message="Consolidated metadata")
-            ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=True)
-    return out
 
 
 def candidate_space(draws: int, max_candidates: int | None) -> int:

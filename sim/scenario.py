@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import tomllib
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from . import includes, library
 from . import parameters as registry
 from .distributions import Distribution, suggest
-from .errors import ScenarioError
+from .errors import InputError, ScenarioError
 from .correlations import check as check_correlations
 from .catalogue import Generation
 from .catalogue import check as check_generations
@@ -338,3 +340,35 @@ def _check(data: dict, file: str | None) -> Scenario:
     )
 
 
+def resolve(scenario, overrides=None, variant: str | None = None) -> Scenario:
+    """A :class:`Scenario` from a path or a Scenario, with a variant and ``--set`` overrides applied."""
+    if isinstance(scenario, (str, Path)):
+        return load_scenario(scenario, overrides, variant)
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"expected a scenario path or a Scenario, got {type(scenario).__name__}")
+    if overrides or variant:
+        if not scenario.text:
+            raise ValueError("overrides need a scenario read from text (load_scenario or from_dict with text)")
+        return from_dict(tomllib.loads(scenario.text), file=scenario.path, text=scenario.text,
+                         overrides=tuple(scenario.overrides) + tuple(overrides or ()),
+                         variant=variant or scenario.variant, included=scenario.included)
+    return scenario
+
+
+def _check_count(value, name: str) -> int:
+    spec = registry.BY_KEY[f"sampling.{name}"]
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not spec.contains(value):
+        raise InputError(f"--{name}", None, f"must be a whole number {spec.range_text()}, got {value!r}")
+    return int(value)
+
+
+def check_options(scenario: Scenario, draws, seed, rebound):
+    """Draws, seed and the rebound switch checked and filled from the scenario."""
+    draws = _check_count(scenario.draws if draws is None else draws, "draws")
+    seed = _check_count(scenario.seed if seed is None else seed, "seed")
+    if rebound is None:
+        rebound = scenario.decompose_rebound
+    if rebound and scenario.mode != "demand":
+        raise ScenarioError(scenario.path, "demand.decompose_rebound",
+                            "the rebound decomposition needs shipments.mode = \"demand\"")
+    return draws, seed, bool(rebound)

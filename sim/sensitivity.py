@@ -27,7 +27,8 @@ from . import parameters as registry
 from .errors import InputError, ScenarioError, suggest
 from .metrics import Metric, parse_metric
 from .results import identity, provenance
-from .runner import evaluate_design, resolve
+from .runner import evaluate_design
+from .scenario import resolve
 from .sampling import sample
 from .sobol import saltelli_design, sobol_from_evaluations
 
