@@ -1,9 +1,14 @@
 """CSV export of a result, for readers who use spreadsheets.
 
-A tidy table: one row per variable, year (and generation or workload where the variable
-has them), with the 5th, 25th, 50th, 75th and 95th percentiles over the draws; sampled
-parameters get one row each with no year. With ``every_draw``, one row per draw instead.
-The monthly series is left out (it is in the netCDF file).
+A run: a tidy table, one row per variable, year (and generation or workload where the
+variable has them), with the 5th, 25th, 50th, 75th and 95th percentiles over the draws;
+sampled parameters get one row each with no year. With ``every_draw``, one row per draw
+instead. The monthly series is left out (it is in the netCDF file).
+
+A sweep: one row per point of its main dimensions (a parameter, and the year for per-year
+metrics; the grid's parameters for a grid), one column per result on those dimensions
+(indices and their intervals, swings, effects, the metric's percentiles). The design and
+the metric at each design row are left out (they are in the netCDF file).
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tu
         When ``ds`` is not a result of ``sim run`` (it has no ``draw`` dimension), or the
         CSV cannot be written.
     """
+    if "method" in ds.attrs:
+        return write_sweep_csv(ds, path)
     if "draw" not in ds.dims or "energy" not in ds:
-        raise InputError(file, None, "not a result of sim run (no draw dimension); "
-                            "export takes the .nc file that sim run writes")
+        raise InputError(file, None, "not a result of sim run or sim sweep; export takes the .nc file "
+                         "that one of them writes")
     extra = [d for d in EXTRA_DIMS if d in ds.dims]
     header = ["variable", "units", "year", *extra]
     header += ["draw", "value"] if every_draw else [f"p{round(q * 100)}" for q in QUANTILES]
@@ -53,6 +60,25 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tu
             for label, q in zip(labels, qs):
                 rows.append([name, units, *_cells(label, extra), *(_fmt(x) for x in q)])
 
+    path = check_writable(path)
+    with replacing(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path, len(rows)
+
+
+def write_sweep_csv(ds, path) -> tuple[Path, int]:
+    """A sweep's results as CSV: one row per point of the main variable's dimensions."""
+    main = {"oat": "swing", "sobol": "total_order", "morris": "mu_star", "grid": "metric_median"}[ds.attrs["method"]]
+    dims = list(ds[main].dims)
+    columns = [name for name, var in ds.data_vars.items() if list(var.dims) == dims]
+    labels = _labels(ds, dims)
+    header = dims + [f"{name} ({ds[name].attrs.get('units', '')})" for name in columns]
+    rows = []
+    for label, values in zip(labels, zip(*(ds[name].values.reshape(-1) for name in columns))):
+        rows.append([label[d] if isinstance(label[d], str) else (int(label[d]) if d == "year" else _fmt(label[d]))
+                     for d in dims] + [_fmt(v) for v in values])
     path = check_writable(path)
     with replacing(path) as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)

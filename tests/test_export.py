@@ -3,6 +3,7 @@
 import csv
 
 import numpy as np
+import pytest
 from conftest import SCENARIOS
 
 from sim.cli import main
@@ -35,8 +36,21 @@ def test_csv_round_trips_against_the_quantiles(tmp_path, capsys):
     np.testing.assert_array_equal([float(r["value"]) for r in draws], ds.energy.sel(year=2030).values)
 
 
-def test_export_of_a_sweep_is_a_clear_error(tmp_path, capsys):
+@pytest.mark.parametrize("method, extra, column", [
+    ("oat", [], "swing (TW h)"), ("sobol", ["--samples", "16"], "total_order (1)"),
+    ("morris", ["--samples", "6"], "mu_star (TW h)"),
+    ("grid", ["--param", "fleet.pue=1.1:1.5:3", "--draws", "5"], "metric_median (TW h)")])
+def test_a_sweep_exports_one_row_per_parameter_or_grid_point(tmp_path, capsys, method, extra, column):
     out = tmp_path / "s.nc"
-    assert main(["sweep", str(SCENARIOS / "nvidia_2027.toml"), "--method", "oat", "--out", str(out)]) == 0
-    assert main(["export", str(out), "--csv", str(tmp_path / "x.csv")]) == 2
-    assert "not a result of sim run" in capsys.readouterr().err
+    assert main(["sweep", str(SCENARIOS / "nvidia_2027.toml"), "--method", method, "--out", str(out), *extra]) == 0
+    assert main(["export", str(out), "--csv", str(tmp_path / "x.csv")]) == 0
+    rows = read_csv(tmp_path / "x.csv")
+    ds = open_result(out)
+    assert column in rows[0]
+    if method == "grid":
+        assert len(rows) == 3 and {r["fleet.pue"] for r in rows} == {"1.1", "1.3", "1.5"}
+    else:
+        assert {r["parameter"] for r in rows} == {str(p) for p in ds.parameter.values}
+        key = column.split(" ")[0]
+        first = rows[0]
+        assert float(first[column]) == pytest.approx(float(ds[key].sel(parameter=first["parameter"])))
