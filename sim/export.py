@@ -60,12 +60,7 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tu
             for label, q in zip(labels, qs):
                 rows.append([name, units, *_cells(label, extra), *(_fmt(x) for x in q)])
 
-    path = check_writable(path)
-    with replacing(path) as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path, len(rows)
+    return _write(path, header, rows)
 
 
 def write_sweep_csv(ds, path) -> tuple[Path, int]:
@@ -79,6 +74,11 @@ def write_sweep_csv(ds, path) -> tuple[Path, int]:
     for label, values in zip(labels, zip(*(ds[name].values.reshape(-1) for name in columns))):
         rows.append([label[d] if isinstance(label[d], str) else (int(label[d]) if d == "year" else _fmt(label[d]))
                      for d in dims] + [_fmt(v) for v in values])
+    return _write(path, header, rows)
+
+
+def _write(path, header: list, rows: list) -> tuple[Path, int]:
+    """Write a header and rows as CSV, atomically; the path and the number of rows."""
     path = check_writable(path)
     with replacing(path) as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
