@@ -378,24 +378,20 @@ def _calibrated(scenario, draws, seed, rebound, observations, chunk_draws, where
                             candidates=space)
         store = execution.ChunkStore(f"{out}.chunks", manifest, resume, execution.WRITER_SUFFIX["kept"])
     writer = execution.Kept(store)
-    accepted, evaluated, done = 0, 0, 0        # over the chunks done, in order
+    chunks, accepted, evaluated = [], 0, 0     # the contiguous prefix of chunks done, in order
     while True:
-        finished = writer.finished()
-        while done in finished or done in writer.chunks:   # count the contiguous prefix
-            chunk = writer.get(done)
+        while len(chunks) < len(works) and writer.has(len(chunks)) and accepted < draws:
+            chunk = writer.get(len(chunks))
+            chunks.append(chunk)
             accepted += len(chunk["calib:candidate"])
             evaluated += len(chunk["calib:passes"])
-            done += 1
-            if accepted >= draws:
-                break
+        done = len(chunks)
         if accepted >= draws or done == len(works):
             break
         rate = accepted / evaluated if evaluated else 1.0
         wanted = (draws - accepted) / max(rate, 1.0 / space) * 1.1
         count = max(int(np.ceil(wanted / chunk_draws)), getattr(where, "workers", 1))
-        round_works = [w for w in works[done:done + count] if w.index not in finished]
-        execution.execute(round_works, compute, writer, where, quiet, progress=None)
-    chunks = [writer.get(i) for i in range(done)]
+        execution.execute(works[done:done + count], compute, writer, where, quiet, progress=None)
     passes = np.concatenate([c["calib:passes"] for c in chunks])
     observed = np.concatenate([c["calib:observed"] for c in chunks])
     values = np.concatenate([c["calib:values"] for c in chunks])

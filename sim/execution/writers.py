@@ -135,6 +135,10 @@ class Kept:
         if self.store is None:
             self.chunks[work.index] = value
 
+    def has(self, index: int) -> bool:
+        """Whether chunk ``index`` is kept (in memory, or in the store)."""
+        return index in self.chunks if self.store is None else self.store.path(index).exists()
+
     def get(self, index: int) -> dict:
         return self.chunks[index] if self.store is None else self.store.load(index)
 

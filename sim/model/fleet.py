@@ -48,6 +48,7 @@ class Fleet:
             inputs.lifetime_stages / (12.0 * inputs.lifetime_years), 1.0)
         self.exit_weights = None   # made when the demand side first asks
         self.settled = None        # which generations were on sale when the shares last stopped changing
+        self.longest_ramp = float(inputs.adoption_ramp_months.max())  # months; beyond it no share changes
         self.orders = None         # the demand side, whose ``ordered_total`` sets shipments once set
         self.gate = None           # the power queue that admits ready servers, if any
 
@@ -80,7 +81,7 @@ class Fleet:
         :func:`~sim.model.kernels.adoption_shares` with ``shipments.adoption_ramp_months``."""
         ramp = self.inputs.adoption_ramp_months
         months_on_sale = np.where(self.on_sale, t - self.launch_month, -1.0)
-        ramping = (months_on_sale >= 0) & (months_on_sale + 1 < float(ramp.max()))
+        ramping = (months_on_sale >= 0) & (months_on_sale + 1 < self.longest_ramp)
         ramping[0] = False  # the first generation is always at full weight
         if ramping.any() or self.settled is None or not np.array_equal(self.settled, self.on_sale):
             self.shares = kernels.adoption_shares(months_on_sale, ramp)
