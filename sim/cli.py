@@ -286,7 +286,9 @@ def cmd_validate(args) -> int:
         raise InputError(None, None, "no [[validation]] tables in the scenarios given")
     print(table(outcomes))
     failed = sum(not o.passed for o in outcomes)
-    print(f"\n{len(outcomes) - failed} passed, {failed} failed")
+    gaps = sum(o.gap for o in outcomes)
+    print(f"\n{len(outcomes) - failed - gaps} passed, {failed} failed"
+          + (f", {gaps} known gap{'s' * (gaps > 1)} (the scenario says why)" if gaps else ""))
     return 1 if failed else 0
 
 

@@ -4,8 +4,9 @@
 brings in the ``[[generation]]`` and ``[[observation]]`` tables of other files, before the
 scenario's own. A table of the scenario with the same ``name`` as an included one replaces
 it where it stands, so a scenario can override a catalogue entry or hold out an observation
-(``use = "check"``); its other tables come after the included ones. An included file holds
-nothing but such tables. The included texts travel with the scenario (its SHA-256 covers
+(``use = "check"``); its other observations come after the included ones, and its other
+generations take their place in launch order (a scenario may add an older generation). An
+included file holds nothing but such tables. The included texts travel with the scenario (its SHA-256 covers
 them, and a result stores them), so a result reproduces without the files.
 """
 
@@ -61,6 +62,24 @@ def texts(data: dict, file) -> tuple[tuple[str, str], ...]:
     return tuple((name, read(folder / name, "shared-table")) for name in names)
 
 
+def _by_launch(included: list, added: list) -> list:
+    """The included catalogue with a scenario's further generations, each placed after the last
+    one launched no later (a scenario may add an older generation, such as V100, or a newer
+    one); a table without a "YYYY-MM" launch goes last, for the catalogue's checks to name."""
+    def launch(table):
+        value = table.get("launch") if isinstance(table, dict) else None
+        return value if isinstance(value, str) else None
+
+    merged = list(included)
+    for table in added:
+        at = len(merged)
+        if launch(table) is not None:
+            while at and (launch(merged[at - 1]) is None or launch(merged[at - 1]) > launch(table)):
+                at -= 1
+        merged.insert(at, table)
+    return merged
+
+
 def merge(data: dict, included, file) -> dict:
     """``data`` with the included files' tables before its own (a same-named table of its own
     replaces an included one in place)."""
@@ -82,11 +101,16 @@ def merge(data: dict, included, file) -> dict:
                 continue  # the scenario's own error, reported by its checks
             merged = [dict(t) for t in tables]
             index = {t.get("name"): i for i, t in enumerate(merged) if isinstance(t, dict) and t.get("name")}
+            added = []
             for table in own:
                 key = table.get("name") if isinstance(table, dict) else None
                 if key in index:
                     merged[index[key]] = table
                 else:
-                    merged.append(table)
+                    added.append(table)
+            if section == "generation":
+                merged = _by_launch(merged, added)
+            else:
+                merged += added
             data[section] = merged
     return data

@@ -359,6 +359,8 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
     O("facility_power", _Y, "GW", "Facility power of AI servers (IT power x PUE), annual mean",
       "year: mean", measure="power"),
     O("energy", _Y, "TW h", "Facility electricity of AI servers, TWh per year", "year: sum", measure="energy"),
+    O("it_energy", _Y, "TW h", "IT electricity of AI servers (servers alone, before PUE), TWh per year",
+      "year: sum", measure="energy"),
     O("shipments_by_generation", _YG, "year-1", "AI servers shipped per year, by generation",
       "year: sum", measure="servers/yr"),
     O("installed_by_generation", _YG, "1",

@@ -279,6 +279,9 @@ def test_gpus_compute_and_nameplate_power_obey_their_definitions(make_scenario):
                                rtol=1e-12)
     kw = xr.DataArray([6.5, 10.2], coords={"generation": ["A", "B"]})
     np.testing.assert_allclose(ds.nameplate_power, (ds.installed_by_generation * kw).sum("generation") / 1e6, rtol=1e-12)
+    # IT electricity is the annual mean IT power for 8,760 h; facility electricity is it x PUE
+    np.testing.assert_allclose(ds.it_energy, ds.it_power * 8.76, rtol=1e-12)
+    np.testing.assert_allclose(ds.energy, ds.it_energy * ds["fleet.pue"], rtol=1e-12)
     # at full utilisation with no idle floor, a December's IT power is the year-end nameplate
     full = sim.run(make_scenario(overrides=["fleet.utilisation=1"]), draws=1)
     december_it = full.facility_power_monthly.isel(draw=0).sel(month="2027-12").squeeze() / 1.2

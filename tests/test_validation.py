@@ -124,3 +124,26 @@ def test_a_held_out_observation_can_fail():
     inside = Observation("x", "shipments", 2024, 0.5 * shipped, 2 * shipped, "servers/yr", "world", "c", "s")
     above = Observation("x", "shipments", 2024, 2 * shipped, 4 * shipped, "servers/yr", "world", "c", "s")
     assert evaluate_observation(ds, inside).passed and not evaluate_observation(ds, above).passed
+
+
+def test_a_known_gap_is_reported_without_failing_and_fails_once_the_model_meets_it():
+    ds = synthetic(np.linspace(0, 10, 101))  # median 5
+    gap = Validation("energy", 2030, 40.0, 176.0, "TWh/yr", "median", 0.0, "test source 2024",
+                     kind="independent", known_gap="the model counts fewer servers")
+    missed = evaluate(ds, gap)
+    assert missed.gap and missed.passed and missed.result == "gap"
+    met = evaluate(ds, Validation(**{**gap.__dict__, "low": 4.0}))
+    assert not met.gap and not met.passed and "remove known_gap" in met.result
+
+
+def test_lbnl_us_2028_is_calibrated_to_us_counts_and_states_its_gap_with_lbnl():
+    scenario = sim.load_scenario(SCENARIOS / "lbnl_us_2028.toml")
+    assert scenario.calibrate and scenario.scope == "US"
+    assert {o.scope for o in scenario.observations} == {"US"}
+    assert [g.name for g in scenario.generations][:2] == ["V100", "A100"]
+    (lbnl,) = [v for v in scenario.validations if v.year == 2023]
+    assert lbnl.quantity == "it_energy" and lbnl.low == 40 and lbnl.known_gap
+    outcome = evaluate(sim.run(scenario, draws=200), lbnl)
+    # the servers' 2023 electricity from observed counts: above the uncalibrated 14 TWh of
+    # the last release and below LBNL's 40 TWh, as docs/scenarios.md says
+    assert outcome.gap and 20 < outcome.median < 35

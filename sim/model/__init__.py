@@ -171,6 +171,8 @@ class Record:
         out["shipments"] = out["shipments_by_generation"].sum(axis=1)
         out["installed"] = out["installed_by_generation"].sum(axis=1)
         out["energy"] = out["energy_by_generation"].sum(axis=1)
+        # IT electricity: the annual mean IT power (GW) x 8,760 h (= 12 x 730 h), in TWh
+        out["it_energy"] = out["it_power"] * (12 * kernels.HOURS_PER_MONTH / 1e3)
         installed, shipped = out["installed_by_generation"], out["shipments_by_generation"]   # (Y, G, B)
         out["gpus_shipped"] = (shipped * inputs.gpus_per_server).sum(axis=1)
         out["gpus_installed"] = (installed * inputs.gpus_per_server).sum(axis=1)

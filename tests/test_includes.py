@@ -1,0 +1,55 @@
+"""Shared tables a scenario includes (sim.includes): one catalogue, one observation set."""
+
+import pytest
+
+import sim
+from sim.cli import main
+
+SHARED = """
+[[generation]]
+name = "A100"
+launch = "2020-05"
+power_kw = 6.5
+
+[[generation]]
+name = "H100"
+launch = "2022-10"
+power_kw = 10.2
+"""
+
+
+def with_catalogue(write_scenario, generations, shared=SHARED):
+    (write_scenario().parent / "catalogue.toml").write_text(shared)
+    return write_scenario({"scenario": {"include": ["catalogue.toml"]}, "generation": generations})
+
+
+def test_a_scenario_overrides_an_entry_in_place_and_adds_older_and_newer_ones(write_scenario):
+    path = with_catalogue(write_scenario, [
+        {"name": "B200", "launch": "2025-01", "power_kw": 14.3},
+        {"name": "H100", "launch": "2022-10", "power_kw": 11.0},     # override, in place
+        {"name": "V100", "launch": "2017-05", "power_kw": 3.5}])     # older: goes first
+    s = sim.load_scenario(path)
+    assert [g.name for g in s.generations] == ["V100", "A100", "H100", "B200"]
+    assert s.parameters["generation.H100.power_kw"].args["value"] == 11.0
+    # the first generation stands for everything on sale before the others: V100 ships first
+    ds = sim.run(s, draws=2)
+    assert float(ds.shipments_by_generation.sel(generation="V100", year=2020).min()) > 0
+
+
+def test_an_added_generation_between_two_included_ones_takes_its_launch_place(write_scenario):
+    path = with_catalogue(write_scenario, [{"name": "A800", "launch": "2021-06", "power_kw": 6.5}])
+    assert [g.name for g in sim.load_scenario(path).generations] == ["A100", "A800", "H100"]
+
+
+def test_an_included_file_with_other_tables_is_one_line(write_scenario, capsys):
+    path = with_catalogue(write_scenario, [], shared=SHARED + "\n[fleet]\npue = 1.2\n")
+    assert main(["run", str(path), "--draws", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds only [[generation]] and [[observation]]" in err
+
+
+@pytest.mark.parametrize("launch", ["2021-13", 2021])
+def test_an_added_generation_with_a_bad_launch_is_named(write_scenario, capsys, launch):
+    path = with_catalogue(write_scenario, [{"name": "X", "launch": launch, "power_kw": 1.0}])
+    assert main(["run", str(path), "--draws", "2"]) == 2
+    assert "generation.X.launch" in capsys.readouterr().err
