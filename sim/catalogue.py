@@ -55,7 +55,11 @@ def check(tables, file, params) -> tuple[Generation, ...]:
         description = table.get("description", "")
         if not isinstance(description, str):
             raise ScenarioError(file, f"{label}.description", "expected a string")
-        for key in ("power_kw", "performance", "gpus_per_server"):
+        if "max_share" in table and not generations:
+            raise ScenarioError(file, f"{label}.max_share", "the first generation stands for everything "
+                                "on sale before the next launches; max_share applies from the second "
+                                "generation on")
+        for key in ("power_kw", "performance", "gpus_per_server", "max_share"):
             spec = allowed[key]
             if key not in table:
                 if spec.default is registry.REQUIRED:

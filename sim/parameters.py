@@ -297,6 +297,11 @@ REGISTRY: tuple[Parameter, ...] = (
     P("generation.<name>.gpus_per_server", "number", "1",
       "Accelerators (GPU packages) per server of this generation; gpus_installed and "
       "gpus_shipped count them.", low=1, high=1000, default=8.0),
+    P("generation.<name>.max_share", "number", "1",
+      "The most a generation takes of the shipments of the generations before it once ramped up "
+      "(1: it displaces them in full; below 1 they keep selling beside it, as the HGX B200 beside "
+      "the GB200 rack, until a later generation takes their part). Not for the first generation.",
+      low=0, high=1, low_open=True, default=1.0),
     P("generation.<name>.description", "text", "", "What the generation stands for.", default=""),
 )
 del P

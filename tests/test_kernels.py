@@ -18,6 +18,31 @@ def test_adoption_shares_sum_to_one(months, ramps):
     np.testing.assert_allclose(shares.sum(axis=0), 1.0, rtol=1e-12)
 
 
+@given(months=st.lists(st.integers(-30, 60), min_size=2, max_size=7),
+       ramp=st.floats(1, 30), caps=st.lists(st.floats(0.01, 1.0), min_size=7, max_size=7))
+def test_coexisting_generations_shares_sum_to_one_and_max_share_1_is_substitution(months, ramp, caps):
+    months = np.sort(np.array(months, dtype=float))[::-1]
+    g = len(months)
+    cap = np.array(caps[:g])[:, None]
+    shares = kernels.adoption_shares(months, np.array([ramp]), cap)
+    assert np.all(shares >= 0)
+    np.testing.assert_allclose(shares.sum(axis=0), 1.0, rtol=1e-12)
+    # max_share = 1 is successive substitution, bit for bit
+    np.testing.assert_array_equal(kernels.adoption_shares(months, np.array([ramp]), np.ones((g, 1))),
+                                  kernels.adoption_shares(months, np.array([ramp])))
+
+
+def test_an_older_line_keeps_what_a_capped_generation_leaves_until_the_next_one():
+    # B200 on sale 10 months, GB200 (max_share 0.6) 8 months, both ramped (ramp 2)
+    shares = kernels.adoption_shares(np.array([40.0, 10.0, 8.0]), np.array([2.0]),
+                                     np.array([[1.0], [1.0], [0.6]]))
+    np.testing.assert_allclose(shares[:, 0], [0.0, 0.4, 0.6], atol=1e-15)
+    # a later generation at max_share 1 takes both parts
+    shares = kernels.adoption_shares(np.array([40.0, 10.0, 8.0, 5.0]), np.array([2.0]),
+                                     np.array([[1.0], [1.0], [0.6], [1.0]]))
+    np.testing.assert_allclose(shares[:, 0], [0.0, 0.0, 0.0, 1.0], atol=1e-15)
+
+
 def test_age_chain_mean_lifetime_is_exact():
     for stages_n, life_months in [(1, 30.0), (4, 60.0), (8, 48.0), (60, 60.0)]:
         stages = np.zeros((stages_n, 1, 1))

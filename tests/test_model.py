@@ -351,3 +351,31 @@ def test_the_share_of_total_electricity_is_energy_over_the_interpolated_total(ma
                  draws=10)
     total = xr.DataArray([1_000, 1_000, 1_100, 1_200, 1_300, 1_400, 1_400, 1_400], coords={"year": ds.year})
     np.testing.assert_allclose(ds.electricity_share, ds.energy / total, rtol=1e-12)
+
+
+# ---- product lines that coexist -------------------------------------------------------------
+
+def test_a_capped_generation_sells_beside_its_predecessor_and_servers_are_conserved(make_scenario):
+    capped = make_scenario({"generation": [
+        {"name": "A", "launch": "2020-01", "power_kw": 6.5, "performance": 1.0},
+        {"name": "B", "launch": "2022-07", "power_kw": 10.2, "performance": 3.0,
+         "max_share": {"dist": "uniform", "low": 0.3, "high": 0.7}}]})
+    ds = sim.run(capped, draws=20)
+    late = ds.shipments_by_generation.sel(year=2026)
+    share_b = late.sel(generation="B") / late.sum("generation")
+    np.testing.assert_allclose(share_b, ds["generation.B.max_share"], rtol=1e-12)
+    np.testing.assert_allclose(ds.shipments_by_generation.sum("generation"), ds.shipments, rtol=1e-12)
+    full = sim.run(make_scenario(), draws=20)
+    np.testing.assert_allclose(ds.shipments, full.shipments, rtol=1e-12)   # the same servers, split
+
+
+def test_max_share_on_the_first_generation_or_above_one_is_one_line(write_scenario, capsys):
+    from sim.cli import main
+
+    for generations, key in (
+            ([{"name": "A", "launch": "2020-01", "power_kw": 6.5, "max_share": 0.5}], "generation.A.max_share"),
+            ([{"name": "A", "launch": "2020-01", "power_kw": 6.5},
+              {"name": "B", "launch": "2022-07", "power_kw": 10.2, "max_share": 1.2}], "generation.B.max_share")):
+        assert main(["run", str(write_scenario({"generation": generations})), "--draws", "2"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and key in err

@@ -63,6 +63,7 @@ class Inputs:
     power_kw: np.ndarray              # (G, B)
     performance: np.ndarray           # (G, B)
     gpus_per_server: np.ndarray       # (G, B)
+    max_share: np.ndarray             # (G, B) the most of its predecessors' shipments a generation takes
     idle_fraction: np.ndarray         # (B,)
     h100_gpu_performance: np.ndarray | None  # (B,) one H100 GPU in the catalogue's units
     demand: DemandInputs | None = None
@@ -80,12 +81,15 @@ class Inputs:
         power_kw = np.stack([values[f"generation.{g.name}.power_kw"] for g in gens])
         performance = np.stack([values[f"generation.{g.name}.performance"] for g in gens])
         gpus = np.stack([values[f"generation.{g.name}.gpus_per_server"] for g in gens])
+        max_share = np.stack([values[f"generation.{g.name}.max_share"] for g in gens])
         if scenario.trend_generations:
             extra = kernels.trend_generations(scenario.launch_month_index(gens[-1]), power_kw[-1], performance[-1],
                                               values["trend.cadence_months"], values["trend.power_gain"],
                                               values["trend.performance_gain"], scenario.trend_generations)
             launch, power_kw, performance = (np.concatenate([a, b]) for a, b in zip((launch, power_kw, performance), extra))
             gpus = np.concatenate([gpus, np.repeat(gpus[-1:], scenario.trend_generations, axis=0)])
+            # a generation beyond the catalogue displaces everything before it
+            max_share = np.concatenate([max_share, np.ones((scenario.trend_generations, batch))])
         anchors = np.stack([values[f"shipments.anchors.{y}"] for y in scenario.anchor_years])
         demand = None
         if scenario.mode == "demand":
@@ -123,6 +127,7 @@ class Inputs:
             power_kw=power_kw,
             performance=performance,
             gpus_per_server=gpus,
+            max_share=max_share,
             idle_fraction=values["fleet.idle_fraction"],
             h100_gpu_performance=values.get("fleet.h100_gpu_performance"),
             demand=demand,

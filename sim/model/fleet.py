@@ -78,13 +78,14 @@ class Fleet:
 
     def offer(self, t: int) -> None:
         """The month's split of shipments across the generations on sale:
-        :func:`~sim.model.kernels.adoption_shares` with ``shipments.adoption_ramp_months``."""
+        :func:`~sim.model.kernels.adoption_shares` with ``shipments.adoption_ramp_months`` and
+        each generation's ``max_share``."""
         ramp = self.inputs.adoption_ramp_months
         months_on_sale = np.where(self.on_sale, t - self.launch_month, -1.0)
         ramping = (months_on_sale >= 0) & (months_on_sale + 1 < self.longest_ramp)
         ramping[0] = False  # the first generation is always at full weight
         if ramping.any() or self.settled is None or not np.array_equal(self.settled, self.on_sale):
-            self.shares = kernels.adoption_shares(months_on_sale, ramp)
+            self.shares = kernels.adoption_shares(months_on_sale, ramp, self.inputs.max_share)
             self.settled = None if ramping.any() else self.on_sale.copy()
 
     def ship(self, t: int) -> None:

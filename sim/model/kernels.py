@@ -56,14 +56,17 @@ def annual_trajectory(years, anchor_years, anchor_values, growth_before, growth_
     return out
 
 
-def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray) -> np.ndarray:
+def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray,
+                    max_share: np.ndarray | None = None) -> np.ndarray:
     """Share of shipments by generation under successive substitution.
 
-    A generation on sale for ``m`` months has weight ``w = min((m + 1) / ramp, 1)``
+    A generation on sale for ``m`` months has weight ``w = min((m + 1) / ramp, 1) × max_share``
     (``w = 0`` before launch; the first generation is always ``w = 1``: it stands for
     everything on sale before the catalogue's later entries). Each generation takes the
     share ``w_g * prod_{h newer than g} (1 - w_h)``: a new generation ramps up linearly and
-    displaces all older ones in proportion, and the shares sum to one.
+    takes ``max_share`` of what the older ones sold, in proportion; with ``max_share = 1`` it
+    displaces them in full. The shares sum to one for any weights in [0, 1]:
+    ``sum_g w_g prod_{h>g} (1 - w_h) = 1 - prod_{h>=0} (1 - w_h) = 1`` since ``w_0 = 1``.
 
     Parameters
     ----------
@@ -71,6 +74,8 @@ def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray) -> np.n
         Months since launch (negative: not yet launched), in launch order (per draw when 2-D).
     ramp_months : ndarray, shape (B,)
         Months a new generation takes to reach its full share.
+    max_share : ndarray, shape (G, B), optional
+        The most of the older generations' shipments each generation takes (default 1).
 
     Returns
     -------
@@ -78,6 +83,8 @@ def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray) -> np.n
     """
     months = months_on_sale if months_on_sale.ndim == 2 else months_on_sale[:, None]
     weight = np.clip((months + 1.0) / ramp_months[None, :], 0.0, 1.0)
+    if max_share is not None:
+        weight *= max_share
     weight[0] = 1.0
     # untouched[g] = prod_{h > g} (1 - w_h): the part of shipments no newer generation took
     untouched = np.ones_like(weight)
