@@ -7,6 +7,7 @@ file), 1 for a failed validation (later commands).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 import sys
@@ -21,6 +22,7 @@ from . import parameters as registry
 from .errors import InputError, suggest
 
 QUANTILES = (0.05, 0.5, 0.95)
+LARGE_RUN = 20_000   # draws from which `sim run` first says how large the result will be
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -73,9 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (pip install -e \".[distributed]\")")
     scale.add_argument("--resume", action="store_true",
                        help="go on from the chunks an interrupted run of the same command left behind")
-    scale.add_argument("--format", choices=("netcdf", "zarr"), default="netcdf",
+    scale.add_argument("--format", choices=("netcdf", "zarr"), default=None,
                        help="netcdf (default; uncompressed unless --compress) or zarr (compressed; "
-                            "for the largest results)")
+                            "for the largest results; the default for an --out ending in .zarr)")
     scale.add_argument("--chunk-draws", "--batch-draws", type=int, default=None, metavar="N",
                        help="draws per chunk (default 5,000; 20,000 with --format zarr): speed, memory and "
                             "resume only (--batch-draws is its old name)")
@@ -294,12 +296,19 @@ def cmd_validate(args) -> int:
 
 def cmd_run(args, argv) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
-    from .runner import default_out, run
+    from .runner import default_out, result_bytes, run
     from .scenario import check_options, resolve
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
-    _, seed, _ = check_options(scenario, args.draws, args.seed, args.rebound)
+    draws, seed, rebound = check_options(scenario, args.draws, args.seed, args.rebound)
+    if args.format is None:
+        args.format = "zarr" if args.out and str(args.out).endswith(".zarr") else "netcdf"
     out = args.out or default_out(scenario, seed, args.format)
+    if not args.quiet and draws >= LARGE_RUN:  # say how large before the disk fills
+        size = result_bytes(scenario, draws, seed, rebound)
+        print(f"{scenario.name}: {draws:,} draws make a result of about {size / 1e6:,.0f} MB"
+              + (" before compression" if args.format == "zarr" or args.compress else "") + f" ({out})",
+              flush=True)
     began = time.perf_counter()
     try:
         ds = run(scenario, args.draws, args.seed, rebound=args.rebound, chunk_draws=args.chunk_draws,
@@ -319,6 +328,20 @@ def cmd_run(args, argv) -> int:
             print(summary(ds, seconds))
     print(out if args.quiet else f"result: {out}")
     return 0
+
+
+def entry() -> int:
+    """The ``sim`` console script and ``python -m sim``: :func:`main`, with an interrupted run
+    ending in status 130. (CPython kills itself with SIGINT at exit, status -2, if the
+    interrupt first surfaced inside code that an extension ran through ``PyRun_*``, even when
+    sim caught it; so after an interrupt sim flushes its output and leaves at once: every
+    cleanup has run by then.)"""
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    return code
 
 
 def stamp(attrs, argv) -> dict:

@@ -33,7 +33,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from .errors import ScenarioError, suggest  # noqa: F401 - suggest is used here and re-exported
 
@@ -78,6 +77,8 @@ class Distribution:
         return self.family == "constant"
 
     def _frozen(self):
+        from scipy import stats  # deferred: 0.5 s, and reading or checking a scenario needs none of it
+
         a = self.args
         f = self.family
         if f == "uniform":

@@ -48,17 +48,18 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tu
         if "draw" not in var.dims or "month" in var.dims:
             continue
         units = var.attrs.get("units", "")
+        key = var.attrs.get("key", name)   # a scenario key as the user writes it (fleet.pue)
         other = [d for d in var.dims if d != "draw"]
         values = var.transpose(*other, "draw").values.reshape(-1, ds.sizes["draw"])
         labels = _labels(ds, other)
         if every_draw:
             for label, row in zip(labels, values):
                 cells = _cells(label, extra)
-                rows += [[name, units, *cells, d, _fmt(v)] for d, v in enumerate(row)]
+                rows += [[key, units, *cells, d, _fmt(v)] for d, v in enumerate(row)]
         else:
             qs = np.quantile(values, QUANTILES, axis=1).T
             for label, q in zip(labels, qs):
-                rows.append([name, units, *_cells(label, extra), *(_fmt(x) for x in q)])
+                rows.append([key, units, *_cells(label, extra), *(_fmt(x) for x in q)])
 
     return _write(path, header, rows)
 
@@ -69,7 +70,7 @@ def write_sweep_csv(ds, path) -> tuple[Path, int]:
     dims = list(ds[main].dims)
     columns = [name for name, var in ds.data_vars.items() if list(var.dims) == dims]
     labels = _labels(ds, dims)
-    header = dims + [f"{name} ({ds[name].attrs.get('units', '')})" for name in columns]
+    header = [ds[d].attrs.get("key", d) for d in dims] + [f"{name} ({ds[name].attrs.get('units', '')})" for name in columns]
     rows = []
     for label, values in zip(labels, zip(*(ds[name].values.reshape(-1) for name in columns))):
         rows.append([label[d] if isinstance(label[d], str) else (int(label[d]) if d == "year" else _fmt(label[d]))

@@ -10,7 +10,9 @@ cannot drift apart.
 
 Keys are dotted paths as written in TOML and in ``--set``: ``fleet.pue``,
 ``shipments.anchors.2027``, ``generation.H100.power_kw``. In a pattern, ``<year>`` and
-``<name>`` stand for a calendar year and a generation's name.
+``<name>`` stand for a calendar year and a generation's name. In a result file a key's
+variable is named for CF (letters, digits and underscores: :func:`var_name`, ``fleet_pue``)
+and keeps the dotted key in its ``key`` attribute.
 
 Only *mechanisms* live in code; the values are assumptions and live in scenario files.
 """
@@ -18,9 +20,18 @@ Only *mechanisms* live in code; the values are assumptions and live in scenario 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 REQUIRED = object()  # sentinel: the key must be given
+
+
+def var_name(key: str) -> str:
+    """A scenario key's variable in a result: CF names hold letters, digits and underscores
+    and begin with a letter (``fleet.pue`` → ``fleet_pue``, ``generation.GB200.power_kw`` →
+    ``generation_GB200_power_kw``); the variable's ``key`` attribute keeps the dotted key."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", key)
+    return name if name[:1].isalpha() else "p_" + name
 
 
 @dataclass(frozen=True)
@@ -356,71 +367,71 @@ class Output:
 O = Output
 _Y, _YG = ("year",), ("year", "generation")
 OUTPUTS: dict[str, Output] = {o.name: o for o in (
-    O("shipments", _Y, "year-1", "AI servers shipped per year", "year: sum", measure="servers/yr"),
-    O("deployed", _Y, "year-1", "AI servers starting service per year", "year: sum", measure="servers/yr"),
-    O("retired", _Y, "year-1", "AI servers retired per year", "year: sum", measure="servers/yr"),
-    O("installed", _Y, "1", "AI servers installed at the end of the year", "year: point", measure="servers"),
-    O("it_power", _Y, "GW", "IT power of AI servers, annual mean", "year: mean", measure="power"),
+    O("shipments", _Y, "year-1", "AI servers shipped per year", "time: mean", measure="servers/yr"),
+    O("deployed", _Y, "year-1", "AI servers starting service per year", "time: mean", measure="servers/yr"),
+    O("retired", _Y, "year-1", "AI servers retired per year", "time: mean", measure="servers/yr"),
+    O("installed", _Y, "1", "AI servers installed at the end of the year", "time: point", measure="servers"),
+    O("it_power", _Y, "GW", "IT power of AI servers, annual mean", "time: mean", measure="power"),
     O("facility_power", _Y, "GW", "Facility power of AI servers (IT power x PUE), annual mean",
-      "year: mean", measure="power"),
-    O("energy", _Y, "TW h", "Facility electricity of AI servers, TWh per year", "year: sum", measure="energy"),
-    O("it_energy", _Y, "TW h", "IT electricity of AI servers (servers alone, before PUE), TWh per year",
-      "year: sum", measure="energy"),
+      "time: mean", measure="power"),
+    O("energy", _Y, "TW h", "Facility electricity of AI servers in the year", "time: sum", measure="energy"),
+    O("it_energy", _Y, "TW h", "IT electricity of AI servers in the year (servers alone, before PUE)",
+      "time: sum", measure="energy"),
     O("shipments_by_generation", _YG, "year-1", "AI servers shipped per year, by generation",
-      "year: sum", measure="servers/yr"),
+      "time: mean", measure="servers/yr"),
     O("installed_by_generation", _YG, "1",
-      "AI servers installed at the end of the year, by generation", "year: point", measure="servers"),
-    O("energy_by_generation", _YG, "TW h", "Facility electricity by generation, TWh per year",
-      "year: sum", measure="energy"),
+      "AI servers installed at the end of the year, by generation", "time: point", measure="servers"),
+    O("energy_by_generation", _YG, "TW h", "Facility electricity of AI servers in the year, by generation",
+      "time: sum", measure="energy"),
     O("facility_power_monthly", ("month",), "GW", "Facility power of AI servers, monthly mean",
       "month: mean", measure="power"),
     O("compute_demand", _Y, "h year-1", "Compute demand, reference-server-hours of work per year",
-      "year: sum", measure="work/yr"),
+      "time: mean", measure="work/yr"),
     O("compute_served", _Y, "h year-1", "Compute served, reference-server-hours of work per year",
-      "year: sum", measure="work/yr"),
+      "time: mean", measure="work/yr"),
     O("unserved_demand", _Y, "h year-1",
-      "Compute demand not served, reference-server-hours per year", "year: sum", measure="work/yr"),
+      "Compute demand not served, reference-server-hours per year", "time: mean", measure="work/yr"),
     O("fleet_efficiency", _Y, "kW-1",
       "Fleet efficiency: reference-server-hours of work served per kWh of facility electricity", measure="work/energy"),
-    O("backlog", _Y, "1", "AI servers ordered but not yet shipped, end of year", "year: point", measure="servers"),
-    O("power_queue", _Y, "1", "AI servers waiting for facility power, end of year", "year: point", measure="servers"),
+    O("backlog", _Y, "1", "AI servers ordered but not yet shipped, end of year", "time: point", measure="servers"),
+    O("power_queue", _Y, "1", "AI servers waiting for facility power, end of year", "time: point", measure="servers"),
     O("queue_wait", _Y, "730 h",
-      "Mean wait for facility power of the servers deployed in the year, months", "year: mean", measure="months"),
+      "Mean wait for facility power of the servers deployed in the year, months", "time: mean", measure="months"),
     O("energy_by_workload", ("year", "workload"), "TW h",
-      "Facility electricity by workload, TWh per year", "year: sum", measure="energy"),
-    O("emissions", _Y, "Tg year-1", "CO2 emissions of the electricity used, MtCO2 per year",
-      "year: sum", measure="emissions"),
+      "Facility electricity of AI servers in the year, by workload", "time: sum", measure="energy"),
+    O("emissions", _Y, "Tg", "CO2 emitted by the electricity used in the year (Mt = Tg)",
+      "time: sum", measure="emissions"),
     O("energy_no_rebound", _Y, "TW h",
-      "Facility electricity without the Jevons response (elasticity 0), TWh per year", "year: sum", measure="energy"),
+      "Facility electricity in the year without the Jevons response (elasticity 0)", "time: sum", measure="energy"),
     O("rebound", _Y, "TW h",
-      "Electricity due to the Jevons response (energy - energy_no_rebound), TWh per year",
-      "year: sum", measure="energy"),
+      "Electricity in the year due to the Jevons response (energy - energy_no_rebound)",
+      "time: sum", measure="energy"),
     O("installed_if_accumulated", _Y, "1",
       "AI servers installed at the end of the year if the same shipments accumulate as an "
-      "installed base", "year: point", measure="servers"),
+      "installed base", "time: point", measure="servers"),
     O("gpus_shipped", _Y, "year-1", "Accelerators (GPU packages) shipped per year, in AI servers",
-      "year: sum", measure="GPUs/yr"),
+      "time: mean", measure="GPUs/yr"),
     O("gpus_installed", _Y, "1", "Accelerators (GPU packages) installed at the end of the year",
-      "year: point", measure="GPUs"),
+      "time: point", measure="GPUs"),
     O("compute_installed", _Y, "1",
       "Installed compute at the end of the year, in H100-equivalents (dense 16-bit throughput)",
-      "year: point", measure="H100e"),
+      "time: point", measure="H100e"),
     O("nameplate_power", _Y, "GW",
-      "Maximum IT power of the servers installed at the end of the year", "year: point", measure="power"),
+      "Maximum IT power of the servers installed at the end of the year", "time: point", measure="power"),
     O("price", _Y, "1", "Price of a unit of compute relative to its cost when demand started, annual mean "
-      "(the hardware's cost times the scarcity markup)", "year: mean", measure="index"),
+      "(the hardware's cost times the scarcity markup)", "time: mean", measure="index"),
     O("scarcity_rent", _Y, "1", "Markup of the clearing price over the hardware's cost when capacity is "
-      "short (0: none), annual mean", "year: mean", measure="index"),
+      "short (0: none), annual mean", "time: mean", measure="index"),
     O("spending", _Y, "1", "Spending on compute (price x work served) relative to the spending when "
-      "demand started, annual mean", "year: mean", measure="index"),
+      "demand started, annual mean", "time: mean", measure="index"),
     O("spending_ceiling", _Y, "1", "The most spending the budget allows, relative to the spending when "
-      "demand started, annual mean", "year: mean", measure="index"),
+      "demand started, annual mean", "time: mean", measure="index"),
     O("electricity_share", _Y, "1",
       "Share of the total electricity of the scenario's scope (world or US) used by its AI servers",
       measure="share"),
     O("energy_if_accumulated", _Y, "TW h",
-      "Facility electricity if the same shipments accumulate as an installed base, TWh per year",
-      "year: sum", measure="energy"),
+      "Facility electricity in the year if the same shipments accumulate as an installed base",
+      "time: sum", measure="energy"),
 )}
 del O, _Y, _YG
 

@@ -1,10 +1,16 @@
 """The result Dataset: dimensions, coordinates, units, provenance; and atomic writing.
 
-Variables follow the CF conventions so any netCDF tool can read a result: ``units`` that
-UDUNITS parses (``"TW h"``, ``"GW"``, ``"1"``, ``"year-1"``), a ``long_name`` on every
-variable, ``cell_methods`` on annual aggregates, ``standard_name = "realization"`` on
-``draw``. The dataset's attributes say how to reproduce it: scenario name and file, the
-SHA-256 of the scenario text, the ``--set`` overrides, seed, draws, sampler and version.
+Variables follow the CF conventions (1.11) so any netCDF tool can read a result: names of
+letters, digits and underscores (a scenario key's variable keeps the dotted key in its
+``key`` attribute: ``fleet_pue``, key ``fleet.pue``), ``units`` that UDUNITS parses
+(``"TW h"``, ``"GW"``, ``"1"``, ``"year-1"``), a ``long_name`` on every variable, and
+``standard_name = "realization"`` on ``draw``. Annual variables keep the integer ``year``
+dimension (``ds.energy.sel(year=2030)``) and lie on a CF time axis: the auxiliary coordinate
+``time(year)`` (mid-year, ``standard_name = "time"``) with ``time_bounds`` from the first
+instant of the year to the first of the next, and ``cell_methods`` over ``time`` (``sum``
+for electricity in the year, ``mean`` for rates and powers, ``point`` for year-end counts).
+The dataset's attributes say how to reproduce it: scenario name and file, the SHA-256 of
+the scenario text, the ``--set`` overrides, seed, draws, sampler and version.
 """
 
 from __future__ import annotations
@@ -49,19 +55,24 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
     """
     months = np.arange(f"{scenario.start_year}-01", f"{scenario.end_year + 1}-01",
                        dtype="datetime64[M]").astype("datetime64[ns]")
+    starts = np.array([f"{y}-01-01" for y in scenario.years + [scenario.end_year + 1]], dtype="datetime64[ns]")
+    time_attrs = {"standard_name": "time", "units_metadata": "leap_seconds: none"}
     coords = {
         "draw": ("draw", first_draw + np.arange(len(next(iter(arrays.values())))),
                  {"long_name": "Monte Carlo draw", "units": "1",
                                             "standard_name": "realization"}),
         "year": ("year", np.array(scenario.years), {"long_name": "calendar year", "units": "1"}),
+        "time": ("year", starts[:-1] + (starts[1:] - starts[:-1]) // 2,
+                 {**time_attrs, "long_name": "middle of the year", "axis": "T", "bounds": "time_bounds"}),
         "generation": ("generation", np.array(scenario.generation_names, dtype=object),
                        {"long_name": "AI server generation"}),
-        "month": ("month", months, {"long_name": "first day of the month", "standard_name": "time"}),
+        "month": ("month", months, {**time_attrs, "long_name": "first day of the month"}),
     }
     if "energy_by_workload" in arrays:
         coords["workload"] = ("workload", np.array(["training", "inference"], dtype=object),
                               {"long_name": "AI workload"})
-    data_vars = {}
+    # the year's bounds, from its first instant to the next year's
+    data_vars = {"time_bounds": (("year", "bounds"), np.stack([starts[:-1], starts[1:]], axis=1))}
     for name, array in arrays.items():
         output = registry.OUTPUTS[name]
         attrs = {"units": output.units, "long_name": output.long_name}
@@ -71,13 +82,22 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
     for key, values in samples.items():
         spec = registry.spec(key)
         dist = scenario.parameters[key]
-        attrs = {"units": spec.units, "long_name": spec.meaning, "distribution": dist.describe()}
+        attrs = {"units": spec.units, "long_name": spec.meaning, "key": key, "distribution": dist.describe()}
         attrs.update({k: v for k, v in dist.annotations.items()})
+        name = registry.var_name(key)
+        if name in data_vars:
+            raise InputError(scenario.path, key, f"its result variable {name!r} is also another key's; "
+                             "rename the generation so that names differ in more than '.', '+' or '-'")
         if dist.is_constant:
-            data_vars[key] = ((), float(dist.args["value"]), attrs)
+            data_vars[name] = ((), float(dist.args["value"]), attrs)
         else:
-            data_vars[key] = (("draw",), values, attrs)
+            data_vars[name] = (("draw",), values, attrs)
     ds = xr.Dataset(data_vars, coords=coords)
+    # one encoding for the time axis and its bounds (CF: bounds in the units of their variable)
+    for name in ("time", "time_bounds", "month"):
+        ds[name].encoding.update({"units": f"days since {scenario.start_year}-01-01",
+                                  "calendar": "proleptic_gregorian", "dtype": "float64"})
+    no_fill_values(ds)
     ds.attrs = provenance(scenario, seed)
     ds.attrs.update({
         "draws": int(draws),
@@ -95,12 +115,21 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
     return ds
 
 
+def no_fill_values(ds: xr.Dataset) -> xr.Dataset:
+    """Write no ``_FillValue`` on coordinates and cell bounds (CF 2.5.1 and 7.1 forbid it;
+    xarray would give every float variable one). Changes ``ds``'s encoding in place."""
+    bounds = {v.attrs["bounds"] for v in ds.variables.values() if "bounds" in v.attrs}
+    for name in set(ds.coords) | (bounds & set(ds.variables)):
+        ds[name].encoding["_FillValue"] = None
+    return ds
+
+
 def provenance(scenario, seed: int, title: str | None = None) -> dict:
     """The attributes every result file carries (runs and sweeps alike): CF's ``title``,
     ``source`` and ``references``, and how to reproduce it (scenario text and SHA-256, variant,
     ``--set`` overrides, seed, versions of sim and its libraries)."""
     return {
-        "Conventions": "CF-1.10",
+        "Conventions": "CF-1.11",
         "title": title or ((scenario.title or scenario.name) + (f" [{scenario.variant}]" if scenario.variant else "")),
         "source": f"sim {__version__}: SimPy Monte Carlo model of AI-server electricity",
         "references": "; ".join(scenario.references),
@@ -225,6 +254,7 @@ def write_netcdf(ds: xr.Dataset, path, compress: bool = False) -> Path:
     ``compress`` zlib-compresses the variables (:data:`ENCODING`).
     """
     path = check_writable(path)
+    no_fill_values(ds)
     encoding = {name: dict(ENCODING) for name, var in ds.data_vars.items() if var.ndim > 0} if compress else None
     with replacing(path) as tmp:
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
@@ -253,6 +283,7 @@ def write_result(ds, out: Path, fmt: str, compress: bool) -> Path:
     """Write a result built in memory to ``out`` atomically (netCDF or Zarr)."""
     if fmt == "netcdf":
         return write_netcdf(ds, out, compress)
+    no_fill_values(ds)
     with replacing(out, directory=True) as tmp:
         with warnings.catch_warnings():  # zarr notes that v3 consolidation is an extension
             warnings.filterwarnings("ignore", message="Consolidated metadata")

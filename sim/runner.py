@@ -90,6 +90,13 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
     return batch
 
 
+def result_bytes(scenario: Scenario, draws: int, seed: int, rebound: bool) -> int:
+    """About how large a result of ``draws`` draws is, uncompressed: one draw's arrays (the model
+    run once) times ``draws``."""
+    one = simulate_draws(DrawRange(0, scenario, draws, seed, 0, 1, rebound))
+    return draws * sum(np.asarray(a).nbytes for a in one.values())
+
+
 # outputs whose NaN means "undefined" (no energy, so no efficiency; nothing deployed, no wait)
 UNDEFINED_OK = ("fleet_efficiency", "queue_wait", "price", "scarcity_rent", "spending", "spending_ceiling")
 
@@ -166,7 +173,7 @@ def evaluate(scenario, values: dict, overrides=None, variant: str | None = None,
     scenario : str, Path or Scenario
     values : dict
         Dotted parameter key → array (n,) of values (an xarray Dataset of a result works too:
-        its sampled parameters are used). Uncertain parameters not given are held at their
+        its sampled parameters, whose ``key`` attributes name them, are used). Uncertain parameters not given are held at their
         medians; constants stay as the scenario gives them.
 
     Examples
@@ -181,9 +188,11 @@ def evaluate(scenario, values: dict, overrides=None, variant: str | None = None,
         y = ds.energy.sel(year=2030).values          # then SALib.analyze.sobol.analyze(problem, y)
     """
     scenario = resolve(scenario, overrides, variant)
+    if hasattr(values, "data_vars"):  # a result: its variables say which key they hold
+        values = {var.attrs.get("key", name): var.values for name, var in values.data_vars.items()
+                  if var.dims == ("draw",)}
     given = {k: np.asarray(values[k], dtype=float) for k in values if k in scenario.parameters}
-    unknown = [k for k in (values.data_vars if hasattr(values, "data_vars") else values)
-               if k not in scenario.parameters and "." in str(k)]
+    unknown = [k for k in values if k not in scenario.parameters and "." in str(k)]
     if unknown:
         raise InputError(str(unknown[0]), None, "is not a parameter of this scenario"
                          + suggest(str(unknown[0]), list(scenario.parameters)))

@@ -281,8 +281,9 @@ def _check(data: dict, file: str | None) -> Scenario:
     stages = get.value("fleet.lifetime_stages")
     # the shortest lifetime a draw can practically have (a truncated tail below 1e-9 aside,
     # where the chain's exit probability is capped at 1)
-    shortest = max(params["fleet.lifetime_years"].support()[0],
-                   params["fleet.lifetime_years"].quantile(1e-9)) * 12
+    life = params["fleet.lifetime_years"]
+    shortest = life.support()[0] * 12 if math.isfinite(life.support()[0]) and life.family != "lognormal" \
+        else max(life.support()[0], life.quantile(1e-9)) * 12
     if stages > shortest + 1e-9:
         raise ScenarioError(file, "fleet.lifetime_stages", f"{stages} stages need a lifetime of at "
                             f"least {stages} months, but fleet.lifetime_years goes down to "

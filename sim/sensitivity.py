@@ -188,6 +188,10 @@ def _analysed(scenario, params) -> list[str]:
     return names
 
 
+def _evaluation_coord(n: int) -> dict:
+    return {"evaluation": ("evaluation", np.arange(n), {"long_name": "row of the design", "units": "1"})}
+
+
 def _parameter_coords(scenario, names) -> dict:
     dists = [scenario.parameters[k] for k in names]
     return {
@@ -234,8 +238,8 @@ def _oat(scenario, metric, names, quantiles, run) -> xr.Dataset:
         "metric_high": (dims, _squeeze(metric, high[:, order]), {"units": u, "long_name": f"{metric.long_name} with the parameter at its {high_q:g} quantile"}),
         "swing": (dims, _squeeze(metric, swing[:, order]), {"units": u, "long_name": "absolute change of the metric from low to high"}),
         "metric_base": (_output_dims(metric), _squeeze(metric, base), {"units": u, "long_name": f"{metric.long_name} with every parameter at its median"}),
-        "value_low": ("parameter", low_values[order], {"units": "various", "long_name": f"parameter value at the {low_q:g} quantile (units in the units coordinate)"}),
-        "value_high": ("parameter", high_values[order], {"units": "various", "long_name": f"parameter value at the {high_q:g} quantile"}),
+        "value_low": ("parameter", low_values[order], {"long_name": f"parameter value at the {low_q:g} quantile", "comment": "each parameter in its own units (the units coordinate)"}),
+        "value_high": ("parameter", high_values[order], {"long_name": f"parameter value at the {high_q:g} quantile", "comment": "each parameter in its own units (the units coordinate)"}),
     }, coords=coords, attrs={"quantiles": np.array(quantiles), "evaluations": int(f.shape[1])})
 
 
@@ -291,10 +295,13 @@ def _grid(scenario, metric, params, draws, seed, run) -> xr.Dataset:
     shape = tuple(len(v) for _, v in axes) + (draws,)
     s = f.shape[0]
     f = f.reshape((s,) + shape)
-    dims = _output_dims(metric) + tuple(names) + ("draw",)
-    coords = {key: (key, v, {"units": registry.spec(key).units, "long_name": registry.spec(key).meaning})
+    # one dimension per gridded key, named for CF (letters, digits, '_'), the key in its "key"
+    dims = _output_dims(metric) + tuple(registry.var_name(n) for n in names) + ("draw",)
+    coords = {registry.var_name(key): (registry.var_name(key), v, {"units": registry.spec(key).units,
+                                                                    "long_name": registry.spec(key).meaning, "key": key})
               for key, v in axes}
-    coords["draw"] = ("draw", np.arange(draws), {"long_name": "Monte Carlo draw", "standard_name": "realization"})
+    coords["draw"] = ("draw", np.arange(draws), {"long_name": "Monte Carlo draw", "units": "1",
+                                                 "standard_name": "realization"})
     if metric.per_year:
         coords["year"] = ("year", np.array(metric.years))
     data = f if metric.per_year else f[0]
@@ -318,7 +325,7 @@ def _sobol(scenario, metric, names, samples, seed, confidence, run) -> xr.Datase
         raise ScenarioError(scenario.path, None, "the metric is not finite for some samples")
     first, total, ci = sobol_from_evaluations(f, len(names), samples, seed, confidence)
     dims = _output_dims(metric) + ("parameter",)
-    coords = _parameter_coords(scenario, names)
+    coords = _parameter_coords(scenario, names) | _evaluation_coord(f.shape[1])
     if metric.per_year:
         coords["year"] = ("year", np.array(metric.years))
     attrs1 = {"units": "1"}
@@ -373,7 +380,7 @@ def _morris(scenario, metric, names, trajectories, levels, seed, run) -> xr.Data
     resampled = np.abs(effects)[:, boot].mean(axis=2)            # (s, 999, d)
     mu_star_low, mu_star_high = np.quantile(resampled, [0.025, 0.975], axis=1)
     dims = _output_dims(metric) + ("parameter",)
-    coords = _parameter_coords(scenario, names)
+    coords = _parameter_coords(scenario, names) | _evaluation_coord(unit.shape[0])
     if metric.per_year:
         coords["year"] = ("year", np.array(metric.years))
     u = metric.units

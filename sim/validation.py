@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .calibration import observe
+from .parameters import var_name
 from .published import UNITS, Observation, Validation, number
 from .runner import run
 from .scenario import load_scenario
@@ -90,8 +91,9 @@ def evaluate(ds, validation: Validation, scenario: str = "", variant: str | None
 
 def evaluate_observation(ds, observation: Observation, scenario: str = "", variant: str | None = None) -> Outcome:
     """Check a held-out observation against a result: its median must lie in the observed range."""
-    def get(name):
-        return np.broadcast_to(np.asarray(ds[name].values), (ds.sizes["draw"],) + ds[name].shape[1:])
+    def get(name):  # a result variable, or a scenario key's variable (fleet.h100_gpu_performance)
+        var = ds[name if name in ds else var_name(name)]
+        return np.broadcast_to(np.asarray(var.values), (ds.sizes["draw"],) + var.shape[1:])
 
     values = observe(observation, get, [str(g) for g in ds.generation.values], [int(y) for y in ds.year.values])
     p5, median, p95, passed = judge(values, observation.low, observation.high, "median")

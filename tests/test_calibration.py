@@ -7,6 +7,7 @@ import pytest
 import xarray as xr
 
 import sim
+from sim.parameters import var_name
 from conftest import base_dict, merge
 from sim.cli import main
 from sim.results import open_result
@@ -42,7 +43,7 @@ def test_exactly_the_draws_inside_every_range_are_kept_in_candidate_order():
     assert inside[:considered].sum() == 150 and inside[considered - 1]
     # draw by draw, the kept draws are the candidates themselves, bit for bit
     kept = prior.isel(draw=ds.candidate.values)
-    for name in ("energy", "installed", "fleet.pue", "facility_power_monthly"):
+    for name in ("energy", "installed", "fleet_pue", "facility_power_monthly"):
         np.testing.assert_array_equal(ds[name].values, kept[name].values)
     np.testing.assert_array_equal(ds.observed.sel(observation="energy 2023").values, energy[ds.candidate.values])
     assert ds.attrs["rejected_draws"] == considered - 150
@@ -56,8 +57,8 @@ def test_prior_and_posterior_quantiles_are_recorded():
     ds = sim.run(s, draws=200, seed=4, calibrate=True)
     prior = sim.run(s, draws=candidate_space(200, None), seed=4).isel(draw=slice(0, ds.attrs["candidates"]))
     for j, key in enumerate(ds.parameter.values):
-        np.testing.assert_allclose(ds.posterior_quantiles.values[:, j], np.quantile(ds[key].values, [0.05, 0.5, 0.95]))
-        np.testing.assert_allclose(ds.prior_quantiles.values[:, j], np.quantile(prior[key].values, [0.05, 0.5, 0.95]))
+        np.testing.assert_allclose(ds.posterior_quantiles.values[:, j], np.quantile(ds[var_name(key)].values, [0.05, 0.5, 0.95]))
+        np.testing.assert_allclose(ds.prior_quantiles.values[:, j], np.quantile(prior[var_name(key)].values, [0.05, 0.5, 0.95]))
     # energy in 2023 is utilisation x PUE x a fixed fleet: the observation narrows both
     u = list(ds.parameter.values).index("fleet.utilisation")
     prior_width = ds.prior_quantiles.values[2, u] - ds.prior_quantiles.values[0, u]

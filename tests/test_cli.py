@@ -63,8 +63,8 @@ def test_set_with_a_distribution(capsys, write_scenario, tmp_path):
                            "--set", "generation.B.power_kw=12")
     assert code == 0, err
     ds = open_result(out)
-    assert ds["fleet.pue"].dims == ("draw",) and float(ds["fleet.pue"].min()) >= 1.1
-    assert float(ds["generation.B.power_kw"]) == 12
+    assert ds["fleet_pue"].dims == ("draw",) and float(ds["fleet_pue"].min()) >= 1.1
+    assert float(ds["generation_B_power_kw"]) == 12
 
 
 BAD = [
@@ -282,3 +282,18 @@ def test_the_scenario_library_is_package_data(tmp_path):
                     "-w", str(tmp_path)], check=True, capture_output=True)
     names = zipfile.ZipFile(next(tmp_path.glob("sim-*.whl"))).namelist()
     assert "sim/scenarios/nvidia_2027.toml" in names and "sim/scenarios/shared/catalogue.toml" in names
+
+
+def test_a_large_run_says_how_large_its_result_will_be_before_writing(tmp_path, capsys, monkeypatch):
+    import re
+
+    import sim.cli
+
+    monkeypatch.setattr(sim.cli, "LARGE_RUN", 500)  # "large", here: a test-sized ensemble
+    out = tmp_path / "r.nc"
+    assert main(["run", "nvidia_2027", "--no-calibrate", "--draws", "2000", "--out", str(out)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    megabytes = float(re.search(r"about ([\d,.]+) MB", first).group(1).replace(",", ""))
+    assert megabytes == pytest.approx(out.stat().st_size / 1e6, rel=0.05)
+    assert main(["run", "nvidia_2027", "--no-calibrate", "--draws", "400", "--out", str(out), "--force"]) == 0
+    assert "MB" not in capsys.readouterr().out.splitlines()[0]

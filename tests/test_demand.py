@@ -7,6 +7,7 @@ import xarray as xr
 from conftest import base_dict, merge
 
 import sim
+from sim.parameters import var_name
 from sim.scenario import from_dict
 
 DEMAND = {
@@ -95,8 +96,8 @@ def test_power_queue_keeps_power_under_capacity():
     s = with_elasticity(1.2, power={"capacity_gw": {"dist": "uniform", "low": 0.2, "high": 0.4},
                                     "additions": additions})
     ds = run(s)
-    capacity = ds["power.capacity_gw"] + ds.month.dt.year.pipe(
-        lambda year: 0.2 * (year >= 2026) + ds["power.additions.2029"] * (year >= 2029))
+    capacity = ds["power_capacity_gw"] + ds.month.dt.year.pipe(
+        lambda year: 0.2 * (year >= 2026) + ds["power_additions_2029"] * (year >= 2029))
     assert bool((ds.facility_power_monthly <= capacity * (1 + 1e-9)).all())
     assert bool((ds.it_power <= ds.facility_power).all())
     assert float(ds.power_queue.sel(year=2030).max()) > 0   # it binds
@@ -124,7 +125,7 @@ def test_rebound_is_energy_minus_counterfactual_with_same_draws():
     s = with_elasticity({"dist": "uniform", "low": 0.2, "high": 1.5})
     ds = run(s, rebound=True)
     # the result file's own sampled parameters reproduce both runs
-    values = {key: np.broadcast_to(ds[key].values, (DRAWS,)).copy() for key in s.parameters}
+    values = {key: np.broadcast_to(ds[var_name(key)].values, (DRAWS,)).copy() for key in s.parameters}
     assert not np.all(values["demand.elasticity"] == 0)
     np.testing.assert_array_equal(simulate(s, values)["energy"], ds.energy.values)
     counterfactual = simulate(s, values, elasticity=np.zeros(DRAWS))
@@ -179,7 +180,7 @@ def test_emissions_are_energy_times_intensity():
     ds = run(scenario(carbon={"intensity": {"2022": 500, "2032": 300}}))
     intensity = np.interp(ds.year, [2022, 2032], [500, 300])
     np.testing.assert_allclose(ds.emissions, ds.energy * intensity / 1000, rtol=1e-12)
-    assert ds.emissions.attrs["units"] == "Tg year-1"
+    assert ds.emissions.attrs["units"] == "Tg" and ds.emissions.attrs["cell_methods"] == "time: sum"
 
 
 def test_demand_outputs_have_units():
@@ -292,7 +293,7 @@ def test_the_power_queue_admits_on_peak_power():
     s = scenario(power={"capacity_gw": 0.05, "additions": {"2026": 0.1, "2028": 0.2}})
     ds = run(s)
     kw = xr.DataArray([6.5, 10.2, 14.0, 18.0], coords={"generation": ["A", "B", "C", "D"]})
-    peak_gw = (ds.installed_by_generation * kw).sum("generation") * ds["fleet.pue"] / 1e6
+    peak_gw = (ds.installed_by_generation * kw).sum("generation") * ds["fleet_pue"] / 1e6
     capacity = xr.DataArray([0.05] * 6 + [0.15] * 2 + [0.35] * 5, coords={"year": ds.year})
     assert bool((peak_gw <= capacity * (1 + 1e-9)).all())
     assert bool((peak_gw > 0.9 * capacity).sel(year=2027).any())    # and it binds

@@ -74,7 +74,7 @@ def test_interval_shorthand_reproduces_its_percentiles(family, section, key):
     assert dist.quantile(0.05) == pytest.approx(4, rel=1e-5) and dist.quantile(0.95) == pytest.approx(7, rel=1e-5)
     # its tail beyond the allowed range is negligible, truncated there, and recorded
     assert float(dist.annotations["truncated_probability"]) < 1e-6
-    x = sim.run(s, draws=10_000)[f"{section}.{key}"].values
+    x = sim.run(s, draws=10_000)[f"{section}_{key}"].values
     # within sampling error: a Latin hypercube of 10,000 puts each percentile within 0.0001
     assert np.quantile(x, 0.05) == pytest.approx(4, rel=2e-3)
     assert np.quantile(x, 0.95) == pytest.approx(7, rel=2e-3)

@@ -38,7 +38,7 @@ def test_energy_is_power_times_hours(make_scenario):
     monthly_twh = (ds.facility_power_monthly * 730 / 1000).groupby("month.year").sum()
     np.testing.assert_allclose(ds.energy, monthly_twh.rename(year="year").values, rtol=1e-12)
     # facility power is IT power times PUE, draw by draw
-    np.testing.assert_allclose(ds.facility_power, ds.it_power * ds["fleet.pue"], rtol=1e-12)
+    np.testing.assert_allclose(ds.facility_power, ds.it_power * ds["fleet_pue"], rtol=1e-12)
 
 
 def test_it_power_is_servers_times_kw_times_utilisation(make_scenario):
@@ -235,7 +235,7 @@ def test_only_the_fleet_writes_fleet_state(monkeypatch):
 def test_a_server_draws_idle_power_plus_its_utilisations_share_of_the_rest(make_scenario, idle):
     base = sim.run(make_scenario(UNCERTAIN), draws=20, seed=4)
     with_idle = sim.run(make_scenario(UNCERTAIN, overrides=[f"fleet.idle_fraction={idle}"]), draws=20, seed=4)
-    u = base["fleet.utilisation"]
+    u = base["fleet_utilisation"]
     np.testing.assert_allclose(with_idle.energy, base.energy * (idle + (1 - idle) * u) / u, rtol=1e-12)
     xr.testing.assert_equal(with_idle.installed, base.installed)  # the fleet is the same; only its draw moves
 
@@ -270,8 +270,8 @@ def test_gpus_compute_and_nameplate_power_obey_their_definitions(make_scenario):
                                       {"name": "B", "launch": "2022-07", "power_kw": 10.2, "performance": 3.17,
                                        "gpus_per_server": {"dist": "uniform", "low": 4, "high": 8}}]})
     ds = sim.run(s, draws=30)
-    gpus = xr.concat([ds["generation.A.gpus_per_server"] * xr.ones_like(ds["generation.B.gpus_per_server"]),
-                      ds["generation.B.gpus_per_server"]], dim="generation").assign_coords(generation=["A", "B"])
+    gpus = xr.concat([ds["generation_A_gpus_per_server"] * xr.ones_like(ds["generation_B_gpus_per_server"]),
+                      ds["generation_B_gpus_per_server"]], dim="generation").assign_coords(generation=["A", "B"])
     np.testing.assert_array_equal(ds.gpus_installed, (ds.installed_by_generation * gpus).sum("generation"))
     np.testing.assert_array_equal(ds.gpus_shipped, (ds.shipments_by_generation * gpus).sum("generation"))
     performance = xr.DataArray([1.0, 3.17], coords={"generation": ["A", "B"]})
@@ -281,7 +281,7 @@ def test_gpus_compute_and_nameplate_power_obey_their_definitions(make_scenario):
     np.testing.assert_allclose(ds.nameplate_power, (ds.installed_by_generation * kw).sum("generation") / 1e6, rtol=1e-12)
     # IT electricity is the annual mean IT power for 8,760 h; facility electricity is it x PUE
     np.testing.assert_allclose(ds.it_energy, ds.it_power * 8.76, rtol=1e-12)
-    np.testing.assert_allclose(ds.energy, ds.it_energy * ds["fleet.pue"], rtol=1e-12)
+    np.testing.assert_allclose(ds.energy, ds.it_energy * ds["fleet_pue"], rtol=1e-12)
     # at full utilisation with no idle floor, a December's IT power is the year-end nameplate
     full = sim.run(make_scenario(overrides=["fleet.utilisation=1"]), draws=1)
     december_it = full.facility_power_monthly.isel(draw=0).sel(month="2027-12").squeeze() / 1.2
@@ -310,14 +310,14 @@ def test_generations_beyond_the_catalogue_arrive_at_the_trends_cadence_and_gains
     for b in range(40):
         shipped = ds.shipments_by_generation.isel(draw=b)
         for j in (1, 2):
-            launch = 30 + int(np.floor(j * float(ds["trend.cadence_months"][b])))
+            launch = 30 + int(np.floor(j * float(ds["trend_cadence_months"][b])))
             year = 2020 + launch // 12
             name = f"trend-{j}"
             assert float(shipped.sel(generation=name, year=slice(2020, year - 1)).sum()) == 0.0
             if launch % 12 < 11:
                 assert float(shipped.sel(generation=name, year=year)) > 0.0
     # power per server of each trend generation: the power gain, compounded
-    power_gain = ds["trend.power_gain"].isel(draw=0).item()
+    power_gain = ds["trend_power_gain"].isel(draw=0).item()
     installed = ds.installed_by_generation.isel(draw=0).sel(year=2030)
     kw = np.array([6.5, 10.2] + [10.2 * power_gain ** j for j in range(1, 6)])
     np.testing.assert_allclose(ds.nameplate_power.isel(draw=0).sel(year=2030).item(),
@@ -331,8 +331,8 @@ def performance_per_kw(ds, year, gains):
     performance = xr.DataArray(np.where(j > 0, 3.0, [1.0, 3.0] + [3.0] * (len(j) - 2)), dims="generation")
     kw = xr.DataArray(np.where(j > 0, 10.2, [6.5, 10.2] + [10.2] * (len(j) - 2)), dims="generation")
     if gains:
-        performance = performance * ds["trend.performance_gain"] ** xr.DataArray(j, dims="generation")
-        kw = kw * ds["trend.power_gain"] ** xr.DataArray(j, dims="generation")
+        performance = performance * ds["trend_performance_gain"] ** xr.DataArray(j, dims="generation")
+        kw = kw * ds["trend_power_gain"] ** xr.DataArray(j, dims="generation")
     return (shipped * performance).sum("generation") / (shipped * kw).sum("generation")
 
 
@@ -363,7 +363,7 @@ def test_a_capped_generation_sells_beside_its_predecessor_and_servers_are_conser
     ds = sim.run(capped, draws=20)
     late = ds.shipments_by_generation.sel(year=2026)
     share_b = late.sel(generation="B") / late.sum("generation")
-    np.testing.assert_allclose(share_b, ds["generation.B.max_share"], rtol=1e-12)
+    np.testing.assert_allclose(share_b, ds["generation_B_max_share"], rtol=1e-12)
     np.testing.assert_allclose(ds.shipments_by_generation.sum("generation"), ds.shipments, rtol=1e-12)
     full = sim.run(make_scenario(), draws=20)
     np.testing.assert_allclose(ds.shipments, full.shipments, rtol=1e-12)   # the same servers, split

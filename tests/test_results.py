@@ -1,7 +1,12 @@
 """The result Dataset: units, long names, provenance, sources; atomic writing; safe overwriting."""
 
+import json
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
+import numpy as np
 import pytest
 import xarray as xr
 from conftest import SCENARIOS
@@ -13,29 +18,34 @@ from sim.parameters import OUTPUTS
 from sim.results import open_result, write_netcdf
 
 # units strings UDUNITS parses (and that the style guide allows)
-UDUNITS_OK = {"1", "GW", "kW", "TW h", "year-1", "year", "730 h", "h year-1", "kW-1", "Tg year-1", "g kW-1 h-1"}
+UDUNITS_OK = {"1", "GW", "kW", "TW h", "year-1", "year", "730 h", "h year-1", "kW-1", "Tg", "g kW-1 h-1"}
 
 
 def test_dataset_has_units_long_names_and_provenance(make_scenario):
     scenario = make_scenario(UNCERTAIN)
     ds = sim.run(scenario, draws=10, seed=2)
-    assert set(ds.dims) == {"draw", "year", "generation", "month"}
+    assert set(ds.dims) == {"draw", "year", "generation", "month", "bounds"}
     for name in ("shipments", "installed", "it_power", "facility_power", "energy"):
         assert ds[name].dims == ("draw", "year")
-    assert ds.energy.attrs["units"] == "TW h" and ds.energy.attrs["cell_methods"] == "year: sum"
+    assert ds.energy.attrs["units"] == "TW h" and ds.energy.attrs["cell_methods"] == "time: sum"
     assert ds.it_power.attrs["units"] == "GW"
     for name, var in ds.variables.items():
+        if name == "time_bounds":   # CF: cell bounds take their attributes from their variable
+            assert not var.attrs
+            continue
         assert var.attrs.get("long_name"), name
-        if name not in ("generation", "month"):
+        if name not in ("generation", "month", "time"):
             assert var.attrs.get("units") in UDUNITS_OK, (name, var.attrs.get("units"))
     assert ds.draw.attrs["standard_name"] == "realization"
     for key in ("scenario", "scenario_sha256", "seed", "draws", "sampler", "sim_version", "title", "source"):
         assert key in ds.attrs, key
     assert ds.attrs["draws"] == 10 and ds.attrs["seed"] == 2 and len(ds.attrs["scenario_sha256"]) == 64
-    # sampled parameters: uncertain ones on draw, constants as scalars, all with units
-    assert ds["fleet.pue"].dims == ("draw",) and ds["fleet.pue"].attrs["units"] == "1"
-    assert ds["generation.A.power_kw"].dims == () and ds["generation.A.power_kw"].attrs["units"] == "kW"
-    assert set(OUTPUTS) >= {n for n in ds.data_vars if "." not in n}
+    # sampled parameters: uncertain ones on draw, constants as scalars, all with units, each
+    # named for CF with its dotted key in an attribute
+    assert ds["fleet_pue"].dims == ("draw",) and ds["fleet_pue"].attrs["units"] == "1"
+    assert ds.fleet_pue.attrs["key"] == "fleet.pue"
+    assert ds["generation_A_power_kw"].dims == () and ds["generation_A_power_kw"].attrs["units"] == "kW"
+    assert set(OUTPUTS) >= {n for n, v in ds.data_vars.items() if "key" not in v.attrs} - {"time_bounds"}
 
 
 def test_netcdf_round_trip_is_identical(make_scenario, tmp_path):
@@ -59,8 +69,8 @@ def test_interrupted_write_leaves_no_file(make_scenario, tmp_path, monkeypatch):
 
 def test_sources_travel_into_the_result_and_check_lists_the_rest(capsys):
     ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=5)
-    assert ds["fleet.pue"].attrs["source"].startswith("Uptime Institute")
-    assert ds["fleet.pue"].attrs["confidence"] == "high"
+    assert ds["fleet_pue"].attrs["source"].startswith("Uptime Institute")
+    assert ds["fleet_pue"].attrs["confidence"] == "high"
     assert main(["check", str(SCENARIOS / "nvidia_2027.toml")]) == 0
     out = capsys.readouterr().out
     assert "carry no source key" in out and "generation.A100.power_kw" in out
@@ -92,3 +102,47 @@ def test_overwrite_only_the_same_result(tmp_path, capsys):
     (tmp_path / "other.nc").write_text("not netCDF")
     assert main(args[:5] + [str(tmp_path / "other.nc"), "--quiet"]) == 2
     assert "is not a sim result" in capsys.readouterr().err
+
+
+# ---- results every tool reads (CF 1.11) ----------------------------------------------------
+
+def test_run_and_sweep_results_pass_the_cf_checker_without_errors_or_warnings(tmp_path):
+    """IOOS compliance-checker, cf:1.11, on each way a result is written: in memory then
+    written (a calibrated run), streamed into a preallocated file, and three kinds of sweep."""
+    pytest.importorskip("compliance_checker")
+    files = {"calibrated": tmp_path / "calibrated.nc", "streamed": tmp_path / "streamed.nc",
+             "sobol": tmp_path / "sobol.nc", "oat": tmp_path / "oat.nc", "grid": tmp_path / "grid.nc"}
+    assert main(["run", "nvidia_2027", "--draws", "30", "--out", str(files["calibrated"]), "--quiet"]) == 0
+    assert main(["run", "nvidia_2027", "--no-calibrate", "--draws", "30", "--chunk-draws", "10",
+                 "--out", str(files["streamed"]), "--quiet"]) == 0
+    assert main(["sweep", "nvidia_2027", "--method", "sobol", "--samples", "16", "--out", str(files["sobol"]), "--quiet"]) == 0
+    assert main(["sweep", "nvidia_2027", "--method", "oat", "--out", str(files["oat"]), "--quiet"]) == 0
+    assert main(["sweep", "nvidia_2027", "--method", "grid", "--param", "fleet.pue=1.1:1.5:3", "--draws", "5",
+                 "--out", str(files["grid"]), "--quiet"]) == 0
+    report = tmp_path / "report.json"
+    checker = Path(sys.executable).with_name("compliance-checker")
+    subprocess.run([str(checker), "--test", "cf:1.11", "-f", "json_new", "-o", str(report),
+                    *map(str, files.values())], capture_output=True, text=True)
+    results = json.loads(report.read_text())
+    for kind, path in files.items():
+        r = results[str(path)]["cf:1.11"]
+        problems = [m for p in r["high_priorities"] + r["medium_priorities"] for m in p["msgs"]]
+        assert r["high_count"] == 0 and r["medium_count"] == 0, (kind, problems)
+
+
+def test_every_variable_is_an_attribute_and_cf_tools_find_the_time_axis(tmp_path):
+    cf_xarray = pytest.importorskip("cf_xarray")
+    assert cf_xarray
+    out = tmp_path / "r.nc"
+    assert main(["run", "jevons_2035", "--no-calibrate", "--draws", "10", "--out", str(out), "--quiet"]) == 0
+    ds = xr.open_dataset(out)
+    for name in ds.data_vars:
+        assert name.isidentifier() and getattr(ds, name) is not None, name
+    assert "time" in ds.cf.axes["T"]                     # the annual axis, found by cf_xarray
+    assert ds.energy.attrs["cell_methods"] == "time: sum" and "time" in ds.energy.coords
+    bounds = ds.cf.get_bounds("time")
+    np.testing.assert_array_equal(bounds.isel(bounds=0).dt.year, ds.year)
+    np.testing.assert_array_equal(bounds.isel(bounds=1).dt.year, ds.year + 1)
+    assert bool(((bounds.isel(bounds=0) < ds.time) & (ds.time < bounds.isel(bounds=1))).all())
+    # the dotted key stays with its variable; --set and scenario files keep using it
+    assert ds.demand_elasticity.attrs["key"] == "demand.elasticity"

@@ -7,6 +7,7 @@ from conftest import SCENARIOS, same
 from test_model import UNCERTAIN
 
 import sim
+from sim.parameters import var_name
 from sim import sampling
 
 NVIDIA = SCENARIOS / "nvidia_2027.toml"
@@ -73,7 +74,7 @@ def test_zero_utilisation_is_refused_where_it_would_divide_by_zero(make_scenario
 def test_evaluate_at_given_values_equals_the_run_that_drew_them(make_scenario):
     scenario = make_scenario(UNCERTAIN)
     ds = sim.run(scenario, draws=60, seed=9)
-    values = {k: ds[k].values for k in scenario.uncertain}
+    values = {k: ds[var_name(k)].values for k in scenario.uncertain}
     evaluated = sim.evaluate(scenario, values, chunk_draws=17)
     for name in ("energy", "installed", "facility_power_monthly", "shipments_by_generation"):
         np.testing.assert_array_equal(evaluated[name].values, ds[name].values)

@@ -11,6 +11,7 @@ from test_model import UNCERTAIN
 
 import sim
 from sim.distributions import from_value
+from sim.parameters import var_name
 from sim.sampling import uniform_design
 from sim.scenario import from_dict
 
@@ -20,13 +21,13 @@ def test_rank_correlations_achieved_and_marginals_unchanged():
             {"a": "shipments.growth_after", "b": "fleet.lifetime_years", "rank": -0.4}]
     correlated = sim.run(from_dict(correlated_scenario(corr)), draws=10_000)
     independent = sim.run(from_dict(correlated_scenario([])), draws=10_000)
-    assert spearmanr(correlated["fleet.pue"], correlated["fleet.utilisation"])[0] == pytest.approx(0.7, abs=0.02)
-    assert spearmanr(correlated["shipments.growth_after"], correlated["fleet.lifetime_years"])[0] == \
+    assert spearmanr(correlated["fleet_pue"], correlated["fleet_utilisation"])[0] == pytest.approx(0.7, abs=0.02)
+    assert spearmanr(correlated["shipments_growth_after"], correlated["fleet_lifetime_years"])[0] == \
         pytest.approx(-0.4, abs=0.02)
-    assert abs(spearmanr(correlated["fleet.pue"], correlated["fleet.lifetime_years"])[0]) < 0.03
+    assert abs(spearmanr(correlated["fleet_pue"], correlated["fleet_lifetime_years"])[0]) < 0.03
     for key in ("fleet.pue", "fleet.utilisation", "fleet.lifetime_years", "shipments.growth_after"):
         # the same values, reordered: the Latin hypercube's marginals are untouched
-        np.testing.assert_array_equal(np.sort(correlated[key].values), np.sort(independent[key].values))
+        np.testing.assert_array_equal(np.sort(correlated[var_name(key)].values), np.sort(independent[var_name(key)].values))
     assert "fleet.pue ~ fleet.utilisation: 0.7" in correlated.attrs["correlations"]
 
 
@@ -54,7 +55,7 @@ def test_uniform_samples_stay_within_bounds(low, width, seed):
 
 def test_sampled_parameters_follow_their_distributions(make_scenario):
     ds = sim.run(make_scenario(UNCERTAIN), draws=200, seed=1)
-    pue = ds["fleet.pue"].values
+    pue = ds["fleet_pue"].values
     assert 1.1 <= pue.min() and pue.max() <= 1.5
     assert pue.mean() == pytest.approx((1.1 + 1.2 + 1.5) / 3, abs=0.005)
 
@@ -63,7 +64,7 @@ def test_random_sampler(make_scenario):
     ds = sim.run(make_scenario(UNCERTAIN, overrides=["sampling.method=random"]), draws=30)
     assert ds.attrs["sampler"] == "random"
     lhs = sim.run(make_scenario(UNCERTAIN), draws=30)
-    assert not np.array_equal(ds["fleet.pue"].values, lhs["fleet.pue"].values)
+    assert not np.array_equal(ds["fleet_pue"].values, lhs["fleet_pue"].values)
 
 
 def test_a_seed_fixes_every_draw_and_another_seed_changes_every_sampled_column(make_scenario):
@@ -73,11 +74,11 @@ def test_a_seed_fixes_every_draw_and_another_seed_changes_every_sampled_column(m
     b = sim.run(scenario, draws=40, seed=4)
     assert scenario.uncertain  # the claim is about these columns
     for key in scenario.uncertain:
-        assert a[key].dims == ("draw",)
+        assert a[var_name(key)].dims == ("draw",)
         # every draw's value moves: no column is left on the old seed's stream
-        assert np.all(a[key].values != b[key].values), key
+        assert np.all(a[var_name(key)].values != b[var_name(key)].values), key
         # and the new values are a fresh sample of the same distribution, not a shuffle of the old
-        assert not np.array_equal(np.sort(a[key].values), np.sort(b[key].values)), key
+        assert not np.array_equal(np.sort(a[var_name(key)].values), np.sort(b[var_name(key)].values)), key
 
 
 @pytest.mark.parametrize("change", ["fleet.pue=1.3", 'fleet.utilisation={dist="uniform", low=0.5, high=0.6}',
@@ -90,10 +91,10 @@ def test_a_what_if_leaves_every_other_sampled_column_identical(make_scenario, ch
     others = [k for k in scenario.uncertain if k != changed]
     assert len(others) == len(scenario.uncertain) - 1
     for key in others:
-        np.testing.assert_array_equal(what_if[key].values, base[key].values, err_msg=key)
+        np.testing.assert_array_equal(what_if[var_name(key)].values, base[var_name(key)].values, err_msg=key)
     if "dist" in change:  # the changed parameter keeps its stream: the same quantiles of a new distribution
-        u = np.array([scenario.parameters[changed].cdf(x) for x in base[changed].values])
-        np.testing.assert_allclose((what_if[changed].values - 0.5) / 0.1, u, rtol=1e-9)
+        u = np.array([scenario.parameters[changed].cdf(x) for x in base[var_name(changed)].values])
+        np.testing.assert_allclose((what_if[var_name(changed)].values - 0.5) / 0.1, u, rtol=1e-9)
 
 
 def test_a_parameters_stream_follows_its_name_not_its_position():

@@ -86,7 +86,7 @@ def test_variant_applies_and_is_recorded(capsys, tmp_path):
     measured = sim.run(SCENARIOS / "chatgpt_2023.toml", draws=50, variant="measured")
     assert measured.attrs["variant"] == "measured" and base.attrs["variant"] == ""
     assert float(measured.energy.max()) < float(base.energy.min()) * 1.3
-    assert measured["fleet.pue"].dims == ("draw",)
+    assert measured["fleet_pue"].dims == ("draw",)
     code = main(["run", str(SCENARIOS / "chatgpt_2023.toml"), "--variant", "measured", "--draws", "5",
                  "--out", str(tmp_path / "m.nc")])
     assert code == 0

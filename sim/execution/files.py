@@ -42,14 +42,14 @@ def preallocate(ds, draws: int, path) -> None:
     import h5netcdf
     import h5py
     from h5py import h5d, h5p
-    from xarray.conventions import encode_cf_variable, encode_dataset_coordinates
+    from xarray.conventions import cf_encoder, encode_dataset_coordinates
 
-    variables, global_attrs = encode_dataset_coordinates(ds)
+    # xarray's own encoders, as to_netcdf runs them (cell bounds take their variable's units)
+    variables, global_attrs = cf_encoder(*encode_dataset_coordinates(ds))
     with h5netcdf.File(path, "w", alignment_threshold=PAGE, alignment_interval=PAGE) as f:
         f.attrs.update(global_attrs)
         f.dimensions = {name: draws if name == "draw" else size for name, size in ds.sizes.items()}
         for name, var in variables.items():
-            var = encode_cf_variable(var, name=name)
             attrs = dict(var.attrs)
             fill = attrs.pop("_FillValue", None)
             dtype, data = var.dtype, var.values
@@ -170,5 +170,10 @@ PARAM = "param:"            # prefix of sampled values among a chunk's arrays
 
 
 def variable(name: str) -> str:
-    """The result variable of a chunk's array (``param:<key>`` is the variable ``<key>``)."""
-    return name[len(PARAM):] if name.startswith(PARAM) else name
+    """The result variable of a chunk's array (``param:<key>`` is the key's variable,
+    :func:`sim.parameters.var_name`)."""
+    if not name.startswith(PARAM):
+        return name
+    from ..parameters import var_name  # the registry is light: no numpy
+
+    return var_name(name[len(PARAM):])
