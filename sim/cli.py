@@ -118,6 +118,21 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--chunk-draws", type=int, default=None, metavar="N",
                        help="model runs per chunk (default 5,000): granularity of work and resume only")
 
+    discover = sub.add_parser("discover", help="scenario discovery (PRIM): which input ranges lead to an outcome")
+    discover.add_argument("result", metavar="RESULT.nc", help="a result of sim run (its sampled inputs and outcomes)")
+    discover.add_argument("--where", required=True, metavar="CONDITION",
+                          help="the outcome of interest, VARIABLE[:YEAR] OP THRESHOLD, e.g. \"energy:2030 > p80\" "
+                               "(a percentile) or \"energy:2030 >= 900\" (in the variable's units)")
+    discover.add_argument("--coverage", type=float, default=0.5,
+                          help="choose the densest box that still holds this share of the cases (default 0.5)")
+    discover.add_argument("--alpha", type=float, default=0.05, help="share of the box peeled a step (default 0.05)")
+    discover.add_argument("--resamples", type=int, default=30,
+                          help="bootstrap resamples that test each restriction's stability (default 30; 0: none)")
+    discover.add_argument("--seed", type=int, default=0, help="seed of the resamples (default 0)")
+    discover.add_argument("--out", metavar="PATH",
+                          help="result file (default: beside RESULT, <result>-discover-<hash>.nc; the figure beside it as .png)")
+    discover.add_argument("--force", action="store_true", help="replace an existing discovery file")
+
     export = sub.add_parser("export", help="write a result's quantiles (or every draw) as CSV")
     export.add_argument("result", metavar="RESULT.nc")
     export.add_argument("--csv", required=True, metavar="PATH", help="CSV file to write")
@@ -169,6 +184,8 @@ def main(argv=None) -> int:
             return cmd_sweep(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "discover":
+            return cmd_discover(args, argv)
         if args.command == "plot":
             return cmd_plot(args)
         if args.command == "brief":
@@ -377,6 +394,48 @@ def cmd_brief(args) -> int:
     path = make_brief(args.scenario, draws=args.draws, seed=args.seed, out=args.out,
                       overrides=args.overrides, variant=args.variant, quiet=args.quiet)
     print(path)
+    return 0
+
+
+def cmd_discover(args, argv) -> int:
+    # deferred: xarray, scipy.stats and matplotlib load only for this command
+    import hashlib
+
+    from . import discovery
+    from .results import check_overwrite, check_writable, open_result, owned, write_netcdf
+
+    discovery.check_settings(args.alpha, args.coverage, args.resamples)
+    ds = open_result(args.result)
+    if "draw" not in ds.dims or "method" in ds.attrs:
+        raise InputError(args.result, None, "is not a result of sim run; discover reads the draws of a run")
+    x, names, units = discovery.inputs(ds, args.result)
+    cases, where = discovery.parse_where(args.where, ds, args.result)
+    tag = hashlib.sha256(args.where.encode()).hexdigest()[:8]
+    out = Path(args.out) if args.out else Path(args.result).with_name(f"{Path(args.result).stem}-discover-{tag}.nc")
+    check_writable(out)
+    picture = out.with_suffix(".png")
+    began = time.perf_counter()
+    found = discovery.discover(x, cases, names, alpha=args.alpha, min_coverage=args.coverage,
+                               resamples=args.resamples, seed=args.seed)
+    keep = ("Conventions", "scenario", "scenario_file", "scenario_sha256", "variant", "overrides", "seed",
+            "sim_version", "references", "scenario_text", "scenario_included")
+    attrs = {k: ds.attrs[k] for k in keep if k in ds.attrs}
+    attrs.update({"title": f"Scenario discovery (PRIM): {where}", "source_result": str(args.result),
+                  "source_result_sha256": hashlib.sha256(Path(args.result).read_bytes()).hexdigest()
+                  if Path(args.result).is_file() else ""})
+    stamp(attrs, argv)
+    result = discovery.dataset(found, units, where, attrs)
+    ranges = np.column_stack([x.min(axis=0), x.max(axis=0)])
+    with owned(out):
+        check_overwrite(out, {"source_result": str(args.result), "where": where}, args.force)
+        write_netcdf(result, out)
+        use_files_backend()
+        fig = discovery.figure(found, units, where, ranges)
+        fig.savefig(picture, dpi=150)
+    print(discovery.describe(found, units, where))
+    print(f"{len(found.steps)} boxes on the peeling trajectory; chosen: step {found.chosen} "
+          f"(--coverage {args.coverage:g}); {args.resamples} resamples; {time.perf_counter() - began:.1f} s")
+    print(f"result: {out}\nfigure: {picture}")
     return 0
 
 

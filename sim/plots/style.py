@@ -36,7 +36,7 @@ def figure(height: float = HEIGHT_IN, width: float = FULL_WIDTH_IN, **kwargs):
 
 # UDUNITS strings in result files → what a reader expects on an axis
 HUMAN_UNITS = {"730 h": "months", "1": "", "year-1": "per year", "TW h": "TWh", "kW-1": "per kWh",
-               "h year-1": "hours per year", "Tg year-1": "Mt per year", "g kW-1 h-1": "gCO2/kWh"}
+               "h year-1": "hours per year", "Tg year-1": "Mt per year", "Tg": "Mt", "g kW-1 h-1": "gCO2/kWh"}
 
 
 def human_units(units: str) -> str:
