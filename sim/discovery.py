@@ -15,9 +15,13 @@ Patient Rule Induction Method (Friedman and Fisher 1999), as the EMA Workbench d
    density.
 4. **Significance**: for each restriction, the chance that a box as dense would arise by
    chance when the restriction is dropped (a one-sided hypergeometric test: the draws of the
-   box among those of the box without that restriction).
+   box among those of the box without that restriction), times the number of inputs peeling
+   chose among (Bonferroni).
 5. **Resampling**: PRIM is run again on bootstrap resamples of the draws; a restriction
-   chosen in fewer than ``min_stability`` of them, or with p above ``max_p``, is dropped.
+   chosen in fewer than ``min_stability`` of them (default 70 %), or with p above ``max_p``
+   (0.05), is dropped. Both guard against PRIM's overfitting (the box is chosen on the same
+   draws it is tested on, so neither is an exact test); a restriction they keep still wants
+   a mechanism that explains it.
 
 The inputs are the result's sampled parameters (any variable with a ``key`` attribute along
 ``draw``); boxes are in each input's own units. Nothing here runs the model.
@@ -133,7 +137,9 @@ def paste(box: Box, x: np.ndarray, y: np.ndarray, alpha: float = 0.05) -> Box:
 
 
 def significance(box: Box, x: np.ndarray, y: np.ndarray) -> dict[int, float]:
-    """For each restriction, p of a box this dense arising by chance when it is dropped."""
+    """For each restriction, p of a box this dense arising by chance when it is dropped,
+    multiplied by the number of inputs (Bonferroni: peeling chose the restriction among them,
+    which a plain test would ignore), at most 1."""
     from scipy.stats import hypergeom  # deferred: scipy.stats loads only when discovering
 
     inside = box.inside(x)
@@ -143,7 +149,7 @@ def significance(box: Box, x: np.ndarray, y: np.ndarray) -> dict[int, float]:
         relaxed.limits[j] = (-np.inf, np.inf)
         pool = relaxed.inside(x)
         population, cases, drawn, hits = int(pool.sum()), int(y[pool].sum()), int(inside.sum()), int(y[inside].sum())
-        p[j] = float(hypergeom.sf(hits - 1, population, cases, drawn))
+        p[j] = min(1.0, float(hypergeom.sf(hits - 1, population, cases, drawn)) * x.shape[1])
     return p
 
 
@@ -182,7 +188,7 @@ class Discovery:
 
 
 def discover(x: np.ndarray, y: np.ndarray, names: list[str], *, alpha: float = 0.05, min_mass: float = 0.05,
-             min_coverage: float = 0.5, resamples: int = 50, min_stability: float = 0.5, max_p: float = 0.05,
+             min_coverage: float = 0.5, resamples: int = 30, min_stability: float = 0.7, max_p: float = 0.05,
              seed: int = 0) -> Discovery:
     """PRIM with pasting, significance and resampling (see the module docstring).
 
