@@ -89,9 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check a scenario file without running it")
     scenario_args(check)
 
-    sweep = sub.add_parser("sweep", help="sensitivity analysis: oat, grid, sobol or morris")
+    sweep = sub.add_parser("sweep", help="sensitivity analysis: oat, grid, sobol or morris on a scenario; "
+                           "pawn, delta or rbd_fast on the draws of a result")
     scenario_args(sweep)
-    sweep.add_argument("--method", required=True, choices=("oat", "grid", "sobol", "morris"))
+    sweep.add_argument("--method", required=True, choices=("oat", "grid", "sobol", "morris", "pawn", "delta", "rbd_fast"),
+                       help="oat, grid, sobol, morris: run the model on a design (give a SCENARIO); pawn, delta, "
+                            "rbd_fast: indices from an existing result's draws, no model runs (give RESULT.nc)")
+    sweep.add_argument("--group", dest="groups", action="append", default=[], metavar="NAME=PATTERN[,PATTERN]",
+                       help="sobol, morris: treat the keys matching the patterns as one factor, e.g. "
+                            "--group 'power_additions=power.additions.*' (repeatable)")
+    sweep.add_argument("--optimal", type=int, default=None, metavar="K",
+                       help="morris: keep the K most spread of the --samples trajectories (SALib's optimised trajectories)")
     sweep.add_argument("--metric", default=None,
                        help="energy[:YEAR] (default: last key year), cumulative:Y1-Y2, peak_power, "
                             "rebound_share[:YEAR]")
@@ -246,6 +254,11 @@ def cmd_sweep(args) -> int:
     from .scenario import resolve
     from .sensitivity import ranking, sweep
 
+    from .sensitivity import GIVEN_DATA
+
+    if args.method in GIVEN_DATA or _is_result(args.scenario):
+        return _sweep_result(args)
+    groups = _groups(args.groups)
     scenario = resolve(args.scenario, args.overrides, args.variant)
     seed = scenario.seed if args.seed is None else args.seed
     out = args.out or default_path(scenario, seed, kind=args.method)
@@ -257,7 +270,7 @@ def cmd_sweep(args) -> int:
         check_overwrite(out, identity(scenario, seed), args.force)
         ds = sweep(scenario, args.method, args.metric, params=args.params or None, samples=samples,
                    draws=args.draws, seed=seed, quantiles=tuple(args.quantiles), levels=args.levels,
-                   years=args.years, chunk_draws=args.chunk_draws, workers=args.workers,
+                   years=args.years, groups=groups, optimal=args.optimal, chunk_draws=args.chunk_draws, workers=args.workers,
                    scheduler=args.scheduler, store=f"{out}.chunks" if chunked else None, resume=args.resume,
                    quiet=args.quiet)
         seconds = time.perf_counter() - began
@@ -281,6 +294,63 @@ def cmd_sweep(args) -> int:
         for line in a["warnings"].split("\n"):
             print(f"warning: {line}")
     print(f"result: {path}")
+    return 0
+
+
+def _is_result(text) -> bool:
+    return str(text).endswith((".nc", ".zarr")) and Path(text).exists()
+
+
+def _groups(specs) -> dict | None:
+    groups = {}
+    for spec in specs:
+        name, eq, patterns = spec.partition("=")
+        if not eq or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or not patterns.strip():
+            raise InputError("--group", None, f"cannot read {spec!r}: write NAME=PATTERN[,PATTERN], "
+                             "e.g. power_additions=power.additions.*")
+        groups[name] = [p.strip() for p in patterns.split(",") if p.strip()]
+    return groups or None
+
+
+def _sweep_result(args) -> int:
+    """``sim sweep RESULT.nc --method pawn|delta|rbd_fast``: indices from a result's draws."""
+    import hashlib
+
+    from .results import check_overwrite, check_writable, open_result, owned, write_netcdf
+    from .sensitivity import GIVEN_DATA, from_result, ranking
+
+    if not _is_result(args.scenario):
+        raise InputError(str(args.scenario), None, f"--method {args.method} ranks the inputs of an existing result: "
+                         "give the .nc (or .zarr) file of a sim run")
+    if args.method not in GIVEN_DATA:
+        raise InputError("--method", None, f"a result file is analysed by {', '.join(GIVEN_DATA)}; "
+                         f"{args.method} runs the model: give it a scenario")
+    for option in ("groups", "overrides", "params"):
+        if getattr(args, option, None):
+            raise InputError(f"--{option.rstrip('s').replace('override', 'set')}", None,
+                             "applies when sweeping a scenario, not a result's draws")
+    ds = open_result(args.scenario)
+    seed = args.seed
+    began = time.perf_counter()
+    result = from_result(ds, args.method, args.metric, seed=seed, file=args.scenario)
+    source = Path(args.scenario)
+    result.attrs.update({"source_result": str(source), "source_result_sha256":
+                         hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else ""})
+    stamp(result.attrs, None)
+    out = Path(args.out) if args.out else source.with_name(f"{source.stem}-{args.method}.nc")
+    check_writable(out)
+    with owned(out):
+        check_overwrite(out, {"source_result": str(source), "method": args.method, "metric": result.attrs["metric"]},
+                        args.force)
+        write_netcdf(result, out)
+    print(f"{result.attrs['scenario']}: {args.method} sensitivity of {result.attrs['metric']} from "
+          f"{result.attrs['draws_analysed']:,} draws of {source} (no model runs) in {time.perf_counter() - began:.1f} s")
+    rows = ranking(result)
+    width = max(len(p) for p, _ in rows)
+    print("ranking:")
+    for i, (p, text) in enumerate(rows, 1):
+        print(f"{i:>3}. {p:<{width}}  {text}")
+    print(f"result: {out}")
     return 0
 
 

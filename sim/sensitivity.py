@@ -12,13 +12,24 @@ Every method builds a design (rows of parameter values), has the runner evaluate
 * ``sobol``: first-order and total Sobol indices from a Saltelli design on a scrambled
   Sobol sequence, estimated by :func:`scipy.stats.sobol_indices` (Saltelli 2010), with
   bootstrap confidence intervals;
-* ``morris``: elementary effects (mu*, mu, sigma) along Morris trajectories on a grid of
-  quantile levels.
+* ``morris``: elementary effects (mu*, mu, sigma, with a bootstrap interval on mu*) along
+  Morris trajectories on a grid of quantile levels, designed and analysed by SALib
+  (optionally the ``optimal`` most spread trajectories of a larger set, Campolongo 2007).
+
+``groups`` (Sobol and Morris) treats a family of parameters as one factor, e.g. every
+``power.additions.*``: its columns move together and the indices are the group's.
+
+Given data (:func:`from_result`): ``pawn``, ``delta`` and ``rbd_fast`` rank the sampled
+inputs of an existing ``sim run`` result by SALib's estimators, with no new model runs.
 
 Metrics: see :mod:`sim.metrics`.
 """
 
 from __future__ import annotations
+
+import contextlib
+import io
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -33,6 +44,7 @@ from .sampling import sample
 from .sobol import saltelli_design, sobol_from_evaluations
 
 METHODS = ("oat", "grid", "sobol", "morris")
+GIVEN_DATA = ("pawn", "delta", "rbd_fast")   # indices from an existing result (from_result)
 
 
 # -------------------------------------------------------------------------- design
@@ -57,6 +69,7 @@ def _quantiles(scenario, names, unit: np.ndarray) -> np.ndarray:
 def sweep(scenario, method: str, metric: str | None = None, *, params=None, samples: int = 1024,
           draws: int | None = None, seed: int | None = None, overrides=None, variant=None,
           quantiles=(0.05, 0.95), levels: int = 4, years=None, confidence: float = 0.95,
+          groups: dict | None = None, optimal: int | None = None,
           chunk_draws: int | None = None, workers: int = 1, scheduler: str | None = None,
           store=None, resume: bool = False, quiet: bool = True) -> xr.Dataset:
     """Run a sensitivity analysis of a scenario.
@@ -84,6 +97,13 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
         Evaluate an annual metric per year.
     confidence : float
         ``sobol``: level of the bootstrap confidence intervals.
+    groups : dict, optional
+        ``sobol`` and ``morris``: group name → list of keys or glob patterns
+        (``{"power_additions": ["power.additions.*"]}``); each group is one factor, and the
+        parameters in no group are factors of their own.
+    optimal : int, optional
+        ``morris``: keep the ``optimal`` most spread of the ``samples`` trajectories (SALib's
+        optimised trajectories; ``samples`` must be larger).
     chunk_draws, workers, scheduler : optional
         Model runs per chunk, local worker processes, a Dask scheduler: as for
         :func:`sim.run`, never the result.
@@ -97,12 +117,20 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
         sample design, and attributes naming the method, metric, parameters and ranges.
     """
     scenario = resolve(scenario, overrides, variant)
+    if method in GIVEN_DATA:
+        raise InputError("--method", None, f"{method} ranks the inputs of an existing result: give a result "
+                         f"file of sim run (sim sweep RESULT.nc --method {method}), not a scenario")
     if method not in METHODS:
-        raise InputError("--method", None, f"unknown method '{method}'" + suggest(method, METHODS))
+        raise InputError("--method", None, f"unknown method '{method}'" + suggest(method, METHODS + GIVEN_DATA))
+    if groups and method not in ("sobol", "morris"):
+        raise InputError("--group", None, f"groups apply to sobol and morris, not {method}")
+    if optimal is not None and method != "morris":
+        raise InputError("--optimal", None, "optimised trajectories apply to morris only")
     metric = parse_metric(metric, scenario, years)
     seed = scenario.seed if seed is None else seed
     manifest = identity(scenario, seed, method=method, metric=metric.name, params=list(params or []),
-                        samples=samples, draws=draws, quantiles=list(quantiles), levels=levels)
+                        samples=samples, draws=draws, quantiles=list(quantiles), levels=levels,
+                        groups=sorted((k, list(v)) for k, v in (groups or {}).items()), optimal=optimal)
 
     def run(values):
         return evaluate_design(scenario, values, metric, chunk_rows=chunk_draws, workers=workers,
@@ -116,9 +144,9 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
         if method == "oat":
             ds = _oat(scenario, metric, names, quantiles, run)
         elif method == "sobol":
-            ds = _sobol(scenario, metric, names, samples, seed, confidence, run)
+            ds = _sobol(scenario, metric, names, samples, seed, confidence, run, resolve_groups(names, groups))
         else:
-            ds = _morris(scenario, metric, names, samples, levels, seed, run)
+            ds = _morris(scenario, metric, names, samples, levels, seed, run, resolve_groups(names, groups), optimal)
     ds.attrs.update(provenance(scenario, seed, f"{method} sensitivity of {metric.name}: "
                                               f"{scenario.title or scenario.name}"))
     ds.attrs.update({"method": method, "metric": metric.name, "metric_units": metric.units,
@@ -186,6 +214,42 @@ def _analysed(scenario, params) -> list[str]:
                                 "distribution (--set) to analyse it")
         names.append(key)
     return names
+
+
+def resolve_groups(names, groups) -> list[tuple[str, list[int]]]:
+    """Factors: (label, indices into ``names``). A group takes the keys its patterns match (glob:
+    ``power.additions.*``); a key in no group is a factor of its own; one line for a group that
+    names no analysed parameter or a key in two groups."""
+    from fnmatch import fnmatchcase
+
+    if not groups:
+        return [(name, [i]) for i, name in enumerate(names)]
+    taken, factors = {}, []
+    for label, patterns in groups.items():
+        patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+        members = [i for i, name in enumerate(names) if any(fnmatchcase(name, p) for p in patterns)]
+        if not members:
+            raise InputError("--group", label, f"names no analysed parameter ({', '.join(patterns)})"
+                             + suggest(patterns[0], names))
+        twice = [names[i] for i in members if i in taken]
+        if twice:
+            raise InputError("--group", label, f"{twice[0]} is already in group {taken[members[0]]!r}")
+        taken.update({i: label for i in members})
+        factors.append((label, members))
+    return factors + [(name, [i]) for i, name in enumerate(names) if i not in taken]
+
+
+def _factor_coords(scenario, names, factors) -> dict:
+    """The ``parameter`` coordinate of indices by factor: a parameter's own coordinates, or a
+    group's label with its members."""
+    if all(len(m) == 1 and label == names[m[0]] for label, m in factors):
+        return _parameter_coords(scenario, [label for label, _ in factors])
+    return {
+        "parameter": ("parameter", np.array([label for label, _ in factors], dtype=object),
+                      {"long_name": "uncertain parameter, or group of parameters (one factor)"}),
+        "members": ("parameter", np.array([" ".join(names[i] for i in m) for _, m in factors], dtype=object),
+                    {"long_name": "the parameters the factor moves together"}),
+    }
 
 
 def _evaluation_coord(n: int) -> dict:
@@ -316,16 +380,17 @@ def _grid(scenario, metric, params, draws, seed, run) -> xr.Dataset:
     return ds
 
 
-def _sobol(scenario, metric, names, samples, seed, confidence, run) -> xr.Dataset:
+def _sobol(scenario, metric, names, samples, seed, confidence, run, factors) -> xr.Dataset:
     if samples < 2 or samples & (samples - 1):
         raise InputError("--samples", None, f"the Sobol base sample must be a power of 2 (e.g. 1024), got {samples}")
-    design = saltelli_design(len(names), samples, seed)
-    f = run(_design_values(scenario, names, _quantiles(scenario, names, design)))  # (s, n(d+2))
+    design = saltelli_design(len(names), samples, seed, [m for _, m in factors])
+    f = run(_design_values(scenario, names, _quantiles(scenario, names, design)))  # (s, n(g+2))
     if not np.all(np.isfinite(f)):
         raise ScenarioError(scenario.path, None, "the metric is not finite for some samples")
-    first, total, ci = sobol_from_evaluations(f, len(names), samples, seed, confidence)
+    first, total, ci = sobol_from_evaluations(f, len(factors), samples, seed, confidence)
     dims = _output_dims(metric) + ("parameter",)
-    coords = _parameter_coords(scenario, names) | _evaluation_coord(f.shape[1])
+    coords = _factor_coords(scenario, names, factors) | _evaluation_coord(f.shape[1])
+    coords["input"] = ("input", np.array(names, dtype=object), {"long_name": "sampled input (a design column)"})
     if metric.per_year:
         coords["year"] = ("year", np.array(metric.years))
     attrs1 = {"units": "1"}
@@ -336,65 +401,156 @@ def _sobol(scenario, metric, names, samples, seed, confidence, run) -> xr.Datase
         "first_order_high": (dims, _squeeze(metric, ci[0, 1]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval high"}),
         "total_order_low": (dims, _squeeze(metric, ci[1, 0]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval low"}),
         "total_order_high": (dims, _squeeze(metric, ci[1, 1]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval high"}),
-        "design": (("evaluation", "parameter"), design, {"units": "1", "long_name": "unit-hypercube design: rows A, B, then A with column i from B for each i (Saltelli)"}),
+        "design": (("evaluation", "input"), design, {"units": "1", "long_name": "unit-hypercube design: rows A, B, then A with a factor's columns from B for each factor (Saltelli)"}),
         "evaluations_metric": (_output_dims(metric) + ("evaluation",), _squeeze(metric, f), {"units": metric.units, "long_name": f"{metric.long_name} at each design row"}),
     }, coords=coords, attrs={"base_samples": int(samples), "evaluations": int(f.shape[1]),
-                             "confidence_level": confidence, "estimator": "Saltelli 2010 (scipy.stats.sobol_indices)"})
+                             "confidence_level": confidence,
+                             "estimator": "Saltelli 2010 first order, Jansen total order, outputs centred on the mean of every evaluation (as SALib.analyze.sobol)"})
 
 
-def _morris(scenario, metric, names, trajectories, levels, seed, run) -> xr.Dataset:
+def _morris(scenario, metric, names, trajectories, levels, seed, run, factors, optimal=None) -> xr.Dataset:
+    """Morris screening designed and analysed by SALib (groups, optimised trajectories, a
+    bootstrap interval on mu*), on sim's distributions: unit levels 0..1 map to each input's
+    quantiles 0.05..0.95, so unbounded distributions stay finite."""
+    from SALib.analyze import morris as analyze
+    from SALib.sample import morris as sample
+
     if levels < 2 or levels % 2:
         raise InputError("--levels", None, f"Morris levels must be an even number >= 2, got {levels}")
     if trajectories < 2:
         raise InputError("--samples", None, f"Morris needs at least 2 trajectories, got {trajectories}")
-    d = len(names)
+    if optimal is not None and not 2 <= optimal < trajectories:
+        raise InputError("--optimal", None, f"keeps the most spread of the --samples {trajectories} trajectories: "
+                         f"give 2 to {trajectories - 1}, got {optimal}")
+    d, g = len(names), len(factors)
+    group_of = {i: label for label, members in factors for i in members}
+    problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d,
+               "groups": [group_of[i] for i in range(d)]}
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
-    delta = levels / (2.0 * (levels - 1))
-    grid = np.arange(levels) / (levels - 1)
-    # start points on the grid, and the order and direction in which coordinates move
-    start = rng.choice(grid, size=(trajectories, d))
-    order = np.argsort(rng.random((trajectories, d)), axis=1)
-    points = np.empty((trajectories, d + 1, d))
-    points[:, 0] = start
-    steps = np.empty((trajectories, d))
-    for j in range(d):
-        current = points[:, j].copy()
-        i = order[:, j]
-        x = current[np.arange(trajectories), i]
-        step = np.where(x + delta <= 1.0 + 1e-12, delta, -delta)
-        current[np.arange(trajectories), i] = x + step
-        points[:, j + 1] = current
-        steps[np.arange(trajectories), i] = step
-    unit = points.reshape(-1, d)
-    # levels 0..1 map to quantiles 0.05..0.95, so unbounded distributions stay finite
-    q = 0.05 + 0.9 * unit
-    f = run(_design_values(scenario, names, _quantiles(scenario, names, q)))
-    f = f.reshape(f.shape[0], trajectories, d + 1)
-    diffs = np.diff(f, axis=2)                                  # (s, r, d) along each trajectory
-    effects = np.empty_like(diffs)
-    rows = np.arange(trajectories)[:, None]
-    effects[:, rows, order] = diffs / steps[rows, order]        # effect of each moved coordinate
-    mu_star, mu, sigma = np.abs(effects).mean(axis=1), effects.mean(axis=1), effects.std(axis=1, ddof=1)
-    # a bootstrap over trajectories gives mu*'s 95 % interval (Campolongo et al. 2007; as SALib does)
-    boot = np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3]).integers(0, trajectories, (999, trajectories))
-    resampled = np.abs(effects)[:, boot].mean(axis=2)            # (s, 999, d)
-    mu_star_low, mu_star_high = np.quantile(resampled, [0.025, 0.975], axis=1)
+    unit = sample.sample(problem, trajectories, num_levels=levels, optimal_trajectories=optimal, seed=rng)
+    f = run(_design_values(scenario, names, _quantiles(scenario, names, 0.05 + 0.9 * unit)))   # (s, r(g+1))
+    if not np.all(np.isfinite(f)):
+        raise ScenarioError(scenario.path, None, "the metric is not finite for some samples")
+    out = {k: np.empty((f.shape[0], g)) for k in ("mu_star", "mu", "sigma", "conf")}
+    labels = [label for label, _ in factors]
+    for row in range(f.shape[0]):
+        r = analyze.analyze(problem, unit, f[row], num_resamples=1000, conf_level=0.95, num_levels=levels,
+                            seed=np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3]))
+        order = [list(r["names"]).index(label) for label in labels]
+        for key, name in (("mu_star", "mu_star"), ("mu", "mu"), ("sigma", "sigma"), ("conf", "mu_star_conf")):
+            out[key][row] = np.asarray(r[name], dtype=float)[order]
     dims = _output_dims(metric) + ("parameter",)
-    coords = _parameter_coords(scenario, names) | _evaluation_coord(unit.shape[0])
+    coords = _factor_coords(scenario, names, factors) | _evaluation_coord(unit.shape[0])
+    coords["input"] = ("input", np.array(names, dtype=object), {"long_name": "sampled input (a design column)"})
     if metric.per_year:
         coords["year"] = ("year", np.array(metric.years))
     u = metric.units
+    used = unit.shape[0] // (g + 1)
     return xr.Dataset({
-        "mu_star": (dims, _squeeze(metric, mu_star), {"units": u, "long_name": "mean absolute elementary effect (per 5-95 % quantile range)"}),
-        "mu": (dims, _squeeze(metric, mu), {"units": u, "long_name": "mean elementary effect"}),
-        "sigma": (dims, _squeeze(metric, sigma), {"units": u, "long_name": "standard deviation of the elementary effects"}),
-        "mu_star_low": (dims, _squeeze(metric, mu_star_low), {"units": u, "long_name": "mu*, 95 % bootstrap interval low"}),
-        "mu_star_high": (dims, _squeeze(metric, mu_star_high), {"units": u, "long_name": "mu*, 95 % bootstrap interval high"}),
-        "design": (("evaluation", "parameter"), unit, {"units": "1", "long_name": "Morris trajectories on the unit grid (levels map to quantiles 0.05-0.95)"}),
-        "evaluations_metric": (_output_dims(metric) + ("evaluation",), _squeeze(metric, f.reshape(f.shape[0], -1)),
+        "mu_star": (dims, _squeeze(metric, out["mu_star"]), {"units": u, "long_name": "mean absolute elementary effect (per 5-95 % quantile range)"}),
+        "mu": (dims, _squeeze(metric, out["mu"]), {"units": u, "long_name": "mean elementary effect (NaN for a group)"}),
+        "sigma": (dims, _squeeze(metric, out["sigma"]), {"units": u, "long_name": "standard deviation of the elementary effects (NaN for a group)"}),
+        "mu_star_low": (dims, _squeeze(metric, out["mu_star"] - out["conf"]), {"units": u, "long_name": "mu*, 95 % bootstrap interval low"}),
+        "mu_star_high": (dims, _squeeze(metric, out["mu_star"] + out["conf"]), {"units": u, "long_name": "mu*, 95 % bootstrap interval high"}),
+        "design": (("evaluation", "input"), unit, {"units": "1", "long_name": "Morris trajectories on the unit grid (levels map to quantiles 0.05-0.95)"}),
+        "evaluations_metric": (_output_dims(metric) + ("evaluation",), _squeeze(metric, f),
                                {"units": u, "long_name": f"{metric.long_name} at each design row"}),
-    }, coords=coords, attrs={"trajectories": int(trajectories), "levels": int(levels),
-                             "evaluations": int(trajectories * (d + 1))})
+    }, coords=coords, attrs={"trajectories": int(used), "levels": int(levels), "evaluations": int(unit.shape[0]),
+                             "optimised_from": int(trajectories) if optimal else 0,
+                             "estimator": "SALib.sample.morris and SALib.analyze.morris (Campolongo et al. 2007)"})
+
+
+# ------------------------------------------------------------------------ given data
+
+def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed: int | None = None,
+                file=None) -> xr.Dataset:
+    """Sensitivity indices of an existing ``sim run`` result, from its draws alone (no model
+    runs): SALib's PAWN (Pianosi and Wagener 2015; median KS statistic over slices of each
+    input), delta (Borgonovo's moment-independent index, with its interval, and the
+    first-order index it estimates) or RBD-FAST (first-order index, with its interval).
+
+    The inputs are the result's sampled parameters; the metric is read from its variables
+    (``energy:YEAR``, ``cumulative:Y1-Y2``, ``peak_power``, ``rebound_share:YEAR``). ``seed``
+    (default: the result's) fixes the estimators' resampling; SALib treats 0 as no seed, so it
+    is given ``seed + 1``.
+    """
+    from SALib.analyze import delta, pawn, rbd_fast
+
+    from .discovery import inputs
+
+    if method not in GIVEN_DATA:
+        raise InputError("--method", None, f"a result file is analysed by {', '.join(GIVEN_DATA)}; "
+                         f"{method!r} runs the model: give it a scenario" if method in METHODS else
+                         f"unknown method '{method}'" + suggest(method, GIVEN_DATA))
+    if "draw" not in ds.dims or "method" in ds.attrs or "energy" not in ds:
+        raise InputError(file, None, "is not a result of sim run; give a result, or a scenario to sweep")
+    x, names, units = inputs(ds, file)
+    y, metric_name, metric_units = _metric_from_result(ds, metric, file)
+    seed = int(ds.attrs.get("seed", 0)) if seed is None else int(seed)
+    salib_seed = seed + 1
+    problem = {"num_vars": len(names), "names": names,
+               "bounds": np.column_stack([x.min(axis=0), x.max(axis=0)]).tolist()}
+    state = np.random.get_state()   # PAWN seeds numpy's global generator: leave the caller's alone
+    try:
+        if method == "pawn":
+            r = pawn.analyze(problem, x, y, S=10, seed=salib_seed)
+            data = {"pawn_median": (r["median"], "median over slices of the Kolmogorov-Smirnov statistic (PAWN)"),
+                    "pawn_max": (r["maximum"], "largest over slices of the Kolmogorov-Smirnov statistic"),
+                    "pawn_cv": (r["CV"], "coefficient of variation of the statistic over slices")}
+        elif method == "delta":
+            # SALib prints notes on how it merged bins, and resets the warning filters to do so
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                    warnings.catch_warnings():
+                r = delta.analyze(problem, x, y, num_resamples=100, conf_level=0.95, seed=salib_seed)
+            key = "delta" if "delta" in r else "delta_raw"      # SALib 1.5 / 1.6 names
+            data = {"delta": (r[key], "Borgonovo's moment-independent index"),
+                    "delta_conf": (r[key + "_conf"], "delta, half-width of its 95 % interval"),
+                    "first_order": (r["S1"], "first-order Sobol index (given-data estimate)"),
+                    "first_order_conf": (r["S1_conf"], "first-order index, half-width of its 95 % interval")}
+        else:
+            r = rbd_fast.analyze(problem, x, y, M=10, num_resamples=100, conf_level=0.95, seed=salib_seed)
+            data = {"first_order": (r["S1"], "first-order Sobol index (RBD-FAST)"),
+                    "first_order_conf": (r["S1_conf"], "first-order index, half-width of its 95 % interval")}
+    finally:
+        np.random.set_state(state)
+    out = xr.Dataset({k: ("parameter", np.asarray(v, dtype=float), {"units": "1", "long_name": text})
+                      for k, (v, text) in data.items()},
+                     coords={"parameter": ("parameter", np.array(names, dtype=object), {"long_name": "sampled input"}),
+                             "units": ("parameter", np.array(units, dtype=object), {"long_name": "the input's units"})})
+    keep = ("Conventions", "title", "source", "references", "comment", "scenario", "scenario_file", "scenario_sha256",
+            "variant", "overrides", "seed", "sim_version", "python_version", "numpy_version", "scipy_version",
+            "simpy_version", "xarray_version", "scenario_text", "scenario_included")
+    out.attrs.update({k: ds.attrs[k] for k in keep if k in ds.attrs})
+    out.attrs.update({"method": method, "metric": metric_name, "metric_units": metric_units,
+                      "evaluations": 0, "draws_analysed": int(ds.sizes["draw"]), "analysis_seed": int(seed),
+                      "title": f"{method} sensitivity of {metric_name} from the draws of {ds.attrs.get('scenario', '')}",
+                      "estimator": f"SALib.analyze.{method} on the result's draws (no model runs)",
+                      "correlation_handling": "given data: the draws as sampled, correlations included",
+                      "warnings": ""})
+    return out
+
+
+def _metric_from_result(ds, text, file):
+    kind, _, arg = (text or "energy").partition(":")
+    years = [int(y) for y in ds.year.values]
+    if kind not in ("energy", "cumulative", "peak_power", "rebound_share"):
+        raise InputError("--metric", None, f"unknown metric '{kind}'" + suggest(kind, ("energy", "cumulative", "peak_power", "rebound_share")))
+    if kind == "peak_power":
+        return ds.facility_power.max("year").values, "peak_power", "GW"
+    if kind == "cumulative":
+        a, _, b = arg.partition("-")
+        if not (a.isdigit() and b.isdigit() and int(a) in years and int(b) in years and int(a) <= int(b)):
+            raise InputError("--metric", None, f"cumulative needs a span of the result's years, e.g. cumulative:{years[0]}-{years[-1]}")
+        return ds.energy.sel(year=slice(int(a), int(b))).sum("year").values, f"cumulative:{a}-{b}", "TW h"
+    year = int(arg) if arg.isdigit() else int(ds.attrs["key_years"][-1]) if "key_years" in ds.attrs else years[-1]
+    if arg and (not arg.isdigit() or year not in years):
+        raise InputError("--metric", None, f"year '{arg}' must be a year of the result, {years[0]} to {years[-1]}")
+    if kind == "rebound_share":
+        if "rebound" not in ds:
+            raise InputError(file, None, "has no rebound: run the scenario with the rebound decomposition")
+        e = ds.energy.sel(year=year).values
+        return np.divide(ds.rebound.sel(year=year).values, e, out=np.zeros_like(e), where=e > 0), f"rebound_share:{year}", "1"
+    return ds.energy.sel(year=year).values, f"energy:{year}", "TW h"
 
 
 def ranking(ds: xr.Dataset, year: int | None = None) -> list[tuple[str, str]]:
@@ -410,7 +566,18 @@ def ranking(ds: xr.Dataset, year: int | None = None) -> list[tuple[str, str]]:
                          f" [{float(pick(ds.total_order_low).sel(parameter=p)):.3f}, {float(pick(ds.total_order_high).sel(parameter=p)):.3f}]")
     elif method == "morris":
         key = pick(ds.mu_star)
-        fmt = lambda p: f"mu* {float(pick(ds.mu_star).sel(parameter=p)):.4g}  sigma {float(pick(ds.sigma).sel(parameter=p)):.4g}"  # noqa: E731
+        fmt = lambda p: (f"mu* {float(pick(ds.mu_star).sel(parameter=p)):.4g} [{float(pick(ds.mu_star_low).sel(parameter=p)):.4g}, "  # noqa: E731
+                         f"{float(pick(ds.mu_star_high).sel(parameter=p)):.4g}]  sigma {float(pick(ds.sigma).sel(parameter=p)):.4g}")
+    elif method == "pawn":
+        key = ds.pawn_median
+        fmt = lambda p: f"PAWN median {float(ds.pawn_median.sel(parameter=p)):.3f}  max {float(ds.pawn_max.sel(parameter=p)):.3f}"  # noqa: E731
+    elif method == "delta":
+        key = ds.delta
+        fmt = lambda p: (f"delta {float(ds.delta.sel(parameter=p)):.3f} ±{float(ds.delta_conf.sel(parameter=p)):.3f}"  # noqa: E731
+                         f"  S1 {float(ds.first_order.sel(parameter=p)):.3f}")
+    elif method == "rbd_fast":
+        key = ds.first_order
+        fmt = lambda p: f"S1 {float(ds.first_order.sel(parameter=p)):.3f} ±{float(ds.first_order_conf.sel(parameter=p)):.3f}"  # noqa: E731
     else:
         return []
     order = np.argsort(-np.nan_to_num(key.values), kind="stable")

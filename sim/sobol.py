@@ -1,8 +1,11 @@
 """Sobol indices: the Saltelli design and the estimators, with bootstrap intervals.
 
 The design is a scrambled Sobol sequence cut into matrices A and B and the A-with-column-i-
-from-B rows (Saltelli 2010), as :func:`scipy.stats.sobol_indices` builds it; the point
-estimates come from :func:`scipy.stats.sobol_indices`.
+from-B rows (Saltelli 2010), as :func:`scipy.stats.sobol_indices` builds it; with groups of
+factors, the columns of a whole group come from B together (one block of rows per group).
+The estimators are Saltelli's (2010) first-order and Jansen's total-order ones, on outputs
+centred on the mean of every evaluation, exactly as ``SALib.analyze.sobol`` computes them
+(``tests/test_sobol.py`` compares the two on the same runs).
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ from scipy import stats
 from scipy.stats import qmc
 
 
-def saltelli_design(d: int, n: int, seed: int) -> np.ndarray:
-    """Unit-hypercube Saltelli design, shape (n(d+2), d): rows A, then B, then for each
-    parameter i the rows of A with column i from B. A and B are the two halves of a
-    scrambled Sobol sequence of dimension 2d (as :func:`scipy.stats.sobol_indices` builds them)."""
+def saltelli_design(d: int, n: int, seed: int, groups: list[list[int]] | None = None) -> np.ndarray:
+    """Unit-hypercube Saltelli design, shape (n(g+2), d): rows A, then B, then for each group
+    of parameters (default: each parameter alone, g = d) the rows of A with that group's
+    columns from B. A and B are the two halves of a scrambled Sobol sequence of dimension 2d
+    (as :func:`scipy.stats.sobol_indices` builds them)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     unit = qmc.Sobol(d=2 * d, scramble=True, rng=rng).random(n)
     A, B = unit[:, :d], unit[:, d:]
-    AB = np.repeat(A[None, :, :], d, axis=0)
-    for i in range(d):
-        AB[i, :, i] = B[:, i]
-    return np.concatenate([A, B, AB.reshape(d * n, d)])
+    groups = [[i] for i in range(d)] if groups is None else groups
+    AB = np.repeat(A[None, :, :], len(groups), axis=0)
+    for g, members in enumerate(groups):
+        AB[g][:, members] = B[:, members]
+    return np.concatenate([A, B, AB.reshape(len(groups) * n, d)])
 
 
 def sobol_from_evaluations(f: np.ndarray, d: int, n: int, seed: int, confidence: float = 0.95):
@@ -41,14 +46,16 @@ def sobol_from_evaluations(f: np.ndarray, d: int, n: int, seed: int, confidence:
 
 
 def _saltelli(f_A, f_B, f_AB):
-    """Saltelli (2010) estimators exactly as :func:`scipy.stats.sobol_indices` computes them,
-    over the last axis: the outputs are first centred on the mean of ``f_A`` and ``f_B``.
+    """Saltelli (2010) first-order and Jansen total-order estimators over the last axis, on
+    outputs centred on the mean of every evaluation (A, B and each AB block), as SALib does.
 
     The centring matters for the intervals, not only the point: without it the first-order
     estimator gains a term ``mean · mean(f_AB − f_A)`` whose noise grows with the output's
     mean/sd ratio, and a bootstrap of that estimator gives intervals several times too wide.
     """
-    mean = np.mean(np.concatenate([f_A, f_B], axis=-1), axis=-1, keepdims=True)
+    d = f_AB.shape[0]
+    mean = (np.sum(f_A, axis=-1, keepdims=True) + np.sum(f_B, axis=-1, keepdims=True)
+            + np.sum(f_AB, axis=(0, -1), keepdims=True)[0]) / (f_A.shape[-1] * (d + 2))
     f_A, f_B, f_AB = f_A - mean, f_B - mean, f_AB - mean
     var = np.var(np.concatenate([f_A, f_B], axis=-1), axis=-1)
     first = np.mean(f_B * (f_AB - f_A), axis=-1) / var
@@ -59,12 +66,12 @@ def _saltelli(f_A, f_B, f_AB):
 def _indices(f_A, f_B, f_AB, n, seed, confidence):
     """First and total indices (s, d) and percentile-bootstrap intervals (2, 2, s, d).
 
-    The point estimates come from :func:`scipy.stats.sobol_indices`; the intervals resample
-    the base sample with :func:`scipy.stats.bootstrap` and an explicit generator, so they
-    reproduce from the seed.
+    The point estimates are :func:`_saltelli`'s; the intervals resample the base sample with
+    :func:`scipy.stats.bootstrap` and an explicit generator, so they reproduce from the seed.
     """
-    result = stats.sobol_indices(func={"f_A": f_A, "f_B": f_B, "f_AB": f_AB}, n=n)
-    first, total = np.atleast_2d(result.first_order).copy(), np.atleast_2d(result.total_order).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first, total = _saltelli(f_A, f_B, f_AB)          # (d, s)
+    first, total = first.T.copy(), total.T.copy()
     d, s_out = f_AB.shape[0], f_A.shape[0]
 
     def statistic(index, axis=-1):

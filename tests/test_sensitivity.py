@@ -175,3 +175,90 @@ def test_morris_reports_mu_star_intervals():
     ds = sim.sweep(uncertain_only(["pue", "utilisation"]), "morris", "energy:2027", samples=40)
     assert bool((ds.mu_star_low <= ds.mu_star).all() and (ds.mu_star <= ds.mu_star_high).all())
     assert float(ds.mu_star_high.sel(parameter="fleet.pue")) > float(ds.mu_star_low.sel(parameter="fleet.pue"))
+
+
+# ---- SALib where it does the job: Morris, groups, indices from given data ---------------------
+
+def test_morris_mu_star_and_sigma_are_salibs_on_the_same_runs():
+    from SALib.analyze import morris
+
+    ds = sim.sweep(uncertain_only(["pue", "utilisation", "lifetime_years"]), "morris", "energy:2027", samples=12)
+    names = [str(p) for p in ds.parameter.values]
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    r = morris.analyze(problem, ds.design.values, ds.evaluations_metric.values, num_levels=4)
+    np.testing.assert_allclose(ds.mu_star.values, r["mu_star"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(ds.sigma.values, r["sigma"], rtol=0, atol=1e-8)
+    assert bool((ds.mu_star_low <= ds.mu_star).all() and (ds.mu_star <= ds.mu_star_high).all())
+
+
+def test_optimised_trajectories_and_groups_in_morris():
+    s = SCENARIOS / "jevons_2035.toml"
+    ds = sim.sweep(s, "morris", "energy:2030", samples=12, optimal=4,
+                   groups={"power_additions": ["power.additions.*"]})
+    labels = [str(p) for p in ds.parameter.values]
+    assert "power_additions" in labels and not any(p.startswith("power.additions.") for p in labels)
+    members = str(ds.members.sel(parameter="power_additions").values).split()
+    assert members and all(m.startswith("power.additions.") for m in members)
+    assert ds.attrs["trajectories"] == 4 and ds.attrs["evaluations"] == 4 * (len(labels) + 1)
+    # a group's columns move together: along each trajectory they change in the same steps
+    moves = np.diff(ds.design.sel(input=members).values.reshape(4, -1, len(members)), axis=1) != 0
+    assert np.all(moves == moves[..., :1]) and moves.any()
+
+
+def test_a_group_in_sobol_is_one_factor_with_its_own_indices():
+    s = SCENARIOS / "jevons_2035.toml"
+    ds = sim.sweep(s, "sobol", "energy:2030", samples=64, groups={"power_additions": ["power.additions.*"],
+                                                                  "demand": ["demand.elasticity", "demand.growth"]})
+    labels = [str(p) for p in ds.parameter.values]
+    assert labels[:2] == ["power_additions", "demand"]
+    assert ds.attrs["evaluations"] == 64 * (len(labels) + 2)
+    assert set(str(ds.members.sel(parameter="demand").values).split()) == {"demand.elasticity", "demand.growth"}
+
+
+@pytest.mark.parametrize("spec, fragment", [
+    ("nothing=power.additionz.*", "names no analysed parameter"),
+    ("=fleet.pue", "cannot read"),
+])
+def test_a_group_naming_no_parameter_is_one_line(capsys, tmp_path, spec, fragment):
+    code = main(["sweep", "jevons_2035", "--method", "sobol", "--samples", "16", "--group", spec,
+                 "--out", str(tmp_path / "s.nc")])
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and err.count("\n") == 1
+    assert not (tmp_path / "s.nc").exists()
+
+
+@pytest.fixture(scope="module")
+def run_result(tmp_path_factory):
+    out = tmp_path_factory.mktemp("given") / "nv.nc"
+    assert main(["run", "nvidia_2027", "--no-calibrate", "--draws", "1000", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("method, measure", [("pawn", "pawn_median"), ("delta", "delta"), ("rbd_fast", "first_order")])
+def test_indices_from_an_existing_result_rank_its_drivers_without_model_runs(run_result, capsys, method, measure):
+    out = run_result.with_name(f"{method}.nc")
+    assert main(["sweep", str(run_result), "--method", method, "--metric", "energy:2030", "--out", str(out)]) == 0
+    assert "no model runs" in capsys.readouterr().out
+    ds = open_result(out)
+    assert ds.attrs["evaluations"] == 0 and ds.attrs["draws_analysed"] == 1000
+    assert ds.attrs["scenario"] == "nvidia_2027" and len(ds.attrs["source_result_sha256"]) == 64
+    ranked = [str(p) for p in ds.parameter.values[np.argsort(-ds[measure].values)]]
+    # 2027's shipments drive 2030's electricity; H200's performance cannot change it: its index
+    # is the estimator's noise floor, well below the driver's
+    assert "shipments.anchors.2027" in ranked[:3]
+    index = ds[measure].sel(parameter=["shipments.anchors.2027", "generation.H200.performance"]).values
+    assert index[1] < 0.5 * index[0]
+    again = sim.sensitivity.from_result(open_result(run_result), method, "energy:2030")
+    np.testing.assert_array_equal(again[measure].values, ds[measure].values)   # seeded: reproducible
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["nvidia_2027", "--method", "pawn"], "ranks the inputs of an existing result"),
+    (["RESULT", "--method", "sobol"], "runs the model: give it a scenario"),
+    (["RESULT", "--method", "pawn", "--metric", "energy:2050"], "must be a year of the result"),
+])
+def test_given_data_bad_input_is_one_line(run_result, capsys, args, fragment):
+    args = [str(run_result) if a == "RESULT" else a for a in args]
+    assert main(["sweep", *args]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1
