@@ -1,21 +1,22 @@
-"""The policy brief: ``python -m sim brief SCENARIO.toml`` → a four-page PDF, matplotlib only.
+"""The policy brief: ``python -m sim brief SCENARIO.toml`` → a PDF, matplotlib only.
 
 Page 1: title, a one-paragraph summary with the key numbers, and the fan chart. Page 2: the
 split by hardware generation and the tornado of a one-at-a-time sweep. Page 3: the scenario
-in context (and the rebound in demand mode). Page 4: every assumption with its distribution,
-units and source, taken from the scenario file.
+in context (and the rebound, with its band, in demand mode). Then every assumption in words,
+with its key, distribution, units and source (its ``source`` key or the scenario file's
+comment: :mod:`sim.sources`), and the scenario's references. Charts are drawn straight onto
+the pages (vector graphics, TrueType text a reader can search and copy); labels are the
+registry's words (:func:`sim.parameters.label`), not raw keys.
 """
 
 from __future__ import annotations
 
-import io
 import sys
 import textwrap
 import time
 from pathlib import Path
 
-import matplotlib.image as mpimg  # noqa: E402 - the backend is the user's (the command line picks Agg)
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the command line picks Agg)
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
@@ -27,6 +28,7 @@ from .results import check_writable, default_path  # noqa: E402
 from .runner import run  # noqa: E402
 from .scenario import check_options, resolve  # noqa: E402
 from .sensitivity import sweep  # noqa: E402
+from .sources import sources  # noqa: E402
 
 A4 = (8.27, 11.69)  # inches, portrait
 MARGIN = 0.07
@@ -52,51 +54,48 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     rebound = scenario.mode == "demand"
     draws, seed, rebound = check_options(scenario, draws, seed, rebound)
     out = check_writable(out or default_path(scenario, kind="brief", suffix=".pdf"))
-    progress = Progress(5, quiet)
+    progress = Progress(4, quiet)
     progress(f"running {scenario.name}")
     ds = run(scenario, draws=draws, seed=seed, rebound=rebound)
     last = scenario.key_years[-1]
     progress(f"one-at-a-time sweep of energy in {last}")
     oat = sweep(scenario, "oat", f"energy:{last}", seed=seed)
-    progress("drawing figures")
-    charts = {kind: _png(plot_figure(ds, kind)) for kind in ("fan", "generations", "context")}
-    charts["tornado"] = _png(plot_figure(oat, "tornado"))
-    if rebound:
-        charts["rebound"] = _png(plot_figure(ds, "rebound"))
-    progress("writing the PDF")
+    progress("drawing the pages")
     metadata = {"Title": f"sim brief: {scenario.name}", "Creator": f"sim {ds.attrs['sim_version']}"}
     try:
         with replacing(out, suffix=".pdf") as tmp, plt.rc_context(style.RC), PdfPages(tmp, metadata=metadata) as pdf:
-            pdf.savefig(_page_summary(ds, oat, charts["fan"]))
-            pdf.savefig(_page_two(ds, charts["generations"], charts["tornado"]))
-            pdf.savefig(_page_three(ds, charts["context"], charts.get("rebound")))
-            pdf.savefig(_page_assumptions(ds, scenario))
+            pages = [_page_summary(ds, oat), _page_two(ds, oat), _page_three(ds, rebound)]
+            pages += _pages_assumptions(ds, scenario)
+            for number, fig in enumerate(pages, 1):
+                _footer(fig, ds, number, len(pages))
+                pdf.savefig(fig)
     finally:
         plt.close("all")
     progress(f"wrote {out}")
     return out
 
 
-def _png(fig) -> np.ndarray:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=220)
-    plt.close(fig)
-    buffer.seek(0)
-    return mpimg.imread(buffer)
+def _page(rows=None, ratios=None):
+    """An A4 page laid out by constrained layout, cut into rows of subfigures."""
+    fig = plt.figure(figsize=A4, layout="constrained")
+    fig.get_layout_engine().set(w_pad=MARGIN * A4[0] / 2, h_pad=0.35, hspace=0.02)
+    if rows is None:
+        return fig, []
+    return fig, list(np.atleast_1d(fig.subfigures(rows, 1, height_ratios=ratios)))
 
 
-def _page(ds):
-    fig = plt.figure(figsize=A4)
-    fig.text(MARGIN, 0.02, style.source_line(ds), fontsize=6.5, color="#444444")
-    fig.text(1 - MARGIN, 0.02, f"page {plt.get_fignums().index(fig.number) + 1}", fontsize=6.5,
-             color="#444444", ha="right")
-    return fig
+def _footer(fig, ds, number: int, pages: int) -> None:
+    fig.text(MARGIN, 0.012, style.source_line(ds), fontsize=6.5, color="#444444")
+    fig.text(1 - MARGIN, 0.012, f"page {number} of {pages}", fontsize=6.5, color="#444444", ha="right")
 
 
-def _image(fig, image, bottom: float, height: float):
-    ax = fig.add_axes((MARGIN, bottom, 1 - 2 * MARGIN, height))
-    ax.imshow(image)
-    ax.set_axis_off()
+def _heading(sub, text: str, y: float = 0.5) -> None:
+    sub.text(MARGIN, y, text, fontsize=13, weight="bold", va="center")
+
+
+def _chart(sub, ds, kind):
+    with style.drawn_into([sub]):
+        plot_figure(ds, kind)
 
 
 def summary_text(ds, oat) -> str:
@@ -128,78 +127,150 @@ def summary_text(ds, oat) -> str:
     swings = [float(oat.swing.sel(parameter=p)) for p in drivers]
     if swings and swings[0] > 0:
         text += (f" The assumptions that move the {last} figure most, each from its 5th to its 95th "
-                 f"percentile, are " + ", ".join(f"{p} ({s:,.0f} TWh)" for p, s in zip(drivers, swings) if s > 0)
-                 + ".")
+                 f"percentile, are " + ", ".join(f"the {registry.label(p)} ({s:,.0f} TWh)"
+                                                 for p, s in zip(drivers, swings) if s > 0) + ".")
+    if int(a.get("rejected_draws", 0)):
+        text += (f" The draws are those of {int(a.get('candidates', 0)):,} that reproduce the observed "
+                 f"2022-2025 figures the scenario names (history matching).")
     return text
 
 
-def _page_summary(ds, oat, fan):
-    fig = _page(ds)
+def _page_summary(ds, oat):
     a = ds.attrs
-    fig.text(MARGIN, 0.94, textwrap.fill(a.get("title", a["scenario"]), 62), fontsize=15, weight="bold", va="top")
-    fig.text(MARGIN, 0.875, textwrap.fill(a.get("comment", ""), 100), fontsize=8.5, color="#333333", va="top")
-    fig.text(MARGIN, 0.82, textwrap.fill(summary_text(ds, oat), 92), fontsize=10, va="top", linespacing=1.4)
+    title = textwrap.wrap(a.get("title", a["scenario"]), 62)
+    comment = textwrap.wrap(a.get("comment", ""), 125)
+    summary = textwrap.wrap(summary_text(ds, oat), 100)
     years = [int(y) for y in np.atleast_1d(a["key_years"])]
     rows = [("year", "median TWh", "90 % range TWh", "facility GW (median)")]
     for y in years:
         e = ds.energy.sel(year=y)
         rows.append((str(y), f"{float(e.median()):,.1f}", f"{float(e.quantile(0.05)):,.1f} – {float(e.quantile(0.95)):,.1f}",
                      f"{float(ds.facility_power.sel(year=y).median()):,.1f}"))
-    top = 0.60
+    # the header's height, in inches, from what it holds: no gap under it
+    blocks = [(title, 15 / 72 * 1.25, 0.1), (comment, 7.5 / 72 * 1.3, 0.15), (summary, 9 / 72 * 1.4, 0.2),
+              ([""] * len(rows), 9 / 72 * 1.6, 0.1)]
+    height = 0.3 + sum(len(lines) * step + gap for lines, step, gap in blocks)
+    fig, (head, fan) = _page(2, [height, A4[1] - height - 0.6])
+    y = 0.15
+
+    def place(lines, step, gap, **style_):
+        nonlocal y
+        head.text(MARGIN, 1 - y / height, "\n".join(lines), va="top", linespacing=step * 72 / style_["fontsize"],
+                  **style_)
+        y += len(lines) * step + gap
+
+    place(title, *blocks[0][1:], fontsize=15, weight="bold")
+    place(comment, *blocks[1][1:], fontsize=7.5, color="#333333")
+    place(summary, *blocks[2][1:], fontsize=9)
     for i, row in enumerate(rows):
         for j, cell in enumerate(row):
-            fig.text(MARGIN + [0, 0.12, 0.32, 0.56][j], top - 0.022 * i, cell, fontsize=9,
-                     weight="bold" if i == 0 else "normal")
-    _image(fig, fan, 0.06, top - 0.022 * len(rows) - 0.08)
+            head.text(MARGIN + [0, 0.14, 0.34, 0.58][j], 1 - (y + i * blocks[3][1]) / height, cell, fontsize=9,
+                      va="top", weight="bold" if i == 0 else "normal")
+    _chart(fan, ds, "fan")
     return fig
 
 
-def _page_two(ds, generations, tornado):
-    fig = _page(ds)
-    fig.text(MARGIN, 0.955, "Where the electricity goes, and what moves it", fontsize=13, weight="bold")
-    _image(fig, generations, 0.53, 0.40)
-    _image(fig, tornado, 0.05, 0.46)
+def _page_two(ds, oat):
+    fig, (head, generations, tornado) = _page(3, [0.04, 0.44, 0.52])
+    _heading(head, "Where the electricity goes, and what moves it")
+    _chart(generations, ds, "generations")
+    _chart(tornado, oat, "tornado")
     return fig
 
 
-def _page_three(ds, context, rebound):
-    fig = _page(ds)
-    fig.text(MARGIN, 0.955, "In context" + (", and the Jevons rebound" if rebound is not None else ""),
-             fontsize=13, weight="bold")
-    if rebound is not None:
-        _image(fig, context, 0.53, 0.40)
-        _image(fig, rebound, 0.07, 0.42)
-    else:
-        _image(fig, context, 0.45, 0.48)
-        notes = ("The fan chart's bands are percentiles across Monte Carlo draws, not confidence intervals "
-                 "of a statistical fit: they show how far the answer moves when the assumptions on page 4 "
-                 "move within their stated ranges. Published estimates are drawn where the scenario's years "
-                 "include them; de Vries (2023) counts one year's shipments at full power, which is why a "
-                 "fleet model that keeps servers in service for years gives more.")
-        fig.text(MARGIN, 0.38, textwrap.fill(notes, 95), fontsize=9.5, va="top", linespacing=1.4)
+def _page_three(ds, rebound: bool):
+    if rebound:
+        fig, (head, context, chart) = _page(3, [0.04, 0.44, 0.52])
+        _heading(head, "In context, and the Jevons rebound")
+        _chart(context, ds, "context")
+        _chart(chart, ds, "rebound")
+        return fig
+    fig, (head, context, notes) = _page(3, [0.04, 0.62, 0.34])
+    _heading(head, "In context")
+    _chart(context, ds, "context")
+    text = ("The fan chart's bands are percentiles across Monte Carlo draws, not confidence intervals "
+            "of a statistical fit: they show how far the answer moves when the assumptions that follow "
+            "move within their stated ranges. Published estimates are drawn where the scenario's years "
+            "include them; de Vries (2023) counts one year's shipments at full power, which is why a "
+            "fleet model that keeps servers in service for years gives more.")
+    notes.text(MARGIN, 0.95, textwrap.fill(text, 95), fontsize=9.5, va="top", linespacing=1.4)
     return fig
 
 
-def _page_assumptions(ds, scenario):
-    fig = _page(ds)
-    fig.text(MARGIN, 0.955, "Assumptions", fontsize=13, weight="bold")
-    fig.text(MARGIN, 0.935, f"From {scenario.path}: every number the model uses, its distribution across "
-             "draws, its units and its source.", fontsize=8, color="#333333")
-    rows = []
+def _number(v: float) -> str:
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:.3g}M"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
+def _compact(dist) -> str:
+    """A distribution in few characters: "uniform 50,000–350,000", "triangular 2 / 6 / 15"."""
+    a = dist.args
+    if dist.is_constant:
+        return _number(a["value"])
+    if dist.family == "uniform":
+        return f"uniform {_number(a['low'])}–{_number(a['high'])}"
+    if dist.family in ("triangular", "pert"):
+        return f"{dist.family} {_number(a['low'])} / {_number(a['mode'])} / {_number(a['high'])}"
+    return textwrap.shorten(dist.describe(), 30, placeholder="…")
+
+
+ROWS_PER_PAGE = 90   # the most lines of the assumptions table on a page
+LINE = 0.0125        # of the page's height, per line, when they are fewer
+
+
+def _pages_assumptions(ds, scenario) -> list:
+    """Every number the model uses (words, key, distribution, units, source), then the
+    scenario's references: as many pages as they need, none half empty."""
+    found = sources(scenario)
+    lines = []     # (cells, bold) per printed line; a source may wrap onto more lines
     for key, dist in scenario.parameters.items():
+        wrapped = textwrap.wrap(found[key], 36) or [""]
+        if len(wrapped) > 2:
+            wrapped = [wrapped[0], textwrap.shorten(" ".join(wrapped[1:]), 36, placeholder=" …")]
         units = style.human_units(registry.spec(key).units)
-        source = dist.annotations.get("source", "see the comment in the scenario file")
-        rows.append((key, dist.describe(), units, source))
-    size = 7 if len(rows) <= 36 else 6
-    step = min(0.024, 0.86 / (len(rows) + 1))
-    columns = (0, 0.30, 0.60, 0.70)
-    y = 0.905
-    for j, head in enumerate(("parameter", "distribution", "units", "source")):
-        fig.text(MARGIN + columns[j], y, head, fontsize=size + 0.5, weight="bold")
-    for row in rows:
-        y -= step
-        cells = (row[0], row[1], row[2], textwrap.shorten(row[3], 60, placeholder="…"))
-        for j, cell in enumerate(cells):
-            width = [44, 44, 12, 60][j]
-            fig.text(MARGIN + columns[j], y, textwrap.shorten(cell, width, placeholder="…"), fontsize=size)
-    return fig
+        value = _compact(dist) + (f" {units}" if units else "")
+        first = (textwrap.shorten(registry.label(key), 40, placeholder="…"), (key if len(key) <= 31 else key[:30] + "…"),
+                 value, wrapped[0])
+        lines.append((first, False))
+        lines += [(("", "", "", more), False) for more in wrapped[1:]]
+    references = [textwrap.wrap(f"{i}. {ref}", 120) for i, ref in enumerate(scenario.references, 1)]
+    pages, columns = [], (0.0, 0.265, 0.465, 0.735)
+    head = ("quantity", "key", "value (low / mode / high), units", "source (source key or comment)")
+    # as few pages as the lines need, filled evenly, with room for the references on the last;
+    # the lines close up (to 90 a page) rather than leave a page nearly empty
+    total = len(lines) + sum(len(r) for r in references) + 4
+    count = max(1, -(-total // ROWS_PER_PAGE))
+    per_page = -(-len(lines) // count) if lines else 1
+    step = min(LINE, 0.86 / (per_page + (total - len(lines)) + 2))
+    chunks = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    for n, chunk in enumerate(chunks):
+        fig, _ = _page()
+        fig.text(MARGIN, 0.955, "Assumptions" + (" (continued)" if n else ""), fontsize=13, weight="bold")
+        if not n:
+            fig.text(MARGIN, 0.935, f"Every number the model uses, from {scenario.name}.toml (sha256 "
+                     f"{scenario.sha256[:8]}): its distribution across draws, its units and its source.",
+                     fontsize=8, color="#333333")
+        y = 0.91
+        for j, cell in enumerate(head):
+            fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], y, cell, fontsize=6.8, weight="bold")
+        for cells, _ in chunk:
+            y -= step
+            for j, cell in enumerate(cells):
+                fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], y, cell, fontsize=6.2 if j != 1 else 5.4,
+                         color="#222222" if j != 1 else "#666666", family="monospace" if j == 1 else None)
+        pages.append((fig, y))
+    # the references below the last table, or on a page of their own when they do not fit
+    fig, y = pages[-1]
+    needed = 0.05 + step * sum(len(r) for r in references)
+    if y - needed < 0.05:
+        fig, _ = _page()
+        pages.append((fig, 0.97))
+        y = 0.97
+    y -= 0.04
+    fig.text(MARGIN, y, "References", fontsize=13, weight="bold")
+    for ref in references:
+        for k, line in enumerate(ref):
+            y -= max(step, 0.012)
+            fig.text(MARGIN + (0.02 if k else 0), y, line, fontsize=7.5)
+    return [f for f, _ in pages]

@@ -436,6 +436,62 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
 del O, _Y, _YG
 
 
+# What a reader sees for each quantity (figures, the brief): short, plain words; ``{year}``
+# and ``{name}`` take the key's year or generation.
+LABELS = {
+    "shipments.anchors.<year>": "servers shipped in {year}",
+    "shipments.growth_before": "shipment growth before the first anchor",
+    "shipments.growth_after": "shipment growth after the last anchor",
+    "shipments.adoption_ramp_months": "months for a new generation to take over",
+    "fleet.lead_time_months": "months from shipment to power-on",
+    "fleet.lifetime_years": "service life of a server",
+    "fleet.lifetime_stages": "stages of the service-life model",
+    "fleet.utilisation": "compute utilisation",
+    "fleet.idle_fraction": "idle power (share of maximum)",
+    "fleet.pue": "PUE (facility / IT power)",
+    "fleet.h100_gpu_performance": "one H100 in catalogue units",
+    "trend.cadence_months": "months between future generations",
+    "trend.performance_gain": "performance gain per future generation",
+    "trend.power_gain": "power gain per future generation",
+    "demand.growth": "growth of demand at constant cost",
+    "demand.elasticity": "price elasticity of demand (Jevons)",
+    "demand.algorithmic_halving_months": "months for algorithms to halve the work",
+    "demand.energy_cost_share": "electricity's share of the cost of work",
+    "demand.capital_cost_decline": "yearly fall in the capital cost of work",
+    "demand.inference_share": "inference share of work",
+    "demand.training_utilisation": "utilisation of training servers",
+    "demand.inference_utilisation": "utilisation of inference servers",
+    "demand.supply_capacity": "servers that can be made per year",
+    "demand.supply_growth": "growth of manufacturing capacity",
+    "demand.spending_share_start": "AI share of IT spending at the start",
+    "demand.spending_share_max": "most of IT spending AI can take",
+    "demand.spending_share_rate": "pace of AI's rising spending share",
+    "demand.it_spending_growth": "growth of world IT spending",
+    "power.capacity_gw": "grid power for AI servers at the start",
+    "power.additions.<year>": "grid power added in {year}",
+    "carbon.intensity.<year>": "carbon intensity in {year}",
+    "context.total_electricity.<year>": "total electricity in {year}",
+    "generation.<name>.power_kw": "{name} power per server",
+    "generation.<name>.performance": "{name} performance per server",
+    "generation.<name>.gpus_per_server": "{name} GPUs per server",
+    "generation.<name>.max_share": "{name} most share of shipments",
+}
+
+
+def label(key: str) -> str:
+    """The words a reader sees for a scenario key (``demand.elasticity`` → "price elasticity of
+    demand (Jevons)"); a name that is no key (a group of factors) comes back as it is."""
+    try:
+        pattern = spec(key).key
+    except KeyError:
+        return key if "." in key else key.replace("_", " ")
+    parts = key.split(".")
+    year = parts[-1] if parts[-1].isdigit() else ""
+    name = parts[1] if parts[0] == "generation" and len(parts) == 3 else ""
+    template = LABELS.get(pattern, parts[-1].replace("_", " "))
+    return template.format(year=year, name=name)
+
+
 def outputs_table() -> str:
     """The result variables as a Markdown table (for ``docs/parameters.md``)."""
     lines = ["| variable | dimensions | units | meaning | cell methods |", "|---|---|---|---|---|"]

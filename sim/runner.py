@@ -79,10 +79,21 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
         batch["installed_if_accumulated"] = accumulated["installed"]
         batch["energy_if_accumulated"] = accumulated["energy"]
     if work.rebound:
-        # the same draws without the demand response: what efficiency alone would give
-        counterfactual = simulate(scenario, values, elasticity=np.zeros(work.stop - work.start))
-        batch["energy_no_rebound"] = counterfactual["energy"]
-        batch["rebound"] = batch["energy"] - counterfactual["energy"]
+        # the same draws without the demand response: what efficiency alone would give; when
+        # calibrating, only for the draws that match the observations (each draw's numbers do
+        # not depend on the others in its batch, so the kept draws' are the same)
+        n = work.stop - work.start
+        keep = _matching(work, batch, values) if work.observations else np.ones(n, dtype=bool)
+        subset = values if keep.all() else \
+            {k: (v[keep] if np.ndim(v) >= 1 and len(v) == n else v) for k, v in values.items()}
+        with np.errstate(over="ignore", invalid="ignore"):
+            counterfactual = simulate(scenario, subset, elasticity=np.zeros(int(keep.sum())))
+        energy = counterfactual["energy"]
+        if not keep.all():  # rows of rejected draws are dropped with them (_history_match)
+            energy = np.zeros_like(batch["energy"])
+            energy[keep] = counterfactual["energy"]
+        batch["energy_no_rebound"] = energy
+        batch["rebound"] = batch["energy"] - energy
     check_finite(batch, work)
     batch.update({PARAM + key: values[key] for key in scenario.uncertain})
     if work.observations:
@@ -119,6 +130,14 @@ def check_finite(batch: dict, work) -> None:
         when = f" in {years[first]}" if columns == len(years) else ""
         raise NonFinite(f"the model gives NaN or infinity for {name}{when} in {int(bad.any(axis=1).sum()):,} "
                         f"draws (of draws {work.start:,} to {work.stop - 1:,}); check the values that drive it")
+
+
+def _matching(work: DrawRange, batch: dict, values: dict) -> np.ndarray:
+    """Which draws of a calibrating chunk fall inside every observation's range."""
+    def get(name):
+        return batch[name] if name in batch else np.broadcast_to(values[name], (work.stop - work.start,))
+
+    return calibration.match(work.observations, get, work.scenario.generation_names, work.scenario.years)[1].all(axis=1)
 
 
 def _history_match(work: DrawRange, batch: dict, values: dict) -> dict:

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.sources import DEFAULT, comment, sources, value_lines
 from sim import parameters as registry
 from sim.errors import ScenarioError
 from sim.scenario import from_dict
@@ -88,71 +89,32 @@ def test_constant_with_a_source():
     assert s.parameters["fleet.pue"].is_constant and s.parameters["fleet.pue"].annotations["source"] == "measured, 2024"
 
 
-def value_lines(text: str) -> dict:
-    """Where each numeric key of a scenario file is written: dotted key → (line index, line).
-
-    ``[section]`` keys are ``section.key``; keys of a ``[[generation]]`` table are
-    ``generation.<name>.key``; a year table (``anchors = { 2023 = ... }``) gives its line to
-    every ``section.table.<year>``.
-    """
-    lines, where, section, block = text.splitlines(), {}, None, {}
-    for i, line in enumerate(lines):
-        stripped = line.split("#", 1)[0].strip()
-        if stripped.startswith("[["):
-            section, block = stripped.strip("[]"), {}
-        elif stripped.startswith("["):
-            section, block = stripped.strip("[]"), None
-        elif "=" in stripped and section is not None:
-            key = stripped.split("=", 1)[0].strip().strip('"')
-            if block is not None:
-                if key == "name":
-                    block["name"] = stripped.split("=", 1)[1].strip().strip('"')
-                    for k, v in block.get("pending", {}).items():
-                        where[f"{section}.{block['name']}.{k}"] = v
-                elif "name" in block:
-                    where[f"{section}.{block['name']}.{key}"] = (i, line)
-                else:
-                    block.setdefault("pending", {})[key] = (i, line)
-            else:
-                where[f"{section}.{key}"] = (i, line)
-    return where
-
-
-def sourced(lines: list, index: int) -> bool:
-    """A line carries a comment, or sits directly under a comment line (a block of key lines
-    under one comment counts: the comment names the source of the block)."""
-    if "#" in lines[index]:
-        return True
-    j = index - 1
-    while j >= 0 and lines[j].strip() and not lines[j].lstrip().startswith("#"):
-        if lines[j].lstrip().startswith("["):
-            return False
-        j -= 1
-    return j >= 0 and lines[j].lstrip().startswith("#")
-
-
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_every_value_in_a_shipped_scenario_names_its_source(path):
+    """Every number a shipped scenario writes has a source key or a comment (sim.sources), so
+    the brief prints a source for each."""
     scenario = sim.load_scenario(path)
-    text = path.read_text()
-    lines, where = text.splitlines(), value_lines(text)
+    found = sources(scenario)
+    written = set()
+    for text in [scenario.text] + [t for _, t in scenario.included]:
+        written |= set(value_lines(text))
     checked = 0
-    for key, dist in scenario.parameters.items():
+    for key in scenario.parameters:
         table_key = key.rsplit(".", 1)[0] if key.rsplit(".", 1)[1].isdigit() else key
-        if table_key not in where:
-            continue  # not written in the file: the registry's default
-        checked += 1
-        if "source" in dist.annotations:
+        if table_key not in written:
+            assert found[key] == DEFAULT, key
             continue
-        index, line = where[table_key]
-        assert sourced(lines, index), f"{path.name}: {key} ({line.strip()}) has no source key and no comment"
+        checked += 1
+        assert found[key] and found[key] != DEFAULT, f"{path.name}: {key} has no source key and no comment"
     assert checked >= 5, path.name
 
 
-def test_the_source_check_finds_an_unsourced_value():
-    text = "[fleet]\n# a source\npue = 1.2\n\nutilisation = 0.7\n"
+def test_the_source_reader_finds_comments_and_an_unsourced_value():
+    text = "[fleet]\n# a source\npue = 1.2\nidle_fraction = 0.2  # LBNL 2025\n\nutilisation = 0.7\n"
     lines, where = text.splitlines(), value_lines(text)
-    assert sourced(lines, where["fleet.pue"][0]) and not sourced(lines, where["fleet.utilisation"][0])
+    assert comment(lines, where["fleet.pue"]) == "a source"
+    assert comment(lines, where["fleet.idle_fraction"]) == "LBNL 2025"
+    assert comment(lines, where["fleet.utilisation"]) == ""
 
 
 def test_a_byte_order_mark_is_accepted(write_scenario, tmp_path):

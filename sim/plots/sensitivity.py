@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import parameters as registry
 from . import style
+
+
+def metric_words(metric: str) -> str:
+    """A sweep's metric in words: ``energy:2035`` → "electricity in 2035"."""
+    kind, _, arg = str(metric).partition(":")
+    return {"energy": f"electricity in {arg}", "cumulative": f"electricity summed over {arg.replace('-', '–')}",
+            "peak_power": "peak facility power", "rebound_share": f"rebound share of {arg}'s electricity"
+            }.get(kind, str(metric))
 
 
 def _metric_label(ds) -> str:
     units = {"TW h": "TWh", "GW": "GW", "1": "share"}.get(ds.attrs.get("metric_units"), ds.attrs.get("metric_units"))
-    return f"{ds.attrs.get('metric')} ({units})"
+    return f"{metric_words(ds.attrs.get('metric'))} ({units})"
+
+
+def _names(ds, index) -> list[str]:
+    """Readable names of factors: the registry's words for a key, a group's label as written."""
+    return [registry.label(str(ds.parameter.values[i])) for i in index]
 
 
 def _last_year(v):
@@ -20,8 +34,8 @@ def tornado(ds, top: int = 12):
     """One-at-a-time swings, largest on top."""
     low, high = _last_year(ds.metric_low).values[:top], _last_year(ds.metric_high).values[:top]
     base = float(_last_year(ds.metric_base))
-    names = [str(p) for p in ds.parameter.values[:top]]
-    fig, ax = style.figure(height=max(2.4, 0.32 * len(names) + 1.2))
+    names = _names(ds, range(min(top, ds.sizes["parameter"])))
+    fig, ax = style.figure(height=max(2.4, 0.32 * len(names) + 1.4))
     y = np.arange(len(names))[::-1]
     q = ds.attrs.get("quantiles", [0.05, 0.95])
     ax.barh(y, low - base, left=base, color=style.PALETTE[0], label=f"parameter at its {q[0]:g} quantile")
@@ -29,9 +43,10 @@ def tornado(ds, top: int = 12):
     ax.axvline(base, color="black", lw=0.8)
     ax.set_yticks(y, names)
     ax.set_xlabel(_metric_label(ds))
-    style.title(ax, f"What moves {ds.attrs.get('metric')} most (one at a time)")
+    style.title(ax, f"What moves {metric_words(ds.attrs.get('metric'))} most (one at a time)")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right")
+    # under the axis, so that no bar hides behind it
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     style.finish(fig, ds, f"Others at their medians; the line is the metric with every parameter at its median ({base:.4g}).")
     return fig
 
@@ -40,8 +55,8 @@ def sobol(ds, top: int = 12):
     """First-order and total Sobol indices with their confidence intervals."""
     total = _last_year(ds.total_order)
     order = np.argsort(-total.values, kind="stable")[:top]
-    names = [str(ds.parameter.values[i]) for i in order]
-    fig, ax = style.figure(height=max(2.4, 0.32 * len(names) + 1.2))
+    names = _names(ds, order)
+    fig, ax = style.figure(height=max(2.4, 0.32 * len(names) + 1.4))
     y = np.arange(len(names))[::-1]
     for offset, name, colour, label in ((0.18, "first_order", style.PALETTE[0], "first order"),
                                         (-0.18, "total_order", style.PALETTE[1], "total")):
@@ -50,14 +65,19 @@ def sobol(ds, top: int = 12):
         ax.barh(y + offset, v, height=0.36, color=colour, label=label)
         ax.errorbar(v, y + offset, xerr=[np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)], fmt="none",
                     color="black", lw=0.8, capsize=2)
+        # a whisker beyond the axis is cut there and marked with an arrowhead
+        left = min(0.0, float(np.nanmin(_last_year(ds.first_order_low).values)))
+        for edge, beyond, marker in ((1.0, hi > 1.0, ">"), (left, lo < left, "<")):
+            ax.plot(np.full(beyond.sum(), edge), (y + offset)[beyond], marker=marker, color="black",
+                    linestyle="none", markersize=4, clip_on=False)
     ax.set_yticks(y, names)
-    ax.set_xlabel("Sobol index (share of variance, 1)")
+    ax.set_xlabel("Sobol index (share of the variance)")
     ax.set_xlim(min(0, float(np.nanmin(_last_year(ds.first_order_low).values))), 1.0)
-    style.title(ax, f"Which uncertainty drives {ds.attrs.get('metric')}?")
+    style.title(ax, f"Which uncertainty drives {metric_words(ds.attrs.get('metric'))}?")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     level = ds.attrs.get("confidence_level", 0.95)
-    style.finish(fig, ds, f"Bars: indices; whiskers: {level:.0%} bootstrap intervals. "
+    style.finish(fig, ds, f"Bars: indices; whiskers: {level:.0%} bootstrap intervals (an arrowhead: cut at the axis). "
                           f"Base sample {ds.attrs.get('base_samples')}.")
     return fig
 
@@ -77,11 +97,11 @@ def heatmap(ds):
                     color="white" if v < float(med.mean()) else "black")
     bar = fig.colorbar(mesh, ax=ax)
     bar.set_label(_metric_label(ds) + ", median")
-    ax.set_xlabel(style.label(ds[xname].attrs.get("key", xname), ds[xname].attrs.get("units", "")))
-    ax.set_ylabel(style.label(ds[yname].attrs.get("key", yname), ds[yname].attrs.get("units", "")))
+    ax.set_xlabel(style.label(registry.label(ds[xname].attrs.get("key", xname)), ds[xname].attrs.get("units", "")))
+    ax.set_ylabel(style.label(registry.label(ds[yname].attrs.get("key", yname)), ds[yname].attrs.get("units", "")))
     ax.set_xticks(ds[xname].values, [f"{v:.3g}" for v in ds[xname].values])
     ax.set_yticks(ds[yname].values, [f"{v:.3g}" for v in ds[yname].values])
-    style.title(ax, f"Median {ds.attrs.get('metric')} over the grid")
+    style.title(ax, f"Median {metric_words(ds.attrs.get('metric'))} over the grid")
     ax.grid(False)
     style.finish(fig, ds, f"Each cell: median over {ds.attrs.get('draws_per_point')} draws of the "
                           "other uncertain parameters (the same draws in every cell).")

@@ -4,6 +4,7 @@ and a source line under each figure naming the scenario, its hash and the draws.
 from __future__ import annotations
 
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -24,12 +25,35 @@ RC = {
     "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.spines.top": False, "axes.spines.right": False,
     "axes.grid": True, "grid.alpha": 0.3, "grid.linewidth": 0.5, "savefig.dpi": 200,
     "axes.prop_cycle": matplotlib.cycler(color=PALETTE), "figure.dpi": 100,
+    "pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none",   # text stays text in vector files
 }
 
 
+_INTO: list = []   # subfigures of a brief's page that the next figures are drawn into, in order
+
+
+@contextmanager
+def drawn_into(subfigures):
+    """Draw the next figures into these subfigures (of a page laid out by constrained layout),
+    one each, in order, instead of into figures of their own: the brief's charts stay vector
+    graphics with searchable text."""
+    _INTO[:] = list(subfigures)
+    try:
+        yield
+    finally:
+        _INTO.clear()
+
+
 def figure(height: float = HEIGHT_IN, width: float = FULL_WIDTH_IN, **kwargs):
-    """A figure and axes in the house style."""
+    """A figure and axes in the house style (or the next subfigure of :func:`drawn_into`, with a
+    strip below the axes for the source line)."""
     with plt.rc_context(RC):
+        if _INTO:
+            sub = _INTO.pop(0)
+            ax, note = sub.subplots(2, 1, height_ratios=[1, 0.09], **kwargs)
+            note.set_axis_off()
+            sub.sim_note = note
+            return sub, ax
         fig, ax = plt.subplots(figsize=(width, height), **kwargs)
     return fig, ax
 
@@ -73,9 +97,13 @@ def source_line(ds) -> str:
 
 def finish(fig, ds, note: str = "") -> None:
     """Lay out and add the source line (and a note) under the axes."""
+    text = source_line(ds) + (f"\n{note}" if note else "")
+    if hasattr(fig, "sim_note"):  # a subfigure of a page: the page lays it out
+        fig.sim_note.text(0.0, 0.0, "\n".join(textwrap.wrap(source_line(ds), 130) + textwrap.wrap(note, 130)),
+                          fontsize=6.5, color="#444444", ha="left", va="bottom", transform=fig.sim_note.transAxes)
+        return
     with plt.rc_context(RC):
         fig.tight_layout(rect=(0, 0.07 if not note else 0.1, 1, 1))
-        text = source_line(ds) + (f"\n{note}" if note else "")
         fig.text(0.01, 0.01, text, fontsize=6.5, color="#444444", ha="left", va="bottom", wrap=True)
 
 
