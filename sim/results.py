@@ -179,12 +179,7 @@ def check_overwrite(path, expected: dict, force: bool) -> None:
         raise InputError(str(path), None, "is not a regular file (a device, pipe or socket); sim writes "
                          "results to regular files and Zarr folders only: choose another --out")
     try:
-        if path.is_dir():
-            with xr.open_zarr(path) as old:
-                attrs = dict(old.attrs)
-        else:
-            with xr.open_dataset(path, engine="h5netcdf") as old:
-                attrs = dict(old.attrs)
+        attrs = stored_attrs(path)
     except Exception:  # noqa: BLE001 - any unreadable file is "something else"
         attrs = {}
     if "sim_version" not in attrs:
@@ -195,6 +190,29 @@ def check_overwrite(path, expected: dict, force: bool) -> None:
     if differing and not force:
         raise InputError(str(path), None, f"exists and holds a different result ({', '.join(differing)} differ); "
                          "use --force to replace it, or --out")
+
+
+def stored_attrs(path) -> dict:
+    """A result file's global attributes, read without decoding its variables (a netCDF file's
+    root attributes through h5py, a Zarr store's from its metadata document): milliseconds,
+    where opening it with xarray reads every variable's metadata."""
+    path = Path(path)
+    if path.is_dir():
+        import json
+
+        meta = json.loads((path / "zarr.json").read_text())
+        return dict(meta.get("attributes", {}))
+    import h5py  # deferred: h5py loads only where results are read or written
+
+    def plain(v):  # as xarray gives them: text as str, a one-element array as its number
+        if isinstance(v, bytes):
+            return v.decode()
+        if isinstance(v, np.ndarray) and v.size == 1 or isinstance(v, np.generic):
+            return v.item() if not isinstance(v.item(), bytes) else v.item().decode()
+        return v
+
+    with h5py.File(path, "r") as f:
+        return {k: plain(v) for k, v in f.attrs.items()}
 
 
 @contextmanager
@@ -255,6 +273,17 @@ def write_netcdf(ds: xr.Dataset, path, compress: bool = False) -> Path:
     """
     path = check_writable(path)
     no_fill_values(ds)
+    if (not compress and "draw" in ds.dims and np.array_equal(ds.draw.values, np.arange(ds.sizes["draw"]))
+            and all(v.dims[0] == "draw" for v in ds.variables.values() if "draw" in v.dims)):
+        # the writer of streamed results: xarray's encoders and h5netcdf, without to_netcdf,
+        # which imports Dask distributed (0.2 s) wherever Dask is installed
+        from .execution.files import preallocate, read_layout, write_rows
+
+        with replacing(path) as tmp:
+            preallocate(ds, ds.sizes["draw"], tmp)
+            layout = read_layout(tmp)
+            write_rows(layout, 0, ds.sizes["draw"], {name: np.asarray(ds[name].values) for name in layout.variables})
+        return path
     encoding = {name: dict(ENCODING) for name, var in ds.data_vars.items() if var.ndim > 0} if compress else None
     with replacing(path) as tmp:
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)

@@ -61,10 +61,15 @@ def test_interrupted_write_leaves_no_file(make_scenario, tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
+    from sim.execution import files
+
+    # both writers: the preallocated one (uncompressed) and xarray's (compressed)
+    monkeypatch.setattr(files, "write_rows", boom)
     monkeypatch.setattr(xr.Dataset, "to_netcdf", boom)
-    with pytest.raises(KeyboardInterrupt):
-        write_netcdf(ds, tmp_path / "out" / "r.nc")
-    assert list((tmp_path / "out").iterdir()) == []
+    for compress in (False, True):
+        with pytest.raises(KeyboardInterrupt):
+            write_netcdf(ds, tmp_path / "out" / "r.nc", compress=compress)
+        assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_sources_travel_into_the_result_and_check_lists_the_rest(capsys):
