@@ -472,7 +472,7 @@ def cmd_discover(args, argv) -> int:
     import hashlib
 
     from . import discovery
-    from .results import check_overwrite, check_writable, open_result, owned, write_netcdf
+    from .results import carried, check_overwrite, check_writable, open_result, owned, write_netcdf
 
     discovery.check_settings(args.alpha, args.coverage, args.resamples)
     ds = open_result(args.result)
@@ -487,9 +487,7 @@ def cmd_discover(args, argv) -> int:
     began = time.perf_counter()
     found = discovery.discover(x, cases, names, alpha=args.alpha, min_coverage=args.coverage,
                                resamples=args.resamples, seed=args.seed)
-    keep = ("Conventions", "scenario", "scenario_file", "scenario_sha256", "variant", "overrides", "seed",
-            "sim_version", "references", "scenario_text", "scenario_included")
-    attrs = {k: ds.attrs[k] for k in keep if k in ds.attrs}
+    attrs = carried(ds.attrs)
     attrs.update({"title": f"Scenario discovery (PRIM): {where}", "source_result": str(args.result),
                   "source_result_sha256": hashlib.sha256(Path(args.result).read_bytes()).hexdigest()
                   if Path(args.result).is_file() else ""})

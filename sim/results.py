@@ -151,6 +151,16 @@ def provenance(scenario, seed: int, title: str | None = None) -> dict:
     }
 
 
+PROVENANCE_KEYS = ("Conventions", "title", "source", "references", "comment", "scenario", "scenario_file",
+                   "scenario_sha256", "variant", "overrides", "seed", "sim_version", "python_version", "numpy_version",
+                   "scipy_version", "simpy_version", "xarray_version", "scenario_text", "scenario_included")
+
+
+def carried(attrs: dict) -> dict:
+    """The provenance of a result, for what is derived from it (a discovery, given-data indices)."""
+    return {k: attrs[k] for k in PROVENANCE_KEYS if k in attrs}
+
+
 def identity(scenario, seed: int, **more) -> dict:
     """The attributes that say two results hold the same numbers (see :func:`check_overwrite`)."""
     return {"scenario_sha256": scenario.sha256, "overrides": " ".join(scenario.overrides),

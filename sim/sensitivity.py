@@ -37,7 +37,7 @@ import xarray as xr
 from . import parameters as registry
 from .errors import InputError, ScenarioError, suggest
 from .metrics import Metric, parse_metric
-from .results import identity, provenance
+from .results import carried, identity, provenance
 from .runner import evaluate_design
 from .scenario import resolve
 from .sampling import sample
@@ -517,10 +517,7 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
                       for k, (v, text) in data.items()},
                      coords={"parameter": ("parameter", np.array(names, dtype=object), {"long_name": "sampled input"}),
                              "units": ("parameter", np.array(units, dtype=object), {"long_name": "the input's units"})})
-    keep = ("Conventions", "title", "source", "references", "comment", "scenario", "scenario_file", "scenario_sha256",
-            "variant", "overrides", "seed", "sim_version", "python_version", "numpy_version", "scipy_version",
-            "simpy_version", "xarray_version", "scenario_text", "scenario_included")
-    out.attrs.update({k: ds.attrs[k] for k in keep if k in ds.attrs})
+    out.attrs.update(carried(ds.attrs))
     out.attrs.update({"method": method, "metric": metric_name, "metric_units": metric_units,
                       "evaluations": 0, "draws_analysed": int(ds.sizes["draw"]), "analysis_seed": int(seed),
                       "title": f"{method} sensitivity of {metric_name} from the draws of {ds.attrs.get('scenario', '')}",
