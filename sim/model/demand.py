@@ -265,10 +265,7 @@ class PowerQueue:
         # grid connections are sized on peak: a server takes its maximum power x PUE of capacity
         self.facility_kw = inputs.power_kw * inputs.pue  # (G, B) kW per server
         # cumulative over cohorts: row c holds the totals of cohorts 0 .. c-1
-        # servers, laid out (cohort, draw, generation): a draw's generations at one cohort are
-        # adjacent in memory, so finding where each draw's queue head stands reads one short
-        # run per draw instead of one cache line per draw and generation
-        self.cum_servers = np.zeros((n + 2, batch, n_gen))
+        self.cum_servers = np.zeros((n + 2, n_gen, batch))    # servers
         self.cum_need = np.zeros((n + 2, batch))              # kW
         self.cum_months = np.zeros((n + 2, batch))            # servers × arrival month
         self.admitted_kw = np.zeros(batch)                     # X: kW admitted so far
@@ -290,7 +287,7 @@ class PowerQueue:
     def admit(self, t: int, arriving: np.ndarray, installed: np.ndarray) -> np.ndarray:
         """Queue the servers that are ready this month (G, B); return those admitted (G, B)
         under the power the ``installed`` fleet leaves free."""
-        np.add(self.cum_servers[t], arriving.T, out=self.cum_servers[t + 1])
+        self.cum_servers[t + 1] = self.cum_servers[t] + arriving
         self.cum_need[t + 1] = self.cum_need[t] + (arriving * self.facility_kw).sum(axis=0)
         self.cum_months[t + 1] = self.cum_months[t] + arriving.sum(axis=0) * t
         used = (installed * self.facility_kw).sum(axis=0)
@@ -299,15 +296,14 @@ class PowerQueue:
         clears = target == self.cum_need[t + 1]   # draws whose whole queue is admitted
         if clears.all():
             cohort = np.full(target.shape, t)
-            servers, months = np.ascontiguousarray(self.cum_servers[t + 1].T), self.cum_months[t + 1]
+            servers, months = self.cum_servers[t + 1].copy(), self.cum_months[t + 1]
         else:
             cohort, fraction = kernels.fifo_position(self.cum_need, target, int(self.first.min()), t)
-            rows = np.arange(len(cohort))
-            before = np.ascontiguousarray(self.cum_servers[cohort, rows].T)
-            head = np.ascontiguousarray(self.cum_servers[cohort + 1, rows].T) - before  # the head's cohort
+            before = kernels.gather_cohort(self.cum_servers, cohort)
+            head = kernels.gather_cohort(self.cum_servers, cohort + 1) - before  # the head's cohort
             # a draw whose queue clears takes the exact totals, as when every draw's does, so
             # that no draw's numbers depend on the others in its batch
-            servers = np.where(clears, self.cum_servers[t + 1].T, before + fraction * head)
+            servers = np.where(clears, self.cum_servers[t + 1], before + fraction * head)
             months = np.where(clears, self.cum_months[t + 1],
                               kernels.gather_cohort(self.cum_months, cohort) + fraction * cohort * head.sum(axis=0))
             cohort = np.where(clears, t, cohort)
@@ -316,7 +312,7 @@ class PowerQueue:
         waited = np.maximum(count * t - (months - self.admitted_months), 0.0)
         self.admitted_kw, self.admitted_servers, self.admitted_months = target, servers, months
         self.first = cohort
-        self.queued = np.maximum(self.cum_servers[t + 1].T - servers, 0.0)
+        self.queued = np.maximum(self.cum_servers[t + 1] - servers, 0.0)
         self.record.end_of_year("power_queue", t, self.queued.sum(axis=0))
         self.record.add("queue_admitted", t, count)
         self.record.add("queue_waited", t, waited)
