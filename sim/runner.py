@@ -78,26 +78,30 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
         accumulated = simulate(scenario, values, accounting="installed_base")
         batch["installed_if_accumulated"] = accumulated["installed"]
         batch["energy_if_accumulated"] = accumulated["energy"]
+    n = work.stop - work.start
+    # when calibrating, which draws match the observations (those on the rebound wait for it)
+    early = work.observations and not any(o.quantity in REBOUND_OUTPUTS for o in work.observations)
+    matched = _match(work, batch, values) if early else None
     if work.rebound:
         # the same draws without the demand response: what efficiency alone would give; when
         # calibrating, only for the draws that match the observations (each draw's numbers do
         # not depend on the others in its batch, so the kept draws' are the same)
-        n = work.stop - work.start
-        keep = _matching(work, batch, values) if work.observations else np.ones(n, dtype=bool)
-        subset = values if keep.all() else \
-            {k: (v[keep] if np.ndim(v) >= 1 and len(v) == n else v) for k, v in values.items()}
-        with np.errstate(over="ignore", invalid="ignore"):
-            counterfactual = simulate(scenario, subset, elasticity=np.zeros(int(keep.sum())))
-        energy = counterfactual["energy"]
-        if not keep.all():  # rows of rejected draws are dropped with them (_history_match)
+        keep = matched[1].all(axis=1) if matched else np.ones(n, dtype=bool)
+        if keep.all():
+            with np.errstate(over="ignore", invalid="ignore"):
+                energy = simulate(scenario, values, elasticity=np.zeros(n))["energy"]
+        else:  # rows of rejected draws are zeros, dropped with their draws (_history_match)
             energy = np.zeros_like(batch["energy"])
-            energy[keep] = counterfactual["energy"]
+            if keep.any():
+                subset = {k: (v[keep] if np.ndim(v) >= 1 and len(v) == n else v) for k, v in values.items()}
+                with np.errstate(over="ignore", invalid="ignore"):
+                    energy[keep] = simulate(scenario, subset, elasticity=np.zeros(int(keep.sum())))["energy"]
         batch["energy_no_rebound"] = energy
         batch["rebound"] = batch["energy"] - energy
     check_finite(batch, work)
     batch.update({PARAM + key: values[key] for key in scenario.uncertain})
     if work.observations:
-        return _history_match(work, batch, values)
+        return _history_match(work, batch, values, matched or _match(work, batch, values))
     return batch
 
 
@@ -132,26 +136,25 @@ def check_finite(batch: dict, work) -> None:
                         f"draws (of draws {work.start:,} to {work.stop - 1:,}); check the values that drive it")
 
 
-def _matching(work: DrawRange, batch: dict, values: dict) -> np.ndarray:
-    """Which draws of a calibrating chunk fall inside every observation's range."""
+REBOUND_OUTPUTS = ("energy_no_rebound", "rebound")
+
+
+def _match(work: DrawRange, batch: dict, values: dict):
+    """A calibrating chunk's simulated observations (draw × observation) and whether each falls
+    inside its range."""
     def get(name):
         return batch[name] if name in batch else np.broadcast_to(values[name], (work.stop - work.start,))
 
-    return calibration.match(work.observations, get, work.scenario.generation_names, work.scenario.years)[1].all(axis=1)
+    return calibration.match(work.observations, get, work.scenario.generation_names, work.scenario.years)
 
 
-def _history_match(work: DrawRange, batch: dict, values: dict) -> dict:
+def _history_match(work: DrawRange, batch: dict, values: dict, matched) -> dict:
     """A calibrating chunk: the accepted draws' arrays, their candidate numbers
     (``calib:candidate``), and for every candidate the simulated observations
     (``calib:observed``), whether each matched (``calib:passes``) and the uncertain values
     (``calib:values``), from which the client counts, summarises and diagnoses."""
     scenario = work.scenario
-
-    def get(name):
-        return batch[name] if name in batch else np.broadcast_to(values[name], (work.stop - work.start,))
-
-    observed, passes = calibration.match(work.observations, get, scenario.generation_names,
-                                         scenario.years)
+    observed, passes = matched
     keep = passes.all(axis=1)
     out = {name: np.ascontiguousarray(array[keep]) for name, array in batch.items()}
     out["calib:candidate"] = np.arange(work.start, work.stop)[keep]
