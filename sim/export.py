@@ -66,15 +66,21 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tu
 
 def write_sweep_csv(ds, path) -> tuple[Path, int]:
     """A sweep's results as CSV: one row per point of the main variable's dimensions."""
-    main = {"oat": "swing", "sobol": "total_order", "morris": "mu_star", "grid": "metric_median"}[ds.attrs["method"]]
+    main = {"oat": "swing", "sobol": "total_order", "morris": "mu_star", "grid": "metric_median", "pawn": "pawn_median",
+            "delta": "delta", "rbd_fast": "first_order", "prim": "p_value"}.get(ds.attrs["method"])
+    if main is None or main not in ds:
+        raise InputError(None, None, f"cannot export a {ds.attrs['method']!r} file; sim export takes results of "
+                         "sim run, sim sweep and sim discover")
     dims = list(ds[main].dims)
     columns = [name for name, var in ds.data_vars.items() if list(var.dims) == dims]
     labels = _labels(ds, dims)
-    header = [ds[d].attrs.get("key", d) for d in dims] + [f"{name} ({ds[name].attrs.get('units', '')})" for name in columns]
+    units = "units" in ds.coords and dims == ["parameter"]   # each parameter's own units
+    header = ([ds[d].attrs.get("key", d) for d in dims] + (["units"] if units else [])
+              + [f"{name} ({ds[name].attrs['units']})" if ds[name].attrs.get("units") else name for name in columns])
     rows = []
-    for label, values in zip(labels, zip(*(ds[name].values.reshape(-1) for name in columns))):
+    for i, (label, values) in enumerate(zip(labels, zip(*(ds[name].values.reshape(-1) for name in columns)))):
         rows.append([label[d] if isinstance(label[d], str) else (int(label[d]) if d == "year" else _fmt(label[d]))
-                     for d in dims] + [_fmt(v) for v in values])
+                     for d in dims] + ([str(ds.units.values[i])] if units else []) + [_fmt(v) for v in values])
     return _write(path, header, rows)
 
 

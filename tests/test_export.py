@@ -54,3 +54,21 @@ def test_a_sweep_exports_one_row_per_parameter_or_grid_point(tmp_path, capsys, m
         key = column.split(" ")[0]
         first = rows[0]
         assert float(first[column]) == pytest.approx(float(ds[key].sel(parameter=first["parameter"])))
+
+def test_given_data_sweeps_and_discoveries_export_and_plot_or_say_why(tmp_path, capsys):
+    run = tmp_path / "r.nc"
+    assert main(["run", "nvidia_2027", "--no-calibrate", "--draws", "400", "--out", str(run), "--quiet"]) == 0
+    pawn, box = tmp_path / "pawn.nc", tmp_path / "box.nc"
+    assert main(["sweep", str(run), "--method", "pawn", "--metric", "energy:2030", "--out", str(pawn)]) == 0
+    assert main(["discover", str(run), "--where", "energy:2030 > p80", "--resamples", "3", "--out", str(box)]) == 0
+    capsys.readouterr()
+    assert main(["export", str(pawn), "--csv", str(tmp_path / "pawn.csv")]) == 0
+    rows = read_csv(tmp_path / "pawn.csv")
+    assert {r["parameter"] for r in rows} == {str(p) for p in open_result(pawn).parameter.values}
+    assert main(["export", str(box), "--csv", str(tmp_path / "box.csv")]) == 0
+    rows = read_csv(tmp_path / "box.csv")
+    assert {"units", "box_low", "box_high", "p_value (1)", "stability (1)"} <= set(rows[0])
+    assert main(["plot", str(pawn), "--out", str(tmp_path / "figs")]) == 0
+    assert (tmp_path / "figs" / "pawn-ranking.png").stat().st_size > 10_000
+    assert main(["plot", str(box), "--out", str(tmp_path / "figs")]) == 2
+    assert "drawn by sim discover" in capsys.readouterr().err

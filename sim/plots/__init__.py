@@ -26,6 +26,8 @@ KINDS = {
               "a Sobol sweep (sim sweep SCENARIO --method sobol)"),
     "heatmap": (sensitivity.heatmap, ("metric_median",), "grid",
                 "a two-parameter grid sweep (sim sweep SCENARIO --method grid --param A=.. --param B=..)"),
+    "ranking": (sensitivity.ranking, (), ("morris",) + tuple(k for k in sensitivity.MEASURES if k != "morris"),
+                "a Morris sweep, or indices from a result's draws (sim sweep RESULT.nc --method pawn)"),
 }
 
 
@@ -36,7 +38,8 @@ def available(ds) -> list[str]:
 
 def _missing(ds, kind: str) -> str | None:
     _, needs, method, _ = KINDS[kind]
-    if method is not None and ds.attrs.get("method") != method:
+    methods = (method,) if isinstance(method, str) else method
+    if method is not None and ds.attrs.get("method") not in methods:
         return f"it is {'a ' + ds.attrs['method'] + ' sweep' if 'method' in ds.attrs else 'a run result'}"
     absent = [n for n in needs if n not in ds]
     if absent:
@@ -78,6 +81,9 @@ def plot_file(path, kinds=None, out_dir=None, fmt: str = "png") -> list[Path]:
     ds = open_result(path)
     kinds = kinds or available(ds)
     if not kinds:
+        if ds.attrs.get("method") == "prim":
+            raise InputError(str(path), None, "a discovery's figure is drawn by sim discover, beside this file "
+                             "(the same name, .png)")
         raise InputError(str(path), None, "nothing to plot: not a result of sim run or sim sweep")
     figures = [(kind, figure(ds, kind, str(path))) for kind in kinds]  # every check before any file
     out_dir = Path(out_dir) if out_dir else Path(path).parent

@@ -106,3 +106,37 @@ def heatmap(ds):
     style.finish(fig, ds, f"Each cell: median over {ds.attrs.get('draws_per_point')} draws of the "
                           "other uncertain parameters (the same draws in every cell).")
     return fig
+
+
+# the main measure of each kind of sweep, with the half-width of its interval where it has one
+MEASURES = {"morris": ("mu_star", None, "mu* (mean absolute elementary effect)"),
+            "pawn": ("pawn_median", None, "PAWN index (median KS distance over slices)"),
+            "delta": ("delta", "delta_conf", "delta (moment-independent index)"),
+            "rbd_fast": ("first_order", "first_order_conf", "first-order Sobol index (RBD-FAST)")}
+
+
+def ranking(ds, top: int = 12):
+    """Bars of a Morris or given-data sweep's main measure, largest on top, with its interval."""
+    name, conf, words = MEASURES[ds.attrs["method"]]
+    value = _last_year(ds[name]).values
+    order = np.argsort(-np.nan_to_num(value), kind="stable")[:top]
+    names = _names(ds, order)
+    fig, ax = style.figure(height=max(2.4, 0.32 * len(names) + 1.2))
+    y = np.arange(len(names))[::-1]
+    ax.barh(y, value[order], color=style.PALETTE[0])
+    if conf is not None:
+        ax.errorbar(value[order], y, xerr=_last_year(ds[conf]).values[order], fmt="none", color="black",
+                    lw=0.8, capsize=2)
+    elif "mu_star_low" in ds:
+        v, lo, hi = value[order], _last_year(ds.mu_star_low).values[order], _last_year(ds.mu_star_high).values[order]
+        ax.errorbar(v, y, xerr=[np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)], fmt="none", color="black",
+                    lw=0.8, capsize=2)
+    ax.set_yticks(y, names)
+    units = ds[name].attrs.get("units", "1")
+    ax.set_xlabel(words + ("" if units in ("1", "") else f" ({style.human_units(units)})"))
+    style.title(ax, f"What drives {metric_words(ds.attrs.get('metric'))} ({ds.attrs['method']})")
+    ax.grid(axis="y", visible=False)
+    given = ds.attrs.get("evaluations") == 0
+    style.finish(fig, ds, (f"From {ds.attrs.get('draws_analysed', 0):,} draws of an existing result, no model runs. "
+                           if given else "") + "Whiskers: 95 % intervals where the method gives them.")
+    return fig
