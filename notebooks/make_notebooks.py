@@ -48,5 +48,8 @@ write("03_sensitivity.ipynb", [
     code("morris = sim.sweep(path, 'morris', 'energy:2035', samples=30)\nmorris[['mu_star', 'sigma']].to_pandas().round(1).sort_values('mu_star', ascending=False)"),
     md("Indices over time: early on the installed base depends on lifetime and lead time; later on growth, power and utilisation."),
     code("over_time = sim.sweep(path, 'sobol', 'energy', samples=256, years=[2025, 2028, 2031, 2035])\nover_time.total_order.to_pandas().round(2).T"),
+    md("Draws you already have can be analysed without new model runs: PAWN indices (SALib) rank the inputs of a plain run, and scenario discovery (PRIM) finds which ranges of which inputs lead to an outcome, here the top fifth of 2030 electricity. These use the prior (`calibrate=False`)."),
+    code("ds = sim.run(path, draws=1000, seed=1, calibrate=False)\npawn = sim.sweep(ds, 'pawn', 'energy:2030')\npawn.pawn_median.to_pandas().sort_values(ascending=False).round(3).head(8)"),
+    code("box = sim.discover(ds, 'energy:2030 > p80')\nprint(box.attrs['description'])\nfig = sim.plot(box, 'discovery')\nfig"),
 ])
 print("ok")

@@ -6,6 +6,8 @@ Public API::
     scenario = sim.load_scenario("scenarios/nvidia_2027.toml")
     ds = sim.run(scenario, draws=1000, seed=1)      # an xarray.Dataset
     si = sim.sweep(scenario, "sobol", "energy:2030")  # Sobol indices, an xarray.Dataset
+    pawn = sim.sweep(ds, "pawn", "energy:2030")       # indices from the draws of a result
+    box = sim.discover(ds, "energy:2030 > p80")       # scenario discovery (PRIM)
     fig = sim.plot(ds, "fan")                         # a matplotlib Figure
 """
 
@@ -13,12 +15,13 @@ __version__ = "0.1.0"
 
 from .errors import InputError, ScenarioError  # noqa: E402
 
-__all__ = ["InputError", "ScenarioError", "evaluate", "load_scenario", "run", "sweep", "plot", "__version__"]
+__all__ = ["InputError", "ScenarioError", "evaluate", "load_scenario", "run", "sweep", "discover", "plot",
+           "__version__"]
 
 # deferred: the modelling stack (scipy.stats, xarray, SimPy) loads on first use, and matplotlib
 # only for figures, so `sim --help` and `import sim` answer at once
 _LAZY = {"run": ("runner", "run"), "evaluate": ("runner", "evaluate"), "load_scenario": ("scenario", "load_scenario"),
-         "sweep": ("sensitivity", "sweep"), "plot": ("plots", "figure")}
+         "sweep": ("sensitivity", "sweep"), "discover": ("discovery", "discover_result"), "plot": ("plots", "figure")}
 
 
 def __getattr__(name: str):

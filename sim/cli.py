@@ -472,36 +472,30 @@ def cmd_discover(args, argv) -> int:
     import hashlib
 
     from . import discovery
-    from .results import carried, check_overwrite, check_writable, open_result, owned, write_netcdf
+    from .results import check_overwrite, check_writable, open_result, owned, write_netcdf
 
     discovery.check_settings(args.alpha, args.coverage, args.resamples)
     ds = open_result(args.result)
     if "draw" not in ds.dims or "method" in ds.attrs:
         raise InputError(args.result, None, "is not a result of sim run; discover reads the draws of a run")
-    x, names, units = discovery.inputs(ds, args.result)
-    cases, where = discovery.parse_where(args.where, ds, args.result)
+    discovery.inputs(ds, args.result)   # one line if it has none, naming the file
     tag = hashlib.sha256(args.where.encode()).hexdigest()[:8]
     out = Path(args.out) if args.out else Path(args.result).with_name(f"{Path(args.result).stem}-discover-{tag}.nc")
     check_writable(out)
     picture = out.with_suffix(".png")
     began = time.perf_counter()
-    found = discovery.discover(x, cases, names, alpha=args.alpha, min_coverage=args.coverage,
-                               resamples=args.resamples, seed=args.seed)
-    attrs = carried(ds.attrs)
-    attrs.update({"title": f"Scenario discovery (PRIM): {where}", "source_result": str(args.result),
-                  "source_result_sha256": hashlib.sha256(Path(args.result).read_bytes()).hexdigest()
-                  if Path(args.result).is_file() else ""})
-    stamp(attrs, argv)
-    result = discovery.dataset(found, units, where, attrs)
-    ranges = np.column_stack([x.min(axis=0), x.max(axis=0)])
+    result = discovery.discover_result(ds, args.where, coverage=args.coverage, alpha=args.alpha,
+                                       resamples=args.resamples, seed=args.seed)
+    result.attrs.update({"source_result": str(args.result), "source_result_sha256":
+                         hashlib.sha256(Path(args.result).read_bytes()).hexdigest() if Path(args.result).is_file() else ""})
+    stamp(result.attrs, argv)
     with owned(out):
-        check_overwrite(out, {"source_result": str(args.result), "where": where}, args.force)
+        check_overwrite(out, {"source_result": str(args.result), "where": result.attrs["where"]}, args.force)
         write_netcdf(result, out)
         use_files_backend()
-        fig = discovery.figure(found, units, where, ranges)
-        fig.savefig(picture, dpi=150)
-    print(discovery.describe(found, units, where))
-    print(f"{len(found.steps)} boxes on the peeling trajectory; chosen: step {found.chosen} "
+        discovery.figure(result).savefig(picture, dpi=150)
+    print(result.attrs["description"])
+    print(f"{result.sizes['step']} boxes on the peeling trajectory; chosen: step {result.attrs['chosen_step']} "
           f"(--coverage {args.coverage:g}); {args.resamples} resamples; {time.perf_counter() - began:.1f} s")
     print(f"result: {out}\nfigure: {picture}")
     return 0

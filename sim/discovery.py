@@ -312,7 +312,7 @@ def describe(found: Discovery, units: list[str], where: str) -> str:
     return "\n".join(lines)
 
 
-def dataset(found: Discovery, units: list[str], where: str, attrs: dict):
+def dataset(found: Discovery, units: list[str], where: str, attrs: dict, ranges: np.ndarray | None = None):
     """The discovery as a CF netCDF-ready Dataset: trajectory, box, p-values and stability."""
     import xarray as xr
 
@@ -332,36 +332,41 @@ def dataset(found: Discovery, units: list[str], where: str, attrs: dict):
             "box_high": ("parameter", finite(found.box.limits[:, 1]), {"long_name": "chosen box, upper limit (NaN: none)"}),
             "p_value": ("parameter", p, {"units": "1", "long_name": "one-sided hypergeometric p of each restriction of the pasted box (NaN: not restricted)"}),
             "stability": ("parameter", found.stability, {"units": "1", "long_name": "share of bootstrap resamples whose box restricts the input"}),
+            "input_low": ("parameter", ranges[:, 0] if ranges is not None else np.full(d, np.nan),
+                          {"long_name": "smallest value of the input among the draws"}),
+            "input_high": ("parameter", ranges[:, 1] if ranges is not None else np.full(d, np.nan),
+                           {"long_name": "largest value of the input among the draws"}),
         },
         coords={"step": ("step", np.arange(len(found.steps)), {"long_name": "peeling step", "units": "1"}),
                 "parameter": ("parameter", np.array(found.names, dtype=object), {"long_name": "sampled input (scenario key)"}),
                 "units": ("parameter", np.array(units, dtype=object), {"long_name": "the input's units"})},
     )
-    for name in ("trajectory_low", "trajectory_high", "box_low", "box_high"):
+    for name in ("trajectory_low", "trajectory_high", "box_low", "box_high", "input_low", "input_high"):
         ds[name].attrs["comment"] = "each input in its own units (the units coordinate)"
     ds.attrs.update(attrs)
     ds.attrs.update({"method": "prim", "where": where, "chosen_step": int(found.chosen),
+                     "description": describe(found, units, where),
                      "box_coverage": float(found.coverage), "box_density": float(found.density),
                      "box_mass": float(found.mass), "cases": int(found.cases), "draws_analysed": int(found.draws),
                      **{f"prim_{k}": v for k, v in found.settings.items()}})
     return ds
 
 
-def figure(found: Discovery, units: list[str], where: str, ranges: np.ndarray):
-    """The coverage/density trade-off, and the chosen box against each input's range."""
+def figure(ds):
+    """The coverage/density trade-off, and the chosen box against each input's range, from a
+    discovery's Dataset (:func:`dataset`; ``sim plot FILE``)."""
     import matplotlib.pyplot as plt
 
+    from . import parameters as registry
     from .plots import style
 
-    kept = found.box.restricted()
+    kept = [j for j in range(ds.sizes["parameter"])
+            if np.isfinite(ds.box_low.values[j]) or np.isfinite(ds.box_high.values[j])]
+    coverage, density = ds.attrs["box_coverage"], ds.attrs["box_density"]
     with plt.rc_context(style.RC):
         fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.6), gridspec_kw={"width_ratios": [1, 1.2]})
-        cov = [s.coverage for s in found.steps]
-        den = [s.density for s in found.steps]
-        n = [len(s.box.restricted()) for s in found.steps]
-        points = left.scatter(cov, den, c=n, cmap="viridis", s=14)
-        left.plot(found.coverage, found.density, marker="*", color="crimson", markersize=13, linestyle="none",
-                  label="chosen box")
+        points = left.scatter(ds.coverage.values, ds.density.values, c=ds.restrictions.values, cmap="viridis", s=14)
+        left.plot(coverage, density, marker="*", color="crimson", markersize=13, linestyle="none", label="chosen box")
         left.set_xlabel("coverage (share of the cases in the box)")
         left.set_ylabel("density (share of the box that are cases)")
         left.set_xlim(0, 1.02)
@@ -371,25 +376,43 @@ def figure(found: Discovery, units: list[str], where: str, ranges: np.ndarray):
         left.set_title("Peeling trajectory")
         if kept:
             for i, j in enumerate(kept):
-                lo, hi = ranges[j]
-                blo, bhi = found.box.limits[j]
+                lo, hi = float(ds.input_low[j]), float(ds.input_high[j])
+                blo, bhi = float(ds.box_low[j]), float(ds.box_high[j])
                 blo, bhi = (lo if not np.isfinite(blo) else blo), (hi if not np.isfinite(bhi) else bhi)
                 span = hi - lo or 1.0
                 right.barh(i, 1.0, color="0.88")
                 right.barh(i, (bhi - blo) / span, left=(blo - lo) / span, color="crimson", alpha=0.75)
-                right.text(1.02, i, f"{blo:.3g} to {bhi:.3g} {style.human_units(units[j])}".strip(),
+                right.text(1.02, i, f"{blo:.3g} to {bhi:.3g} {style.human_units(str(ds.units.values[j]))}".strip(),
                            va="center", fontsize=7)
-            right.set_yticks(range(len(kept)), [found.names[j] for j in kept])
+            right.set_yticks(range(len(kept)), [registry.label(str(ds.parameter.values[j])) for j in kept])
             right.set_xlim(0, 1.75)
             right.set_xticks([0, 0.5, 1], ["min", "", "max"])
             right.invert_yaxis()
         else:
             right.text(0.5, 0.5, "no significant, stable restriction", ha="center", va="center")
             right.set_axis_off()
-        right.set_title(f"Box: coverage {found.coverage:.0%}, density {found.density:.0%}")
-        fig.suptitle(f"Which inputs lead to {where}?", fontsize=10)
+        right.set_title(f"Box: coverage {coverage:.0%}, density {density:.0%}")
+        fig.suptitle(f"Which inputs lead to {ds.attrs['where']}?", fontsize=10)
         fig.tight_layout()
     return fig
+
+
+def discover_result(result, where: str, *, coverage: float = 0.5, alpha: float = 0.05, resamples: int = 30,
+                    seed: int = 0):
+    """Scenario discovery on a result of ``sim.run`` (a Dataset): the Dataset that ``sim discover``
+    writes, its plain-words box in ``attrs["description"]`` (``sim.plot(box, "discovery")``
+    draws it)."""
+    from .results import carried
+
+    check_settings(alpha, coverage, resamples)
+    if "draw" not in result.dims or "method" in result.attrs:
+        raise InputError(None, None, "discover needs a result of sim run (its draws), not a sweep")
+    x, names, units = inputs(result)
+    cases, text = parse_where(where, result)
+    found = discover(x, cases, names, alpha=alpha, min_coverage=coverage, resamples=resamples, seed=seed)
+    attrs = carried(result.attrs)
+    attrs["title"] = f"Scenario discovery (PRIM): {text}"
+    return dataset(found, units, text, attrs, np.column_stack([x.min(axis=0), x.max(axis=0)]))
 
 
 def check_settings(alpha, min_coverage, resamples) -> None:

@@ -76,8 +76,10 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
 
     Parameters
     ----------
-    scenario : str, Path or Scenario
-    method : {"oat", "grid", "sobol", "morris"}
+    scenario : str, Path or Scenario, or a result Dataset
+        A result of :func:`sim.run` is analysed from its draws (:func:`from_result`: ``pawn``,
+        ``delta``, ``rbd_fast``), with no model runs.
+    method : {"oat", "grid", "sobol", "morris", "pawn", "delta", "rbd_fast"}
     metric : str, optional
         See the module docstring; default ``energy`` in the last key year.
     params : list of str, optional
@@ -116,6 +118,8 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
         Indices or effects with dimension ``parameter`` (and ``year`` with ``years``), the
         sample design, and attributes naming the method, metric, parameters and ranges.
     """
+    if hasattr(scenario, "data_vars"):   # a result: indices from its draws
+        return from_result(scenario, method, metric, seed=seed)
     scenario = resolve(scenario, overrides, variant)
     if method in GIVEN_DATA:
         raise InputError("--method", None, f"{method} ranks the inputs of an existing result: give a result "

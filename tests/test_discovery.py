@@ -102,3 +102,17 @@ def test_a_result_without_sampled_inputs_or_a_sweep_is_one_line(tmp_path, capsys
     assert main(["discover", str(sweep), "--where", "energy:2030 > p50"]) == 2
     assert "is not a result of sim run" in capsys.readouterr().err
     assert not list(tmp_path.glob("*discover*"))
+
+
+def test_the_python_api_gives_what_the_command_writes(result):
+    run = sim.results.open_result(result)
+    box = sim.discover(run, "energy:2030 > p80", resamples=5)
+    written = result.with_name("api.nc")
+    assert main(["discover", str(result), "--where", "energy:2030 > p80", "--resamples", "5", "--out", str(written)]) == 0
+    on_file = xr.open_dataset(written)
+    for name in ("coverage", "density", "box_low", "box_high", "p_value", "stability", "input_low", "input_high"):
+        np.testing.assert_array_equal(box[name].values, on_file[name].values)
+    assert box.attrs["description"] == on_file.attrs["description"]
+    assert sim.plot(box, "discovery").axes
+    pawn = sim.sweep(run, "pawn", "energy:2030")   # sweep takes a result too: indices from its draws
+    assert pawn.attrs["method"] == "pawn" and pawn.attrs["evaluations"] == 0

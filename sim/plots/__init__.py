@@ -26,9 +26,17 @@ KINDS = {
               "a Sobol sweep (sim sweep SCENARIO --method sobol)"),
     "heatmap": (sensitivity.heatmap, ("metric_median",), "grid",
                 "a two-parameter grid sweep (sim sweep SCENARIO --method grid --param A=.. --param B=..)"),
+    "discovery": (lambda ds: _discovery_figure(ds), ("coverage", "box_low", "input_low"), "prim",
+                  "a scenario discovery (sim discover RESULT.nc --where ...)"),
     "ranking": (sensitivity.ranking, (), ("morris",) + tuple(k for k in sensitivity.MEASURES if k != "morris"),
                 "a Morris sweep, or indices from a result's draws (sim sweep RESULT.nc --method pawn)"),
 }
+
+
+def _discovery_figure(ds):
+    from ..discovery import figure  # deferred: scipy.stats loads only for discoveries
+
+    return figure(ds)
 
 
 def available(ds) -> list[str]:
@@ -81,9 +89,6 @@ def plot_file(path, kinds=None, out_dir=None, fmt: str = "png") -> list[Path]:
     ds = open_result(path)
     kinds = kinds or available(ds)
     if not kinds:
-        if ds.attrs.get("method") == "prim":
-            raise InputError(str(path), None, "a discovery's figure is drawn by sim discover, beside this file "
-                             "(the same name, .png)")
         raise InputError(str(path), None, "nothing to plot: not a result of sim run or sim sweep")
     figures = [(kind, figure(ds, kind, str(path))) for kind in kinds]  # every check before any file
     out_dir = Path(out_dir) if out_dir else Path(path).parent
