@@ -223,7 +223,7 @@ def _pages_assumptions(ds, scenario) -> list:
     """Every number the model uses (words, key, distribution, units, source), then the
     scenario's references: as many pages as they need, none half empty."""
     found = sources(scenario)
-    lines = []     # (cells, bold) per printed line; a source may wrap onto more lines
+    lines = []     # the cells of each printed line; a source may wrap onto more lines
     for key, dist in scenario.parameters.items():
         wrapped = textwrap.wrap(found[key], 36) or [""]
         if len(wrapped) > 2:
@@ -232,8 +232,8 @@ def _pages_assumptions(ds, scenario) -> list:
         value = _compact(dist) + (f" {units}" if units else "")
         first = (textwrap.shorten(registry.label(key), 40, placeholder="…"), (key if len(key) <= 31 else key[:30] + "…"),
                  value, wrapped[0])
-        lines.append((first, False))
-        lines += [(("", "", "", more), False) for more in wrapped[1:]]
+        lines.append(first)
+        lines += [("", "", "", more) for more in wrapped[1:]]
     references = [textwrap.wrap(f"{i}. {ref}", 120) for i, ref in enumerate(scenario.references, 1)]
     pages, columns = [], (0.0, 0.265, 0.465, 0.735)
     head = ("quantity", "key", "value (low / mode / high), units", "source (source key or comment)")
@@ -254,7 +254,7 @@ def _pages_assumptions(ds, scenario) -> list:
         y = 0.91
         for j, cell in enumerate(head):
             fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], y, cell, fontsize=6.8, weight="bold")
-        for cells, _ in chunk:
+        for cells in chunk:
             y -= step
             for j, cell in enumerate(cells):
                 fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], y, cell, fontsize=6.2 if j != 1 else 5.4,

@@ -284,17 +284,20 @@ def cmd_sweep(args) -> int:
               f"median {a['metric']} over the grid: {float(ds.metric_median.min()):.4g} to "
               f"{float(ds.metric_median.max()):.4g}")
     else:
-        rows = ranking(ds)
-        width = max(len(p) for p, _ in rows)
-        year_note = f" (ranked for {int(ds.year[-1])})" if "year" in ds.dims else ""
-        print(f"ranking{year_note}:")
-        for i, (p, text) in enumerate(rows, 1):
-            print(f"{i:>3}. {p:<{width}}  {text}")
+        print_ranking(ranking(ds), f" (ranked for {int(ds.year[-1])})" if "year" in ds.dims else "")
     if a.get("warnings"):
         for line in a["warnings"].split("\n"):
             print(f"warning: {line}")
     print(f"result: {path}")
     return 0
+
+
+def print_ranking(rows, note: str = "") -> None:
+    """A sweep's parameters, most influential first, one numbered line each."""
+    width = max(len(p) for p, _ in rows)
+    print(f"ranking{note}:")
+    for i, (p, text) in enumerate(rows, 1):
+        print(f"{i:>3}. {p:<{width}}  {text}")
 
 
 def _is_result(text) -> bool:
@@ -345,11 +348,7 @@ def _sweep_result(args) -> int:
         write_netcdf(result, out)
     print(f"{result.attrs['scenario']}: {args.method} sensitivity of {result.attrs['metric']} from "
           f"{result.attrs['draws_analysed']:,} draws of {source} (no model runs) in {time.perf_counter() - began:.1f} s")
-    rows = ranking(result)
-    width = max(len(p) for p, _ in rows)
-    print("ranking:")
-    for i, (p, text) in enumerate(rows, 1):
-        print(f"{i:>3}. {p:<{width}}  {text}")
+    print_ranking(ranking(result))
     print(f"result: {out}")
     return 0
 
@@ -474,18 +473,16 @@ def cmd_discover(args, argv) -> int:
     from . import discovery
     from .results import check_overwrite, check_writable, open_result, owned, write_netcdf
 
-    discovery.check_settings(args.alpha, args.coverage, args.resamples)
     ds = open_result(args.result)
     if "draw" not in ds.dims or "method" in ds.attrs:
         raise InputError(args.result, None, "is not a result of sim run; discover reads the draws of a run")
-    discovery.inputs(ds, args.result)   # one line if it has none, naming the file
     tag = hashlib.sha256(args.where.encode()).hexdigest()[:8]
     out = Path(args.out) if args.out else Path(args.result).with_name(f"{Path(args.result).stem}-discover-{tag}.nc")
     check_writable(out)
     picture = out.with_suffix(".png")
     began = time.perf_counter()
     result = discovery.discover_result(ds, args.where, coverage=args.coverage, alpha=args.alpha,
-                                       resamples=args.resamples, seed=args.seed)
+                                       resamples=args.resamples, seed=args.seed, file=args.result)
     result.attrs.update({"source_result": str(args.result), "source_result_sha256":
                          hashlib.sha256(Path(args.result).read_bytes()).hexdigest() if Path(args.result).is_file() else ""})
     stamp(result.attrs, argv)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, suggest
 
 OPERATORS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
 _WHERE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::(\d{4}))?\s*(>=|<=|>|<)\s*(p\d{1,2}(?:\.\d+)?|[-+0-9.eE]+)\s*$")
@@ -224,7 +224,7 @@ def discover(x: np.ndarray, y: np.ndarray, names: list[str], *, alpha: float = 0
 
 # ------------------------------------------------------------------------ from a result
 
-def parse_where(where: str, ds, file=None) -> tuple[np.ndarray, str]:
+def parse_where(where: str, ds) -> tuple[np.ndarray, str]:
     """The cases of interest of a result, from ``"energy:2030 > p80"`` (a result variable, an
     optional year, an operator and a threshold in the variable's units or a percentile)."""
     m = _WHERE.match(where or "")
@@ -233,7 +233,6 @@ def parse_where(where: str, ds, file=None) -> tuple[np.ndarray, str]:
                          "e.g. \"energy:2030 > p80\" or \"energy:2030 >= 900\" (OP: >, >=, <, <=)")
     name, year, op, threshold = m.groups()
     if name not in ds.data_vars or "draw" not in ds[name].dims or "key" in ds[name].attrs:
-        from .errors import suggest
         outcomes = [n for n, v in ds.data_vars.items() if "draw" in v.dims and "key" not in v.attrs]
         raise InputError("--where", name, "is not an outcome of this result" + suggest(name, outcomes))
     var = ds[name]
@@ -398,7 +397,7 @@ def figure(ds):
 
 
 def discover_result(result, where: str, *, coverage: float = 0.5, alpha: float = 0.05, resamples: int = 30,
-                    seed: int = 0):
+                    seed: int = 0, file=None):
     """Scenario discovery on a result of ``sim.run`` (a Dataset): the Dataset that ``sim discover``
     writes, its plain-words box in ``attrs["description"]`` (``sim.plot(box, "discovery")``
     draws it)."""
@@ -407,7 +406,7 @@ def discover_result(result, where: str, *, coverage: float = 0.5, alpha: float =
     check_settings(alpha, coverage, resamples)
     if "draw" not in result.dims or "method" in result.attrs:
         raise InputError(None, None, "discover needs a result of sim run (its draws), not a sweep")
-    x, names, units = inputs(result)
+    x, names, units = inputs(result, file)
     cases, text = parse_where(where, result)
     found = discover(x, cases, names, alpha=alpha, min_coverage=coverage, resamples=resamples, seed=seed)
     attrs = carried(result.attrs)

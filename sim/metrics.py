@@ -74,7 +74,7 @@ class Metric:
         return np.divide(rebound, e, out=np.zeros_like(e), where=e > 0).T
 
 
-def parse_metric(text: str | None, scenario, years=None) -> Metric:
+def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric:
     """Read ``--metric`` (and ``--years``) against a scenario.
 
     Raises
@@ -91,7 +91,7 @@ def parse_metric(text: str | None, scenario, years=None) -> Metric:
 
     def year(text_year: str) -> int:
         if not re.fullmatch(r"\d{4}", text_year) or not first <= int(text_year) <= last:
-            raise InputError("--metric", None, f"year '{text_year}' must be a year from {first} to {last}")
+            raise InputError("--metric", None, f"year '{text_year}' must be a year {of}from {first} to {last}")
         return int(text_year)
 
     if kind == "rebound_share" and scenario.mode != "demand":

@@ -532,26 +532,21 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
 
 
 def _metric_from_result(ds, text, file):
-    kind, _, arg = (text or "energy").partition(":")
+    """A sweep metric (:mod:`sim.metrics`, the same parsing and arithmetic as a sweep's) read
+    from a result's variables: its values by draw, its name and its units."""
+    from types import SimpleNamespace
+
     years = [int(y) for y in ds.year.values]
-    if kind not in ("energy", "cumulative", "peak_power", "rebound_share"):
-        raise InputError("--metric", None, f"unknown metric '{kind}'" + suggest(kind, ("energy", "cumulative", "peak_power", "rebound_share")))
-    if kind == "peak_power":
-        return ds.facility_power.max("year").values, "peak_power", "GW"
-    if kind == "cumulative":
-        a, _, b = arg.partition("-")
-        if not (a.isdigit() and b.isdigit() and int(a) in years and int(b) in years and int(a) <= int(b)):
-            raise InputError("--metric", None, f"cumulative needs a span of the result's years, e.g. cumulative:{years[0]}-{years[-1]}")
-        return ds.energy.sel(year=slice(int(a), int(b))).sum("year").values, f"cumulative:{a}-{b}", "TW h"
-    year = int(arg) if arg.isdigit() else int(ds.attrs["key_years"][-1]) if "key_years" in ds.attrs else years[-1]
-    if arg and (not arg.isdigit() or year not in years):
-        raise InputError("--metric", None, f"year '{arg}' must be a year of the result, {years[0]} to {years[-1]}")
-    if kind == "rebound_share":
-        if "rebound" not in ds:
+    frame = SimpleNamespace(years=years, start_year=years[0], end_year=years[-1], mode=ds.attrs.get("shipments_mode"),
+                            key_years=[int(y) for y in np.atleast_1d(ds.attrs.get("key_years", years[-1]))])
+    metric = parse_metric(text, frame, of="of the result, ")
+    counterfactual = None
+    if metric.needs_counterfactual:
+        if "energy_no_rebound" not in ds:
             raise InputError(file, None, "has no rebound: run the scenario with the rebound decomposition")
-        e = ds.energy.sel(year=year).values
-        return np.divide(ds.rebound.sel(year=year).values, e, out=np.zeros_like(e), where=e > 0), f"rebound_share:{year}", "1"
-    return ds.energy.sel(year=year).values, f"energy:{year}", "TW h"
+        counterfactual = {"energy": ds.energy_no_rebound.values}
+    out = {"energy": ds.energy.values, "facility_power": ds.facility_power.values}
+    return metric.compute(frame, out, counterfactual)[0], metric.name, metric.units
 
 
 def ranking(ds: xr.Dataset, year: int | None = None) -> list[tuple[str, str]]:

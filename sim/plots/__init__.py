@@ -12,6 +12,12 @@ from ..errors import InputError, suggest
 from ..results import check_writable, open_result
 from . import runs, sensitivity, style
 
+def _discovery_figure(ds):
+    from ..discovery import figure  # deferred: scipy.stats loads only for discoveries
+
+    return figure(ds)
+
+
 # kind: (function, what the file must be or hold, how to get it)
 KINDS = {
     "fan": (runs.fan, ("energy",), None, "a result of sim run"),
@@ -26,17 +32,11 @@ KINDS = {
               "a Sobol sweep (sim sweep SCENARIO --method sobol)"),
     "heatmap": (sensitivity.heatmap, ("metric_median",), "grid",
                 "a two-parameter grid sweep (sim sweep SCENARIO --method grid --param A=.. --param B=..)"),
-    "discovery": (lambda ds: _discovery_figure(ds), ("coverage", "box_low", "input_low"), "prim",
+    "discovery": (_discovery_figure, ("coverage", "box_low", "input_low"), "prim",
                   "a scenario discovery (sim discover RESULT.nc --where ...)"),
     "ranking": (sensitivity.ranking, (), ("morris",) + tuple(k for k in sensitivity.MEASURES if k != "morris"),
                 "a Morris sweep, or indices from a result's draws (sim sweep RESULT.nc --method pawn)"),
 }
-
-
-def _discovery_figure(ds):
-    from ..discovery import figure  # deferred: scipy.stats loads only for discoveries
-
-    return figure(ds)
 
 
 def available(ds) -> list[str]:
