@@ -16,7 +16,6 @@ shows in the accepted draws' parameters (:func:`parameter_quantiles`, prior agai
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from .errors import ScenarioError
 from .published import Observation, figure_text
@@ -84,6 +83,8 @@ def too_few(scenario, observations, accepted: int, wanted: int, observed: np.nda
     o = observations[worst]
     movers = []
     if values.shape[1] and np.ptp(observed[:, worst]) > 0:
+        from scipy import stats  # deferred: only a failed calibration needs it (0.5 s)
+
         rho = np.array([0.0 if np.ptp(values[:, j]) == 0 else stats.spearmanr(values[:, j], observed[:, worst])[0]
                         for j in range(values.shape[1])])
         movers = [names[j] for j in np.argsort(-np.abs(rho))[:2] if abs(rho[j]) > 0.05]
@@ -96,47 +97,41 @@ def too_few(scenario, observations, accepted: int, wanted: int, observed: np.nda
         f"{figure_text(p5, p95, o.units)} (5-95 %): {hint}; or raise calibration.max_candidates")
 
 
-def annotate(ds, scenario, observations, candidates: np.ndarray, observed: np.ndarray, passes: np.ndarray,
+def annotate(result, scenario, observations, candidates: np.ndarray, observed: np.ndarray, passes: np.ndarray,
              values: np.ndarray, space: int):
-    """Record a calibration in its result: each draw's candidate number and simulated
-    observations, the observations and how many candidates each rejected, and the prior and
-    posterior 5/50/95 % of every uncertain parameter (what the data taught).
+    """Record a calibration in its result (a :class:`sim.results.Result`, returned): each
+    draw's candidate number and simulated observations, the observations and how many
+    candidates each rejected, and the prior and posterior 5/50/95 % of every uncertain
+    parameter (what the data taught).
 
     ``observed``, ``passes`` and ``values`` cover every candidate considered: those up to the
     last one kept, accepted or not.
     """
-    import xarray as xr
-
     names = scenario.uncertain
     considered, draws = len(passes), len(candidates)
-    ds = ds.assign_coords(candidate=("draw", candidates.astype(np.int64),
-                                     {"long_name": "the draw's number among the calibration's candidates"}))
-    obs_coords = {
-        "observation": ("observation", np.array([o.name for o in observations], dtype=object),
-                        {"long_name": "observed figure the draws are calibrated to"}),
-        "observation_units": ("observation", np.array([o.units for o in observations], dtype=object),
-                              {"long_name": "units of the observed figure"}),
-    }
-    q = {"quantile": ("quantile", np.array(QUANTILES), {"long_name": "quantile over the draws", "units": "1"}),
-         "parameter": ("parameter", np.array(names, dtype=object), {"long_name": "uncertain parameter"})}
-    extra = xr.Dataset({
-        "observed": (("draw", "observation"), observed[candidates],
-                     {"long_name": "the draw's simulated value of each observed figure, in its units "
-                                   "(observation_units)", "units": "1"}),
-        "observation_low": ("observation", np.array([o.low for o in observations]),
-                            {"long_name": "low end of the observed range (tolerance included)", "units": "1"}),
-        "observation_high": ("observation", np.array([o.high for o in observations]),
-                             {"long_name": "high end of the observed range (tolerance included)", "units": "1"}),
-        "rejected_by_observation": ("observation", (~passes).sum(axis=0).astype(np.int64),
-                                    {"long_name": "candidate draws outside the observed range", "units": "1"}),
-        "prior_quantiles": (("quantile", "parameter"), parameter_quantiles(values),
-                            {"long_name": "quantiles of each uncertain parameter over every candidate considered",
-                             "units": "1"}),
-        "posterior_quantiles": (("quantile", "parameter"), parameter_quantiles(values[candidates]),
-                                {"long_name": "quantiles of each uncertain parameter over the accepted draws",
-                                 "units": "1"}),
-    }, coords={**obs_coords, **q})
-    ds = xr.merge([ds, extra], combine_attrs="override")
-    ds.attrs.update({"calibrated": 1, "candidates": int(considered), "rejected_draws": int(considered - draws),
-                     "candidate_space": int(space), "observations": "; ".join(o.name for o in observations)})
-    return ds
+    add = result.add
+    add("candidate", ("draw",), candidates.astype(np.int64),
+        {"long_name": "the draw's number among the calibration's candidates"}, coord=True)
+    add("observation", ("observation",), np.array([o.name for o in observations], dtype=object),
+        {"long_name": "observed figure the draws are calibrated to"}, coord=True)
+    add("observation_units", ("observation",), np.array([o.units for o in observations], dtype=object),
+        {"long_name": "units of the observed figure"}, coord=True)
+    add("quantile", ("quantile",), np.array(QUANTILES), {"long_name": "quantile over the draws", "units": "1"},
+        coord=True)
+    add("parameter", ("parameter",), np.array(names, dtype=object), {"long_name": "uncertain parameter"}, coord=True)
+    add("observed", ("draw", "observation"), observed[candidates],
+        {"long_name": "the draw's simulated value of each observed figure, in its units (observation_units)",
+         "units": "1"})
+    add("observation_low", ("observation",), np.array([o.low for o in observations]),
+        {"long_name": "low end of the observed range (tolerance included)", "units": "1"})
+    add("observation_high", ("observation",), np.array([o.high for o in observations]),
+        {"long_name": "high end of the observed range (tolerance included)", "units": "1"})
+    add("rejected_by_observation", ("observation",), (~passes).sum(axis=0).astype(np.int64),
+        {"long_name": "candidate draws outside the observed range", "units": "1"})
+    add("prior_quantiles", ("quantile", "parameter"), parameter_quantiles(values),
+        {"long_name": "quantiles of each uncertain parameter over every candidate considered", "units": "1"})
+    add("posterior_quantiles", ("quantile", "parameter"), parameter_quantiles(values[candidates]),
+        {"long_name": "quantiles of each uncertain parameter over the accepted draws", "units": "1"})
+    result.attrs.update({"calibrated": 1, "candidates": int(considered), "rejected_draws": int(considered - draws),
+                         "candidate_space": int(space), "observations": "; ".join(o.name for o in observations)})
+    return result

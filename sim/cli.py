@@ -400,7 +400,12 @@ def cmd_run(args, argv) -> int:
         ds = run(scenario, args.draws, args.seed, rebound=args.rebound, chunk_draws=args.chunk_draws,
                  workers=args.workers, scheduler=args.scheduler, out=out, fmt=args.format,
                  compress=args.compress, resume=args.resume, force=args.force, quiet=args.quiet,
-                 attrs=stamp({}, argv), calibrate=args.calibrate, max_candidates=args.max_candidates)
+                 attrs=stamp({}, argv), calibrate=args.calibrate, max_candidates=args.max_candidates,
+                 reopen=args.format == "zarr")
+        if args.format != "zarr":   # read with h5py: the command line never loads xarray to run
+            from .results import Stored
+
+            ds = Stored(ds)
     except KeyboardInterrupt:
         store = Path(f"{out}.chunks")
         if not any(store.glob("chunk-*")):
@@ -409,7 +414,7 @@ def cmd_run(args, argv) -> int:
               "run the same command with --resume to go on from them", file=sys.stderr)
         return 130
     seconds = time.perf_counter() - began
-    with ds:  # opened lazily: the summary reads only what it prints
+    with ds:  # the summary reads only what it prints
         if not args.quiet:
             print(summary(ds, seconds))
     print(out if args.quiet else f"result: {out}")
@@ -522,9 +527,10 @@ def energy_units(largest_twh: float) -> tuple[str, float]:
 def taught(ds, narrowed: float = 0.8) -> list[str]:
     """What the observations taught: the parameters whose 90 % range the calibration narrowed
     to less than ``narrowed`` of the prior's, prior against posterior."""
-    prior, post = ds.prior_quantiles.values, ds.posterior_quantiles.values
+    prior, post = np.asarray(ds["prior_quantiles"]), np.asarray(ds["posterior_quantiles"])
     rows = []
-    for j, key in enumerate(ds.parameter.values):
+    for j, key in enumerate(np.asarray(ds["parameter"])):
+        key = key.decode() if isinstance(key, bytes) else key
         width, after = prior[2, j] - prior[0, j], post[2, j] - post[0, j]
         if width > 0 and after < narrowed * width:
             rows.append(f"  {key}: {prior[0, j]:.4g} to {prior[2, j]:.4g} -> {post[0, j]:.4g} to {post[2, j]:.4g}")
@@ -532,7 +538,10 @@ def taught(ds, narrowed: float = 0.8) -> list[str]:
 
 
 def summary(ds, seconds: float | None = None) -> str:
-    """The terminal summary: energy percentiles for the key years, and the fleet behind them."""
+    """The terminal summary: energy percentiles for the key years, and the fleet behind them.
+
+    ``ds`` is a result: an :class:`xarray.Dataset`, or a file read with h5py
+    (:class:`sim.results.Stored`); the figures are numpy's over the draws (NaN skipped)."""
     a = ds.attrs
     lines = [f"{a['scenario']}: {a['title']}"]
     timing = f" in {seconds:.1f} s" if seconds is not None else ""
@@ -541,54 +550,67 @@ def summary(ds, seconds: float | None = None) -> str:
                  f"{a.get('rejected_draws', 0):,} draws rejected")
     if a.get("calibrated"):
         lines.append(f"calibrated: {a['draws']:,} of {a['candidates']:,} candidate draws are consistent with "
-                     f"{ds.sizes['observation']} observations ({a['observations']})")
+                     f"{len(np.asarray(ds['observation']))} observations ({a['observations']})")
         lines += taught(ds)
     if a.get("correlations"):
         lines.append(f"rank correlations: {a['correlations']}")
     lines.append("")
     years = [int(y) for y in np.atleast_1d(a["key_years"])]
-    label, factor = energy_units(float(ds.energy.sel(year=years).max()))
+    column = {int(y): j for j, y in enumerate(np.asarray(ds["year"]))}
+    cols = [column[y] for y in years]
+
+    def annual(name):   # (draws, key years)
+        return np.asarray(ds[name])[:, cols]
+
+    def median(x):
+        return np.nanmedian(x, axis=0)
+
+    def quantiles(x):   # (3, key years)
+        return np.nanquantile(x, QUANTILES, axis=0)
+
+    energy = annual("energy")
+    label, factor = energy_units(float(np.nanmax(energy)))
     header = (f"{'year':>6}  {'energy ' + label:>23}  {'facility GW':>11}  {'servers at year end':>19}")
     lines.append(header)
     lines.append(f"{'':>6}  {'p5':>7} {'p50':>7} {'p95':>7}  {'p50':>11}  {'p50':>19}")
-    for year in years:
-        e = ds.energy.sel(year=year).quantile(QUANTILES).values * factor
-        gw = float(ds.facility_power.sel(year=year).median())
-        servers = float(ds.installed.sel(year=year).median())
-        lines.append(f"{year:>6}  {e[0]:7.1f} {e[1]:7.1f} {e[2]:7.1f}  {gw:11.2f}  {servers:19,.0f}")
+    e, gw, servers = quantiles(energy) * factor, median(annual("facility_power")), median(annual("installed"))
+    for j, year in enumerate(years):
+        lines.append(f"{year:>6}  {e[0, j]:7.1f} {e[1, j]:7.1f} {e[2, j]:7.1f}  {gw[j]:11.2f}  {servers[j]:19,.0f}")
     if "electricity_share" in ds:
         where = "US" if a.get("scope") == "US" else "world"
+        share = quantiles(annual("electricity_share"))
         lines.append(f"share of {where} electricity (p50, 5-95 %): " + "; ".join(
-            f"{y} {float(ds.electricity_share.sel(year=y).median()):.2%} "
-            f"({float(ds.electricity_share.sel(year=y).quantile(0.05)):.2%}-"
-            f"{float(ds.electricity_share.sel(year=y).quantile(0.95)):.2%})" for y in years))
+            f"{y} {share[1, j]:.2%} ({share[0, j]:.2%}-{share[2, j]:.2%})" for j, y in enumerate(years)))
     if "rebound" in ds:
         lines.append("")
         lines.append("Jevons rebound: energy due to the demand response (same draws with elasticity 0):")
         lines.append(f"{'year':>6}  {'rebound TWh/yr p50':>18}  {'share of energy p5 p50 p95':>28}")
-        for year in years:
-            rebound = ds.rebound.sel(year=year)
-            share = (rebound / ds.energy.sel(year=year)).where(ds.energy.sel(year=year) > 0)
-            s5, s50, s95 = share.quantile(QUANTILES).values
-            lines.append(f"{year:>6}  {float(rebound.median()):18.1f}  "
-                         f"{s5:9.0%} {s50:8.0%} {s95:8.0%}")
+        rebound = annual("rebound")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = quantiles(np.where(energy > 0, rebound / energy, np.nan))
+        middle = median(rebound)
+        for j, year in enumerate(years):
+            lines.append(f"{year:>6}  {middle[j]:18.1f}  {share[0, j]:9.0%} {share[1, j]:8.0%} {share[2, j]:8.0%}")
     if "unserved_demand" in ds:
         last = years[-1]
-        unserved = (ds.unserved_demand / ds.compute_demand).sel(year=last).median()
-        backlog = ds.backlog.sel(year=last).median()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            unserved = median(annual("unserved_demand") / annual("compute_demand"))[-1]
+        backlog = median(annual("backlog"))[-1]
         lines.append("")
-        lines.append(f"In {last}: {float(unserved):.0%} of compute demand unserved (median), "
-                     f"{float(backlog):,.0f} servers on backlog"
-                     + (f", {float(ds.power_queue.sel(year=last).median()):,.0f} waiting for power"
+        lines.append(f"In {last}: {unserved:.0%} of compute demand unserved (median), "
+                     f"{backlog:,.0f} servers on backlog"
+                     + (f", {median(annual('power_queue'))[-1]:,.0f} waiting for power"
                         if "power_queue" in ds else ""))
     if "energy_if_accumulated" in ds:
         lines.append("")
         lines.append("The same shipments accumulated as an installed base (servers stay in service "
                      "until they retire):")
-        for year in years:
-            e = ds.energy_if_accumulated.sel(year=year).quantile(QUANTILES).values
-            servers = float(ds.installed_if_accumulated.sel(year=year).median())
-            ratio = float((ds.installed_if_accumulated / ds.installed).sel(year=year).median())
-            lines.append(f"{year:>6}  {e[0]:7.1f} {e[1]:7.1f} {e[2]:7.1f} TWh  "
-                         f"{servers:,.0f} servers at year end  ({ratio:.2f}x the year's shipments)")
+        e = quantiles(annual("energy_if_accumulated"))
+        accumulated = annual("installed_if_accumulated")
+        servers = median(accumulated)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = median(accumulated / annual("installed"))
+        for j, year in enumerate(years):
+            lines.append(f"{year:>6}  {e[0, j]:7.1f} {e[1, j]:7.1f} {e[2, j]:7.1f} TWh  "
+                         f"{servers[j]:,.0f} servers at year end  ({ratio[j]:.2f}x the year's shipments)")
     return "\n".join(lines)

@@ -105,10 +105,19 @@ class Distribution:
         raise AssertionError(f)  # families are checked when the table is read
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Inverse CDF evaluated at uniform draws ``u`` in (0, 1)."""
+        """Inverse CDF evaluated at uniform draws ``u`` in [0, 1].
+
+        Uniform, triangular, PERT and untruncated lognormal families use scipy's own ppf
+        formulas through :mod:`scipy.special` (bit for bit what :mod:`scipy.stats` gives, which
+        the tests check), so a run need not import :mod:`scipy.stats` (half a second);
+        truncated normals and lognormals use :mod:`scipy.stats`.
+        """
         u = np.asarray(u, dtype=float)
         if self.is_constant:
             return np.full(u.shape, float(self.args["value"]))
+        closed = _closed_form_ppf(self.family, self.args, u)
+        if closed is not None:
+            return closed
         return np.asarray(self._frozen().ppf(u), dtype=float)
 
     def cdf(self, x: float) -> float:
@@ -148,6 +157,44 @@ class Distribution:
             return f"{self.args['value']:g}"
         inner = ", ".join(f"{k}={v:g}" for k, v in self.args.items())
         return f"{self.family}({inner})"
+
+
+def _closed_form_ppf(family: str, a: dict, q: np.ndarray) -> np.ndarray | None:
+    """scipy.stats' ``ppf`` of a uniform, triangular, PERT (beta) or untruncated lognormal, as
+    scipy computes it: ``_ppf(q) * scale + loc`` inside (0, 1), the support's ends at 0 and 1;
+    ``None`` for the other families."""
+    if family in ("uniform", "triangular", "pert") and not a["high"] - a["low"] > 0:
+        return np.full(q.shape, np.nan)   # a degenerate range: scipy gives NaN, and so does this
+    if family == "uniform":
+        loc, scale = a["low"], a["high"] - a["low"]
+        inner = q
+    elif family == "triangular":
+        loc, scale = a["low"], a["high"] - a["low"]
+        c = (a["mode"] - a["low"]) / scale
+        with np.errstate(invalid="ignore"):
+            inner = np.where(q < c, np.sqrt(c * q), 1 - np.sqrt((1 - c) * (1 - q)))
+    elif family == "pert":
+        from scipy import special
+
+        # the routine scipy.stats.beta's ppf calls (Boost's ibeta_inv); public betaincinv otherwise
+        beta_ppf = getattr(special._ufuncs, "_beta_ppf", None) or (lambda q, a, b: special.betaincinv(a, b, q))
+
+        lam = a.get("lambda", 4.0)
+        loc, scale = a["low"], a["high"] - a["low"]
+        alpha = 1 + lam * (a["mode"] - a["low"]) / scale
+        beta = 1 + lam * (a["high"] - a["mode"]) / scale
+        inner = beta_ppf(q, alpha, beta)
+    elif family == "lognormal" and a.get("low", 0.0) <= 0.0 and a.get("high", math.inf) == math.inf:
+        from scipy.special import ndtri
+
+        loc, scale = 0.0, a["median"]
+        inner = np.exp(a["sigma"] * ndtri(q))
+    else:
+        return None
+    low, high = (0.0, math.inf) if family == "lognormal" else (0.0, 1.0)
+    out = np.where((q > 0) & (q < 1), inner * scale + loc, np.nan)
+    out = np.where(q == 0, low * scale + loc, out)
+    return np.asarray(np.where(q == 1, high * scale + loc, out), dtype=float)
 
 
 class _Truncated:

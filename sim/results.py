@@ -1,4 +1,8 @@
-"""The result Dataset: dimensions, coordinates, units, provenance; and atomic writing.
+"""The result: dimensions, coordinates, units, provenance; and atomic writing.
+
+A result is described once (:class:`Result`, by :func:`describe_result`): the API turns it
+into an xarray Dataset, and the command line writes it CF-encoded with h5netcdf and reads
+its summary back with h5py (:class:`Stored`), so that a small run never loads xarray.
 
 Variables follow the CF conventions (1.11) so any netCDF tool can read a result: names of
 letters, digits and underscores (a scenario key's variable keeps the dotted key in its
@@ -23,9 +27,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-import scipy
-import simpy
-import xarray as xr
 
 from . import __version__
 from . import parameters as registry
@@ -38,9 +39,94 @@ from .sampling import STREAM_BLOCK_DRAWS
 ENCODING = {"zlib": True, "complevel": 1, "shuffle": True}
 
 
-def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray],
-                  samples: dict[str, np.ndarray], first_draw: int = 0) -> xr.Dataset:
-    """Assemble the result Dataset from full-ensemble arrays.
+class Result:
+    """A result described once, before any library holds it: its variables (dimensions, data,
+    attributes), which of them are coordinates, and its global attributes.
+
+    Two consumers read it: :meth:`to_xarray` (the Dataset :func:`sim.run` returns) and
+    :meth:`encode` (the CF encoding that netCDF writers store, as xarray's ``to_netcdf`` would
+    encode that Dataset: times as days since the start, a ``coordinates`` attribute naming a
+    variable's auxiliary coordinates, ``_FillValue`` NaN on floating data variables and none on
+    coordinates or bounds, text as variable-length strings). So the command line writes a
+    result without loading xarray (and pandas), and the API's Dataset holds the same values.
+    """
+
+    def __init__(self, attrs: dict | None = None, time_units: str | None = None):
+        self.variables: dict[str, tuple] = {}   # name -> (dims, ndarray, attrs)
+        self.coords: list[str] = []
+        self.attrs = dict(attrs or {})
+        self.time_units = time_units             # "days since <start>-01-01"
+
+    def add(self, name: str, dims, data, attrs: dict | None = None, coord: bool = False) -> None:
+        self.variables[name] = (tuple(dims), np.asarray(data), dict(attrs or {}))
+        if coord and name not in self.coords:
+            self.coords.append(name)
+
+    def __contains__(self, name) -> bool:
+        return name in self.variables
+
+    def __getitem__(self, name) -> np.ndarray:
+        return self.variables[name][1]
+
+    @property
+    def sizes(self) -> dict:
+        sizes = {}
+        for dims, data, _ in self.variables.values():
+            sizes.update(zip(dims, data.shape))
+        return sizes
+
+    def _is_time(self, data) -> bool:
+        return data.dtype.kind == "M"
+
+    def to_xarray(self):
+        """The result as an :class:`xarray.Dataset` (times decoded, the encoding kept)."""
+        import xarray as xr  # deferred: xarray and pandas load only where a Dataset is made
+
+        coords = {n: self.variables[n] for n in self.coords}
+        data_vars = {n: v for n, v in self.variables.items() if n not in coords}
+        ds = xr.Dataset(data_vars, coords=coords)
+        for name, (_, data, _) in self.variables.items():
+            if self._is_time(data):
+                ds[name].encoding.update({"units": self.time_units, "calendar": "proleptic_gregorian",
+                                          "dtype": "float64"})
+        no_fill_values(ds)
+        ds.attrs = dict(self.attrs)
+        return ds
+
+    def encode(self) -> tuple[dict, dict]:
+        """The variables and global attributes as a netCDF file stores them (CF-encoded):
+        ``{name: (dims, ndarray, attrs)}`` (``attrs`` may hold ``_FillValue``), and the attributes."""
+        start = np.datetime64(self.time_units.split("since ")[1], "ns") if self.time_units else None
+        bounds = {a["bounds"] for _, _, a in self.variables.values() if "bounds" in a}
+        dimension = {n for n in self.coords if self.variables[n][0] == (n,)}
+        auxiliary = [n for n in self.coords if n not in dimension]
+        attached, out = set(), {}
+        for name, (dims, data, attrs) in self.variables.items():
+            attrs = dict(attrs)
+            if self._is_time(data):
+                data = (data.astype("datetime64[ns]") - start) / np.timedelta64(1, "D")
+                if name not in bounds:   # CF: bounds take their variable's units
+                    attrs.update({"units": self.time_units, "calendar": "proleptic_gregorian"})
+            elif data.dtype.kind == "U":
+                data = data.astype(object)
+            if name not in self.coords:
+                near = sorted(c for c in auxiliary if set(self.variables[c][0]) <= set(dims))
+                if near:
+                    attrs["coordinates"] = " ".join(near)
+                    attached.update(near)
+                if data.dtype.kind == "f" and name not in bounds:
+                    attrs["_FillValue"] = np.float64(np.nan) if data.dtype == np.float64 else data.dtype.type(np.nan)
+            out[name] = (dims, data, attrs)
+        attrs = dict(self.attrs)
+        unattached = [c for c in auxiliary if c not in attached]
+        if unattached:
+            attrs["coordinates"] = " ".join(unattached)
+        return out, attrs
+
+
+def describe_result(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray],
+                    samples: dict[str, np.ndarray], first_draw: int = 0) -> Result:
+    """The result of a run, described once (:class:`Result`), from full-ensemble arrays.
 
     Parameters
     ----------
@@ -57,49 +143,41 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
                        dtype="datetime64[M]").astype("datetime64[ns]")
     starts = np.array([f"{y}-01-01" for y in scenario.years + [scenario.end_year + 1]], dtype="datetime64[ns]")
     time_attrs = {"standard_name": "time", "units_metadata": "leap_seconds: none"}
-    coords = {
-        "draw": ("draw", first_draw + np.arange(len(next(iter(arrays.values())))),
-                 {"long_name": "Monte Carlo draw", "units": "1",
-                                            "standard_name": "realization"}),
-        "year": ("year", np.array(scenario.years), {"long_name": "calendar year", "units": "1"}),
-        "time": ("year", starts[:-1] + (starts[1:] - starts[:-1]) // 2,
-                 {**time_attrs, "long_name": "middle of the year", "axis": "T", "bounds": "time_bounds"}),
-        "generation": ("generation", np.array(scenario.generation_names, dtype=object),
-                       {"long_name": "AI server generation"}),
-        "month": ("month", months, {**time_attrs, "long_name": "first day of the month"}),
-    }
+    out = Result(time_units=f"days since {scenario.start_year}-01-01")
+    out.add("draw", ("draw",), first_draw + np.arange(len(next(iter(arrays.values())))),
+            {"long_name": "Monte Carlo draw", "units": "1", "standard_name": "realization"}, coord=True)
+    out.add("year", ("year",), np.array(scenario.years), {"long_name": "calendar year", "units": "1"}, coord=True)
+    out.add("time", ("year",), starts[:-1] + (starts[1:] - starts[:-1]) // 2,
+            {**time_attrs, "long_name": "middle of the year", "axis": "T", "bounds": "time_bounds"}, coord=True)
+    out.add("generation", ("generation",), np.array(scenario.generation_names, dtype=object),
+            {"long_name": "AI server generation"}, coord=True)
+    out.add("month", ("month",), months, {**time_attrs, "long_name": "first day of the month"}, coord=True)
     if "energy_by_workload" in arrays:
-        coords["workload"] = ("workload", np.array(["training", "inference"], dtype=object),
-                              {"long_name": "AI workload"})
+        out.add("workload", ("workload",), np.array(["training", "inference"], dtype=object),
+                {"long_name": "AI workload"}, coord=True)
     # the year's bounds, from its first instant to the next year's
-    data_vars = {"time_bounds": (("year", "bounds"), np.stack([starts[:-1], starts[1:]], axis=1))}
+    out.add("time_bounds", ("year", "bounds"), np.stack([starts[:-1], starts[1:]], axis=1))
     for name, array in arrays.items():
         output = registry.OUTPUTS[name]
         attrs = {"units": output.units, "long_name": output.long_name}
         if output.cell_methods:
             attrs["cell_methods"] = output.cell_methods
-        data_vars[name] = (("draw",) + output.dims, array, attrs)
+        out.add(name, ("draw",) + output.dims, array, attrs)
     for key, values in samples.items():
         spec = registry.spec(key)
         dist = scenario.parameters[key]
         attrs = {"units": spec.units, "long_name": spec.meaning, "key": key, "distribution": dist.describe()}
         attrs.update({k: v for k, v in dist.annotations.items()})
         name = registry.var_name(key)
-        if name in data_vars:
+        if name in out:
             raise InputError(scenario.path, key, f"its result variable {name!r} is also another key's; "
                              "rename the generation so that names differ in more than '.', '+' or '-'")
         if dist.is_constant:
-            data_vars[name] = ((), float(dist.args["value"]), attrs)
+            out.add(name, (), np.float64(dist.args["value"]), attrs)
         else:
-            data_vars[name] = (("draw",), values, attrs)
-    ds = xr.Dataset(data_vars, coords=coords)
-    # one encoding for the time axis and its bounds (CF: bounds in the units of their variable)
-    for name in ("time", "time_bounds", "month"):
-        ds[name].encoding.update({"units": f"days since {scenario.start_year}-01-01",
-                                  "calendar": "proleptic_gregorian", "dtype": "float64"})
-    no_fill_values(ds)
-    ds.attrs = provenance(scenario, seed)
-    ds.attrs.update({
+            out.add(name, ("draw",), values, attrs)
+    out.attrs = provenance(scenario, seed)
+    out.attrs.update({
         "draws": int(draws),
         "sampler": scenario.sampler,
         "stream_block_draws": STREAM_BLOCK_DRAWS,
@@ -112,16 +190,44 @@ def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray]
         # and no constraint between parameters rejects a draw: the count is recorded all the same
         "rejected_draws": 0,
     })
-    return ds
+    return out
 
 
-def no_fill_values(ds: xr.Dataset) -> xr.Dataset:
+def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray],
+                  samples: dict[str, np.ndarray], first_draw: int = 0):
+    """The result Dataset (:func:`describe_result` as an :class:`xarray.Dataset`)."""
+    return describe_result(scenario, draws, seed, arrays, samples, first_draw).to_xarray()
+
+
+def no_fill_values(ds):
     """Write no ``_FillValue`` on coordinates and cell bounds (CF 2.5.1 and 7.1 forbid it;
     xarray would give every float variable one). Changes ``ds``'s encoding in place."""
     bounds = {v.attrs["bounds"] for v in ds.variables.values() if "bounds" in v.attrs}
     for name in set(ds.coords) | (bounds & set(ds.variables)):
         ds[name].encoding["_FillValue"] = None
     return ds
+
+
+def encoded(ds) -> tuple[dict, dict]:
+    """The CF encoding of a :class:`Result` or an :class:`xarray.Dataset`: ``{name: (dims,
+    ndarray, attrs)}`` and the global attributes, as ``to_netcdf`` would store them."""
+    if isinstance(ds, Result):
+        return ds.encode()
+    from xarray.conventions import cf_encoder, encode_dataset_coordinates
+
+    no_fill_values(ds)
+    variables, attrs = cf_encoder(*encode_dataset_coordinates(ds))
+    return {n: (v.dims, v.values, dict(v.attrs)) for n, v in variables.items()}, attrs
+
+
+def _version(module: str) -> str:
+    """A library's version, without importing it (the command line writes results without xarray)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(module)
+    except PackageNotFoundError:
+        return ""
 
 
 def provenance(scenario, seed: int, title: str | None = None) -> dict:
@@ -143,9 +249,9 @@ def provenance(scenario, seed: int, title: str | None = None) -> dict:
         "sim_version": __version__,
         "python_version": platform.python_version(),
         "numpy_version": np.__version__,
-        "scipy_version": scipy.__version__,
-        "simpy_version": simpy.__version__,
-        "xarray_version": xr.__version__,
+        "scipy_version": _version("scipy"),
+        "simpy_version": _version("simpy"),
+        "xarray_version": _version("xarray"),
         "scenario_text": scenario.text,
         "scenario_included": "".join(f"# --- {name} ---\n{text}" for name, text in scenario.included),
     }
@@ -225,6 +331,35 @@ def stored_attrs(path) -> dict:
         return {k: plain(v) for k, v in f.attrs.items()}
 
 
+class Stored:
+    """A netCDF result read with h5py, variable by variable (what the command line prints
+    from, without xarray): ``attrs`` as :func:`stored_attrs` gives them, ``name in stored``,
+    and ``stored[name]``, the variable's stored values as a numpy array."""
+
+    def __init__(self, path):
+        import h5py  # deferred: h5py loads only where results are read or written
+
+        self.path = Path(path)
+        self.attrs = stored_attrs(path)
+        self.file = h5py.File(path, "r")
+
+    def __contains__(self, name) -> bool:
+        return name in self.file
+
+    def __getitem__(self, name) -> np.ndarray:
+        data = self.file[name][()]
+        return data.astype(str) if data.dtype.kind in "OS" else data
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 @contextmanager
 def owned(path):
     """Own a result for the whole of a run (:func:`sim.atomic.owning`); another run holding it
@@ -275,24 +410,32 @@ def check_writable(path, directory_ok: bool = False) -> Path:
     return path
 
 
-def write_netcdf(ds: xr.Dataset, path, compress: bool = False) -> Path:
-    """Write ``ds`` as netCDF4 (h5netcdf) to a temporary file beside ``path``, then rename.
+def write_netcdf(ds, path, compress: bool = False) -> Path:
+    """Write a result (a :class:`Result` or an :class:`xarray.Dataset`) as netCDF4 (h5netcdf)
+    to a temporary file beside ``path``, then rename.
 
     An interrupted write leaves no file at ``path``; a completed one replaces it at once.
     ``compress`` zlib-compresses the variables (:data:`ENCODING`).
     """
     path = check_writable(path)
-    no_fill_values(ds)
-    if (not compress and "draw" in ds.dims and np.array_equal(ds.draw.values, np.arange(ds.sizes["draw"]))
-            and all(v.dims[0] == "draw" for v in ds.variables.values() if "draw" in v.dims)):
-        # the writer of streamed results: xarray's encoders and h5netcdf, without to_netcdf,
-        # which imports Dask distributed (0.2 s) wherever Dask is installed
+    if isinstance(ds, Result) and compress:
+        ds = ds.to_xarray()
+    if isinstance(ds, Result):
+        dims = {name: d for name, (d, _, _) in ds.variables.items()}
+    else:
+        no_fill_values(ds)
+        dims = {name: v.dims for name, v in ds.variables.items()}
+    rows = ds.sizes.get("draw")
+    if (not compress and rows is not None and np.array_equal(np.asarray(ds["draw"]), np.arange(rows))
+            and all(d[0] == "draw" for d in dims.values() if "draw" in d)):
+        # the writer of streamed results: CF-encoded variables written with h5netcdf, without
+        # to_netcdf, which imports Dask distributed (0.2 s) wherever Dask is installed
         from .execution.files import preallocate, read_layout, write_rows
 
         with replacing(path) as tmp:
-            preallocate(ds, ds.sizes["draw"], tmp)
+            preallocate(ds, rows, tmp)
             layout = read_layout(tmp)
-            write_rows(layout, 0, ds.sizes["draw"], {name: np.asarray(ds[name].values) for name in layout.variables})
+            write_rows(layout, 0, rows, {name: np.asarray(ds[name]) for name in layout.variables})
         return path
     encoding = {name: dict(ENCODING) for name, var in ds.data_vars.items() if var.ndim > 0} if compress else None
     with replacing(path) as tmp:
@@ -300,8 +443,10 @@ def write_netcdf(ds: xr.Dataset, path, compress: bool = False) -> Path:
     return path
 
 
-def open_result(path) -> xr.Dataset:
+def open_result(path):
     """Open a result written by :func:`write_netcdf` or as Zarr (loaded into memory)."""
+    import xarray as xr  # deferred: xarray and pandas load only where a Dataset is made
+
     if Path(path).is_dir() and (Path(path) / "zarr.json").exists() or str(path).endswith(".zarr"):
         if not Path(path).exists():
             raise InputError(str(path), None, "no such file")
@@ -319,9 +464,12 @@ def open_result(path) -> xr.Dataset:
 
 
 def write_result(ds, out: Path, fmt: str, compress: bool) -> Path:
-    """Write a result built in memory to ``out`` atomically (netCDF or Zarr)."""
+    """Write a result built in memory (a :class:`Result` or a Dataset) to ``out`` atomically
+    (netCDF or Zarr)."""
     if fmt == "netcdf":
         return write_netcdf(ds, out, compress)
+    if isinstance(ds, Result):
+        ds = ds.to_xarray()
     no_fill_values(ds)
     with replacing(out, directory=True) as tmp:
         with warnings.catch_warnings():  # zarr notes that v3 consolidation is an extension

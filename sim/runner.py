@@ -20,13 +20,12 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 
 from . import calibration, execution
 from .errors import InputError, ScenarioError, suggest
 from .execution.files import PARAM
 from .model import simulate
-from .results import build_dataset, check_overwrite, check_writable, default_path, identity, owned, write_result
+from .results import describe_result, check_overwrite, check_writable, default_path, identity, owned, write_result
 from . import sampling
 from .sampling import sample
 from .scenario import Scenario, check_options, resolve
@@ -233,19 +232,18 @@ def evaluate(scenario, values: dict, overrides=None, variant: str | None = None,
             arrays = execution.execute(works, simulate_values, execution.Memory(n), where)
     except NonFinite as err:
         raise ScenarioError(scenario.path, None, str(err)) from None
-    ds = ensemble_dataset(scenario, n, scenario.seed, {"evaluated": 1}, arrays)
-    return ds
+    return ensemble_result(scenario, n, scenario.seed, {"evaluated": 1}, arrays).to_xarray()
 
 
-def ensemble_dataset(scenario: Scenario, draws: int, seed: int, attrs: dict, data: dict,
-                     first_draw: int = 0):
-    """The result Dataset of arrays from :func:`simulate_draws` (of a chunk, or of the whole
-    ensemble), with ``attrs`` (command line, time) added to its own."""
+def ensemble_result(scenario: Scenario, draws: int, seed: int, attrs: dict, data: dict,
+                    first_draw: int = 0):
+    """The result (:class:`sim.results.Result`) of arrays from :func:`simulate_draws` (of a
+    chunk, or of the whole ensemble), with ``attrs`` (command line, time) added to its own."""
     samples = {k: data.get(PARAM + k) for k in scenario.parameters}
     arrays = {k: v for k, v in data.items() if not k.startswith(PARAM)}
-    ds = build_dataset(scenario, draws, seed, arrays, samples, first_draw=first_draw)
-    ds.attrs.update(attrs)
-    return ds
+    result = describe_result(scenario, draws, seed, arrays, samples, first_draw=first_draw)
+    result.attrs.update(attrs)
+    return result
 
 
 def run(scenario, draws: int | None = None, seed: int | None = None, overrides=None,
@@ -253,7 +251,7 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         workers: int = 1, scheduler: str | None = None, out=None, fmt: str | None = None,
         compress: bool = False, resume: bool = False, force: bool = False, quiet: bool = True,
         progress=None, attrs: dict | None = None, calibrate: bool | None = None,
-        max_candidates: int | None = None, compute=simulate_draws):
+        max_candidates: int | None = None, compute=simulate_draws, reopen: bool = True):
     """Run a scenario's Monte Carlo ensemble, in memory or streamed to a file.
 
     Parameters
@@ -305,6 +303,9 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         ``calibration.max_candidates``, else 100 per accepted draw and at least 20,000).
     compute : callable
         The unit of work, :func:`simulate_draws`; tests put a faulty one here.
+    reopen : bool
+        With ``out``: return the file opened lazily (default), or only its path (the command
+        line, which reads what it prints with h5py and never loads xarray).
 
     Returns
     -------
@@ -312,7 +313,7 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         Annual variables by ``draw`` and ``year`` (``shipments``, ``installed``,
         ``it_power``, ``facility_power``, ``energy``, ...), by ``generation``, the monthly
         ``facility_power_monthly``, and the sampled parameters on ``draw``. With ``out``,
-        the result file opened lazily. The same for any ``chunk_draws``, ``workers`` or
+        the result file opened lazily (its path if not ``reopen``). The same for any ``chunk_draws``, ``workers`` or
         ``scheduler``, bit for bit.
 
     Examples
@@ -342,14 +343,15 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
     try:
         if out is None:
             return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, None,
-                        fmt, compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute)
+                        fmt, compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute,
+                        reopen)
         out = Path(out)
         check_writable(out, directory_ok=fmt == "zarr")  # fail before the run, not after it
         with owned(out):  # this run owns its result from the first check to the final rename
             check_overwrite(out, identity(scenario, seed, draws=draws), force)
             return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out,
                         fmt, compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates,
-                        compute)
+                        compute, reopen)
     except NonFinite as err:
         raise ScenarioError(scenario.path, None, str(err)) from None
     except OSError as err:
@@ -361,20 +363,24 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
 
 
 def _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out, fmt, compress,
-         resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute):
+         resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute, reopen=True):
     """The run itself, once its options are checked and (with ``out``) its result is owned."""
+    def written(path):
+        return open_lazily(path, fmt) if reopen else Path(path)
+
     with execution.closing(execution.backend(workers, scheduler)) as where:
         if calibrate:
             # candidates in smaller chunks: the last round overshoots by less, at no cost per draw
             chunk = given_chunk_draws or CALIBRATION_CHUNK_DRAWS
-            ds = _calibrated(scenario, draws, seed, rebound, observations, chunk, where, out, resume,
-                             quiet, progress, attrs, max_candidates, compute)
-            return ds if out is None else open_lazily(write_result(ds, out, fmt, compress), fmt)
+            result = _calibrated(scenario, draws, seed, rebound, observations, chunk, where, out, resume,
+                                 quiet, progress, attrs, max_candidates, compute)
+            return result.to_xarray() if out is None else written(write_result(result, out, fmt, compress))
         works = [DrawRange(i, scenario, draws, seed, a, b, rebound)
                  for i, (a, b) in enumerate(execution.ranges(draws, chunk_draws))]
-        describe = partial(ensemble_dataset, scenario, draws, seed, attrs)
+        describe = partial(ensemble_result, scenario, draws, seed, attrs)
         if out is None:
-            return describe(execution.execute(works, compute, execution.Memory(draws), where, quiet, progress))
+            arrays = execution.execute(works, compute, execution.Memory(draws), where, quiet, progress)
+            return describe(arrays).to_xarray()
         kind = "preallocated" if fmt == "zarr" or not compress else "appended"
         manifest = identity(scenario, seed, draws=draws, rebound=rebound, chunk_draws=chunk_draws, writer=kind)
         store = execution.ChunkStore(f"{out}.chunks", manifest, resume, execution.WRITER_SUFFIX[kind])
@@ -384,7 +390,7 @@ def _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers
             writer = execution.Appended(store, out, describe, works, compress)
         path = execution.execute(works, compute, writer, where, quiet, progress)
     store.remove()
-    return open_lazily(path, fmt)
+    return written(path)
 
 
 def candidate_space(draws: int, max_candidates: int | None) -> int:
@@ -437,15 +443,17 @@ def _calibrated(scenario, draws, seed, rebound, observations, chunk_draws, where
               for name in chunks[0] if not name.startswith("calib:")}
     if progress is not None:
         progress(draws)
-    ds = ensemble_dataset(scenario, draws, seed, attrs, arrays)
+    result = ensemble_result(scenario, draws, seed, attrs, arrays)
     if store is not None:
         store.remove()
-    return calibration.annotate(ds, scenario, observations, candidates, observed[:considered],
+    return calibration.annotate(result, scenario, observations, candidates, observed[:considered],
                                 passes[:considered], values[:considered], space)
 
 
 def open_lazily(path, fmt: str = "netcdf"):
     """A result file opened without loading it."""
+    import xarray as xr  # deferred: the command line never loads xarray (nor pandas) to run
+
     if fmt == "zarr":
         return xr.open_zarr(path, chunks=None)
     return xr.open_dataset(path, engine="h5netcdf")

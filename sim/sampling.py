@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 
 STREAM_BLOCK_DRAWS = 10_000  # draws per random stream (and per Latin hypercube)
@@ -106,7 +106,7 @@ def iman_conover(sample: np.ndarray, rank_correlation: np.ndarray, rng) -> np.nd
     target = rank_correlation[np.ix_(involved, involved)]
     pearson = 2.0 * np.sin(np.pi * target / 6.0)
     np.fill_diagonal(pearson, 1.0)
-    scores = norm.ppf(np.arange(1, n + 1) / (n + 1.0))
+    scores = ndtri(np.arange(1, n + 1) / (n + 1.0))   # the normal quantiles (norm.ppf)
     s = np.column_stack([rng.permutation(scores) for _ in involved])
     q = np.linalg.cholesky(np.corrcoef(s, rowvar=False))
     p = np.linalg.cholesky(pearson)

@@ -148,6 +148,27 @@ def test_sim_run_does_not_import_matplotlib():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_sim_run_writes_and_summarises_without_xarray_pandas_or_scipy_stats(tmp_path):
+    # the start-up of a small run: the result is CF-encoded and written with h5netcdf and its
+    # summary read back with h5py, so none of the heavy stacks loads (a second of imports)
+    out = tmp_path / "r.nc"
+    code = ("import sys, sim.cli; code = sim.cli.main(['run', 'nvidia_2027', '--draws', '20', '--out', sys.argv[1]]);"
+            "heavy = [m for m in ('xarray', 'pandas', 'scipy.stats') if m in sys.modules];"
+            "assert code == 0 and not heavy, heavy")
+    done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "energy TWh/yr" in done.stdout and out.exists()
+    # and the file is the one the API writes: the same values, coordinates and attributes
+    import xarray as xr
+
+    import sim
+    api = sim.run("nvidia_2027", draws=20, out=tmp_path / "api.nc")
+    cli = open_result(out)
+    command = {"command", "created", "history"}
+    assert set(cli.attrs) - command == set(api.attrs) - command
+    xr.testing.assert_identical(cli.drop_attrs(), api.load().drop_attrs())
+
+
 @pytest.mark.parametrize("args, fragment", [(["--workers", "0"], "--workers: must be at least 1"),
                                             (["--chunk-draws", "0"], "--chunk-draws: must be at least 1"),
                                             (["--batch-draws", "0"], "--chunk-draws: must be at least 1")])

@@ -151,3 +151,26 @@ def test_every_variable_is_an_attribute_and_cf_tools_find_the_time_axis(tmp_path
     assert bool(((bounds.isel(bounds=0) < ds.time) & (ds.time < bounds.isel(bounds=1))).all())
     # the dotted key stays with its variable; --set and scenario files keep using it
     assert ds.demand_elasticity.attrs["key"] == "demand.elasticity"
+
+
+def test_result_is_encoded_as_xarray_encodes_its_dataset(make_scenario):
+    # the command line writes results without xarray (sim.results.Result.encode): the stored
+    # variables, values and attributes must be those to_netcdf would store for the same Dataset
+    from sim.results import encoded
+    from sim.runner import ensemble_result, simulate_draws, DrawRange
+    from sim.calibration import annotate
+
+    scenario = make_scenario(UNCERTAIN)
+    arrays = simulate_draws(DrawRange(0, scenario, 6, 1, 0, 6, False))
+    result = ensemble_result(scenario, 6, 1, {"command": "x"}, arrays)
+    ours, our_attrs = encoded(result)
+    theirs, their_attrs = encoded(result.to_xarray())
+    assert set(ours) == set(theirs)
+    for name, (dims, data, attrs) in theirs.items():
+        assert ours[name][0] == dims, name
+        np.testing.assert_array_equal(np.asarray(ours[name][1]), np.asarray(data), err_msg=name)
+        assert ours[name][1].dtype == np.asarray(data).dtype or data.dtype.kind == "O", name
+        assert set(ours[name][2]) == set(attrs), (name, ours[name][2], attrs)
+        for key, value in attrs.items():
+            np.testing.assert_array_equal(ours[name][2][key], value, err_msg=f"{name}.{key}")
+    assert set(our_attrs) == set(their_attrs)

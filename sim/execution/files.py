@@ -31,8 +31,9 @@ def preallocate(ds, draws: int, path) -> None:
     """Create a netCDF result for ``draws`` draws shaped like ``ds`` (any number of draws),
     with no draws written yet (:func:`read_layout` says where they go).
 
-    Every variable, attribute and dimension is encoded by xarray's CF encoders, as
-    ``to_netcdf`` would, and written with h5netcdf, the library ``to_netcdf`` writes with
+    ``ds`` is a :class:`sim.results.Result` or an :class:`xarray.Dataset`; every variable,
+    attribute and dimension is CF-encoded as ``to_netcdf`` would encode it
+    (:func:`sim.results.encoded`), and written with h5netcdf, the library ``to_netcdf`` writes with
     (``to_netcdf`` itself is not used: with Dask installed it imports Dask distributed,
     about 0.2 s more in whichever process creates the result). Variables with a ``draw``
     dimension are laid out contiguously at their full size, allocated at once and never
@@ -42,32 +43,33 @@ def preallocate(ds, draws: int, path) -> None:
     import h5netcdf
     import h5py
     from h5py import h5d, h5p
-    from xarray.conventions import cf_encoder, encode_dataset_coordinates
 
-    # xarray's own encoders, as to_netcdf runs them (cell bounds take their variable's units)
-    variables, global_attrs = cf_encoder(*encode_dataset_coordinates(ds))
+    from ..results import encoded
+
+    variables, global_attrs = encoded(ds)   # CF-encoded, as to_netcdf stores them
     with h5netcdf.File(path, "w", alignment_threshold=PAGE, alignment_interval=PAGE) as f:
         f.attrs.update(global_attrs)
         f.dimensions = {name: draws if name == "draw" else size for name, size in ds.sizes.items()}
-        for name, var in variables.items():
-            attrs = dict(var.attrs)
+        for name, (dims, data, attrs) in variables.items():
+            attrs = dict(attrs)
             fill = attrs.pop("_FillValue", None)
-            dtype, data = var.dtype, var.values
+            data = np.asarray(data)
+            dtype = data.dtype
             if dtype.kind in "OU":  # text: netCDF-4 variable-length strings, as xarray writes them
                 dtype, data = h5py.string_dtype(), data.astype(object)
             elif dtype.kind not in "biuf":
                 raise TypeError(f"{name}: cannot write a variable of type {dtype}")
             if name == "draw":
                 created = f.create_variable(name, ("draw",), dtype, data=np.arange(draws, dtype=dtype))
-            elif "draw" in var.dims:
-                if var.dims[0] != "draw":
-                    raise ValueError(f"{name}: draw must be the first dimension, not {var.dims}")
+            elif "draw" in dims:
+                if dims[0] != "draw":
+                    raise ValueError(f"{name}: draw must be the first dimension, not {dims}")
                 dcpl = h5p.create(h5p.DATASET_CREATE)
                 dcpl.set_alloc_time(h5d.ALLOC_TIME_EARLY)
                 dcpl.set_fill_time(h5d.FILL_TIME_NEVER)
-                created = f.create_variable(name, var.dims, dtype, fillvalue=fill, dcpl=dcpl)
+                created = f.create_variable(name, dims, dtype, fillvalue=fill, dcpl=dcpl)
             else:
-                created = f.create_variable(name, var.dims, dtype, data=data, fillvalue=fill)
+                created = f.create_variable(name, dims, dtype, data=data, fillvalue=fill)
             created.attrs.update(attrs)
     reserve(path)
 
@@ -129,6 +131,8 @@ def preallocate_zarr(ds, draws: int, path, chunk_draws: int) -> None:
     """
     import zarr  # deferred: Zarr is an optional extra
 
+    if not hasattr(ds, "isel"):   # a sim.results.Result
+        ds = ds.to_xarray()
     encoding = {name: {"chunks": tuple(chunk_draws if d == "draw" else n for d, n in v.sizes.items())}
                 for name, v in ds.variables.items() if "draw" in v.dims}
     ds.isel(draw=slice(0, 0)).to_zarr(path, mode="w", zarr_format=3, consolidated=False, encoding=encoding)

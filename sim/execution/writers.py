@@ -12,7 +12,7 @@ Every writer has the same face to :func:`sim.execution.execute`:
 - ``prepare(work, compute)`` or ``None``: work for the client while the first chunks run;
 - ``close()`` when every chunk has landed (returns the result), ``abandon()`` on failure.
 
-A writer builds result Datasets with ``describe(arrays, first_row)``, a picklable callable
+A writer describes results with ``describe(arrays, first_row)`` (a :class:`sim.results.Result`), a picklable callable
 the runner gives it; it never runs the model.
 """
 
@@ -224,7 +224,6 @@ class Preallocated(InStore):
         # imported here, before local workers are forked, not in every worker (0.1-0.4 s each)
         import h5netcdf
         import h5py  # noqa: F401 - deferred (heavy), and loaded before workers fork
-        import xarray.backends.h5netcdf_  # noqa: F401
         if fmt == "zarr":
             import zarr  # noqa: F401
 
@@ -328,6 +327,8 @@ class Appended(InStore):
         """The file with every variable and attribute and no rows yet."""
         import h5py  # deferred: h5py loads only where results are written
 
+        if not hasattr(ds, "isel"):   # a sim.results.Result: xarray creates this file
+            ds = ds.to_xarray()
         encoding = {}
         for name, var in ds.variables.items():
             if "draw" not in var.dims:

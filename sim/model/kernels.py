@@ -86,9 +86,11 @@ def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray,
     if max_share is not None:
         weight *= max_share
     weight[0] = 1.0
-    # untouched[g] = prod_{h > g} (1 - w_h): the part of shipments no newer generation took
+    # untouched[g] = prod_{h > g} (1 - w_h): the part of shipments no newer generation took,
+    # multiplied from the newest down (row by row: numpy's cumprod along the short axis is slow)
     untouched = np.ones_like(weight)
-    untouched[:-1] = np.cumprod((1.0 - weight)[:0:-1], axis=0)[::-1]
+    for g in range(len(weight) - 2, -1, -1):
+        np.multiply(untouched[g + 1], 1.0 - weight[g + 1], out=untouched[g])
     return weight * untouched
 
 
