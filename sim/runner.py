@@ -71,8 +71,11 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
     ``draw`` first (views with ``draw`` last in memory, as the model leaves them)."""
     scenario = work.scenario
     values = sample(scenario, work.start, work.stop, draws=work.draws, seed=work.seed)
+    # without calibration every draw wants its counterfactual: it goes on from the run's state
+    # when demand starts (simulate(rebound=True)); a calibration's is run for the kept draws only
+    together = work.rebound and not work.observations
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite outputs are reported by check_finite
-        batch = simulate(scenario, values)
+        batch = simulate(scenario, values, rebound=together)
     if scenario.accounting == "annual_shipments":
         accumulated = simulate(scenario, values, accounting="installed_base")
         batch["installed_if_accumulated"] = accumulated["installed"]
@@ -86,7 +89,9 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
         # calibrating, only for the draws that match the observations (each draw's numbers do
         # not depend on the others in its batch, so the kept draws' are the same)
         keep = matched[1].all(axis=1) if matched else np.ones(n, dtype=bool)
-        if keep.all():
+        if together:
+            energy = batch.pop("energy_no_rebound")
+        elif keep.all():
             with np.errstate(over="ignore", invalid="ignore"):
                 energy = simulate(scenario, values, elasticity=np.zeros(n))["energy"]
         else:  # rows of rejected draws are zeros, dropped with their draws (_history_match)
@@ -166,10 +171,10 @@ def _history_match(work: DrawRange, batch: dict, values: dict, matched) -> dict:
 def simulate_design(work: DesignRows) -> dict[str, np.ndarray]:
     """Run one block of a sweep's design: ``{"metric": (n, s)}``, rows first."""
     scenario, metric = work.scenario, work.metric
-    out = simulate(scenario, work.values)
+    out = simulate(scenario, work.values, rebound=metric.needs_counterfactual)
     counterfactual = None
     if metric.needs_counterfactual:
-        counterfactual = simulate(scenario, work.values, elasticity=np.zeros(work.stop - work.start))
+        counterfactual = {"energy": out.pop("energy_no_rebound", out["energy"])}   # no demand: no response
     return {"metric": metric.compute(scenario, out, counterfactual).T}
 
 

@@ -79,3 +79,19 @@ def test_annual_trajectory_is_geometric_between_anchors():
     assert out[0, 0] == 0 and out[1, 0] == 0                          # nothing before, no growth_before
     np.testing.assert_allclose(out[4, 0], np.sqrt(100_000 * 1_500_000), rtol=1e-12)
     np.testing.assert_allclose(out[8, 0], 1_500_000 * 1.1 ** 2, rtol=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 12), st.integers(1, 40), st.floats(0.0, 1.0))
+def test_binomial_sf_is_scipy_stats_bit_for_bit(k, n, p):
+    # the lead-time retirement weights no longer import scipy.stats (half a second of start-up)
+    from scipy.stats import binom
+
+    assert kernels.binomial_sf(k, n, p)[()] == binom.sf(k, n, p)
+
+
+def test_exit_weights_are_the_chance_of_retiring_within_the_lead_time():
+    # one server per stage, K = 3, p = 1/2, a lead of 1.0 months: n = 2 monthly chances to move;
+    # from the last stage it retires unless it fails twice: 1 - 1/4
+    w = kernels.exit_weights(3, np.array([0.5]), np.array([1.0]))[:, 0, 0]
+    np.testing.assert_allclose(w, [0.0, 0.25, 0.75], rtol=0, atol=1e-15)

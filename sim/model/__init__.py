@@ -34,6 +34,7 @@ happen first, before its phases.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,15 +152,21 @@ class Record:
         self.batch, self.n_years, self.n_months = batch, n_years, n_months
         self.arrays: dict[str, np.ndarray] = {}
 
-    def _array(self, name, length, value):
+    def _array(self, name, length, value, generations=None):
         array = self.arrays.get(name)
         if array is None:
-            array = self.arrays[name] = np.zeros((length,) + np.shape(value))
+            shape = np.shape(value) if generations is None else (generations,) + np.shape(value)[1:]
+            array = self.arrays[name] = np.zeros((length,) + shape)
         return array
 
-    def add(self, name: str, t: int, value: np.ndarray) -> None:
-        """Add month ``t``'s ``value`` to its year's sum."""
-        self._array(name, self.n_years, value)[t // 12] += value
+    def add(self, name: str, t: int, value: np.ndarray, generations: int | None = None) -> None:
+        """Add month ``t``'s ``value`` to its year's sum. A by-generation ``value`` may hold only
+        the first rows of ``generations`` (those on sale so far; the others are zero)."""
+        array = self._array(name, self.n_years, value, generations)
+        if generations is None:
+            array[t // 12] += value
+        else:
+            array[t // 12, :len(value)] += value
 
     def end_of_year(self, name: str, t: int, value: np.ndarray) -> None:
         """Keep ``value`` as the year's end-of-year stock when ``t`` is a December."""
@@ -259,7 +266,22 @@ def build(scenario, values: dict, accounting: str | None = None, elasticity=None
     return inputs, record, families
 
 
-def simulate(scenario, values: dict, accounting: str | None = None, elasticity=None) -> dict[str, np.ndarray]:
+def _environment(families, start: int = 0) -> simpy.Environment:
+    """A SimPy environment at month ``start`` with the families' one-off events still to come
+    (those of month ``start`` happen first, before its phases) and the month loop."""
+    env = simpy.Environment(initial_time=start)
+    for family in families:
+        for month, action in family.one_off_events():
+            if month == start and start > 0:
+                action()
+            elif month >= start:
+                env.process(_one_off(env, month - start, action))
+    env.process(_months(env, schedule(families)))
+    return env
+
+
+def simulate(scenario, values: dict, accounting: str | None = None, elasticity=None,
+             rebound: bool = False) -> dict[str, np.ndarray]:
     """Run the model for one batch of draws.
 
     Parameters
@@ -271,6 +293,12 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
         Override of ``fleet.accounting`` (used for the installed-base comparison).
     elasticity : ndarray, optional
         Override of ``demand.elasticity`` (0 for the no-rebound counterfactual).
+    rebound : bool
+        In demand mode, also run the same draws with elasticity 0 and return its ``energy``
+        as ``energy_no_rebound``. The two runs are the same until demand starts (elasticity
+        acts on demand only), so the counterfactual goes on from a copy of the batch's state
+        at that month instead of running the history again: its numbers are those of a
+        separate run with ``elasticity = 0``, bit for bit (tested).
 
     Returns
     -------
@@ -278,10 +306,17 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
         Variable name → array with ``draw`` as first axis (see :class:`Record`).
     """
     inputs, record, families = build(scenario, values, accounting, elasticity)
-    env = simpy.Environment()
-    for family in families:
-        for month, action in family.one_off_events():
-            env.process(_one_off(env, month, action))
-    env.process(_months(env, schedule(families)))
+    env = _environment(families)
+    fork = None
+    if rebound and inputs.demand is not None:
+        start = min(inputs.demand.start_month, scenario.n_months)
+        env.run(until=start)
+        fork = copy.deepcopy((inputs, record, families))
     env.run(until=scenario.n_months)
-    return record.finish(inputs)
+    out = record.finish(inputs)
+    if fork is not None:
+        inputs, record, families = fork
+        inputs.demand.elasticity = np.zeros_like(inputs.demand.elasticity)
+        _environment(families, start).run(until=scenario.n_months)
+        out["energy_no_rebound"] = record.finish(inputs)["energy"]
+    return out

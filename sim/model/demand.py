@@ -29,6 +29,7 @@ its first month follow demand:
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import partial
 
@@ -131,16 +132,16 @@ class Demand:
         return {"plan": self.plan, "serve": self.serve}
 
     def energy_per_work(self, mix: np.ndarray) -> np.ndarray:
-        """Facility kWh per reference-server-hour of a mix of generations (G, B)."""
-        inputs = self.inputs
-        return inputs.pue * (mix * inputs.power_kw).sum(axis=0) / (mix * inputs.performance).sum(axis=0)
+        """Facility kWh per reference-server-hour of a mix of the first ``n`` generations (n, B)."""
+        inputs, n = self.inputs, len(mix)
+        return inputs.pue * (mix * inputs.power_kw[:n]).sum(axis=0) / (mix * inputs.performance[:n]).sum(axis=0)
 
     def _begin(self) -> None:
         """Demand starts at the work of the servers installed and on their way (in transit,
         or waiting for power): the history's shipments were made to meet demand."""
-        fleet = self.fleet
-        on_the_way = fleet.in_transit if self.queue is None else fleet.in_transit + self.queue.queued
-        self.work0 = ((fleet.installed + on_the_way) * self.served_per_server).sum(axis=0)
+        fleet, n = self.fleet, self.fleet.n
+        on_the_way = fleet.in_transit[:n] if self.queue is None else fleet.in_transit[:n] + self.queue.queued[:n]
+        self.work0 = ((fleet.installed[:n] + on_the_way) * self.served_per_server[:n]).sum(axis=0)
         self.energy_per_work0 = self.energy_per_work(fleet.shares)
 
     def plan(self, t: int) -> None:
@@ -173,15 +174,17 @@ class Demand:
         expected = self.work_demanded * trend ** (self.inputs.lead_time_months + 1.0)
         # capacity in place or on its way, in work per month at the fleet's utilisation,
         # net of the installed servers that will retire before an order placed now arrives
-        pending = fleet.installed - fleet.retiring_within_lead() + fleet.in_transit
+        n = fleet.n
+        served_per_server = self.served_per_server[:n]
+        pending = fleet.installed[:n] - fleet.retiring_within_lead() + fleet.in_transit[:n]
         if self.queue is not None:
-            pending = pending + self.queue.queued
-        in_place = (pending * self.served_per_server).sum(axis=0)
+            pending += self.queue.queued[:n]
+        in_place = (pending * served_per_server).sum(axis=0)
         # what is wanted is the gap, revised every month (orders no longer needed are
         # cancelled); it is capacity (work per month) until it ships, as servers of the
         # generations on sale then
         wanted_work = np.maximum(expected - in_place, 0.0)
-        per_new_server = (fleet.shares * self.served_per_server).sum(axis=0)
+        per_new_server = (fleet.shares * served_per_server).sum(axis=0)
         total = wanted_work / per_new_server
         if d.supply_capacity is not None:
             np.minimum(total, d.supply_capacity * (1.0 + d.supply_growth) ** years / 12.0, out=total)
@@ -203,7 +206,8 @@ class Demand:
         With ε = 0 and no budget nothing clears the market: the excess stays unserved at cost.
         """
         d = self.d
-        capacity = (self.fleet.installed * self.served_per_server).sum(axis=0)
+        n = self.fleet.n
+        capacity = (self.fleet.installed[:n] * self.served_per_server[:n]).sum(axis=0)
         if t < d.start_month:
             self.record.add("compute_demand", t, capacity)
             self.record.add("compute_served", t, capacity)
@@ -273,6 +277,21 @@ class PowerQueue:
         self.admitted_months = np.zeros(batch)                 # servers × arrival month, so far
         self.first = np.zeros(batch, dtype=np.int64)            # cohort the head is in
         self.queued = np.zeros((n_gen, batch))
+        self.rows = 1                                           # rows of the cumulative arrays written
+
+    def __deepcopy__(self, memo):
+        """A copy (:func:`sim.model.simulate` forks the batch when demand starts) that copies
+        only the rows of the cumulative arrays written so far: the rest are zeros not yet touched."""
+        new = copy.copy(self)
+        memo[id(self)] = new
+        for name, value in vars(self).items():
+            if name in ("cum_servers", "cum_need", "cum_months"):
+                fresh = np.zeros(value.shape)   # untouched pages: only the rows copied are written
+                fresh[:self.rows] = value[:self.rows]
+                setattr(new, name, fresh)
+            else:
+                setattr(new, name, copy.deepcopy(value, memo))
+        return new
 
     def one_off_events(self) -> list:
         """Scheduled power additions (``power.additions``, GW): (month, action)."""
@@ -285,34 +304,39 @@ class PowerQueue:
         self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
 
     def admit(self, t: int, arriving: np.ndarray, installed: np.ndarray) -> np.ndarray:
-        """Queue the servers that are ready this month (G, B); return those admitted (G, B)
-        under the power the ``installed`` fleet leaves free."""
-        self.cum_servers[t + 1] = self.cum_servers[t] + arriving
-        self.cum_need[t + 1] = self.cum_need[t] + (arriving * self.facility_kw).sum(axis=0)
+        """Queue the servers that are ready this month; return those admitted under the power
+        the ``installed`` fleet leaves free. All three are the first ``n`` generations' rows
+        (n, B): the fleet's generations on sale so far (the others have none)."""
+        n = len(arriving)
+        facility_kw = self.facility_kw[:n]
+        np.add(self.cum_servers[t, :n], arriving, out=self.cum_servers[t + 1, :n])
+        self.cum_need[t + 1] = self.cum_need[t] + (arriving * facility_kw).sum(axis=0)
         self.cum_months[t + 1] = self.cum_months[t] + arriving.sum(axis=0) * t
-        used = (installed * self.facility_kw).sum(axis=0)
+        self.rows = t + 2
+        used = (installed * facility_kw).sum(axis=0)
         free = np.maximum(self.capacity_kw - used, 0.0)
         target = np.minimum(self.cum_need[t + 1], self.admitted_kw + free)
         clears = target == self.cum_need[t + 1]   # draws whose whole queue is admitted
-        if clears.all():
-            cohort = np.full(target.shape, t)
-            servers, months = self.cum_servers[t + 1].copy(), self.cum_months[t + 1]
-        else:
-            cohort, fraction = kernels.fifo_position(self.cum_need, target, int(self.first.min()), t)
-            before = kernels.gather_cohort(self.cum_servers, cohort)
-            head = kernels.gather_cohort(self.cum_servers, cohort + 1) - before  # the head's cohort
-            # a draw whose queue clears takes the exact totals, as when every draw's does, so
-            # that no draw's numbers depend on the others in its batch
-            servers = np.where(clears, self.cum_servers[t + 1], before + fraction * head)
-            months = np.where(clears, self.cum_months[t + 1],
-                              kernels.gather_cohort(self.cum_months, cohort) + fraction * cohort * head.sum(axis=0))
-            cohort = np.where(clears, t, cohort)
-        admitted = np.maximum(servers - self.admitted_servers, 0.0)
+        # a draw whose queue clears takes the exact totals, so that no draw's numbers depend on
+        # the others in its batch; the others' heads are placed, and their cohort interpolated
+        servers, months = self.cum_servers[t + 1, :n].copy(), self.cum_months[t + 1].copy()
+        cohort = np.full(target.shape, t)
+        waiting = np.flatnonzero(~clears)
+        if waiting.size:
+            head_cohort, fraction = kernels.fifo_position(self.cum_need, target, self.first, t, waiting)
+            before = kernels.gather_cohort(self.cum_servers, head_cohort, waiting, rows=n)
+            head = kernels.gather_cohort(self.cum_servers, head_cohort + 1, waiting, rows=n) - before  # the head's cohort
+            servers[:, waiting] = before + fraction * head
+            months[waiting] = (kernels.gather_cohort(self.cum_months, head_cohort, waiting)
+                               + fraction * head_cohort * head.sum(axis=0))
+            cohort[waiting] = head_cohort
+        admitted = np.maximum(servers - self.admitted_servers[:n], 0.0)
         count = admitted.sum(axis=0)
         waited = np.maximum(count * t - (months - self.admitted_months), 0.0)
-        self.admitted_kw, self.admitted_servers, self.admitted_months = target, servers, months
+        self.admitted_kw, self.admitted_months = target, months
+        self.admitted_servers[:n] = servers
         self.first = cohort
-        self.queued = np.maximum(self.cum_servers[t + 1] - servers, 0.0)
+        np.maximum(self.cum_servers[t + 1, :n] - servers, 0.0, out=self.queued[:n])
         self.record.end_of_year("power_queue", t, self.queued.sum(axis=0))
         self.record.add("queue_admitted", t, count)
         self.record.add("queue_waited", t, waited)

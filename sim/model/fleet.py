@@ -34,6 +34,10 @@ class Fleet:
         # generations launched before the first month are on sale from the start
         self.launch_month = inputs.launch_month            # (G, B)
         self.on_sale = inputs.launch_month <= 0
+        # generations in launch order: only the first ``n`` can hold servers yet (the others are
+        # not on sale in any draw), so the phases work on the first ``n`` rows of every
+        # by-generation array (the rest stay zero)
+        self.n = 1 + int(np.flatnonzero(self.on_sale.any(axis=1)).max(initial=0))
         self.shares = np.zeros((n_gen, batch))       # split of this month's shipments
         self.shares[0] = 1.0
         self.shipped = np.zeros((n_gen, batch))      # servers shipped this month
@@ -75,17 +79,18 @@ class Fleet:
     def launch(self, generation: int, draws: np.ndarray) -> None:
         """A generation goes on sale in the given draws (``generation.*.launch``, ``trend.*``)."""
         self.on_sale[generation] |= draws
+        self.n = max(self.n, generation + 1)
 
     def offer(self, t: int) -> None:
         """The month's split of shipments across the generations on sale:
         :func:`~sim.model.kernels.adoption_shares` with ``shipments.adoption_ramp_months`` and
         each generation's ``max_share``."""
-        ramp = self.inputs.adoption_ramp_months
-        months_on_sale = np.where(self.on_sale, t - self.launch_month, -1.0)
+        ramp, n = self.inputs.adoption_ramp_months, self.n
+        months_on_sale = np.where(self.on_sale[:n], t - self.launch_month[:n], -1.0)
         ramping = (months_on_sale >= 0) & (months_on_sale + 1 < self.longest_ramp)
         ramping[0] = False  # the first generation is always at full weight
         if ramping.any() or self.settled is None or not np.array_equal(self.settled, self.on_sale):
-            self.shares = kernels.adoption_shares(months_on_sale, ramp, self.inputs.max_share)
+            self.shares = kernels.adoption_shares(months_on_sale, ramp, self.inputs.max_share[:n])   # (n, B)
             self.settled = None if ramping.any() else self.on_sale.copy()
 
     def ship(self, t: int) -> None:
@@ -97,18 +102,21 @@ class Fleet:
         """
         planned = None if self.orders is None else self.orders.ordered_total
         total = self.inputs.annual_shipments[t // 12] / 12.0 if planned is None else planned
-        np.multiply(total, self.shares, out=self.shipped)
-        self.record.add("shipments_by_generation", t, self.shipped)
+        n = len(self.shares)
+        np.multiply(total, self.shares, out=self.shipped[:n])
+        self.record.add("shipments_by_generation", t, self.shipped[:n], generations=len(self.shipped))
 
     def deploy(self, t: int) -> None:
         """Shipped servers are ready to draw power after ``fleet.lead_time_months``
         (servers/month); until then they are in transit."""
-        self.ready = self.lead.step(t, self.shipped)
-        self.in_transit += self.shipped - self.ready
+        n = self.n
+        self.ready = self.lead.step(t, self.shipped[:n])           # (n, B)
+        self.in_transit[:n] += self.shipped[:n] - self.ready
 
     def admit(self, t: int) -> None:
         """Ready servers start drawing power: all of them, or what the power queue admits."""
-        self.deployed = self.ready if self.gate is None else self.gate.admit(t, self.ready, self.installed)
+        self.deployed = (self.ready if self.gate is None
+                         else self.gate.admit(t, self.ready, self.installed[:len(self.ready)]))   # (n, B)
 
     def retiring_within_lead(self) -> np.ndarray:
         """Servers (G, B) of the installed base that will have retired by the time a server
@@ -116,13 +124,14 @@ class Fleet:
         if self.exit_weights is None:
             self.exit_weights = kernels.exit_weights(self.inputs.lifetime_stages, self.exit_probability,
                                                      self.inputs.lead_time_months)
-        return (self.stages * self.exit_weights).sum(axis=0)
+        return (self.stages[:, :self.n] * self.exit_weights).sum(axis=0)   # (n, B)
 
     def retire(self, t: int) -> None:
         """Deployed servers retire along an Erlang lifetime (``fleet.lifetime_years``,
         ``fleet.lifetime_stages``); keeps the installed base by generation (servers)."""
-        self.retired = kernels.age_chain(self.stages, self.exit_probability, self.deployed)
-        self.stages.sum(axis=0, out=self.installed)
+        n = len(self.deployed)
+        self.retired = kernels.age_chain(self.stages[:, :n], self.exit_probability, self.deployed)
+        self.stages[:, :n].sum(axis=0, out=self.installed[:n])
         record = self.record
         record.add("deployed", t, self.deployed.sum(axis=0))
         record.add("retired", t, self.retired.sum(axis=0))

@@ -117,11 +117,14 @@ class Delay:
         self.slice_size = n_gen * batch
 
     def step(self, t: int, flow: np.ndarray) -> np.ndarray:
-        """Store month ``t``'s ``flow`` (G, B); return what leaves the delay in month ``t``."""
-        self.buffer[t % self.size] = flow
+        """Store month ``t``'s ``flow`` (the first ``g`` rows of a (G, B) flow, shape (g, B): the
+        other rows are zero, now and before); return what leaves the delay in month ``t`` (g, B)."""
+        rows = len(flow)
+        self.buffer[t % self.size, :rows] = flow
         flat = self.buffer.reshape(-1)
-        recent = flat.take(((t - self.lead_floor) % self.size) * self.slice_size + self.offset)
-        older = flat.take(((t - self.lead_floor - 1) % self.size) * self.slice_size + self.offset)
+        offset = self.offset[:rows]
+        recent = flat.take(((t - self.lead_floor) % self.size) * self.slice_size + offset)
+        older = flat.take(((t - self.lead_floor - 1) % self.size) * self.slice_size + offset)
         return recent + self.lead_frac * (older - recent)
 
 
@@ -220,54 +223,81 @@ def exit_weights(stages: int, exit_probability: np.ndarray, lead_months: np.ndar
     ndarray, shape (K, 1, B)
         Weights to multiply the chain's stages (K, G, B) with.
     """
-    from scipy.stats import binom  # deferred: scipy.stats takes half a second to import
-
     floor = np.floor(lead_months)
     frac = lead_months - floor
     needed = (stages - np.arange(stages))[:, None]        # transitions left, (K, 1)
     n = floor[None, :] + 1.0
-    within = binom.sf(needed - 1, n, exit_probability[None, :])
-    within_next = binom.sf(needed - 1, n + 1.0, exit_probability[None, :])
+    within = binomial_sf(needed - 1, n, exit_probability[None, :])
+    within_next = binomial_sf(needed - 1, n + 1.0, exit_probability[None, :])
     return ((1.0 - frac) * within + frac * within_next)[:, None, :]
 
 
-def fifo_position(cumulative: np.ndarray, target: np.ndarray, low: int, now: int):
-    """Where a first-come queue's head stands once ``target`` has been admitted.
+def binomial_sf(k, n, p) -> np.ndarray:
+    """``P(Binomial(n, p) > k)`` for whole ``k >= 0`` and ``n >= 1``: what ``scipy.stats.binom.sf``
+    gives, bit for bit (the same Boost routine, 0 from ``k >= n``), without importing
+    scipy.stats (half a second)."""
+    from scipy import special
+
+    sf = getattr(special._ufuncs, "_binom_sf", None) or special.bdtrc   # scipy.stats' own, else cephes
+    k, n, p = np.broadcast_arrays(np.asarray(k, dtype=float), np.asarray(n, dtype=float), np.asarray(p, dtype=float))
+    inside = k < n
+    out = np.zeros(k.shape)
+    out[inside] = np.clip(sf(np.floor(k[inside]), n[inside], p[inside]), 0.0, 1.0)
+    return out
+
+
+def fifo_position(cumulative: np.ndarray, target: np.ndarray, first: np.ndarray, now: int, draws: np.ndarray):
+    """Where a first-come queue's head stands once ``target`` has been admitted, for some draws.
 
     Parameters
     ----------
     cumulative : ndarray, shape (T + 2, B)
         ``cumulative[c]``: the amount that cohorts before ``c`` bring (non-decreasing in ``c``).
     target : ndarray, shape (B,)
-        Amount admitted so far, at most ``cumulative[now + 1]``.
-    low : int
-        A cohort no head is before (speeds up the search).
+        Amount admitted so far, at most ``cumulative[now + 1]``; never less than before.
+    first : ndarray of int, shape (B,)
+        The cohort each draw's head was in (``cumulative[first] <= target``).
     now : int
         The newest cohort.
+    draws : ndarray of int, shape (m,)
+        The draws to place.
 
     Returns
     -------
-    cohort : ndarray of int, shape (B,)
-        The cohort the head is in: ``cumulative[cohort] <= target``.
-    fraction : ndarray, shape (B,)
+    cohort : ndarray of int, shape (m,)
+        The cohort the head is in: the last ``c <= now`` with ``cumulative[c] <= target``.
+    fraction : ndarray, shape (m,)
         The part of that cohort already admitted (0 when it brings nothing).
+
+    Heads only move forward, so each draw's head steps on from ``first`` while the next
+    cohort is admitted in full: as many vectorised steps as the farthest head moves this
+    month, instead of a search over every cohort since the oldest head.
     """
-    window = cumulative[low:now + 2]
-    cohort = low + (window <= target).sum(axis=0) - 1
-    cohort = np.minimum(cohort, now)
-    rows = np.arange(target.shape[0])
-    start = cumulative[cohort, rows]
-    size = cumulative[cohort + 1, rows] - start
-    fraction = np.clip(np.divide(target - start, size, out=np.zeros_like(size), where=size > 0), 0.0, 1.0)
+    n_draws = cumulative.shape[1]
+    cohort = first[draws].copy()
+    aim = target[draws]
+    moving = np.flatnonzero(cohort < now)
+    while moving.size:
+        ahead = cumulative.reshape(-1).take((cohort[moving] + 1) * n_draws + draws[moving]) <= aim[moving]
+        moving = moving[ahead]
+        cohort[moving] += 1
+        moving = moving[cohort[moving] < now]
+    flat = cumulative.reshape(-1)
+    start = flat.take(cohort * n_draws + draws)
+    size = flat.take((cohort + 1) * n_draws + draws) - start
+    fraction = np.clip(np.divide(aim - start, size, out=np.zeros_like(size), where=size > 0), 0.0, 1.0)
     return cohort, fraction
 
 
-def gather_cohort(array: np.ndarray, cohort: np.ndarray) -> np.ndarray:
-    """``array[cohort[b], ..., b]`` for each draw ``b``: shape ``array.shape[1:]``.
+def gather_cohort(array: np.ndarray, cohort: np.ndarray, draws: np.ndarray, rows: int | None = None) -> np.ndarray:
+    """``array[cohort[j], ..., draws[j]]`` for each ``j``: shape ``array.shape[1:-1] + (m,)``,
+    or for a (T, G, B) array only its first ``rows`` generations, shape (rows, m).
 
     ``array`` must be C-contiguous with the draw axis last.
     """
-    row = array.shape[1:]
-    size = int(np.prod(row))
-    offset = np.arange(size).reshape(row)  # element (..., b) within one cohort's slice
-    return array.reshape(-1).take(cohort * size + offset)
+    n_draws = array.shape[-1]
+    middle = array.shape[1:-1]
+    if rows is not None:
+        middle = (rows,)
+    inner = (np.arange(int(np.prod(middle))) * n_draws).reshape(middle + (1,)) if middle else 0
+    return array.reshape(-1).take(cohort * array[0].size + inner + draws)

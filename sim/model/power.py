@@ -38,11 +38,13 @@ class Power:
         ``facility = it × fleet.pue``; electricity = facility × 730 h per month.
         """
         pue = self.inputs.pue
-        it_kw_by_generation = self.fleet.installed * self.kw_per_server
+        n = self.fleet.n   # the generations on sale so far: the others have no servers
+        it_kw_by_generation = self.fleet.installed[:n] * self.kw_per_server[:n]
         it_kw = it_kw_by_generation.sum(axis=0)
         record = self.record
         record.add("it_power", t, it_kw * (1 / (12 * kernels.KW_PER_GW)))
         record.add("facility_power", t, it_kw * pue * (1 / (12 * kernels.KW_PER_GW)))
         record.add("energy_by_generation", t,
-                   it_kw_by_generation * (pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH)))
+                   it_kw_by_generation * (pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH)),
+                   generations=len(self.kw_per_server))
         record.monthly("facility_power_monthly", t, it_kw * pue * (1 / kernels.KW_PER_GW))
