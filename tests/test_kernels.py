@@ -95,3 +95,40 @@ def test_exit_weights_are_the_chance_of_retiring_within_the_lead_time():
     # from the last stage it retires unless it fails twice: 1 - 1/4
     w = kernels.exit_weights(3, np.array([0.5]), np.array([1.0]))[:, 0, 0]
     np.testing.assert_allclose(w, [0.0, 0.25, 0.75], rtol=0, atol=1e-15)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0.0, 7.5), min_size=1, max_size=12), st.integers(0, 3))
+def test_delay_by_runs_of_equal_leads_is_the_gather(leads, rows_missing):
+    # sorted whole-month leads are read as slices (the model sorts its draws); the values must
+    # be those of the gather that serves any order, month by month, for the rows given
+    leads = np.sort(np.array(leads))
+    rng = np.random.default_rng(len(leads))
+    by_runs, gathered = kernels.Delay(leads, 4), kernels.Delay(leads, 4)
+    gathered.runs = None
+    assert by_runs.runs is not None
+    rows = 4 - rows_missing
+    for t in range(20):
+        flow = rng.random((rows, len(leads)))
+        np.testing.assert_array_equal(by_runs.step(t, flow), gathered.step(t, flow))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.floats(0.0, 5.0), min_size=3, max_size=3), min_size=2, max_size=9),
+       st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3))
+def test_fifo_heads_stop_at_the_last_cohort_admitted_in_full(arrivals, share):
+    # cumulative arrivals of three draws; the head must stand in the last cohort c <= now with
+    # cumulative[c] <= target, wherever it stood before, as a search over every cohort finds
+    arrivals = np.array(arrivals)                       # (cohorts, 3)
+    now = len(arrivals) - 1
+    cumulative = np.zeros((now + 2, 3))
+    cumulative[1:] = np.cumsum(arrivals, axis=0)
+    target = np.array(share) * cumulative[now + 1]
+    first = np.zeros(3, dtype=np.int64)
+    draws = np.arange(3)
+    cohort, fraction = kernels.fifo_position(cumulative, target, first, now, draws)
+    expected = np.minimum((cumulative[:now + 2] <= target).sum(axis=0) - 1, now)
+    np.testing.assert_array_equal(cohort, expected)
+    size = cumulative[cohort + 1, draws] - cumulative[cohort, draws]
+    inside = cumulative[cohort, draws] + fraction * size
+    np.testing.assert_allclose(inside, np.where(size > 0, target, cumulative[cohort, draws]), rtol=1e-12, atol=1e-12)

@@ -305,6 +305,24 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
     dict
         Variable name → array with ``draw`` as first axis (see :class:`Record`).
     """
+    # the draws are independent: the model runs them sorted by whole months of lead time, so
+    # that the deployment delay reads slices (kernels.Delay), and returns them in their order
+    batch = len(values["fleet.pue"])
+    order = np.argsort(np.floor(values["fleet.lead_time_months"]), kind="stable")
+    if np.array_equal(order, np.arange(batch)):
+        order = None
+    else:
+        values = {k: np.asarray(v)[order] for k, v in values.items()}
+        elasticity = None if elasticity is None else np.asarray(elasticity)[order]
+    out = _simulate(scenario, values, accounting, elasticity, rebound)
+    if order is not None:
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(batch)
+        out = {k: v[inverse] for k, v in out.items()}
+    return out
+
+
+def _simulate(scenario, values, accounting, elasticity, rebound) -> dict[str, np.ndarray]:
     inputs, record, families = build(scenario, values, accounting, elasticity)
     env = _environment(families)
     fork = None

@@ -124,6 +124,7 @@ class Demand:
         self.ceiling = None                   # (B,) spending ceiling this month, relative to the start
         self.work0 = None
         self.energy_per_work0 = None
+        self._mix = self._energy_per_work = None   # the last mix asked about, and its value
 
     def one_off_events(self) -> list:
         return []
@@ -132,9 +133,14 @@ class Demand:
         return {"plan": self.plan, "serve": self.serve}
 
     def energy_per_work(self, mix: np.ndarray) -> np.ndarray:
-        """Facility kWh per reference-server-hour of a mix of the first ``n`` generations (n, B)."""
+        """Facility kWh per reference-server-hour of a mix of the first ``n`` generations (n, B).
+        The fleet's shares change only while a generation ramps up: the last mix's value is kept."""
+        if mix is self._mix:
+            return self._energy_per_work
         inputs, n = self.inputs, len(mix)
-        return inputs.pue * (mix * inputs.power_kw[:n]).sum(axis=0) / (mix * inputs.performance[:n]).sum(axis=0)
+        self._mix = mix
+        self._energy_per_work = inputs.pue * (mix * inputs.power_kw[:n]).sum(axis=0) / (mix * inputs.performance[:n]).sum(axis=0)
+        return self._energy_per_work
 
     def _begin(self) -> None:
         """Demand starts at the work of the servers installed and on their way (in transit,

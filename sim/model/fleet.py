@@ -124,7 +124,12 @@ class Fleet:
         if self.exit_weights is None:
             self.exit_weights = kernels.exit_weights(self.inputs.lifetime_stages, self.exit_probability,
                                                      self.inputs.lead_time_months)
-        return (self.stages[:, :self.n] * self.exit_weights).sum(axis=0)   # (n, B)
+        stages, weights = self.stages[:, :self.n], self.exit_weights
+        # stage by stage, as a sum over the stage axis adds them (no (K, n, B) temporary)
+        out = stages[0] * weights[0]
+        for k in range(1, len(stages)):
+            out += stages[k] * weights[k]
+        return out   # (n, B)
 
     def retire(self, t: int) -> None:
         """Deployed servers retire along an Erlang lifetime (``fleet.lifetime_years``,

@@ -115,12 +115,25 @@ class Delay:
         # flat offset of element (g, b) within one month's slice
         self.offset = (np.arange(n_gen)[:, None] * batch + np.arange(batch)[None, :])
         self.slice_size = n_gen * batch
+        # draws sorted by whole months of lead (sim.model.simulate sorts them): each run of
+        # equal leads reads its two months as slices, with no gather
+        steps = np.flatnonzero(np.diff(self.lead_floor)) + 1
+        bounds = np.concatenate([[0], steps, [batch]])
+        self.runs = ([(int(self.lead_floor[a]), int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+                     if np.all(np.diff(self.lead_floor) >= 0) else None)
 
     def step(self, t: int, flow: np.ndarray) -> np.ndarray:
         """Store month ``t``'s ``flow`` (the first ``g`` rows of a (G, B) flow, shape (g, B): the
         other rows are zero, now and before); return what leaves the delay in month ``t`` (g, B)."""
         rows = len(flow)
         self.buffer[t % self.size, :rows] = flow
+        if self.runs is not None:
+            out = np.empty(flow.shape)
+            for lead, a, b in self.runs:
+                recent = self.buffer[(t - lead) % self.size, :rows, a:b]
+                older = self.buffer[(t - lead - 1) % self.size, :rows, a:b]
+                out[:, a:b] = recent + self.lead_frac[a:b] * (older - recent)
+            return out
         flat = self.buffer.reshape(-1)
         offset = self.offset[:rows]
         recent = flat.take(((t - self.lead_floor) % self.size) * self.slice_size + offset)
