@@ -58,6 +58,20 @@ def observe(observation: Observation, get, generations, years) -> np.ndarray:
     return np.asarray(value, dtype=float) * o.factor
 
 
+# outputs that only a whole run gives: calibrating on one runs every candidate in full
+WHOLE_RUN = ("energy_no_rebound", "rebound", "installed_if_accumulated", "energy_if_accumulated")
+
+
+def horizon_months(observations, scenario) -> int | None:
+    """The months a candidate must run for every observation to be simulated: to the end of the
+    last observed year (annual outputs are complete at its December), or ``None`` when an
+    observation needs the whole run (:data:`WHOLE_RUN`)."""
+    if not observations or any(o.quantity in WHOLE_RUN for o in observations):
+        return None
+    last = max(o.year for o in observations)
+    return min(12 * (last - scenario.start_year + 1), scenario.n_months)
+
+
 def match(observations, get, generations, years) -> tuple[np.ndarray, np.ndarray]:
     """Simulated values (n, k) of the observations and whether each draw lies in each range (n, k)."""
     observed = np.column_stack([observe(o, get, generations, years) for o in observations])

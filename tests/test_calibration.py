@@ -41,15 +41,37 @@ def test_exactly_the_draws_inside_every_range_are_kept_in_candidate_order():
     considered = ds.attrs["candidates"]
     np.testing.assert_array_equal(ds.candidate.values, np.flatnonzero(inside[:considered]))
     assert inside[:considered].sum() == 150 and inside[considered - 1]
-    # draw by draw, the kept draws are the candidates themselves, bit for bit
+    # draw by draw, the kept draws are the candidates themselves, bit for bit, in every output
     kept = prior.isel(draw=ds.candidate.values)
-    for name in ("energy", "installed", "fleet_pue", "facility_power_monthly"):
-        np.testing.assert_array_equal(ds[name].values, kept[name].values)
+    outputs = [name for name, var in prior.data_vars.items() if "draw" in var.dims]
+    assert {"energy", "installed", "fleet_pue", "facility_power_monthly"} <= set(outputs)
+    for name in outputs:
+        np.testing.assert_array_equal(ds[name].values, kept[name].values, err_msg=name)
     np.testing.assert_array_equal(ds.observed.sel(observation="energy 2023").values, energy[ds.candidate.values])
     assert ds.attrs["rejected_draws"] == considered - 150
     np.testing.assert_array_equal(ds.rejected_by_observation.values,
                                   [(~((energy >= 2.0) & (energy <= 2.5)))[:considered].sum(),
                                    (~((gpus >= 0.9) & (gpus <= 1.0)))[:considered].sum()])
+
+
+def test_candidates_run_to_the_last_observed_year_and_the_kept_ones_in_full():
+    # an observation of 2023 in a run to 2027: candidates stop at December 2023 (the observations
+    # look no further); the kept draws' every output, to 2027, is the full run's, bit for bit
+    from sim.calibration import horizon_months
+
+    s = calibrated([ENERGY_2023])
+    assert horizon_months(s.observations, s) == 48 < s.n_months
+    ds = sim.run(s, draws=60, seed=4, calibrate=True)
+    prior = sim.run(s, draws=candidate_space(60, None), seed=4)
+    kept = prior.isel(draw=ds.candidate.values)
+    for name, var in prior.data_vars.items():
+        if "draw" in var.dims:
+            np.testing.assert_array_equal(ds[name].values, kept[name].values, err_msg=name)
+    assert float(ds.energy.sel(year=2027).min()) > 0
+    # an observation of an output only a whole run gives keeps every candidate's run whole
+    from dataclasses import replace
+
+    assert horizon_months([*s.observations, replace(s.observations[0], quantity="rebound")], s) is None
 
 
 def test_prior_and_posterior_quantiles_are_recorded():

@@ -213,6 +213,7 @@ class Record:
             first = inputs.demand.start_month // 12
             for name in ("price", "scarcity_rent", "spending", "spending_ceiling"):
                 if name in out:
+                    out[name] = out[name].copy()
                     out[name][:first] = np.nan
         if inputs.total_electricity is not None:
             out["electricity_share"] = out["energy"] / inputs.total_electricity
@@ -281,7 +282,7 @@ def _environment(families, start: int = 0) -> simpy.Environment:
 
 
 def simulate(scenario, values: dict, accounting: str | None = None, elasticity=None,
-             rebound: bool = False) -> dict[str, np.ndarray]:
+             rebound: bool = False, until: int | None = None) -> dict[str, np.ndarray]:
     """Run the model for one batch of draws.
 
     Parameters
@@ -299,6 +300,9 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
         acts on demand only), so the counterfactual goes on from a copy of the batch's state
         at that month instead of running the history again: its numbers are those of a
         separate run with ``elasticity = 0``, bit for bit (tested).
+    until : int, optional
+        Run only the first ``until`` months (a calibration's candidates: the observations look
+        no further); the results of later months are zeros. Not with ``rebound``.
 
     Returns
     -------
@@ -314,7 +318,9 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
     else:
         values = {k: np.asarray(v)[order] for k, v in values.items()}
         elasticity = None if elasticity is None else np.asarray(elasticity)[order]
-    out = _simulate(scenario, values, accounting, elasticity, rebound)
+    if until is not None and rebound:
+        raise ValueError("simulate: the rebound needs the whole run (until=None)")
+    out = _simulate(scenario, values, accounting, elasticity, rebound, until)
     if order is not None:
         inverse = np.empty_like(order)
         inverse[order] = np.arange(batch)
@@ -322,7 +328,7 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
     return out
 
 
-def _simulate(scenario, values, accounting, elasticity, rebound) -> dict[str, np.ndarray]:
+def _simulate(scenario, values, accounting, elasticity, rebound, until=None) -> dict[str, np.ndarray]:
     inputs, record, families = build(scenario, values, accounting, elasticity)
     env = _environment(families)
     fork = None
@@ -330,7 +336,7 @@ def _simulate(scenario, values, accounting, elasticity, rebound) -> dict[str, np
         start = min(inputs.demand.start_month, scenario.n_months)
         env.run(until=start)
         fork = copy.deepcopy((inputs, record, families))
-    env.run(until=scenario.n_months)
+    env.run(until=scenario.n_months if until is None else min(until, scenario.n_months))
     out = record.finish(inputs)
     if fork is not None:
         inputs, record, families = fork
