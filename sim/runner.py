@@ -94,9 +94,7 @@ def _outputs(scenario: Scenario, values: dict, rebound: bool) -> dict[str, np.nd
             batch["installed_if_accumulated"] = accumulated["installed"]
             batch["energy_if_accumulated"] = accumulated["energy"]
     if rebound:
-        energy = batch.pop("energy_no_rebound")
-        batch["energy_no_rebound"] = energy
-        batch["rebound"] = batch["energy"] - energy
+        batch["rebound"] = batch["energy"] - batch["energy_no_rebound"]
     return batch
 
 
@@ -123,13 +121,13 @@ def _calibrating(work: DrawRange, values: dict) -> dict:
     keep = passes.all(axis=1)
     if horizon is None:
         batch = {name: np.ascontiguousarray(array[keep]) for name, array in partial.items()}
-    else:
-        subset = {k: v[keep] for k, v in values.items()}
-        batch = _outputs(scenario, subset, work.rebound) if keep.any() else \
-            {name: array[:0] for name, array in _outputs(scenario, {k: v[:1] for k, v in values.items()},
-                                                          work.rebound).items()}
+    elif keep.any():
+        batch = _outputs(scenario, {k: v[keep] for k, v in values.items()}, work.rebound)
         check_finite(batch, work)
-    batch.update({PARAM + key: values[key][keep] for key in scenario.uncertain})
+    else:  # no outputs: the client gathers the chunks that kept draws
+        batch = {}
+    if batch:
+        batch.update({PARAM + key: values[key][keep] for key in scenario.uncertain})
     batch["calib:candidate"] = np.arange(work.start, work.stop)[keep]
     batch["calib:observed"], batch["calib:passes"] = observed, passes
     batch["calib:values"] = (np.column_stack([values[k] for k in scenario.uncertain]) if scenario.uncertain
@@ -166,8 +164,6 @@ def check_finite(batch: dict, work) -> None:
         when = f" in {years[first]}" if columns == len(years) else ""
         raise NonFinite(f"the model gives NaN or infinity for {name}{when} in {int(bad.any(axis=1).sum()):,} "
                         f"draws (of draws {work.start:,} to {work.stop - 1:,}); check the values that drive it")
-
-
 
 
 def _match(work: DrawRange, batch: dict, values: dict):
@@ -454,8 +450,9 @@ def _calibrated(scenario, draws, seed, rebound, observations, chunk_draws, where
                                   scenario.uncertain)
     candidates = np.concatenate([c["calib:candidate"] for c in chunks])[:draws]
     considered = int(candidates[-1]) + 1          # candidates up to the last one kept
-    arrays = {name: np.concatenate([c[name] for c in chunks])[:draws]
-              for name in chunks[0] if not name.startswith("calib:")}
+    kept = [c for c in chunks if len(c["calib:candidate"])]   # a chunk that kept none has no outputs
+    arrays = {name: np.concatenate([c[name] for c in kept])[:draws]
+              for name in kept[0] if not name.startswith("calib:")}
     if progress is not None:
         progress(draws)
     result = ensemble_result(scenario, draws, seed, attrs, arrays)
