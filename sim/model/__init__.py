@@ -324,7 +324,8 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
     if order is not None:
         inverse = np.empty_like(order)
         inverse[order] = np.arange(batch)
-        out = {k: v[inverse] for k, v in out.items()}
+        # along the draw axis where it lies in memory (last): a gather of contiguous rows
+        out = {k: np.moveaxis(np.take(np.moveaxis(v, 0, -1), inverse, axis=-1), -1, 0) for k, v in out.items()}
     return out
 
 
