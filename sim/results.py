@@ -433,7 +433,7 @@ def write_netcdf(ds, path, compress: bool = False) -> Path:
         from .execution.files import preallocate, read_layout, write_rows
 
         with replacing(path) as tmp:
-            preallocate(ds, rows, tmp)
+            preallocate(encoded(ds), ds.sizes, rows, tmp)
             layout = read_layout(tmp)
             write_rows(layout, 0, rows, {name: np.asarray(ds[name]) for name in layout.variables})
         return path

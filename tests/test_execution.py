@@ -292,6 +292,7 @@ def test_preallocated_variables_lie_whole_in_the_file_on_page_boundaries(tmp_pat
 @given(draws=st.integers(1, 40), cuts=st.lists(st.integers(1, 39), max_size=6), order=st.randoms())
 def test_rows_written_in_any_order_and_any_chunks_give_the_written_dataset(tmp_path_factory, draws, cuts, order):
     from sim.execution.files import preallocate, read_layout, write_rows
+    from sim.results import encoded
 
     rng = np.random.default_rng(draws)
     ds = xr.Dataset({"a": (("draw", "year"), rng.normal(size=(draws, 3)), {"units": "TWh"}),
@@ -301,7 +302,8 @@ def test_rows_written_in_any_order_and_any_chunks_give_the_written_dataset(tmp_p
                     coords={"draw": ("draw", np.arange(draws), {"units": "1"}), "year": [2023, 2024, 2025],
                             "kind": np.array(["x", "y"], dtype=object)}, attrs={"title": "t"})
     tmp = tmp_path_factory.mktemp("pre")
-    preallocate(ds.isel(draw=slice(0, 1)), draws, tmp / "p.nc")
+    first = ds.isel(draw=slice(0, 1))
+    preallocate(encoded(first), first.sizes, draws, tmp / "p.nc")
     layout = read_layout(tmp / "p.nc")
     assert set(layout.variables) == {"a", "b", "d"}
     bounds = sorted({0, draws, *(c for c in cuts if c < draws)})

@@ -27,29 +27,27 @@ class Layout:
     variables: dict
 
 
-def preallocate(ds, draws: int, path) -> None:
-    """Create a netCDF result for ``draws`` draws shaped like ``ds`` (any number of draws),
-    with no draws written yet (:func:`read_layout` says where they go).
+def preallocate(encoded: tuple[dict, dict], sizes: dict, draws: int, path) -> None:
+    """Create a netCDF result for ``draws`` draws from a result's CF encoding (any number of
+    draws; :func:`sim.results.encoded`: ``{name: (dims, data, attrs)}`` and the global
+    attributes) and its dimension ``sizes``, with no draws written yet (:func:`read_layout`
+    says where they go).
 
-    ``ds`` is a :class:`sim.results.Result` or an :class:`xarray.Dataset`; every variable,
-    attribute and dimension is CF-encoded as ``to_netcdf`` would encode it
-    (:func:`sim.results.encoded`), and written with h5netcdf, the library ``to_netcdf`` writes with
-    (``to_netcdf`` itself is not used: with Dask installed it imports Dask distributed,
-    about 0.2 s more in whichever process creates the result). Variables with a ``draw``
-    dimension are laid out contiguously at their full size, allocated at once and never
-    filled, each starting on a page boundary.
+    The encoding is what ``to_netcdf`` would store, and h5netcdf writes it, the library
+    ``to_netcdf`` writes with (``to_netcdf`` itself is not used: with Dask installed it imports
+    Dask distributed, about 0.2 s more in whichever process creates the result). Variables with
+    a ``draw`` dimension are laid out contiguously at their full size, allocated at once and
+    never filled, each starting on a page boundary.
     """
     # deferred: h5py and the writers load only in the process that creates a result
     import h5netcdf
     import h5py
     from h5py import h5d, h5p
 
-    from ..results import encoded
-
-    variables, global_attrs = encoded(ds)   # CF-encoded, as to_netcdf stores them
+    variables, global_attrs = encoded
     with h5netcdf.File(path, "w", alignment_threshold=PAGE, alignment_interval=PAGE) as f:
         f.attrs.update(global_attrs)
-        f.dimensions = {name: draws if name == "draw" else size for name, size in ds.sizes.items()}
+        f.dimensions = {name: draws if name == "draw" else size for name, size in sizes.items()}
         for name, (dims, data, attrs) in variables.items():
             attrs = dict(attrs)
             fill = attrs.pop("_FillValue", None)

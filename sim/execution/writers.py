@@ -28,7 +28,7 @@ import numpy as np
 
 from ..atomic import commit, discard, replacing
 from ..errors import InputError
-from ..results import ENCODING
+from ..results import ENCODING, encoded
 from .chunks import CHUNK_SUFFIX, DONE_SUFFIX, ChunkStore, save_chunk
 from .files import (preallocate, preallocate_zarr, read_layout, write_rows, write_zarr_rows, open_zarr_result,
                     variable)
@@ -205,7 +205,7 @@ def ensure_result(target: Target, work, arrays: dict) -> None:
                 ds = target.describe(arrays, work.start)
                 with replacing(path, suffix=".nc", directory=target.fmt == "zarr") as tmp:
                     if target.fmt == "netcdf":
-                        preallocate(ds, target.rows, tmp)
+                        preallocate(encoded(ds), ds.sizes, target.rows, tmp)
                     else:
                         preallocate_zarr(ds, target.rows, tmp, target.chunk_rows)
 
