@@ -530,7 +530,6 @@ def taught(ds, narrowed: float = 0.8) -> list[str]:
     prior, post = np.asarray(ds["prior_quantiles"]), np.asarray(ds["posterior_quantiles"])
     rows = []
     for j, key in enumerate(np.asarray(ds["parameter"])):
-        key = key.decode() if isinstance(key, bytes) else key
         width, after = prior[2, j] - prior[0, j], post[2, j] - post[0, j]
         if width > 0 and after < narrowed * width:
             rows.append(f"  {key}: {prior[0, j]:.4g} to {prior[2, j]:.4g} -> {post[0, j]:.4g} to {post[2, j]:.4g}")

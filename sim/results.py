@@ -51,10 +51,10 @@ class Result:
     result without loading xarray (and pandas), and the API's Dataset holds the same values.
     """
 
-    def __init__(self, attrs: dict | None = None, time_units: str | None = None):
+    def __init__(self, time_units: str):
         self.variables: dict[str, tuple] = {}   # name -> (dims, ndarray, attrs)
         self.coords: list[str] = []
-        self.attrs = dict(attrs or {})
+        self.attrs: dict = {}
         self.time_units = time_units             # "days since <start>-01-01"
 
     def add(self, name: str, dims, data, attrs: dict | None = None, coord: bool = False) -> None:
@@ -75,9 +75,6 @@ class Result:
             sizes.update(zip(dims, data.shape))
         return sizes
 
-    def _is_time(self, data) -> bool:
-        return data.dtype.kind == "M"
-
     def to_xarray(self):
         """The result as an :class:`xarray.Dataset` (times decoded, the encoding kept)."""
         import xarray as xr  # deferred: xarray and pandas load only where a Dataset is made
@@ -86,7 +83,7 @@ class Result:
         data_vars = {n: v for n, v in self.variables.items() if n not in coords}
         ds = xr.Dataset(data_vars, coords=coords)
         for name, (_, data, _) in self.variables.items():
-            if self._is_time(data):
+            if data.dtype.kind == "M":   # datetime64
                 ds[name].encoding.update({"units": self.time_units, "calendar": "proleptic_gregorian",
                                           "dtype": "float64"})
         no_fill_values(ds)
@@ -96,14 +93,14 @@ class Result:
     def encode(self) -> tuple[dict, dict]:
         """The variables and global attributes as a netCDF file stores them (CF-encoded):
         ``{name: (dims, ndarray, attrs)}`` (``attrs`` may hold ``_FillValue``), and the attributes."""
-        start = np.datetime64(self.time_units.split("since ")[1], "ns") if self.time_units else None
+        start = np.datetime64(self.time_units.split("since ")[1], "ns")
         bounds = {a["bounds"] for _, _, a in self.variables.values() if "bounds" in a}
         dimension = {n for n in self.coords if self.variables[n][0] == (n,)}
         auxiliary = [n for n in self.coords if n not in dimension]
         attached, out = set(), {}
         for name, (dims, data, attrs) in self.variables.items():
             attrs = dict(attrs)
-            if self._is_time(data):
+            if data.dtype.kind == "M":   # datetime64: days since the start
                 data = (data.astype("datetime64[ns]") - start) / np.timedelta64(1, "D")
                 if name not in bounds:   # CF: bounds take their variable's units
                     attrs.update({"units": self.time_units, "calendar": "proleptic_gregorian"})
@@ -115,7 +112,7 @@ class Result:
                     attrs["coordinates"] = " ".join(near)
                     attached.update(near)
                 if data.dtype.kind == "f" and name not in bounds:
-                    attrs["_FillValue"] = np.float64(np.nan) if data.dtype == np.float64 else data.dtype.type(np.nan)
+                    attrs["_FillValue"] = data.dtype.type(np.nan)
             out[name] = (dims, data, attrs)
         attrs = dict(self.attrs)
         unattached = [c for c in auxiliary if c not in attached]
@@ -191,12 +188,6 @@ def describe_result(scenario, draws: int, seed: int, arrays: dict[str, np.ndarra
         "rejected_draws": 0,
     })
     return out
-
-
-def build_dataset(scenario, draws: int, seed: int, arrays: dict[str, np.ndarray],
-                  samples: dict[str, np.ndarray], first_draw: int = 0):
-    """The result Dataset (:func:`describe_result` as an :class:`xarray.Dataset`)."""
-    return describe_result(scenario, draws, seed, arrays, samples, first_draw).to_xarray()
 
 
 def no_fill_values(ds):

@@ -330,6 +330,7 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
 
 
 def _simulate(scenario, values, accounting, elasticity, rebound, until=None) -> dict[str, np.ndarray]:
+    """:func:`simulate` on a batch already in the model's order (sorted by lead time)."""
     inputs, record, families = build(scenario, values, accounting, elasticity)
     env = _environment(families)
     fork = None
