@@ -87,11 +87,7 @@ class Distribution:
             width = a["high"] - a["low"]
             return stats.triang(c=(a["mode"] - a["low"]) / width, loc=a["low"], scale=width)
         if f == "pert":
-            lam = a.get("lambda", 4.0)
-            width = a["high"] - a["low"]
-            alpha = 1 + lam * (a["mode"] - a["low"]) / width
-            beta = 1 + lam * (a["high"] - a["mode"]) / width
-            return stats.beta(alpha, beta, loc=a["low"], scale=width)
+            return stats.beta(*_pert_shapes(a), loc=a["low"], scale=a["high"] - a["low"])
         if f == "normal":
             lo, hi = a.get("low", -math.inf), a.get("high", math.inf)
             return stats.truncnorm((lo - a["mean"]) / a["sd"], (hi - a["mean"]) / a["sd"],
@@ -159,6 +155,13 @@ class Distribution:
         return f"{self.family}({inner})"
 
 
+def _pert_shapes(a: dict) -> tuple[float, float]:
+    """The beta shapes of a PERT (``lambda`` default 4): ``1 + lambda (mode - low) / width`` and
+    ``1 + lambda (high - mode) / width``."""
+    lam, width = a.get("lambda", 4.0), a["high"] - a["low"]
+    return 1 + lam * (a["mode"] - a["low"]) / width, 1 + lam * (a["high"] - a["mode"]) / width
+
+
 def _closed_form_ppf(family: str, a: dict, q: np.ndarray) -> np.ndarray | None:
     """scipy.stats' ``ppf`` of a uniform, triangular, PERT (beta) or untruncated lognormal, as
     scipy computes it: ``_ppf(q) * scale + loc`` inside (0, 1), the support's ends at 0 and 1;
@@ -179,11 +182,8 @@ def _closed_form_ppf(family: str, a: dict, q: np.ndarray) -> np.ndarray | None:
         # the routine scipy.stats.beta's ppf calls (Boost's ibeta_inv); public betaincinv otherwise
         beta_ppf = getattr(special._ufuncs, "_beta_ppf", None) or (lambda q, a, b: special.betaincinv(a, b, q))
 
-        lam = a.get("lambda", 4.0)
         loc, scale = a["low"], a["high"] - a["low"]
-        alpha = 1 + lam * (a["mode"] - a["low"]) / scale
-        beta = 1 + lam * (a["high"] - a["mode"]) / scale
-        inner = beta_ppf(q, alpha, beta)
+        inner = beta_ppf(q, *_pert_shapes(a))
     elif family == "lognormal" and a.get("low", 0.0) <= 0.0 and a.get("high", math.inf) == math.inf:
         from scipy.special import ndtri
 

@@ -104,8 +104,6 @@ class Result:
                 data = (data.astype("datetime64[ns]") - start) / np.timedelta64(1, "D")
                 if name not in bounds:   # CF: bounds take their variable's units
                     attrs.update({"units": self.time_units, "calendar": "proleptic_gregorian"})
-            elif data.dtype.kind == "U":
-                data = data.astype(object)
             if name not in self.coords:
                 near = sorted(c for c in auxiliary if set(self.variables[c][0]) <= set(dims))
                 if near:
@@ -197,6 +195,11 @@ def no_fill_values(ds):
     for name in set(ds.coords) | (bounds & set(ds.variables)):
         ds[name].encoding["_FillValue"] = None
     return ds
+
+
+def as_dataset(ds):
+    """A :class:`Result` as an :class:`xarray.Dataset`; a Dataset as it is."""
+    return ds.to_xarray() if isinstance(ds, Result) else ds
 
 
 def encoded(ds) -> tuple[dict, dict]:
@@ -409,8 +412,8 @@ def write_netcdf(ds, path, compress: bool = False) -> Path:
     ``compress`` zlib-compresses the variables (:data:`ENCODING`).
     """
     path = check_writable(path)
-    if isinstance(ds, Result) and compress:
-        ds = ds.to_xarray()
+    if compress:
+        ds = as_dataset(ds)
     if isinstance(ds, Result):
         dims = {name: d for name, (d, _, _) in ds.variables.items()}
     else:
@@ -459,8 +462,7 @@ def write_result(ds, out: Path, fmt: str, compress: bool) -> Path:
     (netCDF or Zarr)."""
     if fmt == "netcdf":
         return write_netcdf(ds, out, compress)
-    if isinstance(ds, Result):
-        ds = ds.to_xarray()
+    ds = as_dataset(ds)
     no_fill_values(ds)
     with replacing(out, directory=True) as tmp:
         with warnings.catch_warnings():  # zarr notes that v3 consolidation is an extension

@@ -129,8 +129,6 @@ def preallocate_zarr(ds, draws: int, path, chunk_draws: int) -> None:
     """
     import zarr  # deferred: Zarr is an optional extra
 
-    if not hasattr(ds, "isel"):   # a sim.results.Result
-        ds = ds.to_xarray()
     encoding = {name: {"chunks": tuple(chunk_draws if d == "draw" else n for d, n in v.sizes.items())}
                 for name, v in ds.variables.items() if "draw" in v.dims}
     ds.isel(draw=slice(0, 0)).to_zarr(path, mode="w", zarr_format=3, consolidated=False, encoding=encoding)

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..atomic import commit, discard, replacing
 from ..errors import InputError
-from ..results import ENCODING, encoded
+from ..results import ENCODING, as_dataset, encoded
 from .chunks import CHUNK_SUFFIX, DONE_SUFFIX, ChunkStore, save_chunk
 from .files import (preallocate, preallocate_zarr, read_layout, write_rows, write_zarr_rows, open_zarr_result,
                     variable)
@@ -207,7 +207,7 @@ def ensure_result(target: Target, work, arrays: dict) -> None:
                     if target.fmt == "netcdf":
                         preallocate(encoded(ds), ds.sizes, target.rows, tmp)
                     else:
-                        preallocate_zarr(ds, target.rows, tmp, target.chunk_rows)
+                        preallocate_zarr(as_dataset(ds), target.rows, tmp, target.chunk_rows)
 
 
 class Preallocated(InStore):
@@ -327,8 +327,7 @@ class Appended(InStore):
         """The file with every variable and attribute and no rows yet."""
         import h5py  # deferred: h5py loads only where results are written
 
-        if not hasattr(ds, "isel"):   # a sim.results.Result: xarray creates this file
-            ds = ds.to_xarray()
+        ds = as_dataset(ds)   # xarray creates this file
         encoding = {}
         for name, var in ds.variables.items():
             if "draw" not in var.dims:

@@ -283,7 +283,7 @@ class PowerQueue:
         self.admitted_months = np.zeros(batch)                 # servers × arrival month, so far
         self.first = np.zeros(batch, dtype=np.int64)            # cohort the head is in
         self.queued = np.zeros((n_gen, batch))
-        self.rows = 1                                           # rows of the cumulative arrays written
+        self.written = 1                                        # rows of the cumulative arrays written
 
     def __deepcopy__(self, memo):
         """A copy (:func:`sim.model.simulate` forks the batch when demand starts) that copies
@@ -293,7 +293,7 @@ class PowerQueue:
         for name, value in vars(self).items():
             if name in ("cum_servers", "cum_need", "cum_months"):
                 fresh = np.zeros(value.shape)   # untouched pages: only the rows copied are written
-                fresh[:self.rows] = value[:self.rows]
+                fresh[:self.written] = value[:self.written]
                 setattr(new, name, fresh)
             else:
                 setattr(new, name, copy.deepcopy(value, memo))
@@ -318,7 +318,7 @@ class PowerQueue:
         np.add(self.cum_servers[t, :n], arriving, out=self.cum_servers[t + 1, :n])
         self.cum_need[t + 1] = self.cum_need[t] + (arriving * facility_kw).sum(axis=0)
         self.cum_months[t + 1] = self.cum_months[t] + arriving.sum(axis=0) * t
-        self.rows = t + 2
+        self.written = t + 2
         used = (installed * facility_kw).sum(axis=0)
         free = np.maximum(self.capacity_kw - used, 0.0)
         target = np.minimum(self.cum_need[t + 1], self.admitted_kw + free)

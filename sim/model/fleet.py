@@ -102,7 +102,7 @@ class Fleet:
         """
         planned = None if self.orders is None else self.orders.ordered_total
         total = self.inputs.annual_shipments[t // 12] / 12.0 if planned is None else planned
-        n = len(self.shares)
+        n = self.n
         np.multiply(total, self.shares, out=self.shipped[:n])
         self.record.add("shipments_by_generation", t, self.shipped[:n], generations=len(self.shipped))
 
@@ -116,10 +116,10 @@ class Fleet:
     def admit(self, t: int) -> None:
         """Ready servers start drawing power: all of them, or what the power queue admits."""
         self.deployed = (self.ready if self.gate is None
-                         else self.gate.admit(t, self.ready, self.installed[:len(self.ready)]))   # (n, B)
+                         else self.gate.admit(t, self.ready, self.installed[:self.n]))   # (n, B)
 
     def retiring_within_lead(self) -> np.ndarray:
-        """Servers (G, B) of the installed base that will have retired by the time a server
+        """Servers (n, B) of the installed base that will have retired by the time a server
         shipped this month starts drawing power (the chain is deterministic in the mean)."""
         if self.exit_weights is None:
             self.exit_weights = kernels.exit_weights(self.inputs.lifetime_stages, self.exit_probability,
@@ -134,7 +134,7 @@ class Fleet:
     def retire(self, t: int) -> None:
         """Deployed servers retire along an Erlang lifetime (``fleet.lifetime_years``,
         ``fleet.lifetime_stages``); keeps the installed base by generation (servers)."""
-        n = len(self.deployed)
+        n = self.n
         self.retired = kernels.age_chain(self.stages[:, :n], self.exit_probability, self.deployed)
         self.stages[:, :n].sum(axis=0, out=self.installed[:n])
         record = self.record
