@@ -262,7 +262,7 @@ def test_with_capacity_short_the_price_clears_the_market(monkeypatch, budget):
         serve(self, t)
         if t < self.d.start_month:
             return
-        capacity = (self.fleet.installed * self.served_per_server).sum(axis=0)
+        capacity = self.capacity   # work a month the installed base can serve
         scarce = (self.work_demanded > capacity) & (self.d.elasticity > 0)
         demand_at_price = self.work_unbounded * self.markup ** -self.d.elasticity
         if self.ceiling is not None:

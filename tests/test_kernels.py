@@ -60,7 +60,7 @@ def test_age_chain_mean_lifetime_is_exact():
 @settings(max_examples=30, deadline=None)
 def test_delay_conserves_and_shifts(lead):
     lead = np.array(lead)
-    delay = kernels.Delay(lead, n_gen=2)
+    delay = kernels.Delay(lead, rows=2)
     flows = np.random.default_rng(0).random((40, 2, len(lead)))
     out = np.array([delay.step(t, flows[t]) for t in range(40)] +
                    [delay.step(t, np.zeros((2, len(lead)))) for t in range(40, 80)])
@@ -98,19 +98,26 @@ def test_exit_weights_are_the_chance_of_retiring_within_the_lead_time():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.floats(0.0, 7.5), min_size=1, max_size=12), st.integers(0, 3))
-def test_delay_by_runs_of_equal_leads_is_the_gather(leads, rows_missing):
+@given(st.lists(st.floats(0.0, 7.5), min_size=1, max_size=12), st.integers(0, 2), st.integers(0, 1))
+def test_lagged_reads_by_runs_of_equal_leads_are_the_gather(leads, first, rows_missing):
     # sorted whole-month leads are read as slices (the model sorts its draws); the values must
-    # be those of the gather that serves any order, month by month, for the rows given
+    # be those of the gather that serves any order, month by month, for the rows asked
     leads = np.sort(np.array(leads))
+    floor, frac = np.floor(leads).astype(np.int64), leads - np.floor(leads)
+    runs = kernels.lead_runs(floor)
+    assert runs is not None and kernels.lead_runs(floor[::-1]) is None or len(set(floor)) == 1
     rng = np.random.default_rng(len(leads))
-    by_runs, gathered = kernels.Delay(leads, 4), kernels.Delay(leads, 4)
-    gathered.runs = None
-    assert by_runs.runs is not None
+    ring = kernels.CohortRing(4, len(leads))
     rows = 4 - rows_missing
     for t in range(20):
-        flow = rng.random((rows, len(leads)))
-        np.testing.assert_array_equal(by_runs.step(t, flow), gathered.step(t, flow))
+        ring.push(t, rng.random((4, len(leads))), oldest=t - 8)
+        by_runs = kernels.lagged(ring, t + 1, floor, frac, runs, first, rows)
+        gathered = kernels.lagged(ring, t + 1, floor, frac, None, first, rows)
+        np.testing.assert_array_equal(by_runs, gathered)
+        # and both are the definition: (1 - f) x row(t + 1 - L) + f x row(t - L), by draw
+        for b, (lf, f) in enumerate(zip(floor, frac)):
+            recent, older = ring[t + 1 - lf][first:rows, b], ring[t - lf][first:rows, b]
+            np.testing.assert_allclose(by_runs[:, b], (1 - f) * recent + f * older, rtol=1e-12, atol=1e-12)
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,5 +1,7 @@
 """The runner: results that do not depend on chunks, workers or where they run; overrides."""
 
+import re
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -61,7 +63,8 @@ def test_a_non_finite_output_is_one_line_and_no_file(make_scenario, tmp_path, wo
     with pytest.raises(sim.ScenarioError) as err:
         sim.run(s, draws=20, workers=workers, chunk_draws=10, out=out)
     message = str(err.value)
-    assert "the model gives NaN or infinity for installed_by_generation in 2022 in" in message
+    # 1e308 servers overflow the power drawn from the first year (2020: the anchor / 1.5)
+    assert re.search(r"the model gives NaN or infinity for \w+ in 2020 in \d+ draws", message), message
     assert "\n" not in message and not out.exists()
 
 

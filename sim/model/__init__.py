@@ -145,12 +145,17 @@ class Record:
 
     Annual sums (:meth:`add`), end-of-year stocks (:meth:`end_of_year`) and monthly series
     (:meth:`monthly`) are held draw-last while the model runs; :meth:`finish` derives the
-    totals and returns every array draw-first.
+    totals and returns every array draw-first. With ``only``, a record keeps those results and
+    ignores the rest (the rebound's counterfactual keeps only ``energy``).
     """
 
-    def __init__(self, batch: int, n_years: int, n_months: int):
+    def __init__(self, batch: int, n_years: int, n_months: int, only=None):
         self.batch, self.n_years, self.n_months = batch, n_years, n_months
+        self.only = None if only is None else frozenset(only)
         self.arrays: dict[str, np.ndarray] = {}
+
+    def wants(self, name: str) -> bool:
+        return self.only is None or name in self.only
 
     def _array(self, name, length, value, generations=None):
         array = self.arrays.get(name)
@@ -162,6 +167,8 @@ class Record:
     def add(self, name: str, t: int, value: np.ndarray, generations: int | None = None) -> None:
         """Add month ``t``'s ``value`` to its year's sum. A by-generation ``value`` may hold only
         the first rows of ``generations`` (those on sale so far; the others are zero)."""
+        if self.only is not None and name not in self.only:
+            return
         array = self._array(name, self.n_years, value, generations)
         if generations is None:
             array[t // 12] += value
@@ -170,27 +177,38 @@ class Record:
 
     def end_of_year(self, name: str, t: int, value: np.ndarray) -> None:
         """Keep ``value`` as the year's end-of-year stock when ``t`` is a December."""
+        if self.only is not None and name not in self.only:
+            return
         array = self._array(name, self.n_years, value)
         if t % 12 == 11:
             array[t // 12] = value
 
     def monthly(self, name: str, t: int, value: np.ndarray) -> None:
+        if self.only is not None and name not in self.only:
+            return
         self._array(name, self.n_months, value)[t] = value
+
+    def lean_copy(self, only) -> "Record":
+        """A copy that keeps only the results ``only`` (their arrays copied; ``energy`` derives
+        from ``it_power``)."""
+        new = Record(self.batch, self.n_years, self.n_months, only)
+        new.arrays = {name: self.arrays[name].copy() for name in new.only if name in self.arrays}
+        return new
 
     def finish(self, inputs: Inputs) -> dict[str, np.ndarray]:
         """All arrays by variable name, draw axis first."""
         out = dict(self.arrays)
-        out["shipments"] = out["shipments_by_generation"].sum(axis=1)
-        out["installed"] = out["installed_by_generation"].sum(axis=1)
-        out["energy"] = out["energy_by_generation"].sum(axis=1)
-        # IT electricity: the annual mean IT power (GW) x 8,760 h (= 12 x 730 h), in TWh
+        # the year's mean IT power (GW); facility power is it x PUE; electricity is power x
+        # 8,760 h (= 12 x 730 h), GWh / 1,000 = TWh
+        out["facility_power"] = out["it_power"] * inputs.pue
+        out["energy"] = out["facility_power"] * (12 * kernels.HOURS_PER_MONTH / 1e3)
+        if self.only is not None:
+            return {name: np.moveaxis(out[name], -1, 0) for name in self.only}
         out["it_energy"] = out["it_power"] * (12 * kernels.HOURS_PER_MONTH / 1e3)
-        installed, shipped = out["installed_by_generation"], out["shipments_by_generation"]   # (Y, G, B)
-        out["gpus_shipped"] = (shipped * inputs.gpus_per_server).sum(axis=1)
-        out["gpus_installed"] = (installed * inputs.gpus_per_server).sum(axis=1)
-        out["nameplate_power"] = (installed * inputs.power_kw).sum(axis=1) * (1 / kernels.KW_PER_GW)
-        if inputs.h100_gpu_performance is not None:
-            out["compute_installed"] = (installed * inputs.performance).sum(axis=1) / inputs.h100_gpu_performance
+        if "installed_by_generation" in out:
+            installed, shipped = out["installed_by_generation"], out["shipments_by_generation"]   # (Y, G, B)
+            out["gpus_shipped"] = (shipped * inputs.gpus_per_server).sum(axis=1)
+            out["gpus_installed"] = (installed * inputs.gpus_per_server).sum(axis=1)
         if "compute_served" in out:
             kwh = out["energy"] * kernels.KWH_PER_TWH
             out["fleet_efficiency"] = np.divide(out["compute_served"], kwh, out=np.full_like(kwh, np.nan),
@@ -337,12 +355,29 @@ def _simulate(scenario, values, accounting, elasticity, rebound, until=None) -> 
     if rebound and inputs.demand is not None:
         start = min(inputs.demand.start_month, scenario.n_months)
         env.run(until=start)
-        fork = copy.deepcopy((inputs, record, families))
+        # the counterfactual needs only the electricity: its copy leaves out the results by
+        # generation and keeps only the record of IT power; it reads the offers this run makes
+        # (the split of shipments does not depend on demand)
+        fleet = families[0]
+        memo = {id(fleet.by_generation): None, id(record): record.lean_copy({"it_power", "energy"}),
+                id(fleet.offers): fleet.offers}
+        fork = copy.deepcopy((inputs, record, families), memo)
     env.run(until=scenario.n_months if until is None else min(until, scenario.n_months))
     out = record.finish(inputs)
+    _release(families)
     if fork is not None:
         inputs, record, families = fork
         inputs.demand.elasticity = np.zeros_like(inputs.demand.elasticity)
         _environment(families, start).run(until=scenario.n_months)
         out["energy_no_rebound"] = record.finish(inputs)["energy"]
+        _release(families)
     return out
+
+
+def _release(families) -> None:
+    """Drop the state of a finished run's process families. They refer to one another and to
+    the SimPy environment, a cycle that Python's garbage collector frees only when it next
+    runs; until then their arrays (hundreds of MB for a large batch) would stay allocated, and
+    the next batch would take fresh memory instead of reusing theirs."""
+    for family in families:
+        vars(family).clear()

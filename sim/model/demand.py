@@ -29,13 +29,15 @@ its first month follow demand:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 
 from . import kernels
+from .fleet import PERFORMANCE, POWER_KW, SERVERS
+
+MONTHS = 3   # the power queue's fourth cumulative row: servers × month of arrival
 
 HOURS = kernels.HOURS_PER_MONTH
 
@@ -118,10 +120,12 @@ class Demand:
         batch = inputs.pue.shape[0]
         self.backlog_work = np.zeros(batch)   # work per month wanted, not shipped
         self.work_demanded = np.zeros(batch)  # reference-server-hours this month
-        self.served_per_server = inputs.performance * (inputs.utilisation * HOURS)  # (G, B) work/month
+        # work a month per unit of performance (the fleet's measure): utilisation x 730 h
+        self.work_per_performance = inputs.utilisation * HOURS   # (B,)
         self.ordered_total = None             # (B,) servers to ship this month, once demand starts
         self.cost_per_work = np.ones(batch)   # cost of a unit of work at the hardware's cost, relative to the start
         self.ceiling = None                   # (B,) spending ceiling this month, relative to the start
+        self.capacity = None                  # (B,) work a month the installed base can serve
         self.work0 = None
         self.energy_per_work0 = None
         self._mix = self._energy_per_work = None   # the last mix asked about, and its value
@@ -130,25 +134,31 @@ class Demand:
         return []
 
     def phases(self) -> dict:
-        return {"plan": self.plan, "serve": self.serve}
+        # serving only writes results: a run that keeps none of them (the rebound's
+        # counterfactual keeps only the electricity) plans and does not serve
+        if self.record.wants("compute_served"):
+            return {"plan": self.plan, "serve": self.serve}
+        return {"plan": self.plan}
 
     def energy_per_work(self, mix: np.ndarray) -> np.ndarray:
-        """Facility kWh per reference-server-hour of a mix of the first ``n`` generations (n, B).
-        The fleet's shares change only while a generation ramps up: the last mix's value is kept."""
+        """Facility kWh per reference-server-hour of one server of a mix (the fleet's measures
+        of it, (3, B)). The fleet's mix changes only while a generation ramps up: the last
+        mix's value is kept."""
         if mix is self._mix:
             return self._energy_per_work
-        inputs, n = self.inputs, len(mix)
         self._mix = mix
-        self._energy_per_work = inputs.pue * (mix * inputs.power_kw[:n]).sum(axis=0) / (mix * inputs.performance[:n]).sum(axis=0)
+        self._energy_per_work = self.inputs.pue * mix[POWER_KW] / mix[PERFORMANCE]
         return self._energy_per_work
 
     def _begin(self) -> None:
         """Demand starts at the work of the servers installed and on their way (in transit,
         or waiting for power): the history's shipments were made to meet demand."""
-        fleet, n = self.fleet, self.fleet.n
-        on_the_way = fleet.in_transit[:n] if self.queue is None else fleet.in_transit[:n] + self.queue.queued[:n]
-        self.work0 = ((fleet.installed[:n] + on_the_way) * self.served_per_server[:n]).sum(axis=0)
-        self.energy_per_work0 = self.energy_per_work(fleet.shares)
+        fleet = self.fleet
+        performance = fleet.installed[PERFORMANCE] + fleet.in_transit[PERFORMANCE]
+        if self.queue is not None:
+            performance = performance + self.queue.queued[PERFORMANCE]
+        self.work0 = performance * self.work_per_performance
+        self.energy_per_work0 = self.energy_per_work(fleet.mix)
 
     def plan(self, t: int) -> None:
         """Monthly, from ``demand.start_year``: work demanded (``demand.*`` keys), orders,
@@ -163,7 +173,7 @@ class Demand:
         years = months / 12.0
         algorithmic = 1.0 if d.halving_months is None else np.exp2(-months / d.halving_months)
         relative_cost = algorithmic * (
-            d.energy_cost_share * self.energy_per_work(fleet.shares) / self.energy_per_work0
+            d.energy_cost_share * self.energy_per_work(fleet.mix) / self.energy_per_work0
             + (1.0 - d.energy_cost_share) * (1.0 - d.capital_cost_decline) ** years)
         previous = self.work0 if t == d.start_month else self.work_demanded
         self.work_demanded = (self.work0 * (1.0 + d.growth) ** years * algorithmic
@@ -180,24 +190,24 @@ class Demand:
         expected = self.work_demanded * trend ** (self.inputs.lead_time_months + 1.0)
         # capacity in place or on its way, in work per month at the fleet's utilisation,
         # net of the installed servers that will retire before an order placed now arrives
-        n = fleet.n
-        served_per_server = self.served_per_server[:n]
-        pending = fleet.installed[:n] - fleet.retiring_within_lead() + fleet.in_transit[:n]
+        pending = (fleet.installed[PERFORMANCE] - fleet.retiring_within_lead(PERFORMANCE)
+                   + fleet.in_transit[PERFORMANCE])
         if self.queue is not None:
-            pending += self.queue.queued[:n]
-        in_place = (pending * served_per_server).sum(axis=0)
+            pending += self.queue.queued[PERFORMANCE]
+        in_place = pending * self.work_per_performance
         # what is wanted is the gap, revised every month (orders no longer needed are
         # cancelled); it is capacity (work per month) until it ships, as servers of the
         # generations on sale then
         wanted_work = np.maximum(expected - in_place, 0.0)
-        per_new_server = (fleet.shares * served_per_server).sum(axis=0)
+        per_new_server = fleet.mix[PERFORMANCE] * self.work_per_performance
         total = wanted_work / per_new_server
         if d.supply_capacity is not None:
             np.minimum(total, d.supply_capacity * (1.0 + d.supply_growth) ** years / 12.0, out=total)
         self.backlog_work = np.maximum(wanted_work - total * per_new_server, 0.0)
         self.ordered_total = total
         self.record.add("compute_demand", t, self.work_demanded)
-        self.record.end_of_year("backlog", t, self.backlog_work / per_new_server)
+        if t % 12 == 11:
+            self.record.end_of_year("backlog", t, self.backlog_work / per_new_server)
 
     def serve(self, t: int) -> None:
         """Monthly, after deployment and retirement: the price that clears the market, work
@@ -212,8 +222,7 @@ class Demand:
         With ε = 0 and no budget nothing clears the market: the excess stays unserved at cost.
         """
         d = self.d
-        n = self.fleet.n
-        capacity = (self.fleet.installed[:n] * self.served_per_server[:n]).sum(axis=0)
+        capacity = self.capacity = self.fleet.installed[PERFORMANCE] * self.work_per_performance
         if t < d.start_month:
             self.record.add("compute_demand", t, capacity)
             self.record.add("compute_served", t, capacity)
@@ -246,16 +255,19 @@ class PowerQueue:
     Servers that finished their lead time arrive each month as a cohort; the queue admits
     them in order of arrival while their peak facility power (maximum power × PUE: grid
     connections are sized on peak, not on the average draw) fits under the capacity left by
-    the installed fleet, admitting the last cohort in part. Capacity starts at ``power.capacity_gw`` and grows by the
-    scheduled ``power.additions`` (each a one-off SimPy event at the start of January of its
-    year, before that month's phases). The fleet asks it, in its ``admit`` phase, which of
-    the month's ready servers start drawing power (:meth:`admit`); the queue owns
-    ``queued``, the servers waiting.
+    the installed fleet, admitting the last cohort in part. Capacity starts at
+    ``power.capacity_gw`` and grows by the scheduled ``power.additions`` (each a one-off SimPy
+    event at the start of January of its year, before that month's phases). The fleet asks it,
+    in its ``admit`` phase, which of the month's ready servers start drawing power
+    (:meth:`admit`); the queue owns ``queued``, the servers waiting. Like the fleet it counts
+    in measures (servers, maximum power, performance; :mod:`.fleet`).
 
-    First-come order makes admission a matter of cumulative sums: with ``N(c)`` the power
-    needed by all cohorts up to ``c`` and ``X`` the power admitted so far, a month admits up
-    to ``X' = min(N(now), X + free)``, and the servers admitted by generation are the
-    cumulative arrivals interpolated at ``X'`` (:func:`~sim.model.kernels.fifo_position`).
+    First-come order makes admission a matter of cumulative sums: with ``N(c)`` the maximum
+    power of all cohorts up to ``c`` and ``X`` the power admitted so far, a month admits up
+    to ``X' = min(N(now), X + free / PUE)``, and what is admitted is the cumulative arrivals
+    interpolated at ``X'`` (:func:`~sim.model.kernels.fifo_position`). Where the head of the
+    queue stands (``waiting``, ``head_cohort``, ``head_fraction``) is what the results by
+    generation need to follow it.
 
     Parameters
     ----------
@@ -265,39 +277,20 @@ class PowerQueue:
 
     def __init__(self, inputs, record):
         self.record = record
-        n_gen, batch = inputs.power_kw.shape
-        n = inputs.n_months
+        batch = inputs.pue.shape[0]
         self.capacity_kw = inputs.power_capacity_gw * kernels.KW_PER_GW
         self.additions = [(month, gw) for month, gw in inputs.power_additions if month > 0]
         for month, gw in inputs.power_additions:
             if month <= 0:
                 self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
-        # grid connections are sized on peak: a server takes its maximum power x PUE of capacity
-        self.facility_kw = inputs.power_kw * inputs.pue  # (G, B) kW per server
-        # cumulative over cohorts: row c holds the totals of cohorts 0 .. c-1
-        self.cum_servers = np.zeros((n + 2, n_gen, batch))    # servers
-        self.cum_need = np.zeros((n + 2, batch))              # kW
-        self.cum_months = np.zeros((n + 2, batch))            # servers × arrival month
-        self.admitted_kw = np.zeros(batch)                     # X: kW admitted so far
-        self.admitted_servers = np.zeros((n_gen, batch))       # by generation, so far
-        self.admitted_months = np.zeros(batch)                 # servers × arrival month, so far
-        self.first = np.zeros(batch, dtype=np.int64)            # cohort the head is in
-        self.queued = np.zeros((n_gen, batch))
-        self.written = 1                                        # rows of the cumulative arrays written
-
-    def __deepcopy__(self, memo):
-        """A copy (:func:`sim.model.simulate` forks the batch when demand starts) that copies
-        only the rows of the cumulative arrays written so far: the rest are zeros not yet touched."""
-        new = copy.copy(self)
-        memo[id(self)] = new
-        for name, value in vars(self).items():
-            if name in ("cum_servers", "cum_need", "cum_months"):
-                fresh = np.zeros(value.shape)   # untouched pages: only the rows copied are written
-                fresh[:self.written] = value[:self.written]
-                setattr(new, name, fresh)
-            else:
-                setattr(new, name, copy.deepcopy(value, memo))
-        return new
+        self.pue = inputs.pue
+        # cumulative over cohorts: the measures, and servers × arrival month (row MONTHS)
+        self.cumulative = kernels.CohortRing(4, batch)
+        self.admitted = np.zeros((4, batch))              # the same, admitted so far
+        self.first = np.zeros(batch, dtype=np.int64)      # cohort the head is in
+        self.queued = np.zeros((3, batch))                # measures waiting
+        self.waiting = np.zeros(0, dtype=np.int64)        # draws whose queue did not clear this month
+        self.head_cohort = self.head_fraction = np.zeros(0)
 
     def one_off_events(self) -> list:
         """Scheduled power additions (``power.additions``, GW): (month, action)."""
@@ -311,39 +304,38 @@ class PowerQueue:
 
     def admit(self, t: int, arriving: np.ndarray, installed: np.ndarray) -> np.ndarray:
         """Queue the servers that are ready this month; return those admitted under the power
-        the ``installed`` fleet leaves free. All three are the first ``n`` generations' rows
-        (n, B): the fleet's generations on sale so far (the others have none)."""
-        n = len(arriving)
-        facility_kw = self.facility_kw[:n]
-        np.add(self.cum_servers[t, :n], arriving, out=self.cum_servers[t + 1, :n])
-        self.cum_need[t + 1] = self.cum_need[t] + (arriving * facility_kw).sum(axis=0)
-        self.cum_months[t + 1] = self.cum_months[t] + arriving.sum(axis=0) * t
-        self.written = t + 2
-        used = (installed * facility_kw).sum(axis=0)
-        free = np.maximum(self.capacity_kw - used, 0.0)
-        target = np.minimum(self.cum_need[t + 1], self.admitted_kw + free)
-        clears = target == self.cum_need[t + 1]   # draws whose whole queue is admitted
+        the ``installed`` fleet leaves free. All three are measures (3, B)."""
+        ring = self.cumulative
+        arrived = ring.push(t, arriving, int(self.first.min()))
+        arrived[MONTHS] = ring[t][MONTHS] + arriving[SERVERS] * t
+        need = arrived[POWER_KW]
+        # in maximum power: peak facility power is maximum power × PUE
+        free = np.maximum(self.capacity_kw / self.pue - installed[POWER_KW], 0.0)
+        target = np.minimum(need, self.admitted[POWER_KW] + free)
+        clears = target == need   # draws whose whole queue is admitted
         # a draw whose queue clears takes the exact totals, so that no draw's numbers depend on
         # the others in its batch; the others' heads are placed, and their cohort interpolated
-        servers, months = self.cum_servers[t + 1, :n].copy(), self.cum_months[t + 1].copy()
+        admitted = arrived.copy()
         cohort = np.full(target.shape, t)
         waiting = np.flatnonzero(~clears)
+        fraction = np.zeros(0)
         if waiting.size:
-            head_cohort, fraction = kernels.fifo_position(self.cum_need, target, self.first, t, waiting)
-            before = kernels.gather_cohort(self.cum_servers, head_cohort, waiting, rows=n)
-            head = kernels.gather_cohort(self.cum_servers, head_cohort + 1, waiting, rows=n) - before  # the head's cohort
-            servers[:, waiting] = before + fraction * head
-            months[waiting] = (kernels.gather_cohort(self.cum_months, head_cohort, waiting)
-                               + fraction * head_cohort * head.sum(axis=0))
+            head_cohort, fraction = kernels.fifo_position(ring, target, self.first, t, waiting, row=POWER_KW)
+            before = ring.gather(head_cohort, waiting)
+            head = ring.gather(head_cohort + 1, waiting) - before   # the head's cohort
+            admitted[:, waiting] = before + fraction * head
+            admitted[MONTHS, waiting] = before[MONTHS] + fraction * head_cohort * head[SERVERS]
+            admitted[POWER_KW, waiting] = target[waiting]   # exactly: the power admitted so far
             cohort[waiting] = head_cohort
-        admitted = np.maximum(servers - self.admitted_servers[:n], 0.0)
-        count = admitted.sum(axis=0)
-        waited = np.maximum(count * t - (months - self.admitted_months), 0.0)
-        self.admitted_kw, self.admitted_months = target, months
-        self.admitted_servers[:n] = servers
+        self.waiting, self.head_cohort, self.head_fraction = waiting, cohort[waiting], fraction
+        now = np.maximum(admitted - self.admitted, 0.0)
+        count = now[SERVERS]
+        waited = np.maximum(count * t - now[MONTHS], 0.0)
+        self.admitted = admitted
         self.first = cohort
-        np.maximum(self.cum_servers[t + 1, :n] - servers, 0.0, out=self.queued[:n])
-        self.record.end_of_year("power_queue", t, self.queued.sum(axis=0))
+        np.maximum(arrived[:MONTHS] - admitted[:MONTHS], 0.0, out=self.queued)
+        if t % 12 == 11:
+            self.record.end_of_year("power_queue", t, self.queued[SERVERS])
         self.record.add("queue_admitted", t, count)
         self.record.add("queue_waited", t, waited)
-        return admitted
+        return now[:MONTHS]

@@ -1,10 +1,24 @@
 """The server fleet: catalogue launches, shipments, deployment and retirement.
 
 State is numpy arrays over the batch's ``draw`` axis. :class:`Fleet` owns every piece of
-fleet state (generation shares, shipped, ready, in transit, deployed, retired, installed);
-other process families read it and never write it. Its monthly phases (``offer``, ``ship``,
-``deploy``, ``admit``, ``retire``) run in the order :data:`sim.model.PHASES` gives; a
-generation's launch is a one-off SimPy event at the start of its month.
+fleet state; other process families read it and never write it. Its monthly phases
+(``offer``, ``ship``, ``deploy``, ``admit``, ``retire``) run in the order
+:data:`sim.model.PHASES` gives; a generation's launch is a one-off SimPy event at the start of
+its month.
+
+Measures, not generations
+-------------------------
+Everything the rest of the model asks of the fleet is a sum over generations of servers times
+a per-server quantity: how many servers, their maximum power (the power queue and the
+electricity) and their performance (the work they serve). Every flow of the fleet — shipping,
+the lead time, the power queue, the aging chain — is linear and treats all generations alike
+(one lead time, one lifetime, one queue in order of arrival). So the fleet keeps its state as
+these three *measures* (:data:`MEASURES`; rows of (3, B) arrays) instead of one row per
+generation: the same numbers, up to rounding, for a fifth of the work when fifteen
+generations are on sale. The results by generation are kept beside them by
+:class:`ByGeneration`, which follows the same flows generation by generation and feeds back
+into nothing; a run that needs only the electricity (the rebound's counterfactual) leaves it
+out.
 """
 
 from __future__ import annotations
@@ -14,6 +28,10 @@ from functools import partial
 import numpy as np
 
 from . import kernels
+
+# the fleet's measures: rows of its (3, B) state arrays (sums over generations of servers ×)
+MEASURES = ("servers", "power_kw", "performance")
+SERVERS, POWER_KW, PERFORMANCE = range(3)
 
 
 class Fleet:
@@ -25,9 +43,11 @@ class Fleet:
         Per-draw parameter arrays and the scenario's structure.
     record : sim.model.Record
         Where annual and monthly results are written.
+    by_generation : bool
+        Keep the results by generation (:class:`ByGeneration`).
     """
 
-    def __init__(self, inputs, record):
+    def __init__(self, inputs, record, by_generation: bool = True):
         self.inputs = inputs
         self.record = record
         n_gen, batch = inputs.power_kw.shape
@@ -35,26 +55,31 @@ class Fleet:
         self.launch_month = inputs.launch_month            # (G, B)
         self.on_sale = inputs.launch_month <= 0
         # generations in launch order: only the first ``n`` can hold servers yet (the others are
-        # not on sale in any draw), so the phases work on the first ``n`` rows of every
-        # by-generation array (the rest stay zero)
+        # not on sale in any draw), so by-generation work covers the first ``n`` rows
         self.n = 1 + int(np.flatnonzero(self.on_sale.any(axis=1)).max(initial=0))
-        self.shares = np.zeros((n_gen, batch))       # split of this month's shipments
+        # (3, G, B): each generation's servers, maximum power and performance per server
+        self.per_server = np.stack([np.ones_like(inputs.power_kw), inputs.power_kw, inputs.performance])
+        self.shares = np.zeros((n_gen, batch))       # split of this month's shipments by generation
         self.shares[0] = 1.0
-        self.shipped = np.zeros((n_gen, batch))      # servers shipped this month
-        self.ready = np.zeros((n_gen, batch))        # servers whose lead time ended this month
-        self.in_transit = np.zeros((n_gen, batch))   # shipped, lead time not yet over
-        self.deployed = np.zeros((n_gen, batch))     # servers starting to draw power this month
-        self.retired = np.zeros((n_gen, batch))      # servers leaving service this month
-        self.installed = np.zeros((n_gen, batch))    # servers drawing power this month
-        self.lead = kernels.Delay(inputs.lead_time_months, n_gen)
-        self.stages = np.zeros((inputs.lifetime_stages, n_gen, batch))
+        self.mix = self.per_server[:, 0].copy()      # (3, B) measures of one server of this month's split
+        # the state, in measures (3, B): this month's flows, and the stocks
+        self.shipped = np.zeros((3, batch))       # shipped this month
+        self.ready = np.zeros((3, batch))         # lead time ended this month
+        self.in_transit = np.zeros((3, batch))    # shipped, lead time not yet over
+        self.deployed = np.zeros((3, batch))      # starting to draw power this month
+        self.retired = np.zeros((3, batch))       # leaving service this month
+        self.installed = np.zeros((3, batch))     # drawing power this month
+        self.lead = kernels.Delay(inputs.lead_time_months, 3)
+        self.stages = np.zeros((inputs.lifetime_stages, 3, batch))
         self.exit_probability = np.minimum(
             inputs.lifetime_stages / (12.0 * inputs.lifetime_years), 1.0)
         self.exit_weights = None   # made when the demand side first asks
-        self.settled = None        # which generations were on sale when the shares last stopped changing
-        self.longest_ramp = float(inputs.adoption_ramp_months.max())  # months; beyond it no share changes
+        self.changes = None        # (T,) months in which the split of shipments changes in some draw
+        self.offers = {}           # month -> its mix (3, B), shared with a run forked from this one
+        self.displaced = 0         # leading generations no draw ships any more, for good
         self.orders = None         # the demand side, whose ``ordered_total`` sets shipments once set
         self.gate = None           # the power queue that admits ready servers, if any
+        self.by_generation = ByGeneration(inputs, record, self.exit_probability) if by_generation else None
 
     def connect(self, orders=None, gate=None) -> None:
         """Wire the demand side (orders) and the power queue (admission) to the fleet."""
@@ -84,17 +109,30 @@ class Fleet:
     def offer(self, t: int) -> None:
         """The month's split of shipments across the generations on sale:
         :func:`~sim.model.kernels.adoption_shares` with ``shipments.adoption_ramp_months`` and
-        each generation's ``max_share``."""
-        ramp, n = self.inputs.adoption_ramp_months, self.n
-        months_on_sale = np.where(self.on_sale[:n], t - self.launch_month[:n], -1.0)
-        ramping = (months_on_sale >= 0) & (months_on_sale + 1 < self.longest_ramp)
-        ramping[0] = False  # the first generation is always at full weight
-        if ramping.any() or self.settled is None or not np.array_equal(self.settled, self.on_sale):
-            self.shares = kernels.adoption_shares(months_on_sale, ramp, self.inputs.max_share[:n])   # (n, B)
-            self.settled = None if ramping.any() else self.on_sale.copy()
+        each generation's ``max_share``; and the measures of one server of that split.
+
+        The split changes only in months when some generation ramps up in some draw
+        (``changes``), and it depends on launches and ramps alone, never on demand: a run forked
+        from this one (the rebound's counterfactual) reads this run's offers (``offers``)."""
+        if t in self.offers:
+            self.mix = self.offers[t]
+            return
+        if self.changes is None:
+            self.changes = kernels.ramp_months(self.launch_month, self.inputs.adoption_ramp_months,
+                                               self.inputs.n_months)
+        if self.changes[t] or t == 0:
+            n = self.n
+            months_on_sale = np.where(self.on_sale[:n], t - self.launch_month[:n], -1.0)
+            self.shares, self.displaced = kernels.adoption_shares(
+                months_on_sale, self.inputs.adoption_ramp_months, self.inputs.max_share[:n], displaced=True,
+                first=self.displaced)
+            # displaced generations add exact zeros: leaving them out changes no bit
+            lo = self.displaced
+            self.mix = kernels.weighted_rows(self.shares[lo:], self.per_server[:, lo:n])   # (3, B)
+        self.offers[t] = self.mix
 
     def ship(self, t: int) -> None:
-        """Servers shipped this month (servers), split across the generations on sale.
+        """Servers shipped this month, split across the generations on sale.
 
         The annual trajectory (``shipments.anchors``, ``shipments.growth_before``,
         ``shipments.growth_after``) is spread evenly over the year's months, unless the
@@ -102,45 +140,53 @@ class Fleet:
         """
         planned = None if self.orders is None else self.orders.ordered_total
         total = self.inputs.annual_shipments[t // 12] / 12.0 if planned is None else planned
-        n = self.n
-        np.multiply(total, self.shares, out=self.shipped[:n])
-        self.record.add("shipments_by_generation", t, self.shipped[:n], generations=len(self.shipped))
+        np.multiply(total, self.mix, out=self.shipped)
+        self.record.add("shipments", t, self.shipped[SERVERS])
+        if self.by_generation is not None:
+            self.by_generation.ship(t, total, self.shares, self.by_generation.oldest(t, self.gate))
 
     def deploy(self, t: int) -> None:
         """Shipped servers are ready to draw power after ``fleet.lead_time_months``
         (servers/month); until then they are in transit."""
-        n = self.n
-        self.ready = self.lead.step(t, self.shipped[:n])           # (n, B)
-        self.in_transit[:n] += self.shipped[:n] - self.ready
+        self.ready = self.lead.step(t, self.shipped)
+        self.in_transit += self.shipped - self.ready
 
     def admit(self, t: int) -> None:
         """Ready servers start drawing power: all of them, or what the power queue admits."""
-        self.deployed = (self.ready if self.gate is None
-                         else self.gate.admit(t, self.ready, self.installed[:self.n]))   # (n, B)
+        self.deployed = self.ready if self.gate is None else self.gate.admit(t, self.ready, self.installed)
+        if self.by_generation is not None:
+            self.by_generation.admit(t, self.n, self.gate, self.displaced)
 
-    def retiring_within_lead(self) -> np.ndarray:
-        """Servers (n, B) of the installed base that will have retired by the time a server
+    def retiring_within_lead(self, measure: int) -> np.ndarray:
+        """One measure (B,) of the installed base that will have retired by the time a server
         shipped this month starts drawing power (the chain is deterministic in the mean)."""
         if self.exit_weights is None:
             self.exit_weights = kernels.exit_weights(self.inputs.lifetime_stages, self.exit_probability,
-                                                     self.inputs.lead_time_months)
-        stages, weights = self.stages[:, :self.n], self.exit_weights
-        # stage by stage, as a sum over the stage axis adds them (no (K, n, B) temporary)
+                                                     self.inputs.lead_time_months)[:, 0]
+        stages, weights = self.stages[:, measure], self.exit_weights
         out = stages[0] * weights[0]
         for k in range(1, len(stages)):
             out += stages[k] * weights[k]
-        return out   # (n, B)
+        return out
 
     def retire(self, t: int) -> None:
         """Deployed servers retire along an Erlang lifetime (``fleet.lifetime_years``,
-        ``fleet.lifetime_stages``); keeps the installed base by generation (servers)."""
-        n = self.n
-        self.retired = kernels.age_chain(self.stages[:, :n], self.exit_probability, self.deployed)
-        self.stages[:, :n].sum(axis=0, out=self.installed[:n])
+        ``fleet.lifetime_stages``); keeps the installed base."""
+        self.retired = kernels.age_chain(self.stages, self.exit_probability, self.deployed)
+        self.stages.sum(axis=0, out=self.installed)
         record = self.record
-        record.add("deployed", t, self.deployed.sum(axis=0))
-        record.add("retired", t, self.retired.sum(axis=0))
-        record.end_of_year("installed_by_generation", t, self.installed)
+        record.add("deployed", t, self.deployed[SERVERS])
+        record.add("retired", t, self.retired[SERVERS])
+        self._year_end(t)
+
+    def _year_end(self, t: int) -> None:
+        if t % 12 != 11:
+            return
+        record, installed = self.record, self.installed
+        record.end_of_year("installed", t, installed[SERVERS])
+        record.end_of_year("nameplate_power", t, installed[POWER_KW] * (1 / kernels.KW_PER_GW))
+        if self.inputs.h100_gpu_performance is not None:
+            record.end_of_year("compute_installed", t, installed[PERFORMANCE] / self.inputs.h100_gpu_performance)
 
     def count_annual_shipments(self, t: int) -> None:
         """``fleet.accounting = "annual_shipments"``: a year's shipments are that year's fleet.
@@ -150,4 +196,110 @@ class Fleet:
         split by the month's generation shares.
         """
         np.multiply(self.shipped, 12.0, out=self.installed)
-        self.record.end_of_year("installed_by_generation", t, self.installed)
+        self._year_end(t)
+        if self.by_generation is not None:
+            self.by_generation.count_annual_shipments(t, self.n)
+
+
+class ByGeneration:
+    """The fleet's results by generation: shipments, installed base and electricity.
+
+    It follows the fleet's flows generation by generation and writes
+    ``shipments_by_generation``, ``installed_by_generation`` and ``energy_by_generation``; the
+    fleet's measures are the sums of these over generations (up to rounding; tested), and
+    nothing in the model reads them back. All of it is kept in cumulative form:
+
+    * servers shipped so far, by generation, in a :class:`~sim.model.kernels.CohortRing` by
+      month (a year's shipments are the difference of two Decembers);
+    * the servers that have arrived by a month are those shipped a lead time earlier,
+      ``(1 - f) S(t - L) + f S(t - L - 1)`` with the lead's whole months ``L`` and fraction
+      ``f`` (as :class:`~sim.model.kernels.Delay` splits them);
+    * with a power queue, which admits servers in order of arrival, the servers admitted by
+      generation are the arrivals where the queue's head stands (its cohort and the part of
+      it admitted);
+    * each month's admitted servers enter a :class:`~sim.model.kernels.YearlyChain`, which
+      gives the December stock and the year's sum of installed servers.
+    """
+
+    def __init__(self, inputs, record, exit_probability):
+        self.inputs, self.record = inputs, record
+        n_gen, batch = inputs.power_kw.shape
+        self.lead_floor = np.floor(inputs.lead_time_months).astype(np.int64)
+        self.lead_frac = inputs.lead_time_months - self.lead_floor
+        self.runs = kernels.lead_runs(self.lead_floor)
+        self.deepest = int(self.lead_floor.max())
+        self.shipped = np.zeros((n_gen, batch))       # this month's shipments
+        self.cumulative = kernels.CohortRing(n_gen, batch, size=max(16, 2 * (self.deepest + 3)))
+        self.shipped_before = np.zeros((n_gen, batch))   # shipped before this year
+        self.admitted_before = np.zeros((n_gen, batch))  # admitted before this month
+        self.admitted = np.zeros((n_gen, batch))         # admitted by the end of this month
+        self.chain = kernels.YearlyChain(inputs.lifetime_stages, exit_probability, n_gen)
+        self.closed = 0     # leading generations that will ship and admit no more servers
+        self.installed = np.zeros((n_gen, batch))        # annual accounting: this month's fleet
+        self.installed_sum = np.zeros((n_gen, batch))    # annual accounting: this year's sum
+        # TWh per installed server-month, by generation: maximum power × draw fraction × PUE × 730 h
+        self.twh_per_server_month = inputs.power_kw * (
+            inputs.draw_fraction * inputs.pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH))
+
+    def ship(self, t: int, total: np.ndarray, shares: np.ndarray, oldest: int) -> None:
+        """This month's shipments by generation (``total × shares``), added to the cumulative
+        ring (keeping its rows from ``oldest``); at a December, the year's shipments."""
+        n, lo = len(shares), self.closed
+        np.multiply(total, shares[lo:], out=self.shipped[lo:n])
+        row = self.cumulative.push(t, self.shipped[lo:n], oldest, first=lo)
+        if t % 12 == 11:
+            year = np.zeros_like(self.shipped)
+            np.subtract(row[lo:n], self.shipped_before[lo:n], out=year[lo:n])
+            self.record.end_of_year("shipments_by_generation", t, year)
+            self.shipped_before[lo:n] = row[lo:n]
+
+    def oldest(self, t: int, queue) -> int:
+        """The oldest row of the cumulative ring this month needs: a lead time before now, or
+        before the oldest head of the power queue."""
+        oldest = t - self.deepest
+        if queue is not None and queue.waiting.size:
+            oldest = min(oldest, int((queue.head_cohort - self.lead_floor[queue.waiting]).min()) - 1)
+        return oldest
+
+    def admit(self, t: int, n: int, queue, displaced: int) -> None:
+        """The servers by generation admitted this month enter the aging chain: all that arrived,
+        or with a power queue the arrivals up to where its head now stands.
+
+        Generations that no draw ships any more (``displaced``, from the fleet's offer) and whose
+        every server has been admitted are closed at a December: their rows get exact zeros
+        from then on, so they are left out of the work (the chain still ages them)."""
+        lo = self.closed
+        # a queue that clears (or none): all that arrived, (1 - f) S[t + 1 - L] + f S[t - L] with
+        # S[r] the ring's row r, the servers shipped before month r
+        admitted = kernels.lagged(self.cumulative, t + 1, self.lead_floor, self.lead_frac, self.runs, lo, n)
+        if queue is not None and queue.waiting.size:
+            waiting, cohort, fraction = queue.waiting, queue.head_cohort, queue.head_fraction
+            ring, floor, frac = self.cumulative, self.lead_floor[waiting], self.lead_frac[waiting]
+            recent = ring.gather(cohort - floor, waiting, rows=n, first=lo)
+            older = ring.gather(cohort - floor - 1, waiting, rows=n, first=lo)
+            newer = ring.gather(cohort + 1 - floor, waiting, rows=n, first=lo)
+            start = recent + frac * (older - recent)            # arrived before the head's cohort
+            end = newer + frac * (recent - newer)               # ... and with it
+            admitted[:, waiting] = start + fraction * (end - start)
+        entering = np.maximum(admitted - self.admitted_before[lo:n], 0.0)
+        self.admitted_before[lo:n] = admitted
+        self.chain.enter(t, entering, first=lo)
+        if t % 12 == 11:
+            december, year_sum = self.chain.year()
+            self._record(t, december, year_sum)
+            shipped = self.cumulative[t + 1]
+            while (self.closed < min(displaced, n)
+                   and np.array_equal(self.admitted_before[self.closed], shipped[self.closed])):
+                self.closed += 1
+
+    def count_annual_shipments(self, t: int, n: int) -> None:
+        """De Vries's accounting: the fleet is the year's shipment rate (12 × this month's)."""
+        np.multiply(self.shipped[:n], 12.0, out=self.installed[:n])
+        self.installed_sum[:n] += self.installed[:n]
+        if t % 12 == 11:
+            self._record(t, self.installed, self.installed_sum.copy())
+            self.installed_sum[:] = 0.0
+
+    def _record(self, t: int, december: np.ndarray, year_sum: np.ndarray) -> None:
+        self.record.end_of_year("installed_by_generation", t, december)
+        self.record.end_of_year("energy_by_generation", t, year_sum * self.twh_per_server_month)

@@ -57,7 +57,7 @@ def annual_trajectory(years, anchor_years, anchor_values, growth_before, growth_
 
 
 def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray,
-                    max_share: np.ndarray | None = None) -> np.ndarray:
+                    max_share: np.ndarray | None = None, displaced: bool = False, first: int = 0):
     """Share of shipments by generation under successive substitution.
 
     A generation on sale for ``m`` months has weight ``w = min((m + 1) / ramp, 1) × max_share``
@@ -76,69 +76,243 @@ def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray,
         Months a new generation takes to reach its full share.
     max_share : ndarray, shape (G, B), optional
         The most of the older generations' shipments each generation takes (default 1).
+    displaced : bool
+        Also return how many leading generations are displaced for good (below).
+    first : int
+        Generations before ``first`` are known to be displaced for good: their shares are
+        zero, and only the others are computed (the same numbers, bit for bit).
 
     Returns
     -------
     ndarray, shape (G, B)
+        The shares; with ``displaced``, also the number of leading generations whose shares
+        are zero in every draw for good: a newer generation with ``max_share = 1`` has its
+        full weight there (a weight only grows).
     """
     months = months_on_sale if months_on_sale.ndim == 2 else months_on_sale[:, None]
-    weight = np.clip((months + 1.0) / ramp_months[None, :], 0.0, 1.0)
+    weight = np.clip((months[first:] + 1.0) / ramp_months[None, :], 0.0, 1.0)
     if max_share is not None:
-        weight *= max_share
-    weight[0] = 1.0
+        weight *= max_share[first:]
+    if first == 0:
+        weight[0] = 1.0
     # untouched[g] = prod_{h > g} (1 - w_h): the part of shipments no newer generation took,
     # multiplied from the newest down (row by row: numpy's cumprod along the short axis is slow)
     untouched = np.ones_like(weight)
     for g in range(len(weight) - 2, -1, -1):
         np.multiply(untouched[g + 1], 1.0 - weight[g + 1], out=untouched[g])
-    return weight * untouched
+    shares = np.zeros((len(months),) + weight.shape[1:])
+    np.multiply(weight, untouched, out=shares[first:])
+    if not displaced:
+        return shares
+    # untouched is a product of factors in (0, 1] (no underflow over a catalogue's generations):
+    # it is 0 only where some newer generation's weight is exactly 1
+    gone = 0
+    while gone < len(untouched) - 1 and not untouched[gone].any():
+        gone += 1
+    return shares, first + gone
+
+
+def ramp_months(launch_month: np.ndarray, ramp_months: np.ndarray, n_months: int) -> np.ndarray:
+    """Months (bool, shape (n_months,)) in which the shares of :func:`adoption_shares` change in
+    some draw: a generation's weight changes from month ``t - 1`` to ``t`` only while
+    ``launch <= t < launch + ramp`` (its launch month included).
+
+    Parameters
+    ----------
+    launch_month : ndarray, shape (G, B)
+        Whole months from the first month.
+    ramp_months : ndarray, shape (B,)
+    """
+    start = np.clip(launch_month, 0, n_months).astype(np.int64).ravel()
+    stop = np.clip(np.ceil(launch_month + ramp_months), 0, n_months).astype(np.int64).ravel()
+    edges = np.bincount(start, minlength=n_months + 1) - np.bincount(stop, minlength=n_months + 1)
+    return np.cumsum(edges)[:n_months] > 0
+
+
+def lead_runs(lead_floor: np.ndarray) -> list | None:
+    """Runs of draws with equal whole months of lead, ``[(lead, first, stop), ...]``, when the
+    draws are sorted by it (:func:`sim.model.simulate` sorts them); ``None`` otherwise."""
+    if not np.all(np.diff(lead_floor) >= 0):
+        return None
+    steps = np.flatnonzero(np.diff(lead_floor)) + 1
+    bounds = np.concatenate([[0], steps, [len(lead_floor)]])
+    return [(int(lead_floor[a]), int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 class Delay:
-    """A fixed per-draw delay of a (G, B) monthly flow, through a ring buffer over months.
+    """A fixed per-draw delay of an (R, B) monthly flow, through a ring buffer over months.
 
     ``lead`` months may be fractional: the output is split linearly between the two
-    neighbouring months, so the delayed total is conserved.
+    neighbouring months, so the delayed total is conserved. The months a draw reads are the
+    same every ``size`` months, so their flat indices are made once.
 
     Parameters
     ----------
     lead_months : ndarray, shape (B,)
-    n_gen : int
+    rows : int
+        ``R``.
     """
 
-    def __init__(self, lead_months: np.ndarray, n_gen: int):
+    def __init__(self, lead_months: np.ndarray, rows: int):
         batch = lead_months.shape[0]
-        self.lead_floor = np.floor(lead_months).astype(np.int64)
-        self.lead_frac = lead_months - self.lead_floor
-        self.size = int(self.lead_floor.max()) + 2
-        self.buffer = np.zeros((self.size, n_gen, batch))
-        # flat offset of element (g, b) within one month's slice
-        self.offset = (np.arange(n_gen)[:, None] * batch + np.arange(batch)[None, :])
-        self.slice_size = n_gen * batch
-        # draws sorted by whole months of lead (sim.model.simulate sorts them): each run of
-        # equal leads reads its two months as slices, with no gather
-        steps = np.flatnonzero(np.diff(self.lead_floor)) + 1
-        bounds = np.concatenate([[0], steps, [batch]])
-        self.runs = ([(int(self.lead_floor[a]), int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
-                     if np.all(np.diff(self.lead_floor) >= 0) else None)
+        lead_floor = np.floor(lead_months).astype(np.int64)
+        self.lead_frac = lead_months - lead_floor
+        self.size = size = int(lead_floor.max()) + 2
+        self.buffer = np.zeros((size, rows, batch))
+        offset = np.arange(rows)[:, None] * batch + np.arange(batch)[None, :]   # (R, B) within a month
+        phase = np.arange(size)[:, None, None]
+        self.recent = ((phase - lead_floor) % size) * (rows * batch) + offset          # (size, R, B)
+        self.older = ((phase - lead_floor - 1) % size) * (rows * batch) + offset
 
     def step(self, t: int, flow: np.ndarray) -> np.ndarray:
-        """Store month ``t``'s ``flow`` (the first ``g`` rows of a (G, B) flow, shape (g, B): the
-        other rows are zero, now and before); return what leaves the delay in month ``t`` (g, B)."""
-        rows = len(flow)
-        self.buffer[t % self.size, :rows] = flow
-        if self.runs is not None:
-            out = np.empty(flow.shape)
-            for lead, a, b in self.runs:
-                recent = self.buffer[(t - lead) % self.size, :rows, a:b]
-                older = self.buffer[(t - lead - 1) % self.size, :rows, a:b]
-                out[:, a:b] = recent + self.lead_frac[a:b] * (older - recent)
-            return out
+        """Store month ``t``'s ``flow`` (R, B); return what leaves the delay in month ``t`` (R, B)."""
+        phase = t % self.size
+        self.buffer[phase] = flow
         flat = self.buffer.reshape(-1)
-        offset = self.offset[:rows]
-        recent = flat.take(((t - self.lead_floor) % self.size) * self.slice_size + offset)
-        older = flat.take(((t - self.lead_floor - 1) % self.size) * self.slice_size + offset)
-        return recent + self.lead_frac * (older - recent)
+        recent = flat.take(self.recent[phase])
+        older = flat.take(self.older[phase])
+        older -= recent
+        older *= self.lead_frac
+        older += recent
+        return older
+
+
+def lagged(ring: "CohortRing", top: int, lead_floor: np.ndarray, lead_frac: np.ndarray, runs,
+           first: int, rows: int) -> np.ndarray:
+    """``(1 - f) × ring[top - L] + f × ring[top - L - 1]`` for each draw (whole months of lead
+    ``L``, fraction ``f``), amounts ``first .. rows``: shape (rows - first, B). With ``runs``
+    (:func:`lead_runs`; draws sorted by ``L``) each run reads its two rows as slices; else by
+    gathers (the same numbers)."""
+    out = np.empty((rows - first, lead_floor.shape[0]))
+    if runs is not None:
+        for lead, a, b in runs:
+            recent = ring[top - lead][first:rows, a:b]
+            older = ring[top - lead - 1][first:rows, a:b]
+            np.subtract(older, recent, out=out[:, a:b])
+            out[:, a:b] *= lead_frac[a:b]
+            out[:, a:b] += recent
+        return out
+    draws = np.arange(lead_floor.shape[0])
+    recent = ring.gather(top - lead_floor, draws, rows=rows, first=first)
+    np.subtract(ring.gather(top - 1 - lead_floor, draws, rows=rows, first=first), recent, out=out)
+    out *= lead_frac
+    out += recent
+    return out
+
+
+def weighted_rows(weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``Σ_g weights[g] × rows[:, g]``: shape (R, B) from weights (n, B) and rows (R, n, B), summed
+    generation by generation (no (R, n, B) temporary)."""
+    out = rows[:, 0] * weights[0]
+    for g in range(1, len(weights)):
+        out += rows[:, g] * weights[g]
+    return out
+
+
+class YearlyChain:
+    """The aging chain of :func:`age_chain` for rows whose installed base is wanted only at each
+    year's end and summed over its months (the results by generation).
+
+    With ``q = 1 - p`` and ``ρ = p / q``, the chain's stages are ``x_k = q^τ ρ^k z_k`` (``τ``
+    months into the year): in ``z`` a month's move is ``z_k += z_{k-1}`` (from the last stage
+    down) and ``z_0 += entering × q^-τ``, sums of positive terms, so exact to rounding. The
+    December stock (``Σ_k q^12 ρ^k z_k``) and the year's sum of installed servers (the stock at
+    the start carried through the year, plus each month's entrants' months installed) come from
+    per-draw coefficients of the chain's matrix powers; the state is rebased each December.
+    This is a third of the work of the stage chain. A draw whose ``q^-12`` or ``ρ^k`` would not
+    fit a float (``p`` near 1: lives of a few months) runs the stage chain instead, whatever
+    the other draws of its batch do.
+
+    Parameters
+    ----------
+    stages : int
+        ``K``.
+    exit_probability : ndarray, shape (B,)
+        ``p`` per draw, in (0, 1].
+    rows : int
+        Rows (generations); the first ``n`` of them enter each month.
+    """
+
+    def __init__(self, stages: int, exit_probability: np.ndarray, rows: int):
+        p = exit_probability
+        batch = p.shape[0]
+        self.rows = 0                              # rows that have had servers so far
+        self.acc = np.zeros((rows, batch))         # this year's sum of installed servers so far
+        self.z = np.zeros((stages, rows, batch))
+        q = 1.0 - p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.maximum(12 * np.abs(np.log10(q)), (stages - 1) * np.abs(np.log10(p / q)))
+        self.slow = np.flatnonzero(~(scale < 200))     # draws that run the stage chain
+        if self.slow.size:
+            self.p_slow = p[self.slow]
+            self.stages = np.zeros((stages, rows, self.slow.size))
+            self.acc_slow = np.zeros((rows, self.slow.size))
+            p = np.where(scale < 200, p, 0.5)          # harmless values for their unused z
+            q = 1.0 - p
+        rho = p / q
+        powers = chain_powers(stages, p, 12)                   # (13, K, K, B): A^m
+        survival = powers[:, :, 0].sum(axis=1)                  # (13, B): 1' A^m e0
+        # powers by repeated multiplication: numpy's vectorised ``power`` may round an element
+        # differently by where it stands in the array, and no draw may depend on the others
+        q_power = np.cumprod(np.broadcast_to(q, (12, batch)), axis=0)               # (12, B): q^τ
+        self.inv_q = 1.0 / q_power                                                   # q^-τ
+        # an entrant in month j of the year is installed for months j .. 11: Σ_{i <= 11 - j} S(i)
+        self.entering_weight = np.cumsum(survival[:12], axis=0)[::-1]               # (12, B)
+        rho_k = np.cumprod(np.concatenate([np.ones((1, batch)), np.broadcast_to(rho, (stages - 1, batch))]), axis=0)
+        self.december = q_power[11] * rho_k                                          # (K, B)
+        self.carried = powers[1:].sum(axis=(0, 1)) * rho_k                           # (K, B): Σ_τ 1'A^τ, in z
+        self.rebase = q_power[11]
+
+    def enter(self, t: int, entering: np.ndarray, first: int = 0) -> None:
+        """Month ``t``: the chain moves, then ``entering`` enters rows ``first .. first + len``
+        (the rows before ``first`` get none, nor ever will)."""
+        n = first + len(entering)
+        self.rows = max(self.rows, n)
+        month = t % 12
+        z = self.z[:, :self.rows]
+        for k in range(len(z) - 1, 0, -1):
+            z[k] += z[k - 1]
+        z[0, first:n] += entering * self.inv_q[month]
+        self.acc[first:n] += entering * self.entering_weight[month]
+        if self.slow.size:
+            stages = self.stages[:, :n]
+            slow = np.zeros((n, self.slow.size))
+            slow[first:] = entering[:, self.slow]
+            age_chain(stages, self.p_slow, slow)
+            self.acc_slow[:n] += stages.sum(axis=0)
+
+    def year(self) -> tuple[np.ndarray, np.ndarray]:
+        """At a December, after :meth:`enter`: the installed stock (rows, B) and the year's sum
+        of installed servers over its months (rows, B); the next year starts."""
+        n = self.rows
+        z = self.z[:, :n]
+        december = np.zeros_like(self.acc)
+        year_sum = self.acc.copy()
+        for k in range(len(z)):
+            december[:n] += z[k] * self.december[k]
+        z *= self.rebase
+        self.acc[:n] = z[0] * self.carried[0]
+        for k in range(1, len(z)):
+            self.acc[:n] += z[k] * self.carried[k]
+        if self.slow.size:
+            december[:, self.slow] = self.stages.sum(axis=0)
+            year_sum[:, self.slow] = self.acc_slow
+            self.acc_slow[:] = 0.0
+        return december, year_sum
+
+
+def chain_powers(stages: int, exit_probability: np.ndarray, months: int) -> np.ndarray:
+    """``A^m`` for ``m = 0 .. months``, shape (months + 1, K, K, B): the aging chain's month
+    (:func:`age_chain` with no entrants) as a matrix on the stages, per draw."""
+    batch = exit_probability.shape[0]
+    out = np.zeros((months + 1, stages, stages, batch))
+    state = np.zeros((stages, stages, batch))          # column j: the chain started in stage j
+    state[np.arange(stages), np.arange(stages)] = 1.0
+    out[0] = state
+    for m in range(1, months + 1):
+        age_chain(state, exit_probability, np.zeros((stages, batch)))
+        out[m] = state
+    return out
 
 
 def age_chain(stages: np.ndarray, exit_probability: np.ndarray, entering: np.ndarray) -> np.ndarray:
@@ -259,13 +433,67 @@ def binomial_sf(k, n, p) -> np.ndarray:
     return out
 
 
-def fifo_position(cumulative: np.ndarray, target: np.ndarray, first: np.ndarray, now: int, draws: np.ndarray):
+class CohortRing:
+    """Cumulative amounts by cohort for a first-come queue, kept only for the cohorts it may
+    still need.
+
+    Row ``c`` holds the totals of cohorts ``0 .. c-1`` (``R`` amounts per draw: shape (R, B));
+    it lives at ``c mod size``. A queue whose oldest head stands in cohort ``oldest`` needs rows
+    ``oldest .. now + 1``: when they no longer fit, the ring doubles (rarely: its size ends near
+    the longest wait in months). So its memory follows the longest queue, not the run's length.
+
+    Parameters
+    ----------
+    rows : int
+        ``R``, the amounts kept per cohort.
+    batch : int
+    size : int
+        Initial number of rows.
+    """
+
+    def __init__(self, rows: int, batch: int, size: int = 16):
+        self.array = np.zeros((size, rows, batch))
+        self.size = size
+
+    def __getitem__(self, c: int) -> np.ndarray:
+        """Row ``c``, shape (R, B)."""
+        return self.array[c % self.size]
+
+    def push(self, now: int, arriving: np.ndarray, oldest: int, first: int = 0) -> np.ndarray:
+        """Add cohort ``now``: row ``now + 1`` = row ``now`` + ``arriving``, for the amounts
+        ``first .. first + len(arriving)`` (the others are left as they were: their owner no
+        longer reads them), keeping rows ``oldest .. now``. Returns row ``now + 1``."""
+        if now + 2 - oldest > self.size:
+            self._grow(now + 2 - oldest, oldest, now)
+        stop = first + len(arriving)
+        new = self[now + 1]
+        np.add(self[now][first:stop], arriving, out=new[first:stop])
+        return new
+
+    def _grow(self, needed: int, oldest: int, now: int) -> None:
+        size = self.size
+        while size < needed:
+            size *= 2
+        array = np.zeros((size,) + self.array.shape[1:])
+        for c in range(oldest, now + 1):   # contiguous copies, row by row
+            array[c % size] = self.array[c % self.size]
+        self.array, self.size = array, size
+
+    def gather(self, cohort: np.ndarray, draws: np.ndarray, rows: int | None = None, first: int = 0) -> np.ndarray:
+        """Row ``cohort[j]`` of draw ``draws[j]`` for each ``j``: shape (R, m), or only the
+        amounts ``first .. rows``, shape (rows - first, m)."""
+        return gather_cohort(self.array, cohort % self.size, draws, rows, first)
+
+
+def fifo_position(cumulative, target: np.ndarray, first: np.ndarray, now: int, draws: np.ndarray,
+                  row: int | None = None):
     """Where a first-come queue's head stands once ``target`` has been admitted, for some draws.
 
     Parameters
     ----------
-    cumulative : ndarray, shape (T + 2, B)
-        ``cumulative[c]``: the amount that cohorts before ``c`` bring (non-decreasing in ``c``).
+    cumulative : ndarray, shape (T + 2, B), or a :class:`CohortRing` with ``row``
+        ``cumulative[c]`` (a ring's ``cumulative[c][row]``): the amount that cohorts before
+        ``c`` bring (non-decreasing in ``c``). An array must be C-contiguous.
     target : ndarray, shape (B,)
         Amount admitted so far, at most ``cumulative[now + 1]``; never less than before.
     first : ndarray of int, shape (B,)
@@ -274,6 +502,8 @@ def fifo_position(cumulative: np.ndarray, target: np.ndarray, first: np.ndarray,
         The newest cohort.
     draws : ndarray of int, shape (m,)
         The draws to place.
+    row : int, optional
+        With a ring, the amount that counts.
 
     Returns
     -------
@@ -286,31 +516,46 @@ def fifo_position(cumulative: np.ndarray, target: np.ndarray, first: np.ndarray,
     cohort is admitted in full: as many vectorised steps as the farthest head moves this
     month, instead of a search over every cohort since the oldest head.
     """
-    n_draws = cumulative.shape[1]
+    if isinstance(cumulative, CohortRing):
+        array, size = cumulative.array, cumulative.size
+        offset = draws + row * array.shape[-1]
+    else:
+        array, size = cumulative, None
+        offset = draws
+    stride = array[0].size                      # elements per cohort
+    flat = array.reshape(-1)
+
+    def at(c, j):
+        return flat.take((c if size is None else c % size) * stride + offset[j])
+
+    everyone = np.arange(len(draws))
     cohort = first[draws].copy()
     aim = target[draws]
     moving = np.flatnonzero(cohort < now)
     while moving.size:
-        ahead = cumulative.reshape(-1).take((cohort[moving] + 1) * n_draws + draws[moving]) <= aim[moving]
+        ahead = at(cohort[moving] + 1, moving) <= aim[moving]
         moving = moving[ahead]
         cohort[moving] += 1
         moving = moving[cohort[moving] < now]
-    flat = cumulative.reshape(-1)
-    start = flat.take(cohort * n_draws + draws)
-    size = flat.take((cohort + 1) * n_draws + draws) - start
-    fraction = np.clip(np.divide(aim - start, size, out=np.zeros_like(size), where=size > 0), 0.0, 1.0)
+    start = at(cohort, everyone)
+    size_ = at(cohort + 1, everyone) - start
+    fraction = np.clip(np.divide(aim - start, size_, out=np.zeros_like(size_), where=size_ > 0), 0.0, 1.0)
     return cohort, fraction
 
 
-def gather_cohort(array: np.ndarray, cohort: np.ndarray, draws: np.ndarray, rows: int | None = None) -> np.ndarray:
+def gather_cohort(array: np.ndarray, cohort: np.ndarray, draws: np.ndarray, rows: int | None = None,
+                  first: int = 0) -> np.ndarray:
     """``array[cohort[j], ..., draws[j]]`` for each ``j``: shape ``array.shape[1:-1] + (m,)``,
-    or for a (T, G, B) array only its first ``rows`` generations, shape (rows, m).
+    or for a (T, G, B) array only its generations ``first .. rows``, shape (rows - first, m).
 
     ``array`` must be C-contiguous with the draw axis last.
     """
     n_draws = array.shape[-1]
-    middle = array.shape[1:-1]
     if rows is not None:
-        middle = (rows,)
-    inner = (np.arange(int(np.prod(middle))) * n_draws).reshape(middle + (1,)) if middle else 0
-    return array.reshape(-1).take(cohort * array[0].size + inner + draws)
+        inner = (np.arange(first, rows) * n_draws)[:, None]
+    elif array.ndim > 2:
+        middle = array.shape[1:-1]
+        inner = (np.arange(int(np.prod(middle))) * n_draws).reshape(middle + (1,))
+    else:
+        inner = 0
+    return array.reshape(-1).take((cohort * array[0].size + draws) + inner)
