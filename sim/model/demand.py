@@ -61,17 +61,33 @@ class DemandInputs:
     spending_share_max: np.ndarray | None = None
     spending_share_rate: np.ndarray | None = None
     it_spending_growth: np.ndarray | None = None
+    _rates: tuple | None = None   # the clock's rates, made when first asked
 
-    def ceiling(self, years: float):
-        """The spending ceiling (B,), relative to the spending when demand starts (1 then), or
-        ``None`` without a budget: IT spending growing at ``it_spending_growth`` times AI
-        compute's share of it, rising along a logistic from ``spending_share_start`` to
-        ``spending_share_max`` at rate ``spending_share_rate``."""
-        if self.spending_share_max is None:
-            return None
-        s0, smax = self.spending_share_start, self.spending_share_max
-        share = smax / (1.0 + (smax / s0 - 1.0) * np.exp(-self.spending_share_rate * years))
-        return (1.0 + self.it_spending_growth) ** years * share / s0
+    def clock(self, years: float) -> dict:
+        """The factors that depend on time alone, ``years`` after demand starts (each (B,)):
+        ``growth`` ``(1 + g)^τ``, ``capital`` ``(1 - d)^τ``, ``algorithmic`` ``2^(-12 τ / halving)``
+        (or 1), ``supply`` ``(1 + supply_growth)^τ`` and ``ceiling``, the spending ceiling relative
+        to the spending when demand starts (1 then; ``None`` without a budget): IT spending
+        growing at ``it_spending_growth`` times AI compute's share of it, rising along a
+        logistic from ``spending_share_start`` to ``spending_share_max`` at rate
+        ``spending_share_rate``. All are ``exp(τ × rate)``, taken together in one call."""
+        if self._rates is None:
+            rates = {"growth": np.log1p(self.growth), "capital": np.log1p(-self.capital_cost_decline),
+                     "supply": np.log1p(self.supply_growth)}
+            if self.halving_months is not None:
+                rates["algorithmic"] = -12.0 * np.log(2.0) / self.halving_months
+            if self.spending_share_max is not None:
+                rates["it_spending"] = np.log1p(self.it_spending_growth)
+                rates["share"] = -self.spending_share_rate
+            self._rates = (list(rates), np.stack([np.broadcast_to(r, self.growth.shape) for r in rates.values()]))
+        names, rates = self._rates
+        out = dict(zip(names, np.exp(years * rates)))
+        out.setdefault("algorithmic", 1.0)
+        out["ceiling"] = None
+        if self.spending_share_max is not None:
+            ratio = self.spending_share_max / self.spending_share_start
+            out["ceiling"] = out["it_spending"] * ratio / (1.0 + (ratio - 1.0) * out["share"])
+        return out
 
     @classmethod
     def from_values(cls, scenario, values: dict, elasticity=None) -> "DemandInputs":
@@ -118,10 +134,10 @@ class Demand:
         self.record = record
         self.queue = queue
         batch = inputs.pue.shape[0]
-        self.backlog_work = np.zeros(batch)   # work per month wanted, not shipped
         self.work_demanded = np.zeros(batch)  # reference-server-hours this month
         # work a month per unit of performance (the fleet's measure): utilisation x 730 h
         self.work_per_performance = inputs.utilisation * HOURS   # (B,)
+        self.horizon = inputs.lead_time_months + 1.0             # months an order looks ahead
         self.ordered_total = None             # (B,) servers to ship this month, once demand starts
         self.cost_per_work = np.ones(batch)   # cost of a unit of work at the hardware's cost, relative to the start
         self.ceiling = None                   # (B,) spending ceiling this month, relative to the start
@@ -133,12 +149,14 @@ class Demand:
     def one_off_events(self) -> list:
         return []
 
+    @property
+    def serving(self) -> bool:
+        """Serving only writes results: a run that keeps none of them (the rebound's
+        counterfactual keeps only the electricity) plans and does not serve."""
+        return self.record.wants("compute_served")
+
     def phases(self) -> dict:
-        # serving only writes results: a run that keeps none of them (the rebound's
-        # counterfactual keeps only the electricity) plans and does not serve
-        if self.record.wants("compute_served"):
-            return {"plan": self.plan, "serve": self.serve}
-        return {"plan": self.plan}
+        return {"plan": self.plan, "serve": self.serve} if self.serving else {"plan": self.plan}
 
     def energy_per_work(self, mix: np.ndarray) -> np.ndarray:
         """Facility kWh per reference-server-hour of one server of a mix (the fleet's measures
@@ -169,25 +187,24 @@ class Demand:
             return
         if t == d.start_month:
             self._begin()
-        months = t - d.start_month
-        years = months / 12.0
-        algorithmic = 1.0 if d.halving_months is None else np.exp2(-months / d.halving_months)
+        clock = d.clock((t - d.start_month) / 12.0)
+        algorithmic = clock["algorithmic"]
         relative_cost = algorithmic * (
             d.energy_cost_share * self.energy_per_work(fleet.mix) / self.energy_per_work0
-            + (1.0 - d.energy_cost_share) * (1.0 - d.capital_cost_decline) ** years)
+            + (1.0 - d.energy_cost_share) * clock["capital"])
         previous = self.work0 if t == d.start_month else self.work_demanded
-        self.work_demanded = (self.work0 * (1.0 + d.growth) ** years * algorithmic
-                              * relative_cost ** -d.elasticity)
+        self.work_demanded = self.work0 * clock["growth"] * algorithmic * relative_cost ** -d.elasticity
         # spending on compute is bounded: at the hardware's cost, no more work is bought than the
         # ceiling pays for (the cost of a unit of work is the cost of a task over the work per task)
         self.cost_per_work = relative_cost / algorithmic
-        self.ceiling = d.ceiling(years)
-        self.work_unbounded = self.work_demanded.copy()   # the demand curve at cost, before the budget
+        self.ceiling = clock["ceiling"]
+        if self.serving:
+            self.work_unbounded = self.work_demanded.copy()   # the demand curve at cost, before the budget
         if self.ceiling is not None:
             np.minimum(self.work_demanded, self.ceiling * self.work0 / self.cost_per_work, out=self.work_demanded)
         # adaptive expectations: demand's latest monthly growth, carried over the lead time
         trend = np.divide(self.work_demanded, previous, out=np.ones_like(previous), where=previous > 0)
-        expected = self.work_demanded * trend ** (self.inputs.lead_time_months + 1.0)
+        expected = self.work_demanded * trend ** self.horizon
         # capacity in place or on its way, in work per month at the fleet's utilisation,
         # net of the installed servers that will retire before an order placed now arrives
         pending = (fleet.installed[PERFORMANCE] - fleet.retiring_within_lead(PERFORMANCE)
@@ -202,12 +219,13 @@ class Demand:
         per_new_server = fleet.mix[PERFORMANCE] * self.work_per_performance
         total = wanted_work / per_new_server
         if d.supply_capacity is not None:
-            np.minimum(total, d.supply_capacity * (1.0 + d.supply_growth) ** years / 12.0, out=total)
-        self.backlog_work = np.maximum(wanted_work - total * per_new_server, 0.0)
+            np.minimum(total, d.supply_capacity * (clock["supply"] / 12.0), out=total)
         self.ordered_total = total
         self.record.add("compute_demand", t, self.work_demanded)
-        if t % 12 == 11:
-            self.record.end_of_year("backlog", t, self.backlog_work / per_new_server)
+        if t % 12 == 11 and self.record.wants("backlog"):
+            # what the supply cap did not let ship: the backlog, as servers of this month's mix
+            backlog_work = np.maximum(wanted_work - total * per_new_server, 0.0)
+            self.record.end_of_year("backlog", t, backlog_work / per_new_server)
 
     def serve(self, t: int) -> None:
         """Monthly, after deployment and retirement: the price that clears the market, work
@@ -284,8 +302,10 @@ class PowerQueue:
             if month <= 0:
                 self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
         self.pue = inputs.pue
+        self.nameplate_kw = self.capacity_kw / self.pue   # capacity in maximum power (peak / PUE)
         # cumulative over cohorts: the measures, and servers × arrival month (row MONTHS)
-        self.cumulative = kernels.CohortRing(4, batch)
+        self.cumulative = kernels.CohortRing(4, batch, size=kernels.QUEUE_MONTHS)
+        self.arriving = np.zeros((4, batch))              # this month's cohort, the same four
         self.admitted = np.zeros((4, batch))              # the same, admitted so far
         self.first = np.zeros(batch, dtype=np.int64)      # cohort the head is in
         self.queued = np.zeros((3, batch))                # measures waiting
@@ -301,16 +321,18 @@ class PowerQueue:
 
     def add_capacity(self, gw: np.ndarray) -> None:
         self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
+        self.nameplate_kw = self.capacity_kw / self.pue
 
     def admit(self, t: int, arriving: np.ndarray, installed: np.ndarray) -> np.ndarray:
         """Queue the servers that are ready this month; return those admitted under the power
         the ``installed`` fleet leaves free. All three are measures (3, B)."""
-        ring = self.cumulative
-        arrived = ring.push(t, arriving, int(self.first.min()))
-        arrived[MONTHS] = ring[t][MONTHS] + arriving[SERVERS] * t
+        ring, cohort_in = self.cumulative, self.arriving
+        cohort_in[:MONTHS] = arriving
+        np.multiply(arriving[SERVERS], t, out=cohort_in[MONTHS])
+        arrived = ring.push(t, cohort_in, int(self.first.min()))
         need = arrived[POWER_KW]
         # in maximum power: peak facility power is maximum power × PUE
-        free = np.maximum(self.capacity_kw / self.pue - installed[POWER_KW], 0.0)
+        free = np.maximum(self.nameplate_kw - installed[POWER_KW], 0.0)
         target = np.minimum(need, self.admitted[POWER_KW] + free)
         clears = target == need   # draws whose whole queue is admitted
         # a draw whose queue clears takes the exact totals, so that no draw's numbers depend on
@@ -318,24 +340,25 @@ class PowerQueue:
         admitted = arrived.copy()
         cohort = np.full(target.shape, t)
         waiting = np.flatnonzero(~clears)
-        fraction = np.zeros(0)
+        head_cohort = fraction = np.zeros(0)
         if waiting.size:
             head_cohort, fraction = kernels.fifo_position(ring, target, self.first, t, waiting, row=POWER_KW)
-            before = ring.gather(head_cohort, waiting)
-            head = ring.gather(head_cohort + 1, waiting) - before   # the head's cohort
+            before, after = ring.gather(head_cohort + np.array([[0], [1]]), waiting)
+            head = after - before   # the head's cohort
             admitted[:, waiting] = before + fraction * head
             admitted[MONTHS, waiting] = before[MONTHS] + fraction * head_cohort * head[SERVERS]
             admitted[POWER_KW, waiting] = target[waiting]   # exactly: the power admitted so far
             cohort[waiting] = head_cohort
-        self.waiting, self.head_cohort, self.head_fraction = waiting, cohort[waiting], fraction
+        self.waiting, self.head_cohort, self.head_fraction = waiting, head_cohort, fraction
         now = np.maximum(admitted - self.admitted, 0.0)
-        count = now[SERVERS]
-        waited = np.maximum(count * t - now[MONTHS], 0.0)
         self.admitted = admitted
         self.first = cohort
         np.maximum(arrived[:MONTHS] - admitted[:MONTHS], 0.0, out=self.queued)
+        record = self.record
         if t % 12 == 11:
-            self.record.end_of_year("power_queue", t, self.queued[SERVERS])
-        self.record.add("queue_admitted", t, count)
-        self.record.add("queue_waited", t, waited)
+            record.end_of_year("power_queue", t, self.queued[SERVERS])
+        if record.wants("queue_admitted"):
+            count = now[SERVERS]
+            record.add("queue_admitted", t, count)
+            record.add("queue_waited", t, np.maximum(count * t - now[MONTHS], 0.0))
         return now[:MONTHS]

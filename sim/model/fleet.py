@@ -122,7 +122,8 @@ class Fleet:
                                                self.inputs.n_months)
         if self.changes[t] or t == 0:
             n = self.n
-            months_on_sale = np.where(self.on_sale[:n], t - self.launch_month[:n], -1.0)
+            # months since launch; negative before it (a weight of zero, as off sale)
+            months_on_sale = t - self.launch_month[:n]
             self.shares, self.displaced = kernels.adoption_shares(
                 months_on_sale, self.inputs.adoption_ramp_months, self.inputs.max_share[:n], displaced=True,
                 first=self.displaced)
@@ -229,7 +230,10 @@ class ByGeneration:
         self.runs = kernels.lead_runs(self.lead_floor)
         self.deepest = int(self.lead_floor.max())
         self.shipped = np.zeros((n_gen, batch))       # this month's shipments
-        self.cumulative = kernels.CohortRing(n_gen, batch, size=max(16, 2 * (self.deepest + 3)))
+        # a lead time of rows; with a power queue, also the months its servers may wait
+        queued = inputs.power_capacity_gw is not None and inputs.accounting == "installed_base"
+        size = 2 * (self.deepest + 3) + (kernels.QUEUE_MONTHS if queued else 0)
+        self.cumulative = kernels.CohortRing(n_gen, batch, size=max(16, size))
         self.shipped_before = np.zeros((n_gen, batch))   # shipped before this year
         self.admitted_before = np.zeros((n_gen, batch))  # admitted before this month
         self.admitted = np.zeros((n_gen, batch))         # admitted by the end of this month
@@ -274,10 +278,10 @@ class ByGeneration:
         admitted = kernels.lagged(self.cumulative, t + 1, self.lead_floor, self.lead_frac, self.runs, lo, n)
         if queue is not None and queue.waiting.size:
             waiting, cohort, fraction = queue.waiting, queue.head_cohort, queue.head_fraction
-            ring, floor, frac = self.cumulative, self.lead_floor[waiting], self.lead_frac[waiting]
-            recent = ring.gather(cohort - floor, waiting, rows=n, first=lo)
-            older = ring.gather(cohort - floor - 1, waiting, rows=n, first=lo)
-            newer = ring.gather(cohort + 1 - floor, waiting, rows=n, first=lo)
+            frac = self.lead_frac[waiting]
+            # the ring's rows c - L - 1, c - L and c + 1 - L of each waiting draw, in one gather
+            rows = (cohort - self.lead_floor[waiting]) + np.array([[-1], [0], [1]])
+            older, recent, newer = self.cumulative.gather(rows, waiting, rows=n, first=lo)
             start = recent + frac * (older - recent)            # arrived before the head's cohort
             end = newer + frac * (recent - newer)               # ... and with it
             admitted[:, waiting] = start + fraction * (end - start)

@@ -433,14 +433,18 @@ def binomial_sf(k, n, p) -> np.ndarray:
     return out
 
 
+QUEUE_MONTHS = 64   # first size of a power queue's rings: waits of up to about five years
+
+
 class CohortRing:
     """Cumulative amounts by cohort for a first-come queue, kept only for the cohorts it may
     still need.
 
     Row ``c`` holds the totals of cohorts ``0 .. c-1`` (``R`` amounts per draw: shape (R, B));
     it lives at ``c mod size``. A queue whose oldest head stands in cohort ``oldest`` needs rows
-    ``oldest .. now + 1``: when they no longer fit, the ring doubles (rarely: its size ends near
-    the longest wait in months). So its memory follows the longest queue, not the run's length.
+    ``oldest .. now + 1``: when they no longer fit, the ring doubles. So its memory follows the
+    longest queue, not the run's length. Memory is touched only where rows are written, so a
+    generous first size costs little and spares the copies of growing.
 
     Parameters
     ----------
@@ -462,26 +466,33 @@ class CohortRing:
     def push(self, now: int, arriving: np.ndarray, oldest: int, first: int = 0) -> np.ndarray:
         """Add cohort ``now``: row ``now + 1`` = row ``now`` + ``arriving``, for the amounts
         ``first .. first + len(arriving)`` (the others are left as they were: their owner no
-        longer reads them), keeping rows ``oldest .. now``. Returns row ``now + 1``."""
-        if now + 2 - oldest > self.size:
-            self._grow(now + 2 - oldest, oldest, now)
+        longer reads them, or has none yet), keeping rows ``oldest .. now``. Returns row
+        ``now + 1``."""
         stop = first + len(arriving)
+        if now + 2 - oldest > self.size:
+            self._grow(now + 2 - oldest, oldest, now, first, stop)
         new = self[now + 1]
         np.add(self[now][first:stop], arriving, out=new[first:stop])
         return new
 
-    def _grow(self, needed: int, oldest: int, now: int) -> None:
+    def _grow(self, needed: int, oldest: int, now: int, first: int, stop: int) -> None:
         size = self.size
         while size < needed:
             size *= 2
         array = np.zeros((size,) + self.array.shape[1:])
-        for c in range(oldest, now + 1):   # contiguous copies, row by row
-            array[c % size] = self.array[c % self.size]
+        for c in range(oldest, now + 1):   # the rows kept, amounts in use only
+            array[c % size, first:stop] = self.array[c % self.size, first:stop]
         self.array, self.size = array, size
 
     def gather(self, cohort: np.ndarray, draws: np.ndarray, rows: int | None = None, first: int = 0) -> np.ndarray:
         """Row ``cohort[j]`` of draw ``draws[j]`` for each ``j``: shape (R, m), or only the
-        amounts ``first .. rows``, shape (rows - first, m)."""
+        amounts ``first .. rows``, shape (rows - first, m). With ``cohort`` of shape (k, m),
+        the k rows of each draw: shape (k, R, m) (one gather)."""
+        if cohort.ndim == 2:
+            n_draws = self.array.shape[-1]
+            inner = np.arange(first, rows if rows is not None else self.array.shape[1]) * n_draws
+            index = ((cohort % self.size) * self.array[0].size + draws)[:, None, :] + inner[:, None]
+            return self.array.reshape(-1).take(index)
         return gather_cohort(self.array, cohort % self.size, draws, rows, first)
 
 
@@ -525,22 +536,30 @@ def fifo_position(cumulative, target: np.ndarray, first: np.ndarray, now: int, d
     stride = array[0].size                      # elements per cohort
     flat = array.reshape(-1)
 
-    def at(c, j):
+    def at(c, j=slice(None)):
         return flat.take((c if size is None else c % size) * stride + offset[j])
 
-    everyone = np.arange(len(draws))
     cohort = first[draws].copy()
     aim = target[draws]
+    # heads move a few cohorts a month: look STEPS cohorts ahead at once, and again for the
+    # heads that passed them all
     moving = np.flatnonzero(cohort < now)
+    ahead = np.arange(1, STEPS + 1)[:, None]
     while moving.size:
-        ahead = at(cohort[moving] + 1, moving) <= aim[moving]
-        moving = moving[ahead]
-        cohort[moving] += 1
-        moving = moving[cohort[moving] < now]
-    start = at(cohort, everyone)
-    size_ = at(cohort + 1, everyone) - start
+        c = cohort[moving]
+        # the cohorts up to ``now`` that are admitted in full (cumulative: monotone in the cohort)
+        within = ahead <= now - c
+        passed = ((at(np.minimum(c + ahead, now), moving) <= aim[moving]) & within).sum(axis=0)
+        c += passed
+        cohort[moving] = c
+        moving = moving[(passed == STEPS) & (c < now)]
+    start = at(cohort)
+    size_ = at(cohort + 1) - start
     fraction = np.clip(np.divide(aim - start, size_, out=np.zeros_like(size_), where=size_ > 0), 0.0, 1.0)
     return cohort, fraction
+
+
+STEPS = 4   # cohorts :func:`fifo_position` looks ahead at once
 
 
 def gather_cohort(array: np.ndarray, cohort: np.ndarray, draws: np.ndarray, rows: int | None = None,
