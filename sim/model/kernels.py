@@ -433,7 +433,7 @@ def binomial_sf(k, n, p) -> np.ndarray:
     return out
 
 
-QUEUE_MONTHS = 64   # first size of a power queue's rings: waits of up to about five years
+QUEUE_MONTHS = 120   # first size of a power queue's rings: waits of up to ten years
 
 
 class CohortRing:
