@@ -314,3 +314,69 @@ def test_a_batchs_draws_in_any_order_give_the_same_numbers():
     assert set(together) == set(shuffled) and "energy_no_rebound" in together
     for name, array in together.items():
         np.testing.assert_array_equal(shuffled[name], array[order], err_msg=name)
+
+
+def queued_scenario(**fleet):
+    return with_elasticity({"dist": "uniform", "low": 0.2, "high": 1.5},
+                           power={"capacity_gw": {"dist": "uniform", "low": 0.05, "high": 0.6},
+                                  "additions": {"2026": 0.1, "2029": 0.2}},
+                           fleet={**DEMAND["fleet"], **fleet})
+
+
+def test_a_draws_numbers_do_not_depend_on_the_rest_of_its_batch():
+    # cut a batch and shuffle it: every draw's numbers, counterfactual included, are its own;
+    # with lives so short for some draws (p > 1/2) that their results by generation run the
+    # stage chain, and power queues that bind
+    from sim.model import simulate
+    from sim.sampling import sample
+
+    s = queued_scenario(lifetime_years={"dist": "uniform", "low": 0.5, "high": 4}, lifetime_stages=6)
+    values = sample(s, 0, 48, draws=48, seed=6)
+    assert (6 / (12 * values["fleet.lifetime_years"]) > 0.5).any()
+    together = simulate(s, values, rebound=True)
+    part = np.random.default_rng(3).permutation(48)[:17]
+    alone = simulate(s, {k: v[part] for k, v in values.items()}, rebound=True)
+    assert float(together["power_queue"].max()) > 0
+    for name, array in together.items():
+        np.testing.assert_array_equal(alone[name], array[part], err_msg=name)
+
+
+def test_the_results_by_generation_add_up_to_the_fleet_under_a_binding_queue():
+    # the fleet counts in measures (servers, maximum power, performance); the results by
+    # generation follow the same flows generation by generation, the queue's head included
+    ds = run(queued_scenario())
+    assert float(ds.power_queue.max()) > 0 and float(ds.queue_wait.max()) > 1
+    kw = xr.DataArray([6.5, 10.2, 14.0, 18.0], coords={"generation": ["A", "B", "C", "D"]})
+    by_generation = {"installed": ds.installed_by_generation.sum("generation"),
+                     "energy": ds.energy_by_generation.sum("generation"),
+                     "shipments": ds.shipments_by_generation.sum("generation"),
+                     "nameplate_power": (ds.installed_by_generation * kw).sum("generation") / 1e6}
+    for name, total in by_generation.items():
+        np.testing.assert_allclose(total, ds[name], rtol=1e-11, atol=1e-9, err_msg=name)
+    # a wait in months is no longer than the run so far
+    months_so_far = 12 * (ds.year - 2020 + 1)
+    assert bool((ds.queue_wait.fillna(0) <= months_so_far).all())
+
+
+def test_leaving_out_displaced_generations_changes_no_bit(monkeypatch):
+    # a generation no draw ships any more, whose servers have all been admitted, gets exact
+    # zeros: leaving it out of the work must give the same numbers as computing them
+    from sim.model import fleet, simulate
+    from sim.sampling import sample
+
+    s = queued_scenario()
+    values = sample(s, 0, 40, draws=40, seed=8)
+    closing = []
+    admit = fleet.ByGeneration.admit
+
+    def watched(self, t, n, queue, displaced):
+        admit(self, t, n, queue, displaced)
+        closing.append(self.closed)
+
+    monkeypatch.setattr(fleet.ByGeneration, "admit", watched)
+    left_out = simulate(s, values, rebound=True)
+    assert max(closing) >= 1 and max(closing) < 4      # some closed, not all
+    monkeypatch.setattr(fleet.ByGeneration, "admit", lambda self, t, n, queue, displaced: admit(self, t, n, queue, 0))
+    kept = simulate(s, values, rebound=True)
+    for name, array in kept.items():
+        np.testing.assert_array_equal(left_out[name], array, err_msg=name)

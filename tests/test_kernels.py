@@ -139,3 +139,78 @@ def test_fifo_heads_stop_at_the_last_cohort_admitted_in_full(arrivals, share):
     size = cumulative[cohort + 1, draws] - cumulative[cohort, draws]
     inside = cumulative[cohort, draws] + fraction * size
     np.testing.assert_allclose(inside, np.where(size > 0, target, cumulative[cohort, draws]), rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 8), st.lists(st.floats(0.01, 1.0), min_size=1, max_size=6), st.integers(0, 2**32 - 1))
+def test_the_yearly_chain_is_the_stage_chain(stages, exit_probability, seed):
+    # December stocks and the year's sums of installed servers, month by month through the
+    # stage chain, with generations entering late and the first rows closing; draws with p near
+    # 1 run the stage chain themselves
+    p = np.array(exit_probability)
+    p[0] = 1.0 if len(p) > 2 else p[0]
+    rng = np.random.default_rng(seed)
+    rows, batch = 3, len(p)
+    chain = kernels.YearlyChain(stages, p, rows)
+    reference = np.zeros((stages, rows, batch))
+    year_sum = np.zeros((rows, batch))
+    entered = []
+    for t in range(48):
+        n = min(rows, 1 + t // 12)
+        first = 1 if t >= 30 else 0          # the first generation gets no more servers
+        entering = rng.random((n - first, batch)) * 1000
+        chain.enter(t, entering, first=first)
+        full = np.zeros((n, batch))
+        full[first:] = entering
+        entered.append(full.sum())
+        kernels.age_chain(reference[:, :n], p, full)
+        year_sum += reference.sum(axis=0)
+        if t % 12 == 11:
+            december, total = chain.year()
+            np.testing.assert_allclose(december, reference.sum(axis=0), rtol=1e-12, atol=1e-9)
+            np.testing.assert_allclose(total, year_sum, rtol=1e-12, atol=1e-9)
+            year_sum[:] = 0.0
+
+
+def test_a_draws_yearly_chain_does_not_depend_on_its_batch():
+    # a draw with a short life (p > 1/2) runs the stage chain; the others' numbers must be what
+    # they are in a batch without it, bit for bit
+    p = np.array([0.05, 0.9, 0.08, 1.0, 0.3])
+    entering = np.random.default_rng(2).random((36, 2, len(p)))
+    together, alone = kernels.YearlyChain(4, p, 2), kernels.YearlyChain(4, p[[0, 2, 4]], 2)
+    for t in range(36):
+        together.enter(t, entering[t])
+        alone.enter(t, entering[t][:, [0, 2, 4]])
+        if t % 12 == 11:
+            for a, b in zip(together.year(), alone.year()):
+                np.testing.assert_array_equal(a[:, [0, 2, 4]], b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 3), min_size=30, max_size=30), st.integers(0, 2**32 - 1))
+def test_a_cohort_ring_keeps_every_row_a_queue_still_needs(lags, seed):
+    # arrivals pushed month by month into a ring that starts too small; the rows from the
+    # oldest head on must be the cumulative sums, exactly, however often the ring has grown
+    rng = np.random.default_rng(seed)
+    arrivals = rng.random((30, 3, 4))
+    cumulative = np.zeros((32, 3, 4))
+    cumulative[1:31] = np.cumsum(arrivals, axis=0)
+    ring = kernels.CohortRing(3, 4, size=2)
+    oldest = 0
+    for now in range(30):
+        oldest = max(oldest, now - 5 * lags[now])       # heads only move forward
+        ring.push(now, arrivals[now], oldest)
+        for c in range(oldest, now + 2):
+            np.testing.assert_array_equal(ring[c], cumulative[c])
+        cohort = rng.integers(oldest, now + 2, size=4)
+        np.testing.assert_array_equal(ring.gather(cohort, np.arange(4)), cumulative[cohort, :, np.arange(4)].T)
+        # a target beyond the oldest head, and heads at or behind where it falls
+        low, high = cumulative[oldest, 1], cumulative[now + 1, 1]
+        target = low + (high - low) * rng.random(4)
+        head = np.minimum((cumulative[:now + 2, 1] <= target).sum(axis=0) - 1, now)
+        first = np.maximum(head - lags[now], oldest)
+        draws = np.arange(4)
+        on_ring = kernels.fifo_position(ring, target, first, now, draws, row=1)
+        on_array = kernels.fifo_position(np.ascontiguousarray(cumulative[:now + 2, 1]), target, first, now, draws)
+        for a, b in zip(on_ring, on_array):
+            np.testing.assert_array_equal(a, b)
