@@ -146,7 +146,7 @@ class Record:
     Annual sums (:meth:`add`), end-of-year stocks (:meth:`end_of_year`) and monthly series
     (:meth:`monthly`) are held draw-last while the model runs; :meth:`finish` derives the
     totals and returns every array draw-first. With ``only``, a record keeps those results and
-    ignores the rest (the rebound's counterfactual keeps only ``energy``).
+    ignores the rest (the rebound's counterfactual keeps only IT power, for ``energy``).
     """
 
     def __init__(self, batch: int, n_years: int, n_months: int, only=None):
@@ -167,7 +167,7 @@ class Record:
     def add(self, name: str, t: int, value: np.ndarray, generations: int | None = None) -> None:
         """Add month ``t``'s ``value`` to its year's sum. A by-generation ``value`` may hold only
         the first rows of ``generations`` (those on sale so far; the others are zero)."""
-        if self.only is not None and name not in self.only:
+        if not self.wants(name):
             return
         array = self._array(name, self.n_years, value, generations)
         if generations is None:
@@ -177,14 +177,14 @@ class Record:
 
     def end_of_year(self, name: str, t: int, value: np.ndarray) -> None:
         """Keep ``value`` as the year's end-of-year stock when ``t`` is a December."""
-        if self.only is not None and name not in self.only:
+        if not self.wants(name):
             return
         array = self._array(name, self.n_years, value)
         if t % 12 == 11:
             array[t // 12] = value
 
     def monthly(self, name: str, t: int, value: np.ndarray) -> None:
-        if self.only is not None and name not in self.only:
+        if not self.wants(name):
             return
         self._array(name, self.n_months, value)[t] = value
 
@@ -205,10 +205,9 @@ class Record:
         if self.only is not None:
             return {name: np.moveaxis(out[name], -1, 0) for name in self.only}
         out["it_energy"] = out["it_power"] * (12 * kernels.HOURS_PER_MONTH / 1e3)
-        if "installed_by_generation" in out:
-            installed, shipped = out["installed_by_generation"], out["shipments_by_generation"]   # (Y, G, B)
-            out["gpus_shipped"] = (shipped * inputs.gpus_per_server).sum(axis=1)
-            out["gpus_installed"] = (installed * inputs.gpus_per_server).sum(axis=1)
+        installed, shipped = out["installed_by_generation"], out["shipments_by_generation"]   # (Y, G, B)
+        out["gpus_shipped"] = (shipped * inputs.gpus_per_server).sum(axis=1)
+        out["gpus_installed"] = (installed * inputs.gpus_per_server).sum(axis=1)
         if "compute_served" in out:
             kwh = out["energy"] * kernels.KWH_PER_TWH
             out["fleet_efficiency"] = np.divide(out["compute_served"], kwh, out=np.full_like(kwh, np.nan),
@@ -358,7 +357,7 @@ def _simulate(scenario, values, accounting, elasticity, rebound, until=None) -> 
         # the counterfactual needs only the electricity: its copy leaves out the results by
         # generation and keeps only the record of IT power; it reads the offers this run makes
         # (the split of shipments does not depend on demand)
-        fleet = families[0]
+        fleet = next(family for family in families if isinstance(family, Fleet))
         memo = {id(fleet.by_generation): None, id(record): record.lean_copy({"it_power", "energy"}),
                 id(fleet.offers): fleet.offers}
         fork = copy.deepcopy((inputs, record, families), memo)

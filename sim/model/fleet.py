@@ -144,7 +144,7 @@ class Fleet:
         np.multiply(total, self.mix, out=self.shipped)
         self.record.add("shipments", t, self.shipped[SERVERS])
         if self.by_generation is not None:
-            self.by_generation.ship(t, total, self.shares, self.by_generation.oldest(t, self.gate))
+            self.by_generation.ship(t, total, self.shares, self.gate)
 
     def deploy(self, t: int) -> None:
         """Shipped servers are ready to draw power after ``fleet.lead_time_months``
@@ -236,7 +236,6 @@ class ByGeneration:
         self.cumulative = kernels.CohortRing(n_gen, batch, size=max(16, size))
         self.shipped_before = np.zeros((n_gen, batch))   # shipped before this year
         self.admitted_before = np.zeros((n_gen, batch))  # admitted before this month
-        self.admitted = np.zeros((n_gen, batch))         # admitted by the end of this month
         self.chain = kernels.YearlyChain(inputs.lifetime_stages, exit_probability, n_gen)
         self.closed = 0     # leading generations that will ship and admit no more servers
         self.installed = np.zeros((n_gen, batch))        # annual accounting: this month's fleet
@@ -245,19 +244,19 @@ class ByGeneration:
         self.twh_per_server_month = inputs.power_kw * (
             inputs.draw_fraction * inputs.pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH))
 
-    def ship(self, t: int, total: np.ndarray, shares: np.ndarray, oldest: int) -> None:
+    def ship(self, t: int, total: np.ndarray, shares: np.ndarray, queue) -> None:
         """This month's shipments by generation (``total × shares``), added to the cumulative
-        ring (keeping its rows from ``oldest``); at a December, the year's shipments."""
+        ring (keeping the rows this month needs); at a December, the year's shipments."""
         n, lo = len(shares), self.closed
         np.multiply(total, shares[lo:], out=self.shipped[lo:n])
-        row = self.cumulative.push(t, self.shipped[lo:n], oldest, first=lo)
+        row = self.cumulative.push(t, self.shipped[lo:n], self._oldest(t, queue), first=lo)
         if t % 12 == 11:
             year = np.zeros_like(self.shipped)
             np.subtract(row[lo:n], self.shipped_before[lo:n], out=year[lo:n])
             self.record.end_of_year("shipments_by_generation", t, year)
             self.shipped_before[lo:n] = row[lo:n]
 
-    def oldest(self, t: int, queue) -> int:
+    def _oldest(self, t: int, queue) -> int:
         """The oldest row of the cumulative ring this month needs: a lead time before now, or
         before the oldest head of the power queue."""
         oldest = t - self.deepest
