@@ -358,6 +358,7 @@ def _simulate(scenario, values, accounting, elasticity, rebound, until=None) -> 
         # generation and keeps only the record of IT power; it reads the offers this run makes
         # (the split of shipments does not depend on demand)
         fleet = next(family for family in families if isinstance(family, Fleet))
+        fleet.offers = {}
         memo = {id(fleet.by_generation): None, id(record): record.lean_copy({"it_power", "energy"}),
                 id(fleet.offers): fleet.offers}
         fork = copy.deepcopy((inputs, record, families), memo)

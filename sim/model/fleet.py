@@ -75,7 +75,7 @@ class Fleet:
             inputs.lifetime_stages / (12.0 * inputs.lifetime_years), 1.0)
         self.exit_weights = None   # made when the demand side first asks
         self.changes = None        # (T,) months in which the split of shipments changes in some draw
-        self.offers = {}           # month -> its mix (3, B), shared with a run forked from this one
+        self.offers = None         # month -> its mix (3, B), kept for a run forked from this one
         self.displaced = 0         # leading generations no draw ships any more, for good
         self.orders = None         # the demand side, whose ``ordered_total`` sets shipments once set
         self.gate = None           # the power queue that admits ready servers, if any
@@ -113,9 +113,11 @@ class Fleet:
 
         The split changes only in months when some generation ramps up in some draw
         (``changes``), and it depends on launches and ramps alone, never on demand: a run forked
-        from this one (the rebound's counterfactual) reads this run's offers (``offers``)."""
-        if t in self.offers:
-            self.mix = self.offers[t]
+        from this one (the rebound's counterfactual) reads this run's offers (``offers``, kept
+        from the fork on)."""
+        offers = self.offers
+        if offers is not None and t in offers:
+            self.mix = offers[t]
             return
         if self.changes is None:
             self.changes = kernels.ramp_months(self.launch_month, self.inputs.adoption_ramp_months,
@@ -130,7 +132,8 @@ class Fleet:
             # displaced generations add exact zeros: leaving them out changes no bit
             lo = self.displaced
             self.mix = kernels.weighted_rows(self.shares[lo:], self.per_server[:, lo:n])   # (3, B)
-        self.offers[t] = self.mix
+        if offers is not None:
+            offers[t] = self.mix
 
     def ship(self, t: int) -> None:
         """Servers shipped this month, split across the generations on sale.
