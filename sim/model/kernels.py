@@ -524,8 +524,9 @@ def fifo_position(cumulative, target: np.ndarray, first: np.ndarray, now: int, d
         The part of that cohort already admitted (0 when it brings nothing).
 
     Heads only move forward, so each draw's head steps on from ``first`` while the next
-    cohort is admitted in full: as many vectorised steps as the farthest head moves this
-    month, instead of a search over every cohort since the oldest head.
+    cohort is admitted in full: the cumulative amounts are read :data:`STEPS` cohorts ahead at
+    once, again for the heads that passed them all, instead of a search over every cohort
+    since the oldest head.
     """
     if isinstance(cumulative, CohortRing):
         array, size = cumulative.array, cumulative.size
