@@ -120,8 +120,8 @@ class Fleet:
             self.mix = offers[t]
             return
         if self.changes is None:
-            self.changes = kernels.ramp_months(self.launch_month, self.inputs.adoption_ramp_months,
-                                               self.inputs.n_months)
+            self.changes = kernels.changing_months(self.launch_month, self.inputs.adoption_ramp_months,
+                                                   self.inputs.n_months)
         if self.changes[t] or t == 0:
             n = self.n
             # months since launch; negative before it (a weight of zero, as off sale)
@@ -131,7 +131,7 @@ class Fleet:
                 first=self.displaced)
             # displaced generations add exact zeros: leaving them out changes no bit
             lo = self.displaced
-            self.mix = kernels.weighted_rows(self.shares[lo:], self.per_server[:, lo:n])   # (3, B)
+            self.mix = kernels.weighted_sum(self.shares[lo:], self.per_server[:, lo:n].swapaxes(0, 1))   # (3, B)
         if offers is not None:
             offers[t] = self.mix
 
@@ -167,11 +167,7 @@ class Fleet:
         if self.exit_weights is None:
             self.exit_weights = kernels.exit_weights(self.inputs.lifetime_stages, self.exit_probability,
                                                      self.inputs.lead_time_months)[:, 0]
-        stages, weights = self.stages[:, measure], self.exit_weights
-        out = stages[0] * weights[0]
-        for k in range(1, len(stages)):
-            out += stages[k] * weights[k]
-        return out
+        return kernels.weighted_sum(self.exit_weights, self.stages[:, measure])
 
     def retire(self, t: int) -> None:
         """Deployed servers retire along an Erlang lifetime (``fleet.lifetime_years``,
@@ -228,15 +224,11 @@ class ByGeneration:
     def __init__(self, inputs, record, exit_probability):
         self.inputs, self.record = inputs, record
         n_gen, batch = inputs.power_kw.shape
-        self.lead_floor = np.floor(inputs.lead_time_months).astype(np.int64)
-        self.lead_frac = inputs.lead_time_months - self.lead_floor
+        self.lead_floor, self.lead_frac = kernels.whole_months(inputs.lead_time_months)
         self.runs = kernels.lead_runs(self.lead_floor)
         self.deepest = int(self.lead_floor.max())
         self.shipped = np.zeros((n_gen, batch))       # this month's shipments
-        # a lead time of rows; with a power queue, also the months its servers may wait
-        queued = inputs.power_capacity_gw is not None and inputs.accounting == "installed_base"
-        size = 2 * (self.deepest + 3) + (kernels.QUEUE_MONTHS if queued else 0)
-        self.cumulative = kernels.CohortRing(n_gen, batch, size=max(16, size))
+        self.cumulative = None                        # shipped so far, by month (made in the first month)
         self.shipped_before = np.zeros((n_gen, batch))   # shipped before this year
         self.admitted_before = np.zeros((n_gen, batch))  # admitted before this month
         self.chain = kernels.YearlyChain(inputs.lifetime_stages, exit_probability, n_gen)
@@ -251,6 +243,10 @@ class ByGeneration:
         """This month's shipments by generation (``total × shares``), added to the cumulative
         ring (keeping the rows this month needs); at a December, the year's shipments."""
         n, lo = len(shares), self.closed
+        if self.cumulative is None:
+            # a lead time of rows (and two more); with a power queue, also the months it may hold
+            months = self.deepest + 2 + (kernels.QUEUE_MONTHS if queue is not None else 0)
+            self.cumulative = kernels.CohortRing(*self.shipped.shape, size=max(16, months))
         np.multiply(total, shares[lo:], out=self.shipped[lo:n])
         row = self.cumulative.push(t, self.shipped[lo:n], self._oldest(t, queue), first=lo)
         if t % 12 == 11:

@@ -112,7 +112,7 @@ def adoption_shares(months_on_sale: np.ndarray, ramp_months: np.ndarray,
     return shares, first + gone
 
 
-def ramp_months(launch_month: np.ndarray, ramp_months: np.ndarray, n_months: int) -> np.ndarray:
+def changing_months(launch_month: np.ndarray, ramp_months: np.ndarray, n_months: int) -> np.ndarray:
     """Months (bool, shape (n_months,)) in which the shares of :func:`adoption_shares` change in
     some draw: a generation's weight changes from month ``t - 1`` to ``t`` only while
     ``launch <= t < launch + ramp`` (its launch month included).
@@ -127,6 +127,13 @@ def ramp_months(launch_month: np.ndarray, ramp_months: np.ndarray, n_months: int
     stop = np.clip(np.ceil(launch_month + ramp_months), 0, n_months).astype(np.int64).ravel()
     edges = np.bincount(start, minlength=n_months + 1) - np.bincount(stop, minlength=n_months + 1)
     return np.cumsum(edges)[:n_months] > 0
+
+
+def whole_months(lead_months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A lead time split into its whole months (int) and the fraction of the next (B,) each: the
+    delayed flow leaves ``(1 - f)`` in month ``t + L`` and ``f`` in ``t + L + 1``."""
+    floor = np.floor(lead_months).astype(np.int64)
+    return floor, lead_months - floor
 
 
 def lead_runs(lead_floor: np.ndarray) -> list | None:
@@ -155,8 +162,7 @@ class Delay:
 
     def __init__(self, lead_months: np.ndarray, rows: int):
         batch = lead_months.shape[0]
-        lead_floor = np.floor(lead_months).astype(np.int64)
-        self.lead_frac = lead_months - lead_floor
+        lead_floor, self.lead_frac = whole_months(lead_months)
         self.size = size = int(lead_floor.max()) + 2
         self.buffer = np.zeros((size, rows, batch))
         offset = np.arange(rows)[:, None] * batch + np.arange(batch)[None, :]   # (R, B) within a month
@@ -200,13 +206,16 @@ def lagged(ring: "CohortRing", top: int, lead_floor: np.ndarray, lead_frac: np.n
     return out
 
 
-def weighted_rows(weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``Σ_g weights[g] × rows[:, g]``: shape (R, B) from weights (n, B) and rows (R, n, B), summed
-    generation by generation (no (R, n, B) temporary)."""
-    out = rows[:, 0] * weights[0]
-    for g in range(1, len(weights)):
-        out += rows[:, g] * weights[g]
+def weighted_sum(weights, rows) -> np.ndarray:
+    """``Σ_i weights[i] × rows[i]``, term by term in order (no temporary with the summed axis):
+    ``weights`` (n, B) and ``rows`` (n, ..., B), each term broadcast to ``rows[0]``'s shape."""
+    out = rows[0] * weights[0]
+    for i in range(1, len(weights)):
+        out += rows[i] * weights[i]
     return out
+
+
+FAST_DECADES = 200   # orders of magnitude the yearly chain's factors may span (a float64 spans 616)
 
 
 class YearlyChain:
@@ -241,13 +250,15 @@ class YearlyChain:
         self.z = np.zeros((stages, rows, batch))
         q = 1.0 - p
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.maximum(12 * np.abs(np.log10(q)), (stages - 1) * np.abs(np.log10(p / q)))
-        self.slow = np.flatnonzero(~(scale < 200))     # draws that run the stage chain
+            # decades q^-12 and ρ^k span: within FAST_DECADES, z and x stay far from a float's limits
+            decades = np.maximum(12 * np.abs(np.log10(q)), (stages - 1) * np.abs(np.log10(p / q)))
+        fast = decades < FAST_DECADES
+        self.slow = np.flatnonzero(~fast)             # draws that run the stage chain
         if self.slow.size:
             self.p_slow = p[self.slow]
             self.stages = np.zeros((stages, rows, self.slow.size))
             self.acc_slow = np.zeros((rows, self.slow.size))
-            p = np.where(scale < 200, p, 0.5)          # harmless values for their unused z
+            p = np.where(fast, p, 0.5)                 # harmless values for their unused z
             q = 1.0 - p
         rho = p / q
         powers = chain_powers(stages, p, 12)                   # (13, K, K, B): A^m
@@ -288,12 +299,9 @@ class YearlyChain:
         z = self.z[:, :n]
         december = np.zeros_like(self.acc)
         year_sum = self.acc.copy()
-        for k in range(len(z)):
-            december[:n] += z[k] * self.december[k]
+        december[:n] = weighted_sum(self.december, z)
         z *= self.rebase
-        self.acc[:n] = z[0] * self.carried[0]
-        for k in range(1, len(z)):
-            self.acc[:n] += z[k] * self.carried[k]
+        self.acc[:n] = weighted_sum(self.carried, z)
         if self.slow.size:
             december[:, self.slow] = self.stages.sum(axis=0)
             year_sum[:, self.slow] = self.acc_slow
@@ -410,8 +418,7 @@ def exit_weights(stages: int, exit_probability: np.ndarray, lead_months: np.ndar
     ndarray, shape (K, 1, B)
         Weights to multiply the chain's stages (K, G, B) with.
     """
-    floor = np.floor(lead_months)
-    frac = lead_months - floor
+    floor, frac = whole_months(lead_months)
     needed = (stages - np.arange(stages))[:, None]        # transitions left, (K, 1)
     n = floor[None, :] + 1.0
     within = binomial_sf(needed - 1, n, exit_probability[None, :])
@@ -488,11 +495,6 @@ class CohortRing:
         """Row ``cohort[j]`` of draw ``draws[j]`` for each ``j``: shape (R, m), or only the
         amounts ``first .. rows``, shape (rows - first, m). With ``cohort`` of shape (k, m),
         the k rows of each draw: shape (k, R, m) (one gather)."""
-        if cohort.ndim == 2:
-            n_draws = self.array.shape[-1]
-            inner = np.arange(first, rows if rows is not None else self.array.shape[1]) * n_draws
-            index = ((cohort % self.size) * self.array[0].size + draws)[:, None, :] + inner[:, None]
-            return self.array.reshape(-1).take(index)
         return gather_cohort(self.array, cohort % self.size, draws, rows, first)
 
 
@@ -567,15 +569,19 @@ def gather_cohort(array: np.ndarray, cohort: np.ndarray, draws: np.ndarray, rows
                   first: int = 0) -> np.ndarray:
     """``array[cohort[j], ..., draws[j]]`` for each ``j``: shape ``array.shape[1:-1] + (m,)``,
     or for a (T, G, B) array only its generations ``first .. rows``, shape (rows - first, m).
+    With ``cohort`` of shape (k, m), the k cohorts of each draw, shape (k, ..., m), in one gather.
 
     ``array`` must be C-contiguous with the draw axis last.
     """
     n_draws = array.shape[-1]
+    base = cohort * array[0].size + draws                     # (m,) or (k, m)
     if rows is not None:
-        inner = (np.arange(first, rows) * n_draws)[:, None]
+        inner = np.arange(first, rows) * n_draws
     elif array.ndim > 2:
-        middle = array.shape[1:-1]
-        inner = (np.arange(int(np.prod(middle))) * n_draws).reshape(middle + (1,))
+        inner = np.arange(int(np.prod(array.shape[1:-1]))) * n_draws
     else:
-        inner = 0
-    return array.reshape(-1).take((cohort * array[0].size + draws) + inner)
+        return array.reshape(-1).take(base)
+    index = base[..., None, :] + inner[:, None]
+    if rows is None:
+        index = index.reshape(base.shape[:-1] + array.shape[1:-1] + base.shape[-1:])
+    return array.reshape(-1).take(index)
