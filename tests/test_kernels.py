@@ -214,3 +214,21 @@ def test_a_cohort_ring_keeps_every_row_a_queue_still_needs(lags, seed):
         on_array = kernels.fifo_position(np.ascontiguousarray(cumulative[:now + 2, 1]), target, first, now, draws)
         for a, b in zip(on_ring, on_array):
             np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows=st.integers(1, 40), width=st.integers(1, 9), seed=st.integers(0, 2**32 - 1))
+def test_sum_rows_adds_in_one_order_whatever_the_width(rows, width, seed):
+    # numpy's sum over the first axis adds a narrow batch pairwise, a wide one row by row;
+    # sum_rows adds row by row always, so a column's sum is the same alone or in any batch
+    rng = np.random.default_rng(seed)
+    wide = rng.random((rows, 64)) * 10.0 ** rng.uniform(-6, 6, (rows, 64))
+    whole = kernels.sum_rows(wide)
+    for j in range(0, 64, 64 // width):
+        np.testing.assert_array_equal(kernels.sum_rows(wide[:, j:j + 1])[0], whole[j])
+    expected = wide[0].copy()
+    for row in wide[1:]:
+        expected += row
+    np.testing.assert_array_equal(whole, expected)
+    out = np.empty(64)
+    assert kernels.sum_rows(wide, out=out) is out and np.array_equal(out, whole)

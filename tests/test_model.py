@@ -6,6 +6,7 @@ import xarray as xr
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from conftest import SCENARIOS
 
 import sim
 
@@ -379,3 +380,20 @@ def test_max_share_on_the_first_generation_or_above_one_is_one_line(write_scenar
         assert main(["run", str(write_scenario({"generation": generations})), "--draws", "2"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and key in err
+
+
+def test_a_draw_alone_gives_the_numbers_it_gives_in_a_batch_of_fifteen_generations():
+    # numpy sums a narrow batch pairwise and a wide one row by row: every sum over generations
+    # or stages must be in one order, whatever the batch
+    from sim.model import simulate
+    from sim.sampling import sample
+    from sim.scenario import load_scenario
+
+    s = load_scenario(SCENARIOS / "jevons_2035.toml")
+    assert len(s.generation_names) >= 9
+    values = sample(s, 0, 64, draws=64, seed=8)
+    together = simulate(s, values, rebound=True)
+    for draw in (0, 17, 63):
+        alone = simulate(s, {k: v[draw:draw + 1] for k, v in values.items()}, rebound=True)
+        for name, array in together.items():
+            np.testing.assert_array_equal(alone[name][0], array[draw], err_msg=name)

@@ -206,8 +206,11 @@ class Record:
             return {name: np.moveaxis(out[name], -1, 0) for name in self.only}
         out["it_energy"] = out["it_power"] * (12 * kernels.HOURS_PER_MONTH / 1e3)
         installed, shipped = out["installed_by_generation"], out["shipments_by_generation"]   # (Y, G, B)
-        out["gpus_shipped"] = (shipped * inputs.gpus_per_server).sum(axis=1)
-        out["gpus_installed"] = (installed * inputs.gpus_per_server).sum(axis=1)
+        # term by term over generations: numpy's .sum(axis=1) adds pairwise when a batch is
+        # narrow and row by row when it is wide, so a draw's last digit depended on its batch
+        gpus = inputs.gpus_per_server
+        out["gpus_shipped"] = kernels.weighted_sum(gpus, shipped.transpose(1, 0, 2))
+        out["gpus_installed"] = kernels.weighted_sum(gpus, installed.transpose(1, 0, 2))
         if "compute_served" in out:
             kwh = out["energy"] * kernels.KWH_PER_TWH
             out["fleet_efficiency"] = np.divide(out["compute_served"], kwh, out=np.full_like(kwh, np.nan),

@@ -173,7 +173,7 @@ class Fleet:
         """Deployed servers retire along an Erlang lifetime (``fleet.lifetime_years``,
         ``fleet.lifetime_stages``); keeps the installed base."""
         self.retired = kernels.age_chain(self.stages, self.exit_probability, self.deployed)
-        self.stages.sum(axis=0, out=self.installed)
+        kernels.sum_rows(self.stages, out=self.installed)
         record = self.record
         record.add("deployed", t, self.deployed[SERVERS])
         record.add("retired", t, self.retired[SERVERS])

@@ -215,6 +215,19 @@ def weighted_sum(weights, rows) -> np.ndarray:
     return out
 
 
+def sum_rows(rows, out=None) -> np.ndarray:
+    """``Σ_i rows[i]``, row by row in order, whatever the batch's width: numpy's ``sum(axis=0)``
+    adds row by row when the rows are wide but pairwise when they are narrow (a batch of one
+    or two draws), so a draw's last digit would depend on the size of its batch."""
+    if out is None:
+        out = rows[0].copy()
+    else:
+        out[...] = rows[0]
+    for i in range(1, len(rows)):
+        out += rows[i]
+    return out
+
+
 FAST_DECADES = 200   # orders of magnitude the yearly chain's factors may span (a float64 spans 616)
 
 
@@ -262,7 +275,7 @@ class YearlyChain:
             q = 1.0 - p
         rho = p / q
         powers = chain_powers(stages, p, 12)                   # (13, K, K, B): A^m
-        survival = powers[:, :, 0].sum(axis=1)                  # (13, B): 1' A^m e0
+        survival = sum_rows(powers[:, :, 0].swapaxes(0, 1))    # (13, B): 1' A^m e0
         # powers by repeated multiplication: numpy's vectorised ``power`` may round an element
         # differently by where it stands in the array, and no draw may depend on the others
         q_power = np.cumprod(np.broadcast_to(q, (12, batch)), axis=0)               # (12, B): q^τ
@@ -271,7 +284,7 @@ class YearlyChain:
         self.entering_weight = np.cumsum(survival[:12], axis=0)[::-1]               # (12, B)
         rho_k = np.cumprod(np.concatenate([np.ones((1, batch)), np.broadcast_to(rho, (stages - 1, batch))]), axis=0)
         self.december = q_power[11] * rho_k                                          # (K, B)
-        self.carried = powers[1:].sum(axis=(0, 1)) * rho_k                           # (K, B): Σ_τ 1'A^τ, in z
+        self.carried = sum_rows(powers[1:].reshape((-1,) + powers.shape[2:])) * rho_k  # (K, B): Σ_τ 1'A^τ, in z
         self.rebase = q_power[11]
 
     def enter(self, t: int, entering: np.ndarray, first: int = 0) -> None:
@@ -290,7 +303,7 @@ class YearlyChain:
             slow = np.zeros((n, self.slow.size))
             slow[first:] = entering[:, self.slow]
             age_chain(stages, self.p_slow, slow)
-            self.acc_slow[:n] += stages.sum(axis=0)
+            self.acc_slow[:n] += sum_rows(stages)
 
     def year(self) -> tuple[np.ndarray, np.ndarray]:
         """At a December, after :meth:`enter`: the installed stock (rows, B) and the year's sum
@@ -303,7 +316,7 @@ class YearlyChain:
         z *= self.rebase
         self.acc[:n] = weighted_sum(self.carried, z)
         if self.slow.size:
-            december[:, self.slow] = self.stages.sum(axis=0)
+            december[:, self.slow] = sum_rows(self.stages)
             year_sum[:, self.slow] = self.acc_slow
             self.acc_slow[:] = 0.0
         return december, year_sum
