@@ -1,26 +1,56 @@
-"""Writing files so that an interrupted write never leaves a half-written result.
+"""Writing files safely: never half-written, never over what sim did not write, one writer at a time.
 
-:func:`replacing` is the usual form; :func:`temporary`, :func:`commit` and :func:`discard`
-are its three steps, for writers that span many calls (a result appended chunk by chunk).
+One rule for every command that writes (a run, a sweep, a discovery, a CSV, a figure, a brief),
+carried out by :func:`writing`:
+
+1. the path is checked before any work (:func:`check_writable`): not a link, not a device,
+   a folder that can be written;
+2. the output is owned for the whole of the work (:func:`owning`): an exclusive lock beside
+   it, so two runs never write one result (the second stops at once, naming the first);
+3. what is there may be replaced only if sim wrote it (:func:`check_replaceable`): a *record*
+   beside every output (``.<name>.sim.json``) holds the size, modification time and SHA-256
+   of every file sim wrote there, and what the output holds (its identity). A file or folder
+   without a record, or whose content is no longer what the record says (a variable added
+   with xarray, a file of the user's put in a Zarr store), is never replaced or deleted, not
+   even with ``--force``; a sim output that holds a different result needs ``--force``;
+4. the new output is written to a fresh temporary beside it and renamed into place at once
+   (:func:`replacing`), and its record is written.
+
+Links are refused everywhere: the output, its lock, its record, its temporary.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import json
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import __version__
+from .errors import InputError
+
+RECORD_VERSION = 1
+MAX_RECORD_BYTES = 64 << 20   # a record lists files: a million-draw Zarr store's is a few MB
+# errors that mean "no room to write": a full disk, a quota, the process's file-size limit
+NO_ROOM = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+           errno.EFBIG: "the file would be larger than this process may write (ulimit -f)"}
+
+
+# ------------------------------------------------------------------------- temporaries
 
 def temporary(path, suffix: str = ".tmp", directory: bool = False) -> Path:
-    """A fresh temporary file (or folder name, for stores that are folders) beside ``path``;
-    the folder it goes in is made here, when writing starts."""
+    """A fresh temporary file (or folder, for stores that are folders) beside ``path``, of a
+    name no other file has; the folder it goes in is made here, when writing starts."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if directory:
-        tmp = path.with_name(f".{path.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix))
+        os.chmod(tmp, 0o777 & ~_umask())
         return tmp
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: a result is as readable as any file the user makes
@@ -37,27 +67,37 @@ def _umask() -> int:
 def commit(tmp, path) -> Path:
     """Put a finished temporary file or folder in place of ``path``, at once.
 
-    A folder is replaced only if it is a Zarr store (sim's results are; the caller has
-    checked it is a sim result): sim never deletes a folder it did not write.
+    A folder already at ``path`` (a Zarr result) is first moved aside, and only the files its
+    record lists are deleted from it (:func:`remove_output`): what else it holds stays, in
+    the folder moved aside, and is named in the error. The caller has checked it
+    (:func:`check_replaceable`) and holds its lock.
     """
     path = Path(path)
     if Path(tmp).is_dir() and (path.exists() or path.is_symlink()):
-        if path.is_dir() and not path.is_symlink():
-            if not (path / "zarr.json").exists():
-                raise OSError(f"{path} is a folder that is not a Zarr result; sim does not delete it")
-            shutil.rmtree(path)
-        else:
-            path.unlink()
+        if path.is_symlink() or not path.is_dir():
+            raise InputError(str(path), None, "is not a folder sim wrote; sim does not replace it")
+        record = read_record(path)
+        if record is None:
+            raise InputError(str(path), None, "is a folder sim has no record of writing; sim does not delete it")
+        aside = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
+        os.replace(path, aside / "old")
+        os.replace(tmp, path)
+        left = _remove_listed(aside / "old", record["files"])
+        if left:
+            raise InputError(str(path), None, f"the result is written; its previous version held files sim did "
+                             f"not write ({', '.join(left[:3])}), kept in {aside / 'old'}")
+        aside.rmdir()
+        return path
     os.replace(tmp, path)
     return path
 
 
 def discard(tmp) -> None:
-    """Remove an unfinished temporary file or folder."""
+    """Remove an unfinished temporary file or folder (made by :func:`temporary`: sim's own)."""
     tmp = Path(tmp)
-    if tmp.is_dir():
+    if tmp.is_dir() and not tmp.is_symlink():
         shutil.rmtree(tmp, ignore_errors=True)
-    elif tmp.exists():
+    elif tmp.exists() or tmp.is_symlink():
         tmp.unlink()
 
 
@@ -77,12 +117,30 @@ def replacing(path, suffix: str = ".tmp", directory: bool = False):
         raise
 
 
+# ------------------------------------------------------------------------------ locks
+
 class Busy(Exception):
     """Another process holds the lock: ``pid`` is the process that wrote it (0 if unknown)."""
 
     def __init__(self, pid: int):
         super().__init__(pid)
         self.pid = pid
+
+
+def open_lock(lock) -> int:
+    """Open (or create) a lock file, refusing a link or anything but a regular file: a lock
+    never writes through a link into a file of the user's."""
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(str(lock), None, "is a symbolic link where sim keeps a lock; sim follows no "
+                             "links: remove it") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(str(lock), None, "is not a regular file where sim keeps a lock: remove it")
+    return fd
 
 
 @contextmanager
@@ -102,7 +160,7 @@ def owning(path):
     made = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # the folders made here
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = open_lock(lock)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -113,7 +171,7 @@ def owning(path):
             os.close(fd)
             raise Busy(pid) from None
         try:  # the file we locked must still be the one at the lock's path (not one just unlinked)
-            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+            if os.fstat(fd).st_ino == os.lstat(lock).st_ino:
                 break
         except FileNotFoundError:
             pass
@@ -133,3 +191,278 @@ def owning(path):
                 folder.rmdir()
             except OSError:
                 break
+
+
+@contextmanager
+def owned(path):
+    """:func:`owning`, with another run holding the output as one line naming its process."""
+    try:
+        with owning(path):
+            yield
+    except Busy as busy:
+        owner = f" (process {busy.pid})" if busy.pid else ""
+        raise InputError(str(path), None, f"another sim run{owner} is writing this result now; wait for it "
+                         "to finish, or choose another --out") from None
+
+
+# ---------------------------------------------------------------------------- records
+
+def record_path(path) -> Path:
+    """Where the record of the output at ``path`` is kept: ``.<name>.sim.json`` beside it."""
+    path = Path(path)
+    return path.parent / f".{path.name}.sim.json"
+
+
+def _files(path: Path) -> list[tuple[str, Path]]:
+    """(name relative to ``path``, path) of every file of an output: the file itself (name
+    ``""``), or every file below a folder, in a fixed order. A link anywhere is refused."""
+    if not path.is_dir():
+        return [("", path)]
+    found = []
+    for folder, dirs, names in os.walk(path):
+        dirs.sort()
+        for name in sorted(names) + [d for d in dirs if (Path(folder) / d).is_symlink()]:
+            full = Path(folder) / name
+            if full.is_symlink() or not full.is_file():
+                raise InputError(str(full), None, "is a link or not a regular file inside an output; "
+                                 "sim follows no links and does not replace it")
+            found.append((full.relative_to(path).as_posix(), full))
+    return found
+
+
+def sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint(path) -> dict:
+    """``{name: [size, mtime_ns, sha256]}`` of every file of an output (see :func:`_files`)."""
+    out = {}
+    for name, full in _files(Path(path)):
+        st = full.stat()
+        out[name] = [st.st_size, st.st_mtime_ns, sha256(full)]
+    return out
+
+
+def write_record(path, identity: dict) -> None:
+    """Record that sim wrote the output at ``path`` (every file's size, time and SHA-256) and
+    what it holds (``identity``: the values that say two outputs hold the same thing)."""
+    path = Path(path)
+    record = {"written_by": f"sim {__version__}", "record_version": RECORD_VERSION, "name": path.name,
+              "folder": path.is_dir(), "identity": {k: _text(v) for k, v in identity.items()},
+              "files": fingerprint(path)}
+    target = record_path(path)
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise InputError(str(target), None, "is a link or not a regular file where sim keeps the record of "
+                         f"{path.name}: remove it")
+    with replacing(target, suffix=".tmp") as tmp:
+        Path(tmp).write_text(json.dumps(record, indent=1, sort_keys=True))
+
+
+def read_record(path) -> dict | None:
+    """The record of the output at ``path``, or ``None`` if there is none that sim could have
+    written (missing, a link, too large, not a record)."""
+    target = record_path(path)
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_RECORD_BYTES + 1)
+    finally:
+        os.close(fd)
+    try:
+        record = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if (not isinstance(record, dict) or record.get("record_version") != RECORD_VERSION
+            or record.get("name") != Path(path).name or not isinstance(record.get("files"), dict)
+            or not isinstance(record.get("identity"), dict)):
+        return None
+    return record
+
+
+def unchanged(path, record: dict) -> tuple[bool, str]:
+    """Whether the output at ``path`` is exactly what its record says sim wrote: the same
+    files, each of the recorded size and either of the recorded modification time (the fast
+    check) or of the recorded SHA-256 (the content check); and if not, why not."""
+    path = Path(path)
+    if bool(record.get("folder")) != path.is_dir():
+        return False, "it is not of the kind sim wrote there"
+    try:
+        present = dict(_files(path))
+    except InputError as err:
+        return False, err.message.split(";")[0]
+    recorded = record["files"]
+    extra = sorted(set(present) - set(recorded))
+    if extra:
+        return False, f"it holds files sim did not write ({', '.join(extra[:3])})"
+    missing = sorted(set(recorded) - set(present))
+    if missing:
+        return False, f"files sim wrote are missing from it ({', '.join(missing[:3])})"
+    for name, full in present.items():
+        size, mtime, digest = recorded[name]
+        st = full.stat()
+        if st.st_size != size or (st.st_mtime_ns != mtime and sha256(full) != digest):
+            return False, f"{'it' if not name else name} was changed since sim wrote it"
+    return True, ""
+
+
+def check_replaceable(path, identity: dict, force: bool) -> None:
+    """Refuse to replace what is at ``path`` unless sim wrote it and it is unchanged since;
+    and, unless ``force``, unless it holds the same thing (the same ``identity``).
+
+    Raises
+    ------
+    InputError
+        ``path`` is a link, a device, a pipe or a socket; or there is something at ``path``
+        that sim did not write, or that was changed since (whatever ``force``); or it holds
+        a different output and ``force`` is false.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise InputError(str(path), None, "is a symbolic link; sim does not write through links: "
+                         "give the real path, or another --out")
+    if not path.exists():
+        return
+    if not (path.is_file() or path.is_dir()):
+        raise InputError(str(path), None, "is not a regular file (a device, pipe or socket); sim writes "
+                         "to regular files and Zarr folders only: choose another path")
+    what = "a folder" if path.is_dir() else "a file"
+    record = read_record(path)
+    if record is None:
+        raise InputError(str(path), None, f"exists and is {what} sim has no record of writing; sim never "
+                         "replaces what it did not write (not even with --force): move it, or choose another path")
+    same, why = unchanged(path, record)
+    if not same:
+        raise InputError(str(path), None, f"exists and is no longer what sim wrote ({why}); sim never "
+                         "replaces it (not even with --force): move it, or choose another path")
+    differing = [k for k in sorted(set(identity) | set(record["identity"]))
+                 if record["identity"].get(k) != _text(identity.get(k))]
+    if differing and not force:
+        raise InputError(str(path), None, f"exists and holds a different result ({', '.join(differing)} differ); "
+                         "use --force to replace it, or choose another path")
+
+
+def remove_output(path) -> None:
+    """Delete an output sim wrote, checked as for replacing it, and its record."""
+    path = Path(path)
+    record = read_record(path)
+    check_replaceable(path, record["identity"] if record else {}, force=True)
+    if path.is_dir():
+        left = _remove_listed(path, record["files"])
+        if left:
+            raise InputError(str(path), None, f"holds files sim did not write ({', '.join(left[:3])}): kept")
+    else:
+        path.unlink()
+    record_path(path).unlink(missing_ok=True)
+
+
+def _remove_listed(folder: Path, names) -> list[str]:
+    """Delete the listed files below ``folder``, then every folder left empty; the names of
+    what is left (files sim did not list)."""
+    for name in names:
+        try:
+            (folder / name).unlink()
+        except FileNotFoundError:
+            pass
+    for sub, _, _ in sorted(os.walk(folder), key=lambda t: -len(Path(t[0]).parts)):
+        try:
+            Path(sub).rmdir()
+        except OSError:
+            pass
+    if not folder.exists():
+        return []
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
+
+
+def _text(value) -> str:
+    """An identity value as the record keeps it (text: numbers, flags and lists alike)."""
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+# ---------------------------------------------------------------------- the one rule
+
+def check_writable(path, directory_ok: bool = False) -> Path:
+    """Prove that an output can be written at ``path``, before any work starts and without
+    making anything: the folders it needs are made when the output is written.
+
+    Raises
+    ------
+    InputError
+        When ``path`` is empty, a link, a directory (unless ``directory_ok``: a Zarr store is
+        one), or its nearest existing folder is not a folder or cannot be written.
+    """
+    path = Path(path)
+    if str(path) in ("", "."):
+        raise InputError("--out", None, "give a file name such as result.nc")
+    if path.is_symlink():
+        raise InputError(str(path), None, "is a symbolic link; sim does not write through links: "
+                         "give the real path, or another --out")
+    if path.is_dir() and not directory_ok:
+        raise InputError(str(path), None, "is a directory; give a file name such as result.nc")
+    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == Path(p.anchor))
+    if not existing.is_dir():
+        raise InputError(str(path), None, f"cannot write here: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(str(path), None, f"cannot write here: {existing} is not writable")
+    return path
+
+
+@contextmanager
+def claimed(path, identity: dict, force: bool, directory_ok: bool = False):
+    """Own ``path`` for a piece of work that writes it (by whatever means), checked by the one
+    rule; the record is written when the block succeeds. For outputs written in steps (a run's
+    chunks); :func:`writing` is the usual form."""
+    path = check_writable(path, directory_ok)
+    with owned(path):
+        check_replaceable(path, identity, force)
+        yield path
+        write_record(path, identity)
+
+
+@contextmanager
+def writing(path, identity: dict, force: bool = False, suffix: str = ".tmp", directory: bool = False):
+    """Write an output by the one rule: yield a temporary path to write it to; when the block
+    succeeds it is renamed onto ``path`` and recorded.
+
+    ``identity`` says what the output holds (two outputs with the same identity are the same
+    and may replace each other); ``force`` allows replacing a sim output that holds something
+    else. Nothing sim did not write is ever replaced.
+    """
+    with claimed(path, identity, force, directory_ok=directory) as path:
+        with no_room(path), replacing(path, suffix, directory) as tmp:
+            yield tmp
+
+
+@contextmanager
+def no_room(path, kept: str = ""):
+    """A full disk, a quota or a file-size limit met while writing ``path`` is one line
+    (``kept`` says what stays for a resume)."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno not in NO_ROOM:
+            raise
+        raise InputError(str(path), None, f"{NO_ROOM[err.errno]} ({err.strerror}); nothing was written there"
+                         + (f"; {kept}" if kept else "")) from None
+
+
+def check_size_limit(path, needed: int) -> None:
+    """One line, before anything is written, if this process may not write a file of
+    ``needed`` bytes (``ulimit -f``): writing past the limit fails deep inside HDF5."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft != resource.RLIM_INFINITY and needed > soft:
+        raise InputError(str(path), None, f"the result needs about {needed / 1e6:,.1f} MB and this process may "
+                         f"write files of at most {soft / 1e6:,.1f} MB (ulimit -f): raise the limit, or run fewer "
+                         "draws")

@@ -21,10 +21,10 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from . import parameters as registry  # noqa: E402
-from .atomic import replacing  # noqa: E402
+from .atomic import check_replaceable, check_writable, writing  # noqa: E402
 from .plots import figure as plot_figure  # noqa: E402
 from .plots import style  # noqa: E402
-from .results import check_writable, default_path  # noqa: E402
+from .results import default_path, identity  # noqa: E402
 from .runner import run  # noqa: E402
 from .scenario import check_options, resolve  # noqa: E402
 from .sensitivity import sweep  # noqa: E402
@@ -48,12 +48,17 @@ class Progress:
 
 
 def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, variant=None,
-               quiet: bool = False) -> Path:
-    """Run a scenario and an OAT sweep and write the brief; return the PDF's path."""
+               quiet: bool = False, force: bool = False) -> Path:
+    """Run a scenario and an OAT sweep and write the brief; return the PDF's path.
+
+    The PDF is written by :func:`sim.atomic.writing`: never over a file sim did not write, and
+    over a brief of other settings only with ``force`` (checked before the runs)."""
     scenario = resolve(scenario, overrides, variant)
     rebound = scenario.mode == "demand"
     draws, seed, rebound = check_options(scenario, draws, seed, rebound)
     out = check_writable(out or default_path(scenario, kind="brief", suffix=".pdf"))
+    what = identity(scenario, seed, draws=draws, calibrated=int(scenario.calibrate))
+    check_replaceable(out, what, force)   # before minutes of runs, not after them
     progress = Progress(4, quiet)
     progress(f"running {scenario.name}")
     ds = run(scenario, draws=draws, seed=seed, rebound=rebound)
@@ -63,7 +68,8 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     progress("drawing the pages")
     metadata = {"Title": f"sim brief: {scenario.name}", "Creator": f"sim {ds.attrs['sim_version']}"}
     try:
-        with replacing(out, suffix=".pdf") as tmp, plt.rc_context(style.RC), PdfPages(tmp, metadata=metadata) as pdf:
+        with (writing(out, what, force, suffix=".pdf") as tmp, plt.rc_context(style.RC),
+              PdfPages(tmp, metadata=metadata) as pdf):
             pages = [_page_summary(ds, oat), _page_two(ds, oat), _page_three(ds, rebound)]
             pages += _pages_assumptions(ds, scenario)
             for number, fig in enumerate(pages, 1):

@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("result", metavar="RESULT.nc")
     export.add_argument("--csv", required=True, metavar="PATH", help="CSV file to write")
     export.add_argument("--draws", action="store_true", help="every draw instead of quantiles")
+    export.add_argument("--force", action="store_true", help="replace a CSV sim wrote from another result")
 
     plot = sub.add_parser("plot", help="draw a result's figures (fan, generations, context, tornado, ...)")
     plot.add_argument("result", metavar="RESULT.nc")
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "(repeatable; default: all the file can give)")
     plot.add_argument("--out", metavar="DIR", help="folder for the figures (default: the result's)")
     plot.add_argument("--format", default="png", help="png, svg or pdf (default png)")
+    plot.add_argument("--force", action="store_true", help="replace figures sim drew from another result")
 
     brief = sub.add_parser("brief", help="run a scenario and an OAT sweep, and write a PDF brief")
     scenario_args(brief)
@@ -160,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--seed", type=int, metavar="S", default=None)
     brief.add_argument("--out", metavar="PATH", help="PDF file (default: outputs/<scenario>/<scenario>-brief.pdf)")
     brief.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    brief.add_argument("--force", action="store_true", help="replace a brief sim wrote with other settings")
 
     validate = sub.add_parser("validate", help="run scenarios with [[validation]] tables and check "
                               "the model against the published figures (exit 1 on a failure)")
@@ -250,7 +253,8 @@ def cmd_check(args) -> int:
 
 def cmd_sweep(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
-    from .results import check_overwrite, check_writable, default_path, identity, owned, write_netcdf
+    from .atomic import claimed
+    from .results import default_path, identity, write_netcdf
     from .scenario import resolve
     from .sensitivity import ranking, sweep
 
@@ -262,12 +266,19 @@ def cmd_sweep(args) -> int:
     scenario = resolve(args.scenario, args.overrides, args.variant)
     seed = scenario.seed if args.seed is None else args.seed
     out = args.out or default_path(scenario, seed, kind=args.method)
-    check_writable(out)
     samples = args.samples if args.samples is not None else (1024 if args.method == "sobol" else 50)
     chunked = args.workers != 1 or args.scheduler is not None or args.resume or args.chunk_draws is not None
     began = time.perf_counter()
-    with owned(out):  # no two sweeps share a result or its chunk store
-        check_overwrite(out, identity(scenario, seed), args.force)
+    if args.draws is not None and args.draws < 1:
+        raise InputError("--draws", None, f"must be at least 1, got {args.draws}")
+    # what the sweep holds: the options its method reads (another method's options change nothing)
+    used = {"oat": {"quantiles": args.quantiles}, "grid": {"draws": args.draws or ""},
+            "sobol": {"samples": samples, "groups": args.groups},
+            "morris": {"samples": samples, "groups": args.groups, "levels": args.levels,
+                       "optimal": args.optimal or ""}}[args.method]
+    what = identity(scenario, seed, method=args.method, metric=args.metric or "", params=args.params,
+                    years=args.years or "", **used)
+    with claimed(out, what, args.force):  # no two sweeps share a result or its chunk store
         ds = sweep(scenario, args.method, args.metric, params=args.params or None, samples=samples,
                    draws=args.draws, seed=seed, quantiles=tuple(args.quantiles), levels=args.levels,
                    years=args.years, groups=groups, optimal=args.optimal, chunk_draws=args.chunk_draws, workers=args.workers,
@@ -319,7 +330,8 @@ def _sweep_result(args) -> int:
     """``sim sweep RESULT.nc --method pawn|delta|rbd_fast``: indices from a result's draws."""
     import hashlib
 
-    from .results import check_overwrite, check_writable, open_result, owned, write_netcdf
+    from .atomic import claimed
+    from .results import open_result, write_netcdf
     from .sensitivity import GIVEN_DATA, from_result, ranking
 
     if not _is_result(args.scenario):
@@ -341,10 +353,8 @@ def _sweep_result(args) -> int:
                          hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else ""})
     stamp(result.attrs, None)
     out = Path(args.out) if args.out else source.with_name(f"{source.stem}-{args.method}.nc")
-    check_writable(out)
-    with owned(out):
-        check_overwrite(out, {"source_result": str(source), "method": args.method, "metric": result.attrs["metric"]},
-                        args.force)
+    what = {"source_result": str(source), "method": args.method, "metric": result.attrs["metric"], "seed": seed}
+    with claimed(out, what, args.force):
         write_netcdf(result, out)
     print(f"{result.attrs['scenario']}: {args.method} sensitivity of {result.attrs['metric']} from "
           f"{result.attrs['draws_analysed']:,} draws of {source} (no model runs) in {time.perf_counter() - began:.1f} s")
@@ -389,7 +399,7 @@ def cmd_run(args, argv) -> int:
     draws, seed, rebound = check_options(scenario, args.draws, args.seed, args.rebound)
     if args.format is None:
         args.format = "zarr" if args.out and str(args.out).endswith(".zarr") else "netcdf"
-    out = args.out or default_out(scenario, seed, args.format)
+    out = args.out or default_out(scenario, seed, args.format, args.calibrate)
     if not args.quiet and draws >= LARGE_RUN:  # say how large before the disk fills
         size = result_bytes(scenario, draws, seed, rebound)
         print(f"{scenario.name}: {draws:,} draws make a result of about {size / 1e6:,.0f} MB"
@@ -455,7 +465,7 @@ def cmd_plot(args) -> int:
     use_files_backend()
     from .plots import plot_file
 
-    for path in plot_file(args.result, args.kinds or None, args.out, args.format):
+    for path in plot_file(args.result, args.kinds or None, args.out, args.format, force=args.force):
         print(path)
     return 0
 
@@ -466,7 +476,7 @@ def cmd_brief(args) -> int:
     from .brief import make_brief
 
     path = make_brief(args.scenario, draws=args.draws, seed=args.seed, out=args.out,
-                      overrides=args.overrides, variant=args.variant, quiet=args.quiet)
+                      overrides=args.overrides, variant=args.variant, quiet=args.quiet, force=args.force)
     print(path)
     return 0
 
@@ -476,7 +486,8 @@ def cmd_discover(args, argv) -> int:
     import hashlib
 
     from . import discovery
-    from .results import check_overwrite, check_writable, open_result, owned, write_netcdf
+    from .atomic import check_writable, claimed, writing
+    from .results import open_result, write_netcdf
 
     ds = open_result(args.result)
     if "draw" not in ds.dims or "method" in ds.attrs:
@@ -491,11 +502,13 @@ def cmd_discover(args, argv) -> int:
     result.attrs.update({"source_result": str(args.result), "source_result_sha256":
                          hashlib.sha256(Path(args.result).read_bytes()).hexdigest() if Path(args.result).is_file() else ""})
     stamp(result.attrs, argv)
-    with owned(out):
-        check_overwrite(out, {"source_result": str(args.result), "where": result.attrs["where"]}, args.force)
-        write_netcdf(result, out)
+    what = {"source_result": str(args.result), "where": result.attrs["where"], "coverage": args.coverage, "alpha": args.alpha,
+            "resamples": args.resamples, "seed": args.seed}
+    with claimed(out, what, args.force):
         use_files_backend()
-        discovery.figure(result).savefig(picture, dpi=150)
+        with writing(picture, what, args.force, suffix=".png") as tmp:
+            discovery.figure(result).savefig(tmp, dpi=150, format="png")
+        write_netcdf(result, out)
     print(result.attrs["description"])
     print(f"{result.sizes['step']} boxes on the peeling trajectory; chosen: step {result.attrs['chosen_step']} "
           f"(--coverage {args.coverage:g}); {args.resamples} resamples; {time.perf_counter() - began:.1f} s")
@@ -509,7 +522,7 @@ def cmd_export(args) -> int:
     from .results import open_result
 
     ds = open_result(args.result)
-    path, rows = write_csv(ds, args.csv, every_draw=args.draws, file=args.result)
+    path, rows = write_csv(ds, args.csv, every_draw=args.draws, file=args.result, force=args.force)
     print(f"{path}: {rows:,} rows")
     return 0
 

@@ -18,16 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import replacing
+from .atomic import check_writable, writing
 from .errors import InputError
-from .results import check_writable
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 EXTRA_DIMS = ("generation", "workload")
 
 
-def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tuple[Path, int]:
-    """Write ``ds`` as CSV to ``path`` (atomically); return the path and the number of rows.
+def write_csv(ds, path, every_draw: bool = False, file: str | None = None,
+              force: bool = False) -> tuple[Path, int]:
+    """Write ``ds`` as CSV to ``path`` (atomically, by :func:`sim.atomic.writing`: never over a
+    file sim did not write; over a CSV of another result or other options only with ``force``);
+    return the path and the number of rows.
 
     Raises
     ------
@@ -35,8 +37,10 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tu
         When ``ds`` is not a result of ``sim run`` (it has no ``draw`` dimension), or the
         CSV cannot be written.
     """
+    what = {"source": str(file or ""), "every_draw": int(every_draw)}
+    check_writable(path)
     if "method" in ds.attrs:
-        return write_sweep_csv(ds, path)
+        return write_sweep_csv(ds, path, what, force)
     if "draw" not in ds.dims or "energy" not in ds:
         raise InputError(file, None, "not a result of sim run or sim sweep; export takes the .nc file "
                          "that one of them writes")
@@ -61,10 +65,10 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None) -> tu
             for label, q in zip(labels, qs):
                 rows.append([key, units, *_cells(label, extra), *(_fmt(x) for x in q)])
 
-    return _write(path, header, rows)
+    return _write(path, header, rows, what, force)
 
 
-def write_sweep_csv(ds, path) -> tuple[Path, int]:
+def write_sweep_csv(ds, path, what: dict | None = None, force: bool = False) -> tuple[Path, int]:
     """A sweep's results as CSV: one row per point of the main variable's dimensions."""
     main = {"oat": "swing", "sobol": "total_order", "morris": "mu_star", "grid": "metric_median", "pawn": "pawn_median",
             "delta": "delta", "rbd_fast": "first_order", "prim": "p_value"}.get(ds.attrs["method"])
@@ -81,13 +85,12 @@ def write_sweep_csv(ds, path) -> tuple[Path, int]:
     for i, (label, values) in enumerate(zip(labels, zip(*(ds[name].values.reshape(-1) for name in columns)))):
         rows.append([label[d] if isinstance(label[d], str) else (int(label[d]) if d == "year" else _fmt(label[d]))
                      for d in dims] + ([str(ds.units.values[i])] if units else []) + [_fmt(v) for v in values])
-    return _write(path, header, rows)
+    return _write(path, header, rows, what or {"source": ""}, force)
 
 
-def _write(path, header: list, rows: list) -> tuple[Path, int]:
+def _write(path, header: list, rows: list, what: dict, force: bool) -> tuple[Path, int]:
     """Write a header and rows as CSV, atomically; the path and the number of rows."""
-    path = check_writable(path)
-    with replacing(path) as tmp, open(tmp, "w", newline="") as handle:
+    with writing(path, what, force, suffix=".csv") as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)

@@ -23,19 +23,39 @@ MAX_BYTES = 1_000_000  # a scenario is stored whole in every result: a megabyte 
 
 def read(path, what: str = "scenario") -> str:
     """The UTF-8 text of a TOML file (a byte-order mark, as Windows editors write, is dropped),
-    or a one-line error."""
+    or a one-line error. Only a regular file is read, and at most :data:`MAX_BYTES` of it: a
+    device (``/dev/zero``), a pipe or a ``/proc`` file is refused before it is read (opened
+    without blocking, so a pipe with no writer cannot hang the read)."""
+    import os
+    import stat
+
     file = str(path)
+    if not file:
+        raise ScenarioError("SCENARIO", None, f"is empty: give a {what} file, or a scenario's name (sim list)")
     try:
-        if Path(path).stat().st_size > MAX_BYTES:
-            raise ScenarioError(file, None, f"is {Path(path).stat().st_size / 1e6:,.1f} MB; a {what} file is "
-                                f"at most {MAX_BYTES // 1_000_000} MB of TOML")
-        raw = Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise ScenarioError(file, None, "no such file") from None
     except IsADirectoryError:
         raise ScenarioError(file, None, f"is a directory, expected a .toml {what} file") from None
     except OSError as exc:
         raise ScenarioError(file, None, f"cannot read: {exc.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ScenarioError(file, None, f"is a directory, expected a .toml {what} file")
+        if not stat.S_ISREG(mode):
+            raise ScenarioError(file, None, f"is not a regular file (a device, pipe or socket); a {what} "
+                                "is a .toml file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(file, None, f"cannot read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(file, None, f"is more than {MAX_BYTES // 1_000_000} MB; a {what} file is "
+                            f"at most {MAX_BYTES // 1_000_000} MB of TOML")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -54,7 +74,8 @@ def parse(text: str, file) -> dict:
 
 def texts(data: dict, file) -> tuple[tuple[str, str], ...]:
     """The (path as written, text) of every file the scenario includes, read from disk."""
-    names = (data.get("scenario") or {}).get("include") or []
+    table = data.get("scenario")
+    names = (table.get("include") if isinstance(table, dict) else None) or []
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ScenarioError(str(file) if file else None, "scenario.include",
                             "expected a list of file names, e.g. [\"shared/catalogue.toml\"]")

@@ -82,6 +82,9 @@ def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric
     InputError
         For an unknown metric, a year outside the scenario, or a rebound share outside demand mode.
     """
+    if text is not None and not text.strip():
+        raise InputError("--metric", None, "is empty: give a metric such as energy:2030, cumulative:2025-2035, "
+                         "peak_power or rebound_share:2035")
     text = text or "energy"
     kind, _, arg = text.partition(":")
     if kind not in METRICS:

@@ -23,14 +23,13 @@ import hashlib
 import os
 import platform
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
 from . import parameters as registry
-from .atomic import Busy, owning, replacing
+from .atomic import check_size_limit, check_writable, replacing
 from .errors import InputError
 from .sampling import STREAM_BLOCK_DRAWS
 
@@ -262,44 +261,11 @@ def carried(attrs: dict) -> dict:
 
 
 def identity(scenario, seed: int, **more) -> dict:
-    """The attributes that say two results hold the same numbers (see :func:`check_overwrite`)."""
+    """What says two results hold the same numbers (an output's record keeps it:
+    :func:`sim.atomic.check_replaceable`): the scenario's content, variant, overrides and seed,
+    and ``more`` (draws, whether calibrated, a sweep's method, ...)."""
     return {"scenario_sha256": scenario.sha256, "overrides": " ".join(scenario.overrides),
             "variant": scenario.variant or "", "seed": seed, **more}
-
-
-def check_overwrite(path, expected: dict, force: bool) -> None:
-    """Refuse to replace an existing file that holds a different result, unless ``force``.
-
-    A file written from the same scenario content, overrides, variant, seed and draws holds
-    the same result and may be replaced.
-
-    Raises
-    ------
-    InputError
-        When ``path`` exists and is not a sim result (whatever ``force``), is a link or not a
-        regular file, or holds a different result and ``force`` is false.
-    """
-    path = Path(path)
-    if path.is_symlink():
-        raise InputError(str(path), None, "is a symbolic link; sim does not write through links: "
-                         "give the real path, or another --out")
-    if not path.exists():
-        return
-    if not (path.is_file() or path.is_dir()):
-        raise InputError(str(path), None, "is not a regular file (a device, pipe or socket); sim writes "
-                         "results to regular files and Zarr folders only: choose another --out")
-    try:
-        attrs = stored_attrs(path)
-    except Exception:  # noqa: BLE001 - any unreadable file is "something else"
-        attrs = {}
-    if "sim_version" not in attrs:
-        what = "a folder" if path.is_dir() else "a file"
-        raise InputError(str(path), None, f"exists and is {what} that is not a sim result; sim never replaces "
-                         "what it did not write (not even with --force): choose another --out")
-    differing = [k for k in expected if str(attrs.get(k)) != str(expected[k])]
-    if differing and not force:
-        raise InputError(str(path), None, f"exists and holds a different result ({', '.join(differing)} differ); "
-                         "use --force to replace it, or --out")
 
 
 def stored_attrs(path) -> dict:
@@ -354,54 +320,24 @@ class Stored:
         self.close()
 
 
-@contextmanager
-def owned(path):
-    """Own a result for the whole of a run (:func:`sim.atomic.owning`); another run holding it
-    is one line naming its process."""
-    try:
-        with owning(path):
-            yield
-    except Busy as busy:
-        owner = f" (process {busy.pid})" if busy.pid else ""
-        raise InputError(str(path), None, f"another sim run{owner} is writing this result now; wait for it "
-                         "to finish, or choose another --out") from None
-
-
-def default_path(scenario, seed: int | None = None, kind: str | None = None, suffix: str = ".nc") -> Path:
+def default_path(scenario, seed: int | None = None, kind: str | None = None, suffix: str = ".nc",
+                 calibrated: bool | None = None) -> Path:
     """Where a result goes unless told:
-    ``outputs/<scenario>/<scenario>[-<variant>][-set-<hash>][-<kind>][-<seed>]<suffix>``, where
-    ``<hash>`` is 8 hex digits of the ``--set`` overrides' SHA-256, so what-ifs never collide.
+    ``outputs/<scenario>/<scenario>[-<variant>][-set-<hash>][-prior|-calibrated][-<kind>][-<seed>]<suffix>``,
+    where ``<hash>`` is 8 hex digits of the ``--set`` overrides' SHA-256, so what-ifs never collide.
 
-    ``kind`` names what the file holds besides a run (``sobol``, ``brief``); ``suffix`` is
-    ``.nc``, ``.zarr`` or ``.pdf``.
+    ``calibrated`` says whether the run is calibrated: a run that departs from the scenario's
+    own ``calibration.default`` is tagged ``prior`` (``--no-calibrate``) or ``calibrated``, so a
+    prior and a calibrated result never share a path. ``kind`` names what the file holds
+    besides a run (``sobol``, ``brief``); ``suffix`` is ``.nc``, ``.zarr`` or ``.pdf``.
     """
     changed = f"set-{hashlib.sha256(' '.join(scenario.overrides).encode()).hexdigest()[:8]}" if scenario.overrides else None
-    parts = ([scenario.name] + [p for p in (scenario.variant, changed, kind) if p]
+    calibration = None
+    if calibrated is not None and bool(calibrated) != bool(scenario.calibrate):
+        calibration = "calibrated" if calibrated else "prior"
+    parts = ([scenario.name] + [p for p in (scenario.variant, changed, calibration, kind) if p]
              + ([str(seed)] if seed is not None else []))
     return Path("outputs") / scenario.name / ("-".join(parts) + suffix)
-
-
-def check_writable(path, directory_ok: bool = False) -> Path:
-    """Prove that a result can be written at ``path``, before any work starts and without
-    making anything: the folders it needs are made when the result is written.
-
-    Raises
-    ------
-    InputError
-        When ``path`` is a directory (unless ``directory_ok``: a Zarr store is one), or its
-        nearest existing folder is not a folder or cannot be written.
-    """
-    path = Path(path)
-    if str(path) in ("", "."):
-        raise InputError("--out", None, "give a file name such as result.nc")
-    if path.is_dir() and not directory_ok:
-        raise InputError(str(path), None, "is a directory; give a file name such as result.nc")
-    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == Path(p.anchor))
-    if not existing.is_dir():
-        raise InputError(str(path), None, f"cannot write the result here: {existing} is not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(str(path), None, f"cannot write the result here: {existing} is not writable")
-    return path
 
 
 def write_netcdf(ds, path, compress: bool = False) -> Path:
@@ -416,9 +352,11 @@ def write_netcdf(ds, path, compress: bool = False) -> Path:
         ds = as_dataset(ds)
     if isinstance(ds, Result):
         dims = {name: d for name, (d, _, _) in ds.variables.items()}
+        check_size_limit(path, sum(data.nbytes for _, data, _ in ds.variables.values()))
     else:
         no_fill_values(ds)
         dims = {name: v.dims for name, v in ds.variables.items()}
+        check_size_limit(path, ds.nbytes)
     rows = ds.sizes.get("draw")
     if (not compress and rows is not None and np.array_equal(np.asarray(ds["draw"]), np.arange(rows))
             and all(d[0] == "draw" for d in dims.values() if "draw" in d)):

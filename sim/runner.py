@@ -14,7 +14,6 @@ workers or a Dask cluster. Where chunks run and where results go is :mod:`sim.ex
 
 from __future__ import annotations
 
-import errno
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,7 +24,8 @@ from . import calibration, execution
 from .errors import InputError, ScenarioError, suggest
 from .execution.files import PARAM
 from .model import simulate
-from .results import describe_result, check_overwrite, check_writable, default_path, identity, owned, write_result
+from .atomic import NO_ROOM, claimed
+from .results import describe_result, default_path, identity, write_result
 from . import sampling
 from .sampling import sample
 from .scenario import Scenario, check_options, resolve
@@ -345,33 +345,49 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
                          "resume, Zarr and compression need a result file (out)")
     calibrate = scenario.calibrate if calibrate is None else bool(calibrate)
     observations = tuple(o for o in scenario.observations if o.use == "calibrate")
+    if max_candidates is not None and (not isinstance(max_candidates, (int, np.integer))
+                                       or isinstance(max_candidates, bool) or max_candidates < draws):
+        raise InputError("--max-candidates", None, f"must be a whole number at least the draws wanted "
+                         f"({draws:,}), got {max_candidates!r}")
     if calibrate and draws > MAX_CALIBRATED_DRAWS:
         raise InputError("--draws", None, f"a calibrated run holds its accepted draws in memory: at most "
                          f"{MAX_CALIBRATED_DRAWS:,}, got {draws:,}; use --no-calibrate for a larger ensemble of the prior")
     if calibrate and not observations:
         raise ScenarioError(scenario.path, "observation", "calibration needs [[observation]] tables "
                             "with use = \"calibrate\"; this scenario has none (run without --calibrate)")
-    attrs = dict(attrs or {})
+    attrs = {"title": title(scenario, calibrate), **(attrs or {})}
     try:
         if out is None:
             return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, None,
                         fmt, compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute,
                         reopen)
         out = Path(out)
-        check_writable(out, directory_ok=fmt == "zarr")  # fail before the run, not after it
-        with owned(out):  # this run owns its result from the first check to the final rename
-            check_overwrite(out, identity(scenario, seed, draws=draws), force)
+        # this run owns its result from the first check (before any work) to the final rename
+        with claimed(out, identity(scenario, seed, draws=draws, calibrated=int(calibrate)), force,
+                     directory_ok=fmt == "zarr"):
             return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out,
                         fmt, compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates,
                         compute, reopen)
     except NonFinite as err:
         raise ScenarioError(scenario.path, None, str(err)) from None
     except OSError as err:
-        if err.errno != errno.ENOSPC or out is None:
+        if err.errno not in NO_ROOM or out is None:
             raise
         store = Path(f"{out}.chunks")
-        raise InputError(str(out), None, f"the disk is full ({err.strerror}); the finished chunks are kept in "
+        raise InputError(str(out), None, f"{NO_ROOM[err.errno]} ({err.strerror}); the finished chunks are kept in "
                          f"{store} for --resume once there is room (or remove it: rm -r {store})") from None
+
+
+def title(scenario: Scenario, calibrate: bool) -> str:
+    """A result's title: the scenario's, and, where the scenario has observations to calibrate
+    to, whether this result is calibrated to them or is the prior."""
+    base = (scenario.title or scenario.name) + (f" [{scenario.variant}]" if scenario.variant else "")
+    observed = [o for o in scenario.observations if o.use == "calibrate"]
+    if calibrate:
+        years = sorted({o.year for o in observed})
+        span = f"{years[0]}-{years[-1]}" if len(years) > 1 else f"{years[0]}" if years else ""
+        return f"{base}; calibrated to {len(observed)} observations" + (f" ({span})" if span else "")
+    return f"{base}; prior, not calibrated" if observed else base
 
 
 def _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out, fmt, compress,
@@ -471,9 +487,11 @@ def open_lazily(path, fmt: str = "netcdf"):
     return xr.open_dataset(path, engine="h5netcdf")
 
 
-def default_out(scenario: Scenario, seed: int, fmt: str = "netcdf") -> Path:
-    """Where ``sim run`` writes unless told: ``outputs/<scenario>/<scenario>[-<variant>]-<seed>.nc``."""
-    return default_path(scenario, seed, suffix=".zarr" if fmt == "zarr" else ".nc")
+def default_out(scenario: Scenario, seed: int, fmt: str = "netcdf", calibrate: bool | None = None) -> Path:
+    """Where ``sim run`` writes unless told: ``outputs/<scenario>/<scenario>[-<variant>][-prior]-<seed>.nc``
+    (:func:`sim.results.default_path`)."""
+    return default_path(scenario, seed, suffix=".zarr" if fmt == "zarr" else ".nc",
+                        calibrated=scenario.calibrate if calibrate is None else calibrate)
 
 
 def evaluate_design(scenario: Scenario, values: dict, metric, *, chunk_rows: int | None = None,

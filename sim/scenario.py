@@ -144,6 +144,8 @@ def load_scenario(path, overrides=None, variant: str | None = None) -> Scenario:
     --------
     >>> s = load_scenario("scenarios/nvidia_2027.toml", ["fleet.pue=1.3"])  # doctest: +SKIP
     """
+    if not str(path).strip():
+        raise ScenarioError("SCENARIO", None, "is empty: give a scenario file, or a scenario's name (sim list)")
     path = library.find(path)   # a bare name, such as nvidia_2027, is a scenario of the library
     file = str(path)
     text = includes.read(path)

@@ -194,3 +194,11 @@ def test_a_calibrated_rebound_run_gives_the_kept_draws_their_own_counterfactual(
     kept = prior.isel(draw=ds.candidate.values)
     for name in ("energy", "energy_no_rebound", "rebound"):
         np.testing.assert_array_equal(ds[name].values, kept[name].values)
+
+
+def test_a_calibrated_demand_run_is_bit_identical_for_any_chunk_size():
+    import sim
+
+    runs = [sim.run("jevons_2035", draws=60, seed=4, chunk_draws=c, rebound=False) for c in (1_000, 2_500)]
+    xr.testing.assert_identical(runs[0], runs[1])
+    assert runs[0].attrs["calibrated"] == 1

@@ -169,7 +169,7 @@ def test_sim_run_writes_and_summarises_without_xarray_pandas_or_scipy_stats(tmp_
     xr.testing.assert_identical(cli.drop_attrs(), api.load().drop_attrs())
 
 
-@pytest.mark.parametrize("args, fragment", [(["--workers", "0"], "--workers: must be at least 1"),
+@pytest.mark.parametrize("args, fragment", [(["--workers", "0"], "--workers: must be a whole number from 1 to"),
                                             (["--chunk-draws", "0"], "--chunk-draws: must be at least 1"),
                                             (["--batch-draws", "0"], "--chunk-draws: must be at least 1")])
 def test_bad_scale_options(tmp_path, capsys, args, fragment):
@@ -232,6 +232,7 @@ def test_results_are_as_readable_as_the_umask_allows(tmp_path, write_scenario, c
         os.umask(old)
 
 
+@pytest.mark.slow
 def test_a_scheduler_that_is_not_dask_is_one_line(tmp_path):
     import socket
     import threading

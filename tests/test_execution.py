@@ -37,6 +37,7 @@ def test_local_workers_are_bit_identical(tmp_path, reference, capsys, workers):
     assert not Path(f"{out}.chunks").exists()  # the chunk store is gone once the result is written
 
 
+@pytest.mark.slow
 def test_demand_mode_with_rebound_on_two_workers(tmp_path, reference):
     sim.run(JEVONS, 2000, 5, rebound=True, workers=2, chunk_draws=600, out=tmp_path / "j.nc")
     same(open_result(tmp_path / "j.nc"), reference["jevons"])
@@ -151,6 +152,7 @@ def test_ctrl_c_says_how_to_resume(tmp_path, reference):
     same(open_result(out), reference["nvidia"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["netcdf", "zarr"])
 def test_resume_over_a_damaged_partial_result_is_one_line_and_status_2(tmp_path, capsys, reference, fmt):
     out = tmp_path / ("r.nc" if fmt == "netcdf" else "r.zarr")
@@ -184,7 +186,7 @@ def test_resume_refuses_chunks_of_another_run(tmp_path, capsys):
     out = tmp_path / "r.nc"
     chunks = Path(f"{out}.chunks")
     chunks.mkdir()
-    (chunks / "manifest.json").write_text('{"seed": 1}')
+    (chunks / "manifest.json").write_text('{"seed": 1, "sim_chunk_store": 1}')
     assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "300", "--resume", "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "written for a different run" in err and err.count("\n") == 1
@@ -208,6 +210,7 @@ def test_sweeps_run_on_the_same_layer_bit_identically(tmp_path, sweep_reference,
     same(open_result(out), sweep_reference)
 
 
+@pytest.mark.slow
 def test_sweep_resumes_after_a_kill(tmp_path, sweep_reference):
     out = tmp_path / "s.nc"
     args = [sys.executable, "-m", "sim", *SWEEP, "--out", str(out), "--chunk-draws", "60"]
@@ -259,6 +262,7 @@ def test_netcdf_is_written_in_large_hdf5_chunks_and_compresses(tmp_path, referen
     same(open_result(path), reference["nvidia"])
 
 
+@pytest.mark.slow
 def test_resume_over_a_damaged_chunk_is_one_line_and_status_2(tmp_path, capsys, reference):
     out = tmp_path / "r.nc"
     args = ["run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5", "--chunk-draws", "100", "--out", str(out), "--quiet",
@@ -326,7 +330,7 @@ def test_force_never_deletes_a_folder_sim_did_not_write(tmp_path, capsys):
         assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "20", "--format", "zarr", "--out", str(folder),
                      *extra]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "not a sim result" in err and "use --force" not in err
+        assert err.count("\n") == 1 and "sim has no record of writing" in err and "use --force" not in err
     assert (folder / "thesis.txt").read_text() == "years of work" and len(list(folder.iterdir())) == 1
 
 
@@ -334,7 +338,7 @@ def test_a_file_that_is_not_a_sim_result_is_never_replaced(tmp_path, capsys):
     other = tmp_path / "notes.nc"
     other.write_text("not netCDF")
     assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "20", "--out", str(other), "--force"]) == 2
-    assert "not a sim result" in capsys.readouterr().err and other.read_text() == "not netCDF"
+    assert "sim has no record of writing" in capsys.readouterr().err and other.read_text() == "not netCDF"
 
 
 def test_a_pipe_or_a_link_is_never_an_output(tmp_path, capsys):
@@ -368,7 +372,7 @@ def test_a_store_without_a_manifest_is_refused_and_kept(tmp_path, capsys, resume
     (store / "chunk-00000.done").touch()
     assert main(["run", str(NVIDIA), "--no-calibrate", "--draws", "20", "--out", str(out), *resume]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no readable manifest" in err
+    assert err.count("\n") == 1 and "no manifest.json that sim wrote" in err
     assert (store / "chunk-00000.done").exists() and not out.exists()
 
 
@@ -423,6 +427,7 @@ def test_killing_a_run_kills_its_workers(tmp_path):
     assert not alive
 
 
+@pytest.mark.slow
 def test_a_killed_compressed_run_leaves_nothing_beside_its_output_once_resumed(tmp_path, reference):
     out = tmp_path / "r.nc"
     args = [sys.executable, "-m", "sim", "run", str(NVIDIA), "--no-calibrate", "--draws", "3000", "--seed", "5",
@@ -430,7 +435,7 @@ def test_a_killed_compressed_run_leaves_nothing_beside_its_output_once_resumed(t
     kill_after_chunks(args, out, 5)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".r.nc.") and p.suffix == ".nc"]
     assert subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True).returncode == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.nc"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.nc.sim.json", "r.nc"]
     same(open_result(out), reference["nvidia"])
 
 

@@ -65,7 +65,7 @@ def test_axes_carry_units_and_a_source_line(results, source, kind):
 
 def test_default_plots_everything_a_file_can_give(results, tmp_path, capsys):
     assert main(["plot", str(results["demand"]), "--out", str(tmp_path)]) == 0
-    names = sorted(p.stem.split("-")[-1] for p in tmp_path.iterdir())
+    names = sorted(p.stem.split("-")[-1] for p in tmp_path.iterdir() if not p.name.startswith("."))
     assert names == sorted(RUN_KINDS + DEMAND_KINDS)
 
 

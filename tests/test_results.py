@@ -106,11 +106,12 @@ def test_overwrite_only_the_same_result(tmp_path, capsys):
     assert open_result(nc).attrs["draws"] == 10
     (tmp_path / "other.nc").write_text("not netCDF")
     assert main(args[:5] + [str(tmp_path / "other.nc"), "--quiet"]) == 2
-    assert "is not a sim result" in capsys.readouterr().err
+    assert "sim has no record of writing" in capsys.readouterr().err
 
 
 # ---- results every tool reads (CF 1.11) ----------------------------------------------------
 
+@pytest.mark.slow
 def test_run_and_sweep_results_pass_the_cf_checker_without_errors_or_warnings(tmp_path):
     """IOOS compliance-checker, cf:1.11, on each way a result is written: in memory then
     written (a calibrated run), streamed into a preallocated file, and three kinds of sweep."""

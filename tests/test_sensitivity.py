@@ -234,7 +234,9 @@ def run_result(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("method, measure", [("pawn", "pawn_median"), ("delta", "delta"), ("rbd_fast", "first_order")])
+@pytest.mark.parametrize("method, measure", [("pawn", "pawn_median"),
+                                             pytest.param("delta", "delta", marks=pytest.mark.slow),
+                                             ("rbd_fast", "first_order")])
 def test_indices_from_an_existing_result_rank_its_drivers_without_model_runs(run_result, capsys, method, measure):
     out = run_result.with_name(f"{method}.nc")
     assert main(["sweep", str(run_result), "--method", method, "--metric", "energy:2030", "--out", str(out)]) == 0

@@ -17,6 +17,7 @@ A backend never needs to know the writer, nor a writer the backend: :func:`execu
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import time
 from functools import partial
@@ -49,8 +50,9 @@ def check(workers=1, scheduler=None, chunk_draws=None, fmt: str = "netcdf") -> i
         raise InputError("--format", None, f"must be netcdf or zarr, got {fmt!r}")
     if fmt == "zarr" and importlib.util.find_spec("zarr") is None:
         raise InputError("--format", None, "zarr needs the zarr package: pip install -e \".[distributed]\"")
-    if not _whole(workers) or workers < 1:
-        raise InputError("--workers", None, f"must be at least 1, got {workers!r}")
+    if not _whole(workers) or not 1 <= workers <= max_workers():
+        raise InputError("--workers", None, f"must be a whole number from 1 to {max_workers()} (four per core of "
+                         f"this machine; a larger run goes to a Dask cluster: --scheduler), got {workers!r}")
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
         raise InputError("--scheduler", None, "give the address of a running Dask scheduler, "
                          "e.g. tcp://127.0.0.1:8786")
@@ -59,6 +61,12 @@ def check(workers=1, scheduler=None, chunk_draws=None, fmt: str = "netcdf") -> i
     if not _whole(chunk_draws) or chunk_draws < 1:
         raise InputError("--chunk-draws", None, f"must be at least 1, got {chunk_draws!r}")
     return int(chunk_draws)
+
+
+def max_workers() -> int:
+    """The most local worker processes a run may start: four per core (more only contend for
+    the cores, and a mistyped count must not fork thousands of processes)."""
+    return 4 * (os.cpu_count() or 1)
 
 
 def _whole(value) -> bool:

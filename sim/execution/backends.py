@@ -62,8 +62,9 @@ class LocalProcesses:
             attempts += 1
             if attempts > 3 * len(works) + 3:
                 raise RuntimeError("worker processes keep dying; giving up")
-            with ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("fork"),
-                                     initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("fork"),
+                                       initializer=die_with_parent, initargs=(os.getpid(),))
+            try:
                 futures = {pool.submit(task, w): w for w in pending.values()}
                 if prepare is not None:
                     prepare()
@@ -83,6 +84,21 @@ class LocalProcesses:
                         if value is not None:
                             pending.pop(work.index)
                             landed(work, value)
+            except BaseException:
+                stop(pool)  # an interrupt (or a failed chunk): stop now, not after every queued chunk
+                raise
+            pool.shutdown(wait=True)
+
+
+def stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once: its queued chunks cancelled, its workers killed (what they had
+    kept stays for --resume; a chunk is kept by an atomic rename, so none is half-kept)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())   # the executor's own table
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.kill()
+    for process in workers:
+        process.join(timeout=5)
 
 
 class DaskCluster:
@@ -109,8 +125,38 @@ class DaskCluster:
         self.client.close()
 
 
+def exposure(address: str) -> str | None:
+    """What a reader should know about sending work to ``address``: ``None`` for a scheduler on
+    this machine (loopback) or reached over TLS; otherwise a line saying that the scenario, the
+    draws and the results travel unencrypted to another machine, and that whoever can reach
+    that scheduler can run code in this client's name (Dask sends pickled functions)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme == "tls":
+        return None
+    host = (parts.hostname or "").lower()
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host in ("localhost", "localhost.localdomain") or host.startswith("inproc")
+    if loopback or parts.scheme == "inproc":
+        return None
+    return (f"--scheduler {address} is another machine, reached without TLS: the scenario, the draws and the "
+            "results travel unencrypted, and whoever can reach that scheduler can run code on its workers; "
+            "use a tls:// address (Dask's security settings) outside a trusted network")
+
+
 def connect(address: str, timeout: float = 5.0):
-    """A Dask client for a running scheduler, or a one-line error within ``timeout`` seconds."""
+    """A Dask client for a running scheduler, or a one-line error within ``timeout`` seconds.
+    A scheduler that is neither on this machine nor reached over TLS is named on stderr
+    (:func:`exposure`)."""
+    note = exposure(address)
+    if note:
+        import sys
+
+        print(f"sim: note: {note}", file=sys.stderr, flush=True)
     try:
         from distributed import Client  # deferred: Dask is an optional extra
     except ImportError:

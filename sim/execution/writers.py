@@ -19,6 +19,7 @@ the runner gives it; it never runs the model.
 from __future__ import annotations
 
 import fcntl
+import os
 import warnings
 import uuid
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import commit, discard, replacing
+from ..atomic import check_size_limit, commit, discard, open_lock, replacing
 from ..errors import InputError
 from ..results import ENCODING, as_dataset, encoded
 from .chunks import CHUNK_SUFFIX, DONE_SUFFIX, ChunkStore, save_chunk
@@ -160,6 +161,7 @@ class Target:
     rows: int
     fmt: str = "netcdf"
     chunk_rows: int = 5_000
+    out: str = ""        # where the result goes when complete (named by errors)
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # this run's, to cache its layout
 
 
@@ -197,17 +199,23 @@ def ensure_result(target: Target, work, arrays: dict) -> None:
     """
     path = Path(target.path)
     if not path.exists():
-        with open(path.with_suffix(".lock"), "a") as lock:
+        lock = open_lock(path.with_suffix(".lock"))
+        try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not path.exists():
                 rows = work.stop - work.start
-                check_space(path.parent, sum(np.asarray(a).nbytes for a in arrays.values()) // rows * target.rows)
+                needed = sum(np.asarray(a).nbytes for a in arrays.values()) // rows * target.rows
+                check_space(path.parent, needed)
+                if target.fmt == "netcdf":
+                    check_size_limit(target.out, needed)
                 ds = target.describe(arrays, work.start)
-                with replacing(path, suffix=".nc", directory=target.fmt == "zarr") as tmp:
+                with replacing(path, suffix=".nc" if target.fmt == "netcdf" else ".tmp", directory=target.fmt == "zarr") as tmp:
                     if target.fmt == "netcdf":
                         preallocate(encoded(ds), ds.sizes, target.rows, tmp)
                     else:
                         preallocate_zarr(as_dataset(ds), target.rows, tmp, target.chunk_rows)
+        finally:
+            os.close(lock)
 
 
 class Preallocated(InStore):
@@ -229,7 +237,7 @@ class Preallocated(InStore):
 
         self.store, self.out = store, out
         self.path = store.directory / (RESULT if fmt == "netcdf" else ZARR_RESULT)
-        self.keeper = KeepInResult(Target(str(self.path), describe, rows, fmt, chunk_rows), store)
+        self.keeper = KeepInResult(Target(str(self.path), describe, rows, fmt, chunk_rows, str(out)), store)
         if not self.path.exists():
             for marker in store.directory.glob(f"chunk-*{DONE_SUFFIX}"):
                 marker.unlink()  # marks of chunks written into a result that is gone

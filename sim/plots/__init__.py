@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError, suggest
-from ..results import check_writable, open_result
+from ..atomic import check_replaceable, check_writable
+from ..results import open_result
 from . import runs, sensitivity, style
 
 def _discovery_figure(ds):
@@ -71,7 +72,7 @@ def figure(ds, kind: str, file: str | None = None):
         return KINDS[kind][0](ds)
 
 
-def plot_file(path, kinds=None, out_dir=None, fmt: str = "png") -> list[Path]:
+def plot_file(path, kinds=None, out_dir=None, fmt: str = "png", force: bool = False) -> list[Path]:
     """Draw a result file's figures; return the files written.
 
     Parameters
@@ -83,6 +84,8 @@ def plot_file(path, kinds=None, out_dir=None, fmt: str = "png") -> list[Path]:
     out_dir : str or Path, optional
         Default: the result's folder. Files are named ``<result>-<kind>.<fmt>``.
     fmt : {"png", "svg", "pdf"}
+    force : bool
+        Replace figures sim drew from another result (never a file sim did not write).
     """
     if fmt not in style.FORMATS:
         raise InputError("--format", None, f"must be one of {', '.join(style.FORMATS)}, got {fmt!r}")
@@ -92,8 +95,8 @@ def plot_file(path, kinds=None, out_dir=None, fmt: str = "png") -> list[Path]:
         raise InputError(str(path), None, "nothing to plot: not a result of sim run or sim sweep")
     figures = [(kind, figure(ds, kind, str(path))) for kind in kinds]  # every check before any file
     out_dir = Path(out_dir) if out_dir else Path(path).parent
-    written = []
-    for kind, fig in figures:
-        target = check_writable(out_dir / f"{Path(path).stem}-{kind}.{fmt}")
-        written.append(style.save(fig, target, fmt))
-    return written
+    targets = [(kind, fig, out_dir / f"{Path(path).stem}-{kind}.{fmt}") for kind, fig in figures]
+    for kind, _, target in targets:  # every figure's path checked before any is written
+        check_writable(target)
+        check_replaceable(target, {"source": str(path), "kind": kind}, force)
+    return [style.save(fig, target, fmt, {"source": str(path), "kind": kind}, force) for kind, fig, target in targets]

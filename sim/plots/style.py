@@ -11,7 +11,7 @@ import matplotlib
 
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the command line picks Agg)
 
-from ..atomic import replacing  # noqa: E402
+from ..atomic import writing  # noqa: E402
 
 # Okabe and Ito (2008), distinguishable with the common colour-vision deficiencies
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -107,13 +107,13 @@ def finish(fig, ds, note: str = "") -> None:
         fig.text(0.01, 0.01, text, fontsize=6.5, color="#444444", ha="left", va="bottom", wrap=True)
 
 
-def save(fig, path, fmt: str) -> Path:
-    """Write a figure atomically (temporary file, then rename)."""
+def save(fig, path, fmt: str, identity: dict | None = None, force: bool = False) -> Path:
+    """Write a figure by :func:`sim.atomic.writing` (temporary file, then rename; never over a
+    file sim did not write; ``identity`` says what it shows, ``force`` replaces another)."""
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with replacing(path, suffix=f".{fmt}") as tmp, plt.rc_context(RC):
+        with writing(path, identity or {}, force, suffix=f".{fmt}") as tmp, plt.rc_context(RC):
             fig.savefig(tmp, format=fmt, metadata=None if fmt == "png" else {"Creator": "sim"})
     finally:
         plt.close(fig)
