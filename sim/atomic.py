@@ -68,7 +68,7 @@ def commit(tmp, path) -> Path:
     """Put a finished temporary file or folder in place of ``path``, at once.
 
     A folder already at ``path`` (a Zarr result) is first moved aside, and only the files its
-    record lists are deleted from it (:func:`remove_output`): what else it holds stays, in
+    record lists are deleted from it: what else it holds stays, in
     the folder moved aside, and is named in the error. The caller has checked it
     (:func:`check_replaceable`) and holds its lock.
     """
@@ -348,20 +348,6 @@ def check_replaceable(path, identity: dict, force: bool) -> None:
     if differing and not force:
         raise InputError(str(path), None, f"exists and holds a different result ({', '.join(differing)} differ); "
                          "use --force to replace it, or choose another path")
-
-
-def remove_output(path) -> None:
-    """Delete an output sim wrote, checked as for replacing it, and its record."""
-    path = Path(path)
-    record = read_record(path)
-    check_replaceable(path, record["identity"] if record else {}, force=True)
-    if path.is_dir():
-        left = _remove_listed(path, record["files"])
-        if left:
-            raise InputError(str(path), None, f"holds files sim did not write ({', '.join(left[:3])}): kept")
-    else:
-        path.unlink()
-    record_path(path).unlink(missing_ok=True)
 
 
 def _remove_listed(folder: Path, names) -> list[str]:
