@@ -128,29 +128,64 @@ ONE_GENERATION = {"fleet": {"lead_time_months": 0, "lifetime_years": 20, "lifeti
 def test_the_months_phases_are_named_once_in_order():
     from test_demand import scenario
 
-    from sim.model import PHASES, build, schedule
+    from sim.model import PHASES, build, steps
     from sim.sampling import sample
 
     assert PHASES == ("offer", "plan", "ship", "deploy", "admit", "retire", "serve", "draw_power")
     s = scenario(power={"capacity_gw": 1.0, "additions": {"2026": 0.5}})
     _, _, families = build(s, sample(s, 0, 4, draws=4, seed=1))
-    steps = [(step.__self__, step.__name__) for step in schedule(families)]
-    assert [name for _, name in steps] == ["offer", "plan", "ship", "deploy", "admit", "retire", "serve",
-                                           "draw_power"]
-    owners = {name: type(owner).__name__ for owner, name in steps}
+    found = [(phase, step.action.__self__, step.action.__name__) for phase, step in steps(families)]
+    assert [name for _, _, name in found] == ["offer", "plan", "ship", "deploy", "admit", "retire", "serve",
+                                              "draw_power"]
+    assert [phase for phase, _, _ in found] == list(PHASES)
+    owners = {name: type(owner).__name__ for _, owner, name in found}
     assert owners == {"offer": "Fleet", "plan": "Demand", "ship": "Fleet", "deploy": "Fleet", "admit": "Fleet",
                       "retire": "Fleet", "serve": "Demand", "draw_power": "Power"}
 
 
+def test_simpy_carries_the_month_happenings_phases_then_the_year_end():
+    # each family's step is a SimPy process waiting on its phase's time in the month; one-off
+    # happenings come first, the year's end last; a step that starts later waits for its month
+    import simpy
+
+    from sim.model.calendar import PHASE_TIME, PHASES, Calendar, Step, steps
+
+    log = []
+
+    class Family:
+        def __init__(self, phases, start=0):
+            self.own, self.start = phases, start
+
+        def phases(self):
+            return {p: Step(lambda t, p=p: log.append((t, p)), self.start,
+                            before=(lambda t, p=p: log.append((t, "before " + p))) if self.start else None)
+                    for p in self.own}
+
+    env = simpy.Environment()
+    calendar = Calendar(env)
+    families = [Family(["draw_power", "offer"]), Family(["plan"], start=13), Family(["ship", "retire"])]
+    env.process(calendar.happening(12, lambda: log.append((12, "launch"))))
+    env.process(calendar.at_year_ends(lambda t: log.append((t, "year end"))))
+    for phase, step in steps(families):
+        env.process(calendar.monthly(phase, step))
+    env.run(until=14)
+    assert log[:5] == [(0, "offer"), (0, "before plan"), (0, "ship"), (0, "retire"), (0, "draw_power")]
+    assert log[log.index((11, "draw_power")) + 1] == (11, "year end")
+    month_12 = [what for t, what in log if t == 12]
+    assert month_12 == ["launch", "offer", "before plan", "ship", "retire", "draw_power"]
+    assert [what for t, what in log if t == 13] == ["offer", "plan", "ship", "retire", "draw_power"]
+    assert sorted(PHASE_TIME.values()) == [PHASE_TIME[p] for p in PHASES] and max(PHASE_TIME.values()) < 15 / 16
+
+
 def test_a_phase_outside_the_list_is_refused():
-    from sim.model import schedule
+    from sim.model import steps
 
     class Rogue:
         def phases(self):
             return {"tidy": lambda t: None}
 
     with pytest.raises(ValueError, match="tidy"):
-        schedule([Rogue()])
+        steps([Rogue()])
 
 
 def test_a_server_shipped_with_zero_lead_time_draws_power_in_the_month_it_ships(make_scenario):
@@ -205,7 +240,7 @@ def test_demand_plans_with_the_months_offer_known(monkeypatch):
     s = scenario(generation=gens, shipments={**DEMAND["shipments"], "adoption_ramp_months": 1})
     sim.run(s, draws=3)
     start = 12 * (2024 - 2020)
-    assert set(planned) == set(offered)
+    assert set(planned) == {t for t in offered if t >= start}   # demand plans from its first month on
     for t in planned:
         np.testing.assert_array_equal(planned[t], offered[t])
     np.testing.assert_array_equal(planned[start][2], 1.0)  # demand's first month prices C

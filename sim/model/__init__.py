@@ -27,9 +27,11 @@ phase          owner       what happens
 =============  ==========  ===================================================================
 
 So a server shipped with zero lead time draws power in the month it ships, and demand plans
-with the month's offer known. One-off events (a generation's launch, a power-capacity
-addition) are SimPy events scheduled before the month loop starts, so at their month they
-happen first, before its phases.
+with the month's offer known. SimPy carries the month (:mod:`.calendar`): each family's step
+is a process waiting on its phase's time in the month, one-off happenings (a generation's
+launch, a power-capacity addition) are processes waiting for the start of their month, so
+they happen first, and year-end stocks are kept when the calendar's ``year_end`` event
+fires, after every phase of a December.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import numpy as np
 import simpy
 
 from . import kernels
+from .calendar import PHASES, Calendar, Step, steps  # noqa: F401 - PHASES and Step: the model's vocabulary
 from .demand import Demand, DemandInputs, PowerQueue
 from .fleet import Fleet
 from .power import Power
@@ -176,12 +179,11 @@ class Record:
             array[t // 12, :len(value)] += value
 
     def end_of_year(self, name: str, t: int, value: np.ndarray) -> None:
-        """Keep ``value`` as the year's end-of-year stock when ``t`` is a December."""
+        """Keep ``value`` as the end-of-year stock of the year of ``t`` (at its year's end,
+        :attr:`Calendar.year_end`)."""
         if not self.wants(name):
             return
-        array = self._array(name, self.n_years, value)
-        if t % 12 == 11:
-            array[t // 12] = value
+        self._array(name, self.n_years, value)[t // 12] = value
 
     def monthly(self, name: str, t: int, value: np.ndarray) -> None:
         if not self.wants(name):
@@ -243,36 +245,6 @@ class Record:
         return {name: np.moveaxis(array, -1, 0) for name, array in out.items()}
 
 
-# the month's phases, in order (see the module docstring); every family's phases are among them
-PHASES = ("offer", "plan", "ship", "deploy", "admit", "retire", "serve", "draw_power")
-
-
-def schedule(families) -> list:
-    """The month's steps: each family's phases (``family.phases()``), in :data:`PHASES` order."""
-    steps = []
-    for phase in PHASES:
-        steps += [family.phases()[phase] for family in families if phase in family.phases()]
-    unknown = {name for family in families for name in family.phases()} - set(PHASES)
-    if unknown:
-        raise ValueError(f"phases not in PHASES: {sorted(unknown)}")
-    return steps
-
-
-def _months(env, steps):
-    """The month loop: every step of the month, in order, then one month passes."""
-    while True:
-        t = int(env.now)
-        for step in steps:
-            step(t)
-        yield env.timeout(1)
-
-
-def _one_off(env, month: int, action):
-    """A one-off event at the start of ``month`` (registered before the month loop)."""
-    yield env.timeout(month)
-    action()
-
-
 def build(scenario, values: dict, accounting: str | None = None, elasticity=None):
     """The batch's inputs, record and process families (fleet, queue, demand, power)."""
     inputs = Inputs.from_values(scenario, values, accounting, elasticity)
@@ -288,16 +260,22 @@ def build(scenario, values: dict, accounting: str | None = None, elasticity=None
 
 
 def _environment(families, start: int = 0) -> simpy.Environment:
-    """A SimPy environment at month ``start`` with the families' one-off events still to come
-    (those of month ``start`` happen first, before its phases) and the month loop."""
+    """A SimPy environment at month ``start`` with the families' processes: their one-off
+    happenings still to come (those of month ``start`` itself happen at once, before its
+    phases, when a run goes on from a fork), their monthly steps and their year-end records
+    (:class:`Calendar`)."""
     env = simpy.Environment(initial_time=start)
+    calendar = Calendar(env)
     for family in families:
         for month, action in family.one_off_events():
             if month == start and start > 0:
                 action()
             elif month >= start:
-                env.process(_one_off(env, month - start, action))
-    env.process(_months(env, schedule(families)))
+                env.process(calendar.happening(month, action))
+        if hasattr(family, "year_end"):
+            env.process(calendar.at_year_ends(family.year_end))
+    for phase, step in steps(families):
+        env.process(calendar.monthly(phase, step))
     return env
 
 

@@ -35,6 +35,7 @@ from functools import partial
 import numpy as np
 
 from . import kernels
+from .calendar import Step
 from .fleet import PERFORMANCE, POWER_KW, SERVERS
 
 MONTHS = 3   # the power queue's fourth cumulative row: servers × month of arrival
@@ -145,6 +146,7 @@ class Demand:
         self.work0 = None
         self.energy_per_work0 = None
         self._mix = self._energy_per_work = None   # the last mix asked about, and its value
+        self._planned = None                  # this month's plan, once demand has started
 
     def one_off_events(self) -> list:
         return []
@@ -156,7 +158,23 @@ class Demand:
         return self.record.wants("compute_served")
 
     def phases(self) -> dict:
-        return {"plan": self.plan, "serve": self.serve} if self.serving else {"plan": self.plan}
+        """``plan`` from the month demand starts (``demand.start_year``), which first sets
+        demand's starting point (:meth:`_begin`); ``serve`` after it, and before it the
+        history's served work (:meth:`serve_history`)."""
+        start = self.d.start_month
+        phases = {"plan": Step(self.plan, start, begin=self._begin)}
+        if self.serving:
+            phases["serve"] = Step(self.serve, start, before=self.serve_history)
+        return phases
+
+    def year_end(self, t: int) -> None:
+        """At a December from demand's start: what the supply cap did not let ship, the
+        backlog, as servers of the month's mix."""
+        if self._planned is None or not self.record.wants("backlog"):
+            return
+        wanted_work, total, per_new_server = self._planned
+        backlog_work = np.maximum(wanted_work - total * per_new_server, 0.0)
+        self.record.end_of_year("backlog", t, backlog_work / per_new_server)
 
     def energy_per_work(self, mix: np.ndarray) -> np.ndarray:
         """Facility kWh per reference-server-hour of one server of a mix (the fleet's measures
@@ -170,12 +188,14 @@ class Demand:
 
     def _begin(self) -> None:
         """Demand starts at the work of the servers installed and on their way (in transit,
-        or waiting for power): the history's shipments were made to meet demand."""
+        or waiting for power): the history's shipments were made to meet demand. (In the
+        month demand starts, after the month's offer.)"""
         fleet = self.fleet
         performance = fleet.installed[PERFORMANCE] + fleet.in_transit[PERFORMANCE]
         if self.queue is not None:
             performance = performance + self.queue.queued[PERFORMANCE]
         self.work0 = performance * self.work_per_performance
+        self.work_demanded = self.work0     # the month before demand starts demanded what was there
         self.energy_per_work0 = self.energy_per_work(fleet.mix)
 
     def plan(self, t: int) -> None:
@@ -183,16 +203,12 @@ class Demand:
         shipments under the supply cap (``demand.supply_capacity``, ``demand.supply_growth``)
         and backlog (servers)."""
         d, fleet = self.d, self.fleet
-        if t < d.start_month:
-            return
-        if t == d.start_month:
-            self._begin()
         clock = d.clock((t - d.start_month) / 12.0)
         algorithmic = clock["algorithmic"]
         relative_cost = algorithmic * (
             d.energy_cost_share * self.energy_per_work(fleet.mix) / self.energy_per_work0
             + (1.0 - d.energy_cost_share) * clock["capital"])
-        previous = self.work0 if t == d.start_month else self.work_demanded
+        previous = self.work_demanded
         self.work_demanded = self.work0 * clock["growth"] * algorithmic * relative_cost ** -d.elasticity
         # spending on compute is bounded: at the hardware's cost, no more work is bought than the
         # ceiling pays for (the cost of a unit of work is the cost of a task over the work per task)
@@ -221,11 +237,15 @@ class Demand:
         if d.supply_capacity is not None:
             np.minimum(total, d.supply_capacity * (clock["supply"] / 12.0), out=total)
         self.ordered_total = total
+        self._planned = (wanted_work, total, per_new_server)    # for the backlog at the year's end
         self.record.add("compute_demand", t, self.work_demanded)
-        if t % 12 == 11 and self.record.wants("backlog"):
-            # what the supply cap did not let ship: the backlog, as servers of this month's mix
-            backlog_work = np.maximum(wanted_work - total * per_new_server, 0.0)
-            self.record.end_of_year("backlog", t, backlog_work / per_new_server)
+
+    def serve_history(self, t: int) -> None:
+        """Monthly, before demand starts: the installed base's work is what was demanded and
+        served (the history's shipments were made to meet demand)."""
+        capacity = self.capacity = self.fleet.installed[PERFORMANCE] * self.work_per_performance
+        self.record.add("compute_demand", t, capacity)
+        self.record.add("compute_served", t, capacity)
 
     def serve(self, t: int) -> None:
         """Monthly, after deployment and retirement: the price that clears the market, work
@@ -241,10 +261,6 @@ class Demand:
         """
         d = self.d
         capacity = self.capacity = self.fleet.installed[PERFORMANCE] * self.work_per_performance
-        if t < d.start_month:
-            self.record.add("compute_demand", t, capacity)
-            self.record.add("compute_served", t, capacity)
-            return
         wanted = self.work_demanded
         served = np.minimum(wanted, capacity)
         scarce = wanted > capacity
@@ -319,6 +335,10 @@ class PowerQueue:
     def phases(self) -> dict:
         return {}  # the fleet's admit phase asks the queue (:meth:`admit`)
 
+    def year_end(self, t: int) -> None:
+        """The servers waiting for power at the end of the year."""
+        self.record.end_of_year("power_queue", t, self.queued[SERVERS])
+
     def add_capacity(self, gw: np.ndarray) -> None:
         self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
         self.nameplate_kw = self.capacity_kw / self.pue
@@ -355,8 +375,6 @@ class PowerQueue:
         self.first = cohort
         np.maximum(arrived[:MONTHS] - admitted[:MONTHS], 0.0, out=self.queued)
         record = self.record
-        if t % 12 == 11:
-            record.end_of_year("power_queue", t, self.queued[SERVERS])
         if record.wants("queue_admitted"):
             count = now[SERVERS]
             record.add("queue_admitted", t, count)

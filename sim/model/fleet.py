@@ -159,7 +159,7 @@ class Fleet:
         """Ready servers start drawing power: all of them, or what the power queue admits."""
         self.deployed = self.ready if self.gate is None else self.gate.admit(t, self.ready, self.installed)
         if self.by_generation is not None:
-            self.by_generation.admit(t, self.n, self.gate, self.displaced)
+            self.by_generation.admit(t, self.n, self.gate)
 
     def retiring_within_lead(self, measure: int) -> np.ndarray:
         """One measure (B,) of the installed base that will have retired by the time a server
@@ -177,16 +177,17 @@ class Fleet:
         record = self.record
         record.add("deployed", t, self.deployed[SERVERS])
         record.add("retired", t, self.retired[SERVERS])
-        self._year_end(t)
 
-    def _year_end(self, t: int) -> None:
-        if t % 12 != 11:
-            return
+    def year_end(self, t: int) -> None:
+        """At the end of a December: the installed base (servers, nameplate power, compute),
+        and the results by generation's year."""
         record, installed = self.record, self.installed
         record.end_of_year("installed", t, installed[SERVERS])
         record.end_of_year("nameplate_power", t, installed[POWER_KW] * (1 / kernels.KW_PER_GW))
         if self.inputs.h100_gpu_performance is not None:
             record.end_of_year("compute_installed", t, installed[PERFORMANCE] / self.inputs.h100_gpu_performance)
+        if self.by_generation is not None:
+            self.by_generation.year_end(t, self.n, self.displaced)
 
     def count_annual_shipments(self, t: int) -> None:
         """``fleet.accounting = "annual_shipments"``: a year's shipments are that year's fleet.
@@ -196,7 +197,6 @@ class Fleet:
         split by the month's generation shares.
         """
         np.multiply(self.shipped, 12.0, out=self.installed)
-        self._year_end(t)
         if self.by_generation is not None:
             self.by_generation.count_annual_shipments(t, self.n)
 
@@ -248,12 +248,7 @@ class ByGeneration:
             months = self.deepest + 2 + (kernels.QUEUE_MONTHS if queue is not None else 0)
             self.cumulative = kernels.CohortRing(*self.shipped.shape, size=max(16, months))
         np.multiply(total, shares[lo:], out=self.shipped[lo:n])
-        row = self.cumulative.push(t, self.shipped[lo:n], self._oldest(t, queue), first=lo)
-        if t % 12 == 11:
-            year = np.zeros_like(self.shipped)
-            np.subtract(row[lo:n], self.shipped_before[lo:n], out=year[lo:n])
-            self.record.end_of_year("shipments_by_generation", t, year)
-            self.shipped_before[lo:n] = row[lo:n]
+        self.cumulative.push(t, self.shipped[lo:n], self._oldest(t, queue), first=lo)
 
     def _oldest(self, t: int, queue) -> int:
         """The oldest row of the cumulative ring this month needs: a lead time before now, or
@@ -263,13 +258,9 @@ class ByGeneration:
             oldest = min(oldest, int((queue.head_cohort - self.lead_floor[queue.waiting]).min()) - 1)
         return oldest
 
-    def admit(self, t: int, n: int, queue, displaced: int) -> None:
+    def admit(self, t: int, n: int, queue) -> None:
         """The servers by generation admitted this month enter the aging chain: all that arrived,
-        or with a power queue the arrivals up to where its head now stands.
-
-        Generations that no draw ships any more (``displaced``, from the fleet's offer) and whose
-        every server has been admitted are closed at a December: their rows get exact zeros
-        from then on, so they are left out of the work (the chain still ages them)."""
+        or with a power queue the arrivals up to where its head now stands."""
         lo = self.closed
         # a queue that clears (or none): all that arrived, (1 - f) S[t + 1 - L] + f S[t - L] with
         # S[r] the ring's row r, the servers shipped before month r
@@ -286,21 +277,35 @@ class ByGeneration:
         entering = np.maximum(admitted - self.admitted_before[lo:n], 0.0)
         self.admitted_before[lo:n] = admitted
         self.chain.enter(t, entering, first=lo)
-        if t % 12 == 11:
-            december, year_sum = self.chain.year()
-            self._record(t, december, year_sum)
-            shipped = self.cumulative[t + 1]
-            while (self.closed < min(displaced, n)
-                   and np.array_equal(self.admitted_before[self.closed], shipped[self.closed])):
-                self.closed += 1
 
     def count_annual_shipments(self, t: int, n: int) -> None:
         """De Vries's accounting: the fleet is the year's shipment rate (12 × this month's)."""
         np.multiply(self.shipped[:n], 12.0, out=self.installed[:n])
         self.installed_sum[:n] += self.installed[:n]
-        if t % 12 == 11:
+
+    def year_end(self, t: int, n: int, displaced: int) -> None:
+        """At the end of a December: the year's shipments (the difference of two Decembers of
+        the cumulative ring); the December stock and the year's sum of installed servers (from
+        the aging chain, or in de Vries's accounting the year's shipment rate), by generation.
+
+        Generations that no draw ships any more (``displaced``, from the fleet's offer) and whose
+        every server has been admitted are closed: their rows get exact zeros from then on, so
+        they are left out of the work (the chain still ages them)."""
+        lo = self.closed
+        shipped = self.cumulative[t + 1]        # shipped before next month
+        year = np.zeros_like(self.shipped)
+        np.subtract(shipped[lo:n], self.shipped_before[lo:n], out=year[lo:n])
+        self.record.end_of_year("shipments_by_generation", t, year)
+        self.shipped_before[lo:n] = shipped[lo:n]
+        if self.inputs.accounting == "annual_shipments":
             self._record(t, self.installed, self.installed_sum.copy())
             self.installed_sum[:] = 0.0
+            return
+        december, year_sum = self.chain.year()
+        self._record(t, december, year_sum)
+        while (self.closed < min(displaced, n)
+               and np.array_equal(self.admitted_before[self.closed], shipped[self.closed])):
+            self.closed += 1
 
     def _record(self, t: int, december: np.ndarray, year_sum: np.ndarray) -> None:
         self.record.end_of_year("installed_by_generation", t, december)
