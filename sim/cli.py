@@ -254,6 +254,7 @@ def cmd_check(args) -> int:
 def cmd_sweep(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from .atomic import claimed
+    from .options import RunOptions
     from .results import default_path, identity, write_netcdf
     from .scenario import resolve
     from .sensitivity import ranking, sweep
@@ -281,9 +282,10 @@ def cmd_sweep(args) -> int:
     with claimed(out, what, args.force):  # no two sweeps share a result or its chunk store
         ds = sweep(scenario, args.method, args.metric, params=args.params or None, samples=samples,
                    draws=args.draws, seed=seed, quantiles=tuple(args.quantiles), levels=args.levels,
-                   years=args.years, groups=groups, optimal=args.optimal, chunk_draws=args.chunk_draws, workers=args.workers,
-                   scheduler=args.scheduler, store=f"{out}.chunks" if chunked else None, resume=args.resume,
-                   quiet=args.quiet)
+                   years=args.years, groups=groups, optimal=args.optimal,
+                   store=f"{out}.chunks" if chunked else None,
+                   options=RunOptions(chunk_draws=args.chunk_draws, workers=args.workers, scheduler=args.scheduler,
+                                      resume=args.resume, quiet=args.quiet))
         seconds = time.perf_counter() - began
         stamp(ds.attrs, None)
         path = write_netcdf(ds, out)
@@ -392,30 +394,34 @@ def cmd_validate(args) -> int:
 
 def cmd_run(args, argv) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
+    from .options import RunOptions
     from .runner import default_out, result_bytes, run
-    from .scenario import check_options, resolve
+    from .scenario import resolve
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
-    draws, seed, rebound = check_options(scenario, args.draws, args.seed, args.rebound)
-    if args.format is None:
-        args.format = "zarr" if args.out and str(args.out).endswith(".zarr") else "netcdf"
-    out = args.out or default_out(scenario, seed, args.format, args.calibrate)
-    if not args.quiet and draws >= LARGE_RUN:  # say how large before the disk fills
-        size = result_bytes(scenario, draws, seed, rebound)
-        print(f"{scenario.name}: {draws:,} draws make a result of about {size / 1e6:,.0f} MB"
-              + (" before compression" if args.format == "zarr" or args.compress else "") + f" ({out})",
+    seed = scenario.seed if args.seed is None else args.seed
+    out = args.out or default_out(scenario, seed, args.format or "netcdf", args.calibrate)
+    opts = RunOptions(draws=args.draws, seed=args.seed, rebound=args.rebound, calibrate=args.calibrate,
+                      max_candidates=args.max_candidates, chunk_draws=args.chunk_draws, workers=args.workers,
+                      scheduler=args.scheduler, out=out, fmt=args.format, compress=args.compress,
+                      resume=args.resume, force=args.force, quiet=args.quiet, attrs=stamp({}, argv),
+                      reopen=False).resolved(scenario)
+    if not args.quiet and opts.draws >= LARGE_RUN:  # say how large before the disk fills
+        size = result_bytes(scenario, opts.draws, opts.seed, opts.rebound)
+        print(f"{scenario.name}: {opts.draws:,} draws make a result of about {size / 1e6:,.0f} MB"
+              + (" before compression" if opts.fmt == "zarr" or opts.compress else "") + f" ({out})",
               flush=True)
     began = time.perf_counter()
     try:
-        ds = run(scenario, args.draws, args.seed, rebound=args.rebound, chunk_draws=args.chunk_draws,
-                 workers=args.workers, scheduler=args.scheduler, out=out, fmt=args.format,
-                 compress=args.compress, resume=args.resume, force=args.force, quiet=args.quiet,
-                 attrs=stamp({}, argv), calibrate=args.calibrate, max_candidates=args.max_candidates,
-                 reopen=args.format == "zarr")
-        if args.format != "zarr":   # read with h5py: the command line never loads xarray to run
+        path = run(scenario, options=opts)
+        if opts.fmt == "zarr":
+            from .runner import open_lazily
+
+            ds = open_lazily(path, "zarr")
+        else:   # read with h5py: the command line never loads xarray to run
             from .results import Stored
 
-            ds = Stored(ds)
+            ds = Stored(path)
     except KeyboardInterrupt:
         store = Path(f"{out}.chunks")
         if not any(store.glob("chunk-*")):

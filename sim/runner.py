@@ -14,7 +14,7 @@ workers or a Dask cluster. Where chunks run and where results go is :mod:`sim.ex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -24,11 +24,12 @@ from . import calibration, execution
 from .errors import InputError, ScenarioError, suggest
 from .execution.files import PARAM
 from .model import simulate
+from .options import RunOptions
 from .atomic import NO_ROOM, claimed
 from .results import describe_result, default_path, identity, write_result
 from . import sampling
 from .sampling import sample
-from .scenario import Scenario, check_options, resolve
+from .scenario import Scenario, resolve
 
 DEFAULT_CHUNK_DRAWS = execution.DEFAULT_CHUNK_DRAWS
 # candidate draws per chunk of a calibration: rounds stop within about one chunk per worker of
@@ -197,7 +198,7 @@ def simulate_values(work: DesignRows) -> dict[str, np.ndarray]:
 
 
 def evaluate(scenario, values: dict, overrides=None, variant: str | None = None, *,
-             chunk_draws: int | None = None, workers: int = 1, scheduler: str | None = None):
+             options: RunOptions | None = None, **settings):
     """The model at given parameter values, through the runner: a Dataset like :func:`run`'s,
     one ``draw`` per row of the values.
 
@@ -208,6 +209,9 @@ def evaluate(scenario, values: dict, overrides=None, variant: str | None = None,
         Dotted parameter key → array (n,) of values (an xarray Dataset of a result works too:
         its sampled parameters, whose ``key`` attributes name them, are used). Uncertain parameters not given are held at their
         medians; constants stay as the scenario gives them.
+    options : sim.options.RunOptions, optional
+        Where the rows run: ``chunk_draws``, ``workers``, ``scheduler`` (``**settings``
+        changes them by name), as for :func:`run`; never the result.
 
     Examples
     --------
@@ -236,11 +240,11 @@ def evaluate(scenario, values: dict, overrides=None, variant: str | None = None,
         raise InputError("values", None, f"every parameter needs one value per row ({n})")
     full = {key: given[key] if key in given else np.full(n, dist.quantile(0.5))
             for key, dist in scenario.parameters.items()}
-    chunk_rows = execution.check(workers, scheduler, chunk_draws)
+    opts = RunOptions.of(options, **settings)
     works = [DesignRows(i, scenario, {k: v[a:b] for k, v in full.items()}, None, a, b)
-             for i, (a, b) in enumerate(execution.ranges(n, chunk_rows))]
+             for i, (a, b) in enumerate(execution.ranges(n, opts.chunk))]
     try:
-        with execution.closing(execution.backend(workers, scheduler)) as where:
+        with execution.closing(execution.backend(opts.workers, opts.scheduler)) as where:
             arrays = execution.execute(works, simulate_values, execution.Memory(n), where)
     except NonFinite as err:
         raise ScenarioError(scenario.path, None, str(err)) from None
@@ -259,17 +263,13 @@ def ensemble_result(scenario: Scenario, draws: int, seed: int, attrs: dict, data
 
 
 def run(scenario, draws: int | None = None, seed: int | None = None, overrides=None,
-        variant: str | None = None, *, rebound: bool | None = None, chunk_draws: int | None = None,
-        workers: int = 1, scheduler: str | None = None, out=None, fmt: str | None = None,
-        compress: bool = False, resume: bool = False, force: bool = False, quiet: bool = True,
-        progress=None, attrs: dict | None = None, calibrate: bool | None = None,
-        max_candidates: int | None = None, compute=simulate_draws, reopen: bool = True):
+        variant: str | None = None, *, options: RunOptions | None = None, **settings):
     """Run a scenario's Monte Carlo ensemble, in memory or streamed to a file.
 
     Parameters
     ----------
     scenario : str, Path or Scenario
-        A scenario file or a loaded scenario.
+        A scenario file, a library scenario's name, or a loaded scenario.
     draws : int, optional
         Number of draws (default: the scenario's ``sampling.draws``).
     seed : int, optional
@@ -278,46 +278,13 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
         ``"section.key=value"`` changes, as ``--set`` takes them.
     variant : str, optional
         One of the scenario file's ``[variants.<name>]``.
-    rebound : bool, optional
-        In demand mode, also run each draw with elasticity 0 and report
-        ``energy_no_rebound`` and ``rebound`` (default: the scenario's
-        ``demand.decompose_rebound``).
-    chunk_draws : int, optional
-        Draws per chunk (one SimPy environment each): memory, speed and resume only, never
-        the result (default 5,000; 20,000 for Zarr).
-    workers : int
-        Local worker processes (1: this process).
-    scheduler : str, optional
-        Address of a running Dask scheduler (``tcp://host:port``); overrides ``workers``.
-    out : str or Path, optional
-        Stream the result to this file (netCDF, or Zarr with ``fmt="zarr"``) instead of
-        building it in memory; finished chunks are kept in ``<out>.chunks`` until it is complete.
-    fmt : {"netcdf", "zarr"}, optional
-        The format of ``out`` (default: ``zarr`` for a path ending in ``.zarr``, else netCDF).
-    compress : bool
-        netCDF: zlib-compress the variables (smaller, several times slower to write).
-    resume : bool
-        Keep the chunks an interrupted run of the same scenario left in ``<out>.chunks``.
-    force : bool
-        Replace an existing ``out`` that holds a different result.
-    quiet : bool
-        No progress bar on stderr.
-    progress : callable, optional
-        Called with the number of draws each finished chunk adds (e.g. ``tqdm.update``).
-    attrs : dict, optional
-        Extra attributes for the result (the command line records itself here).
-    calibrate : bool, optional
-        Keep only the draws consistent with every ``[[observation]]`` of the scenario
-        (history matching, :mod:`sim.calibration`); ``draws`` then counts the accepted draws.
-        Default: the scenario's ``calibration.default``.
-    max_candidates : int, optional
-        The most candidate draws a calibrated run tries (default: the scenario's
-        ``calibration.max_candidates``, else 100 per accepted draw and at least 20,000).
-    compute : callable
-        The unit of work, :func:`simulate_draws`; tests put a faulty one here.
-    reopen : bool
-        With ``out``: return the file opened lazily (default), or only its path (the command
-        line, which reads what it prints with h5py and never loads xarray).
+    options : sim.options.RunOptions, optional
+        Every other setting, as one object (the command line builds one from its flags).
+    **settings
+        Or the same settings by name, changing ``options``: ``rebound``, ``calibrate``,
+        ``max_candidates``, ``chunk_draws``, ``workers``, ``scheduler``, ``out``, ``fmt``,
+        ``compress``, ``resume``, ``force``, ``reopen``, ``quiet``, ``progress``, ``attrs``
+        (:class:`sim.options.RunOptions` says what each does).
 
     Returns
     -------
@@ -335,39 +302,25 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
     >>> ds.energy.sel(year=2027).quantile([0.05, 0.5, 0.95])            # doctest: +SKIP
     """
     scenario = resolve(scenario, overrides, variant)
-    draws, seed, rebound = check_options(scenario, draws, seed, rebound)
-    if fmt is None:
-        fmt = "zarr" if out is not None and str(out).endswith(".zarr") else "netcdf"
-    given_chunk_draws = chunk_draws
-    chunk_draws = execution.check(workers, scheduler, chunk_draws, fmt)
-    if out is None and (resume or fmt != "netcdf" or compress):
-        raise InputError("--resume" if resume else "--format", None,
-                         "resume, Zarr and compression need a result file (out)")
-    calibrate = scenario.calibrate if calibrate is None else bool(calibrate)
+    given = {k: v for k, v in (("draws", draws), ("seed", seed)) if v is not None}
+    opts = RunOptions.of(options, **given, **settings).resolved(scenario)
     observations = tuple(o for o in scenario.observations if o.use == "calibrate")
-    if max_candidates is not None and (not isinstance(max_candidates, (int, np.integer))
-                                       or isinstance(max_candidates, bool) or max_candidates < draws):
-        raise InputError("--max-candidates", None, f"must be a whole number at least the draws wanted "
-                         f"({draws:,}), got {max_candidates!r}")
-    if calibrate and draws > MAX_CALIBRATED_DRAWS:
+    if opts.calibrate and opts.draws > MAX_CALIBRATED_DRAWS:
         raise InputError("--draws", None, f"a calibrated run holds its accepted draws in memory: at most "
-                         f"{MAX_CALIBRATED_DRAWS:,}, got {draws:,}; use --no-calibrate for a larger ensemble of the prior")
-    if calibrate and not observations:
+                         f"{MAX_CALIBRATED_DRAWS:,}, got {opts.draws:,}; use --no-calibrate for a larger ensemble of the prior")
+    if opts.calibrate and not observations:
         raise ScenarioError(scenario.path, "observation", "calibration needs [[observation]] tables "
                             "with use = \"calibrate\"; this scenario has none (run without --calibrate)")
-    attrs = {"title": title(scenario, calibrate), **(attrs or {})}
+    opts = replace(opts, attrs={"title": title(scenario, opts.calibrate), **opts.attrs},
+                   compute=opts.compute or simulate_draws)
+    out = opts.out
     try:
         if out is None:
-            return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, None,
-                        fmt, compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute,
-                        reopen)
-        out = Path(out)
+            return _run(scenario, opts, observations)
         # this run owns its result from the first check (before any work) to the final rename
-        with claimed(out, identity(scenario, seed, draws=draws, calibrated=int(calibrate)), force,
-                     directory_ok=fmt == "zarr"):
-            return _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out,
-                        fmt, compress, resume, quiet, progress, attrs, calibrate, observations, max_candidates,
-                        compute, reopen)
+        with claimed(out, identity(scenario, opts.seed, draws=opts.draws, calibrated=int(opts.calibrate)),
+                     opts.force, directory_ok=opts.fmt == "zarr"):
+            return _run(scenario, opts, observations)
     except NonFinite as err:
         raise ScenarioError(scenario.path, None, str(err)) from None
     except OSError as err:
@@ -390,32 +343,32 @@ def title(scenario: Scenario, calibrate: bool) -> str:
     return f"{base}; prior, not calibrated" if observed else base
 
 
-def _run(scenario, draws, seed, rebound, chunk_draws, given_chunk_draws, workers, scheduler, out, fmt, compress,
-         resume, quiet, progress, attrs, calibrate, observations, max_candidates, compute, reopen=True):
-    """The run itself, once its options are checked and (with ``out``) its result is owned."""
-    def written(path):
-        return open_lazily(path, fmt) if reopen else Path(path)
+def _run(scenario: Scenario, opts: RunOptions, observations: tuple):
+    """The run itself, once its options are resolved and (with ``out``) its result is owned."""
+    out, fmt = opts.out, opts.fmt
 
-    with execution.closing(execution.backend(workers, scheduler)) as where:
-        if calibrate:
-            chunk = given_chunk_draws or min(CALIBRATION_CHUNK_DRAWS, max(1_000, 10 * draws))
-            result = _calibrated(scenario, draws, seed, rebound, observations, chunk, where, out, resume,
-                                 quiet, progress, attrs, max_candidates, compute)
-            return result.to_xarray() if out is None else written(write_result(result, out, fmt, compress))
-        works = [DrawRange(i, scenario, draws, seed, a, b, rebound)
-                 for i, (a, b) in enumerate(execution.ranges(draws, chunk_draws))]
-        describe = partial(ensemble_result, scenario, draws, seed, attrs)
+    def written(path):
+        return open_lazily(path, fmt) if opts.reopen else Path(path)
+
+    with execution.closing(execution.backend(opts.workers, opts.scheduler)) as where:
+        if opts.calibrate:
+            result = _calibrated(scenario, opts, observations, where)
+            return result.to_xarray() if out is None else written(write_result(result, out, fmt, opts.compress))
+        draws, seed = opts.draws, opts.seed
+        works = [DrawRange(i, scenario, draws, seed, a, b, opts.rebound)
+                 for i, (a, b) in enumerate(execution.ranges(draws, opts.chunk))]
+        describe = partial(ensemble_result, scenario, draws, seed, opts.attrs)
         if out is None:
-            arrays = execution.execute(works, compute, execution.Memory(draws), where, quiet, progress)
+            arrays = execution.execute(works, opts.compute, execution.Memory(draws), where, opts.quiet, opts.progress)
             return describe(arrays).to_xarray()
-        kind = "preallocated" if fmt == "zarr" or not compress else "appended"
-        manifest = identity(scenario, seed, draws=draws, rebound=rebound, chunk_draws=chunk_draws, writer=kind)
-        store = execution.ChunkStore(f"{out}.chunks", manifest, resume, execution.WRITER_SUFFIX[kind])
+        kind = "preallocated" if fmt == "zarr" or not opts.compress else "appended"
+        manifest = identity(scenario, seed, draws=draws, rebound=opts.rebound, chunk_draws=opts.chunk, writer=kind)
+        store = execution.ChunkStore(f"{out}.chunks", manifest, opts.resume, execution.WRITER_SUFFIX[kind])
         if kind == "preallocated":
-            writer = execution.Preallocated(store, out, describe, draws, attrs, fmt, chunk_draws)
+            writer = execution.Preallocated(store, out, describe, draws, opts.attrs, fmt, opts.chunk)
         else:
-            writer = execution.Appended(store, out, describe, works, compress)
-        path = execution.execute(works, compute, writer, where, quiet, progress)
+            writer = execution.Appended(store, out, describe, works, opts.compress)
+        path = execution.execute(works, opts.compute, writer, where, opts.quiet, opts.progress)
     store.remove()
     return written(path)
 
@@ -428,19 +381,20 @@ def candidate_space(draws: int, max_candidates: int | None) -> int:
     return -(-max(cap, draws) // block) * block
 
 
-def _calibrated(scenario, draws, seed, rebound, observations, chunk_draws, where, out, resume, quiet,
-                progress, attrs, max_candidates, compute):
+def _calibrated(scenario: Scenario, opts: RunOptions, observations: tuple, where):
     """History matching: candidates in rounds of chunks until ``draws`` of them match, the
     first ``draws`` accepted in candidate order kept (see :mod:`sim.calibration`)."""
-    max_candidates = scenario.max_candidates if max_candidates is None else max_candidates
+    draws, seed, rebound, attrs, compute = opts.draws, opts.seed, opts.rebound, opts.attrs, opts.compute
+    chunk_draws = opts.chunk_draws or min(CALIBRATION_CHUNK_DRAWS, max(1_000, 10 * draws))
+    max_candidates = scenario.max_candidates if opts.max_candidates is None else opts.max_candidates
     space = candidate_space(draws, max_candidates)
     works = [DrawRange(i, scenario, space, seed, a, b, rebound, observations)
              for i, (a, b) in enumerate(execution.ranges(space, chunk_draws))]
     store = None
-    if out is not None:
+    if opts.out is not None:
         manifest = identity(scenario, seed, draws=draws, rebound=rebound, chunk_draws=chunk_draws, writer="kept",
                             candidates=space)
-        store = execution.ChunkStore(f"{out}.chunks", manifest, resume, execution.WRITER_SUFFIX["kept"])
+        store = execution.ChunkStore(f"{opts.out}.chunks", manifest, opts.resume, execution.WRITER_SUFFIX["kept"])
     writer = execution.Kept(store)
     chunks, accepted, evaluated = [], 0, 0     # the contiguous prefix of chunks done, in order
     while True:
@@ -455,7 +409,7 @@ def _calibrated(scenario, draws, seed, rebound, observations, chunk_draws, where
         rate = accepted / evaluated if evaluated else 1.0
         wanted = (draws - accepted) / max(rate, 1.0 / space) * 1.1
         count = max(int(np.ceil(wanted / chunk_draws)), getattr(where, "workers", 1))
-        execution.execute(works[done:done + count], compute, writer, where, quiet, progress=None)
+        execution.execute(works[done:done + count], compute, writer, where, opts.quiet, progress=None)
     passes = np.concatenate([c["calib:passes"] for c in chunks])
     observed = np.concatenate([c["calib:observed"] for c in chunks])
     values = np.concatenate([c["calib:values"] for c in chunks])
@@ -469,8 +423,8 @@ def _calibrated(scenario, draws, seed, rebound, observations, chunk_draws, where
     kept = [c for c in chunks if len(c["calib:candidate"])]   # a chunk that kept none has no outputs
     arrays = {name: np.concatenate([c[name] for c in kept])[:draws]
               for name in kept[0] if not name.startswith("calib:")}
-    if progress is not None:
-        progress(draws)
+    if opts.progress is not None:
+        opts.progress(draws)
     result = ensemble_result(scenario, draws, seed, attrs, arrays)
     if store is not None:
         store.remove()
@@ -494,9 +448,8 @@ def default_out(scenario: Scenario, seed: int, fmt: str = "netcdf", calibrate: b
                         calibrated=scenario.calibrate if calibrate is None else calibrate)
 
 
-def evaluate_design(scenario: Scenario, values: dict, metric, *, chunk_rows: int | None = None,
-                    workers: int = 1, scheduler: str | None = None, store=None, manifest: dict | None = None,
-                    resume: bool = False, quiet: bool = True) -> np.ndarray:
+def evaluate_design(scenario: Scenario, values: dict, metric, options: RunOptions | None = None, *,
+                    store=None, manifest: dict | None = None) -> np.ndarray:
     """The metric for every row of a sweep's design, shape (s, n), run in chunks of rows on
     the chosen backend (the same layer as :func:`run`).
 
@@ -504,20 +457,23 @@ def evaluate_design(scenario: Scenario, values: dict, metric, *, chunk_rows: int
     ----------
     values : dict
         Every numeric parameter key → array (n,) of the design's values.
+    options : sim.options.RunOptions, optional
+        ``chunk_draws`` (rows per chunk), ``workers``, ``scheduler``, ``resume``, ``quiet``.
     store : str or Path, optional
         A chunk store to keep finished chunks in (resumable with ``resume``); without one the
         chunks are gathered in memory.
     """
-    chunk_rows = execution.check(workers, scheduler, chunk_rows)
+    opts = options or RunOptions()
+    chunk_rows = opts.chunk
     n = len(next(iter(values.values())))
     works = [DesignRows(i, scenario, {k: v[a:b] for k, v in values.items()}, metric, a, b)
              for i, (a, b) in enumerate(execution.ranges(n, chunk_rows))]
     if store is None:
         writer = execution.Memory(n)
     else:
-        writer = execution.Collected(n, execution.ChunkStore(store, manifest or {}, resume), works)
-    with execution.closing(execution.backend(workers, scheduler)) as where:
-        arrays = execution.execute(works, simulate_design, writer, where, quiet)
+        writer = execution.Collected(n, execution.ChunkStore(store, manifest or {}, opts.resume), works)
+    with execution.closing(execution.backend(opts.workers, opts.scheduler)) as where:
+        arrays = execution.execute(works, simulate_design, writer, where, opts.quiet)
     if store is not None:
         writer.store.remove()
     return arrays["metric"].T

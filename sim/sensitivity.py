@@ -38,6 +38,7 @@ from . import parameters as registry
 from .errors import InputError, ScenarioError, suggest
 from .metrics import Metric, parse_metric
 from .results import carried, identity, provenance
+from .options import RunOptions
 from .runner import evaluate_design
 from .scenario import resolve
 from .sampling import sample
@@ -69,9 +70,8 @@ def _quantiles(scenario, names, unit: np.ndarray) -> np.ndarray:
 def sweep(scenario, method: str, metric: str | None = None, *, params=None, samples: int = 1024,
           draws: int | None = None, seed: int | None = None, overrides=None, variant=None,
           quantiles=(0.05, 0.95), levels: int = 4, years=None, confidence: float = 0.95,
-          groups: dict | None = None, optimal: int | None = None,
-          chunk_draws: int | None = None, workers: int = 1, scheduler: str | None = None,
-          store=None, resume: bool = False, quiet: bool = True) -> xr.Dataset:
+          groups: dict | None = None, optimal: int | None = None, store=None,
+          options: RunOptions | None = None, **settings) -> xr.Dataset:
     """Run a sensitivity analysis of a scenario.
 
     Parameters
@@ -106,11 +106,12 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
     optimal : int, optional
         ``morris``: keep the ``optimal`` most spread of the ``samples`` trajectories (SALib's
         optimised trajectories; ``samples`` must be larger).
-    chunk_draws, workers, scheduler : optional
-        Model runs per chunk, local worker processes, a Dask scheduler: as for
-        :func:`sim.run`, never the result.
     store : str or Path, optional
         A chunk store for finished chunks, so that ``resume`` can go on from them.
+    options : sim.options.RunOptions, optional
+        Where the model runs go: ``chunk_draws`` (model runs per chunk), ``workers``,
+        ``scheduler``, ``resume``, ``quiet``, as for :func:`sim.run` (never the result);
+        ``**settings`` changes them by name.
 
     Returns
     -------
@@ -136,9 +137,10 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
                         samples=samples, draws=draws, quantiles=list(quantiles), levels=levels,
                         groups=sorted((k, list(v)) for k, v in (groups or {}).items()), optimal=optimal)
 
+    where = RunOptions.of(options, **settings)
+
     def run(values):
-        return evaluate_design(scenario, values, metric, chunk_rows=chunk_draws, workers=workers,
-                               scheduler=scheduler, store=store, manifest=manifest, resume=resume, quiet=quiet)
+        return evaluate_design(scenario, values, metric, where, store=store, manifest=manifest)
 
     if method == "grid":
         ds = _grid(scenario, metric, params, draws, seed, run)

@@ -16,8 +16,6 @@ A backend never needs to know the writer, nor a writer the backend: :func:`execu
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import sys
 import time
 from functools import partial
@@ -25,52 +23,16 @@ from functools import partial
 import numpy as np
 from tqdm import tqdm
 
-from ..errors import InputError
 from .backends import backend
 from .chunks import ChunkStore, ranges
 from .writers import WRITER_SUFFIX, Appended, Collected, Kept, Memory, Preallocated
 
-FORMATS = ("netcdf", "zarr")
-# draws per chunk: large enough that numpy's per-call cost is small, small enough that a
-# chunk's state stays near the CPU caches (5,000 ran 8-11 % faster than 2,500 or 10,000 on both
-# the installed-base and the demand scenarios); bounded memory
-DEFAULT_CHUNK_DRAWS = 5_000
-# Zarr runs (the largest) default to larger chunks: a quarter as many files as 5,000-draw
-# chunks would make for a million draws, and as fast to write (each worker compresses its own)
-ZARR_CHUNK_DRAWS = 20_000
+# where work runs is checked once, with the run's options (:mod:`sim.options`)
+from ..options import DEFAULT_CHUNK_DRAWS, FORMATS, ZARR_CHUNK_DRAWS  # noqa: E402
+from ..options import chunk_draws as check  # noqa: E402
 
 __all__ = ["FORMATS", "DEFAULT_CHUNK_DRAWS", "ZARR_CHUNK_DRAWS", "Appended", "ChunkStore", "Collected", "Kept",
            "Memory", "Preallocated", "WRITER_SUFFIX", "backend", "check", "closing", "execute", "ranges"]
-
-
-def check(workers=1, scheduler=None, chunk_draws=None, fmt: str = "netcdf") -> int:
-    """Check the options of where work runs (once, at the boundary, before anything is made);
-    return the draws per chunk (the format's default when ``chunk_draws`` is ``None``)."""
-    if fmt not in FORMATS:
-        raise InputError("--format", None, f"must be netcdf or zarr, got {fmt!r}")
-    if fmt == "zarr" and importlib.util.find_spec("zarr") is None:
-        raise InputError("--format", None, "zarr needs the zarr package: pip install -e \".[distributed]\"")
-    if not _whole(workers) or not 1 <= workers <= max_workers():
-        raise InputError("--workers", None, f"must be a whole number from 1 to {max_workers()} (four per core of "
-                         f"this machine; a larger run goes to a Dask cluster: --scheduler), got {workers!r}")
-    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
-        raise InputError("--scheduler", None, "give the address of a running Dask scheduler, "
-                         "e.g. tcp://127.0.0.1:8786")
-    if chunk_draws is None:
-        return ZARR_CHUNK_DRAWS if fmt == "zarr" else DEFAULT_CHUNK_DRAWS
-    if not _whole(chunk_draws) or chunk_draws < 1:
-        raise InputError("--chunk-draws", None, f"must be at least 1, got {chunk_draws!r}")
-    return int(chunk_draws)
-
-
-def max_workers() -> int:
-    """The most local worker processes a run may start: four per core (more only contend for
-    the cores, and a mistyped count must not fork thousands of processes)."""
-    return 4 * (os.cpu_count() or 1)
-
-
-def _whole(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def compute_and_keep(compute, keep, work):
