@@ -15,13 +15,15 @@ __version__ = "0.1.0"
 
 from .errors import InputError, ScenarioError  # noqa: E402
 
-__all__ = ["InputError", "ScenarioError", "evaluate", "load_scenario", "run", "sweep", "discover", "plot",
-           "__version__"]
+__all__ = ["InputError", "RunOptions", "ScenarioError", "evaluate", "load_scenario", "run", "sweep", "discover",
+           "plot", "__version__"]
 
 # deferred: the modelling stack (scipy.stats, xarray, SimPy) loads on first use, and matplotlib
 # only for figures, so `sim --help` and `import sim` answer at once
-_LAZY = {"run": ("runner", "run"), "evaluate": ("runner", "evaluate"), "load_scenario": ("scenario", "load_scenario"),
-         "sweep": ("sensitivity", "sweep"), "discover": ("discovery", "discover_result"), "plot": ("plots", "figure")}
+_LAZY = {"run": ("runner", "run"), "evaluate": ("runner", "evaluate"),
+         "load_scenario": ("scenario.load", "load_scenario"), "sweep": ("analysis.sensitivity", "sweep"),
+         "discover": ("analysis.discovery", "discover_result"), "plot": ("report.plots", "figure"),
+         "RunOptions": ("options", "RunOptions")}
 
 
 def __getattr__(name: str):

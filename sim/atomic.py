@@ -60,8 +60,7 @@ def temporary(path, suffix: str = ".tmp", directory: bool = False) -> Path:
 
 def _umask() -> int:
     mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return os.umask(mask) or mask
 
 
 def commit(tmp, path) -> Path:
@@ -231,11 +230,8 @@ def _files(path: Path) -> list[tuple[str, Path]]:
 
 
 def sha256(path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def fingerprint(path) -> dict:
@@ -447,7 +443,7 @@ def check_size_limit(path, needed: int) -> None:
     ``needed`` bytes (``ulimit -f``): writing past the limit fails deep inside HDF5."""
     import resource
 
-    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     if soft != resource.RLIM_INFINITY and needed > soft:
         raise InputError(str(path), None, f"the result needs about {needed / 1e6:,.1f} MB and this process may "
                          f"write files of at most {soft / 1e6:,.1f} MB (ulimit -f): raise the limit, or run fewer "

@@ -78,7 +78,7 @@ class RunOptions:
     def resolved(self, scenario) -> "RunOptions":
         """These options checked at the boundary and filled from the scenario: draws, seed,
         rebound, calibrate and the format are concrete (one line for anything invalid)."""
-        from .scenario import check_options  # the scenario module loads scipy.stats: only when running
+        from .scenario.load import check_options  # the scenario module loads scipy.stats: only when running
 
         draws, seed, rebound = check_options(scenario, self.draws, self.seed, self.rebound)
         fmt = self.fmt

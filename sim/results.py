@@ -20,7 +20,6 @@ the scenario text, the ``--set`` overrides, seed, draws, sampler and version.
 from __future__ import annotations
 
 import hashlib
-import os
 import platform
 import warnings
 from pathlib import Path
@@ -124,7 +123,7 @@ def describe_result(scenario, draws: int, seed: int, arrays: dict[str, np.ndarra
 
     Parameters
     ----------
-    scenario : sim.scenario.Scenario
+    scenario : sim.scenario.load.Scenario
     draws, seed : int
     arrays : dict
         Output name → array with ``draw`` first (see :data:`sim.parameters.OUTPUTS`).
@@ -407,3 +406,31 @@ def write_result(ds, out: Path, fmt: str, compress: bool) -> Path:
             warnings.filterwarnings("ignore", message="Consolidated metadata")
             ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=True)
     return out
+
+
+def title(scenario, calibrate: bool) -> str:
+    """A result's title: the scenario's, and, where the scenario has observations to calibrate
+    to, whether this result is calibrated to them or is the prior."""
+    base = (scenario.title or scenario.name) + (f" [{scenario.variant}]" if scenario.variant else "")
+    observed = [o for o in scenario.observations if o.use == "calibrate"]
+    if calibrate:
+        years = sorted({o.year for o in observed})
+        span = f"{years[0]}-{years[-1]}" if len(years) > 1 else f"{years[0]}" if years else ""
+        return f"{base}; calibrated to {len(observed)} observations" + (f" ({span})" if span else "")
+    return f"{base}; prior, not calibrated" if observed else base
+
+
+def open_lazily(path, fmt: str = "netcdf"):
+    """A result file opened without loading it."""
+    import xarray as xr  # deferred: the command line never loads xarray (nor pandas) to run
+
+    if fmt == "zarr":
+        return xr.open_zarr(path, chunks=None)
+    return xr.open_dataset(path, engine="h5netcdf")
+
+
+def default_out(scenario, seed: int, fmt: str = "netcdf", calibrate: bool | None = None) -> Path:
+    """Where ``sim run`` writes unless told: ``outputs/<scenario>/<scenario>[-<variant>][-prior]-<seed>.nc``
+    (:func:`sim.results.default_path`)."""
+    return default_path(scenario, seed, suffix=".zarr" if fmt == "zarr" else ".nc",
+                        calibrated=scenario.calibrate if calibrate is None else calibrate)

@@ -20,16 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import calibration, execution
+from .analysis import calibration
+from . import execution
 from .errors import InputError, ScenarioError, suggest
 from .execution.files import PARAM
 from .model import simulate
 from .options import RunOptions
 from .atomic import NO_ROOM, claimed
-from .results import describe_result, default_path, identity, write_result
-from . import sampling
+from .results import describe_result, identity, open_lazily, title, write_result
 from .sampling import sample
-from .scenario import Scenario, resolve
+from .scenario.load import Scenario, resolve
 
 DEFAULT_CHUNK_DRAWS = execution.DEFAULT_CHUNK_DRAWS
 # candidate draws per chunk of a calibration: rounds stop within about one chunk per worker of
@@ -100,7 +100,7 @@ def _outputs(scenario: Scenario, values: dict, rebound: bool) -> dict[str, np.nd
 
 
 def _calibrating(work: DrawRange, values: dict) -> dict:
-    """A calibrating chunk (history matching, :mod:`sim.calibration`).
+    """A calibrating chunk (history matching, :mod:`sim.analysis.calibration`).
 
     The observations look no further than their last year, so every candidate runs to the end
     of it only; those inside every observed range then run in full, by themselves. Each draw's
@@ -331,18 +331,6 @@ def run(scenario, draws: int | None = None, seed: int | None = None, overrides=N
                          f"{store} for --resume once there is room (or remove it: rm -r {store})") from None
 
 
-def title(scenario: Scenario, calibrate: bool) -> str:
-    """A result's title: the scenario's, and, where the scenario has observations to calibrate
-    to, whether this result is calibrated to them or is the prior."""
-    base = (scenario.title or scenario.name) + (f" [{scenario.variant}]" if scenario.variant else "")
-    observed = [o for o in scenario.observations if o.use == "calibrate"]
-    if calibrate:
-        years = sorted({o.year for o in observed})
-        span = f"{years[0]}-{years[-1]}" if len(years) > 1 else f"{years[0]}" if years else ""
-        return f"{base}; calibrated to {len(observed)} observations" + (f" ({span})" if span else "")
-    return f"{base}; prior, not calibrated" if observed else base
-
-
 def _run(scenario: Scenario, opts: RunOptions, observations: tuple):
     """The run itself, once its options are resolved and (with ``out``) its result is owned."""
     out, fmt = opts.out, opts.fmt
@@ -373,21 +361,13 @@ def _run(scenario: Scenario, opts: RunOptions, observations: tuple):
     return written(path)
 
 
-def candidate_space(draws: int, max_candidates: int | None) -> int:
-    """The size of a calibration's candidate ensemble: the cap rounded up to whole stream
-    blocks, so that every block is full and candidate ``i`` depends only on the seed and ``i``."""
-    cap = max_candidates if max_candidates is not None else max(100 * draws, 20_000)
-    block = sampling.STREAM_BLOCK_DRAWS
-    return -(-max(cap, draws) // block) * block
-
-
 def _calibrated(scenario: Scenario, opts: RunOptions, observations: tuple, where):
     """History matching: candidates in rounds of chunks until ``draws`` of them match, the
-    first ``draws`` accepted in candidate order kept (see :mod:`sim.calibration`)."""
+    first ``draws`` accepted in candidate order kept (see :mod:`sim.analysis.calibration`)."""
     draws, seed, rebound, attrs, compute = opts.draws, opts.seed, opts.rebound, opts.attrs, opts.compute
     chunk_draws = opts.chunk_draws or min(CALIBRATION_CHUNK_DRAWS, max(1_000, 10 * draws))
     max_candidates = scenario.max_candidates if opts.max_candidates is None else opts.max_candidates
-    space = candidate_space(draws, max_candidates)
+    space = calibration.candidate_space(draws, max_candidates)
     works = [DrawRange(i, scenario, space, seed, a, b, rebound, observations)
              for i, (a, b) in enumerate(execution.ranges(space, chunk_draws))]
     store = None
@@ -430,22 +410,6 @@ def _calibrated(scenario: Scenario, opts: RunOptions, observations: tuple, where
         store.remove()
     return calibration.annotate(result, scenario, observations, candidates, observed[:considered],
                                 passes[:considered], values[:considered], space)
-
-
-def open_lazily(path, fmt: str = "netcdf"):
-    """A result file opened without loading it."""
-    import xarray as xr  # deferred: the command line never loads xarray (nor pandas) to run
-
-    if fmt == "zarr":
-        return xr.open_zarr(path, chunks=None)
-    return xr.open_dataset(path, engine="h5netcdf")
-
-
-def default_out(scenario: Scenario, seed: int, fmt: str = "netcdf", calibrate: bool | None = None) -> Path:
-    """Where ``sim run`` writes unless told: ``outputs/<scenario>/<scenario>[-<variant>][-prior]-<seed>.nc``
-    (:func:`sim.results.default_path`)."""
-    return default_path(scenario, seed, suffix=".zarr" if fmt == "zarr" else ".nc",
-                        calibrated=scenario.calibrate if calibrate is None else calibrate)
 
 
 def evaluate_design(scenario: Scenario, values: dict, metric, options: RunOptions | None = None, *,

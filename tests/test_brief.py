@@ -30,7 +30,7 @@ def test_brief_is_a_vector_pdf_with_searchable_text(tmp_path, capsys, scenario):
 
 
 def test_brief_summary_speaks_in_words_with_numbers_and_drivers():
-    from sim.brief import summary_text
+    from sim.report.brief import summary_text
     ds = sim.run(SCENARIOS / "jevons_2035.toml", draws=100, rebound=True)
     oat = sim.sweep(SCENARIOS / "jevons_2035.toml", "oat", "energy:2035")
     text = summary_text(ds, oat)
@@ -41,8 +41,8 @@ def test_brief_summary_speaks_in_words_with_numbers_and_drivers():
 def test_every_assumption_has_a_source_and_the_references_close_the_brief():
     import matplotlib.pyplot as plt
 
-    from sim.brief import _pages_assumptions
-    from sim.sources import sources
+    from sim.report.brief import _pages_assumptions
+    from sim.report.sources import sources
 
     scenario = sim.load_scenario(SCENARIOS / "jevons_2035.toml")
     ds = sim.run(scenario, draws=20, calibrate=False)

@@ -11,8 +11,9 @@ from sim.parameters import var_name
 from conftest import base_dict, merge
 from sim.cli import main
 from sim.results import open_result
-from sim.runner import candidate_space, simulate_draws
-from sim.scenario import from_dict
+from sim.analysis.calibration import candidate_space
+from sim.runner import simulate_draws
+from sim.scenario.load import from_dict
 
 UNCERTAIN = {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.5},
                        "utilisation": {"dist": "uniform", "low": 0.4, "high": 0.9},
@@ -57,7 +58,7 @@ def test_exactly_the_draws_inside_every_range_are_kept_in_candidate_order():
 def test_candidates_run_to_the_last_observed_year_and_the_kept_ones_in_full():
     # an observation of 2023 in a run to 2027: candidates stop at December 2023 (the observations
     # look no further); the kept draws' every output, to 2027, is the full run's, bit for bit
-    from sim.calibration import horizon_months
+    from sim.analysis.calibration import horizon_months
 
     s = calibrated([ENERGY_2023])
     assert horizon_months(s.observations, s) == 48 < s.n_months

@@ -6,7 +6,7 @@ from conftest import correlated_scenario, toml_text
 
 import sim
 from sim.cli import main
-from sim.scenario import from_dict
+from sim.scenario.load import from_dict
 
 
 @pytest.mark.parametrize("corr, key, fragment", [

@@ -8,7 +8,7 @@ from conftest import base_dict, merge
 
 import sim
 from sim.parameters import var_name
-from sim.scenario import from_dict
+from sim.scenario.load import from_dict
 
 DEMAND = {
     "scenario": {"start_year": 2020, "end_year": 2032, "key_years": [2030]},

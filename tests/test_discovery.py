@@ -1,4 +1,4 @@
-"""Scenario discovery (sim.discovery, `sim discover`): PRIM on a result's draws."""
+"""Scenario discovery (sim.analysis.discovery, `sim discover`): PRIM on a result's draws."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import xarray as xr
 
 import sim
 from sim.cli import main
-from sim.discovery import discover, peel
+from sim.analysis.discovery import discover, peel
 
 
 def planted(n=2000, noise=0.03, seed=1):

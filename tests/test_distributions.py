@@ -9,10 +9,10 @@ from scipy import stats
 
 import sim
 from sim.cli import main
-from sim.distributions import from_value
+from sim.scenario.distributions import from_value
 from sim.errors import ScenarioError
 from sim.sampling import uniform_design
-from sim.scenario import from_dict
+from sim.scenario.load import from_dict
 
 U = uniform_design(1, 20_000, 42, "lhs")[:, 0]
 
@@ -112,7 +112,7 @@ def test_confidence_outside_three_words_exits_2(tmp_path, capsys):
 def test_ppf_without_scipy_stats_is_scipy_stats_bit_for_bit(family, args):
     # runs sample through scipy.special's closed forms, so that they need not import scipy.stats
     # (half a second): the values must be exactly those scipy.stats gives, ends included
-    from sim.distributions import Distribution
+    from sim.scenario.distributions import Distribution
 
     q = np.concatenate([np.random.default_rng(3).random(20_000), [0.0, 1.0, 1e-300, 1 - 1e-16, 0.5]])
     dist = Distribution(family, args)

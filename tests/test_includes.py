@@ -1,4 +1,4 @@
-"""Shared tables a scenario includes (sim.includes): one catalogue, one observation set."""
+"""Shared tables a scenario includes (sim.scenario.includes): one catalogue, one observation set."""
 
 import pytest
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model import kernels
+from sim.model import cohorts, kernels, lifetime
 
 
 @given(months=st.lists(st.integers(-30, 60), min_size=1, max_size=7),
@@ -47,10 +47,10 @@ def test_age_chain_mean_lifetime_is_exact():
     for stages_n, life_months in [(1, 30.0), (4, 60.0), (8, 48.0), (60, 60.0)]:
         stages = np.zeros((stages_n, 1, 1))
         p = np.array([stages_n / life_months])
-        kernels.age_chain(stages, p, np.array([[1000.0]]))
+        lifetime.age_chain(stages, p, np.array([[1000.0]]))
         server_months, retired = 1000.0, 0.0  # the deployment month counts as one month installed
         for _ in range(3000):
-            retired += float(kernels.age_chain(stages, p, np.zeros((1, 1)))[0, 0])
+            retired += float(lifetime.age_chain(stages, p, np.zeros((1, 1)))[0, 0])
             server_months += float(stages.sum())
         assert retired == pytest.approx(1000.0, rel=1e-9)
         assert server_months == pytest.approx(1000.0 * life_months, rel=1e-9)
@@ -87,13 +87,13 @@ def test_binomial_sf_is_scipy_stats_bit_for_bit(k, n, p):
     # the lead-time retirement weights no longer import scipy.stats (half a second of start-up)
     from scipy.stats import binom
 
-    assert kernels.binomial_sf(k, n, p)[()] == binom.sf(k, n, p)
+    assert lifetime.binomial_sf(k, n, p)[()] == binom.sf(k, n, p)
 
 
 def test_exit_weights_are_the_chance_of_retiring_within_the_lead_time():
     # one server per stage, K = 3, p = 1/2, a lead of 1.0 months: n = 2 monthly chances to move;
     # from the last stage it retires unless it fails twice: 1 - 1/4
-    w = kernels.exit_weights(3, np.array([0.5]), np.array([1.0]))[:, 0, 0]
+    w = lifetime.exit_weights(3, np.array([0.5]), np.array([1.0]))[:, 0, 0]
     np.testing.assert_allclose(w, [0.0, 0.25, 0.75], rtol=0, atol=1e-15)
 
 
@@ -107,7 +107,7 @@ def test_lagged_reads_by_runs_of_equal_leads_are_the_gather(leads, first, rows_m
     runs = kernels.lead_runs(floor)
     assert runs is not None and kernels.lead_runs(floor[::-1]) is None or len(set(floor)) == 1
     rng = np.random.default_rng(len(leads))
-    ring = kernels.CohortRing(4, len(leads))
+    ring = cohorts.CohortRing(4, len(leads))
     rows = 4 - rows_missing
     for t in range(20):
         ring.push(t, rng.random((4, len(leads))), oldest=t - 8)
@@ -133,7 +133,7 @@ def test_fifo_heads_stop_at_the_last_cohort_admitted_in_full(arrivals, share):
     target = np.array(share) * cumulative[now + 1]
     first = np.zeros(3, dtype=np.int64)
     draws = np.arange(3)
-    cohort, fraction = kernels.fifo_position(cumulative, target, first, now, draws)
+    cohort, fraction = cohorts.fifo_position(cumulative, target, first, now, draws)
     expected = np.minimum((cumulative[:now + 2] <= target).sum(axis=0) - 1, now)
     np.testing.assert_array_equal(cohort, expected)
     size = cumulative[cohort + 1, draws] - cumulative[cohort, draws]
@@ -151,7 +151,7 @@ def test_the_yearly_chain_is_the_stage_chain(stages, exit_probability, seed):
     p[0] = 1.0 if len(p) > 2 else p[0]
     rng = np.random.default_rng(seed)
     rows, batch = 3, len(p)
-    chain = kernels.YearlyChain(stages, p, rows)
+    chain = lifetime.YearlyChain(stages, p, rows)
     reference = np.zeros((stages, rows, batch))
     year_sum = np.zeros((rows, batch))
     entered = []
@@ -163,7 +163,7 @@ def test_the_yearly_chain_is_the_stage_chain(stages, exit_probability, seed):
         full = np.zeros((n, batch))
         full[first:] = entering
         entered.append(full.sum())
-        kernels.age_chain(reference[:, :n], p, full)
+        lifetime.age_chain(reference[:, :n], p, full)
         year_sum += reference.sum(axis=0)
         if t % 12 == 11:
             december, total = chain.year()
@@ -177,7 +177,7 @@ def test_a_draws_yearly_chain_does_not_depend_on_its_batch():
     # they are in a batch without it, bit for bit
     p = np.array([0.05, 0.9, 0.08, 1.0, 0.3])
     entering = np.random.default_rng(2).random((36, 2, len(p)))
-    together, alone = kernels.YearlyChain(4, p, 2), kernels.YearlyChain(4, p[[0, 2, 4]], 2)
+    together, alone = lifetime.YearlyChain(4, p, 2), lifetime.YearlyChain(4, p[[0, 2, 4]], 2)
     for t in range(36):
         together.enter(t, entering[t])
         alone.enter(t, entering[t][:, [0, 2, 4]])
@@ -195,7 +195,7 @@ def test_a_cohort_ring_keeps_every_row_a_queue_still_needs(lags, seed):
     arrivals = rng.random((30, 3, 4))
     cumulative = np.zeros((32, 3, 4))
     cumulative[1:31] = np.cumsum(arrivals, axis=0)
-    ring = kernels.CohortRing(3, 4, size=2)
+    ring = cohorts.CohortRing(3, 4, size=2)
     oldest = 0
     for now in range(30):
         oldest = max(oldest, now - 5 * lags[now])       # heads only move forward
@@ -210,8 +210,8 @@ def test_a_cohort_ring_keeps_every_row_a_queue_still_needs(lags, seed):
         head = np.minimum((cumulative[:now + 2, 1] <= target).sum(axis=0) - 1, now)
         first = np.maximum(head - lags[now], oldest)
         draws = np.arange(4)
-        on_ring = kernels.fifo_position(ring, target, first, now, draws, row=1)
-        on_array = kernels.fifo_position(np.ascontiguousarray(cumulative[:now + 2, 1]), target, first, now, draws)
+        on_ring = cohorts.fifo_position(ring, target, first, now, draws, row=1)
+        on_array = cohorts.fifo_position(np.ascontiguousarray(cumulative[:now + 2, 1]), target, first, now, draws)
         for a, b in zip(on_ring, on_array):
             np.testing.assert_array_equal(a, b)
 

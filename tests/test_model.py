@@ -86,7 +86,7 @@ def test_more_pue_or_utilisation_never_lowers_energy(make_scenario, key):
 def test_scaling_shipments_scales_energy(k):
     from conftest import base_dict, merge
 
-    from sim.scenario import from_dict
+    from sim.scenario.load import from_dict
 
     base = from_dict(merge(base_dict(), UNCERTAIN))
     scaled_anchors = {y: v * k for y, v in base_dict()["shipments"]["anchors"].items()}
@@ -422,7 +422,7 @@ def test_a_draw_alone_gives_the_numbers_it_gives_in_a_batch_of_fifteen_generatio
     # or stages must be in one order, whatever the batch
     from sim.model import simulate
     from sim.sampling import sample
-    from sim.scenario import load_scenario
+    from sim.scenario.load import load_scenario
 
     s = load_scenario(SCENARIOS / "jevons_2035.toml")
     assert len(s.generation_names) >= 9

@@ -35,7 +35,7 @@ def test_importing_sim_leaves_the_users_backend_alone():
     import subprocess
     import sys
 
-    code = ("import matplotlib; matplotlib.use('svg'); import sim, sim.brief, sim.plots; "
+    code = ("import matplotlib; matplotlib.use('svg'); import sim, sim.report.brief, sim.report.plots; "
             "print(matplotlib.get_backend())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "svg"

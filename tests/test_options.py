@@ -12,7 +12,7 @@ from conftest import SCENARIOS
 import sim
 from sim.errors import InputError
 from sim.options import RunOptions, max_workers
-from sim.scenario import load_scenario
+from sim.scenario.load import load_scenario
 
 NVIDIA = SCENARIOS / "nvidia_2027.toml"
 

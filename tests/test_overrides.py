@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.overrides import parse_override
+from sim.scenario.overrides import parse_override
 
 
 @given(value=st.floats(-1e12, 1e12) | st.integers(-10**9, 10**9))

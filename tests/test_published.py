@@ -5,7 +5,7 @@ import pytest
 from conftest import base_dict, merge
 
 import sim
-from sim.scenario import from_dict
+from sim.scenario.load import from_dict
 
 
 @pytest.mark.parametrize("changes, key, fragment", [

@@ -159,7 +159,7 @@ def test_result_is_encoded_as_xarray_encodes_its_dataset(make_scenario):
     # variables, values and attributes must be those to_netcdf would store for the same Dataset
     from sim.results import encoded
     from sim.runner import ensemble_result, simulate_draws, DrawRange
-    from sim.calibration import annotate
+    from sim.analysis.calibration import annotate
 
     scenario = make_scenario(UNCERTAIN)
     arrays = simulate_draws(DrawRange(0, scenario, 6, 1, 0, 6, False))

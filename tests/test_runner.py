@@ -87,6 +87,6 @@ def test_evaluate_at_given_values_equals_the_run_that_drew_them(make_scenario):
 
 
 def test_the_sensitivity_module_is_reachable_beside_the_sweep_function():
-    import sim.sensitivity
+    import sim.analysis.sensitivity
 
-    assert callable(sim.sweep) and sim.sensitivity.sweep is sim.sweep
+    assert callable(sim.sweep) and sim.analysis.sensitivity.sweep is sim.sweep

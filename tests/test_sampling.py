@@ -10,10 +10,10 @@ from scipy.stats import spearmanr
 from test_model import UNCERTAIN
 
 import sim
-from sim.distributions import from_value
+from sim.scenario.distributions import from_value
 from sim.parameters import var_name
 from sim.sampling import uniform_design
-from sim.scenario import from_dict
+from sim.scenario.load import from_dict
 
 
 def test_rank_correlations_achieved_and_marginals_unchanged():

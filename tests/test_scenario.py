@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.sources import DEFAULT, comment, sources, value_lines
+from sim.report.sources import DEFAULT, comment, sources, value_lines
 from sim import parameters as registry
 from sim.errors import ScenarioError
-from sim.scenario import from_dict
+from sim.scenario.load import from_dict
 
 NUMERIC = [p for p in registry.REGISTRY if p.kind == "number" and p.section == "fleet"]
 
@@ -91,7 +91,7 @@ def test_constant_with_a_source():
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_every_value_in_a_shipped_scenario_names_its_source(path):
-    """Every number a shipped scenario writes has a source key or a comment (sim.sources), so
+    """Every number a shipped scenario writes has a source key or a comment (sim.report.sources), so
     the brief prints a source for each."""
     scenario = sim.load_scenario(path)
     found = sources(scenario)

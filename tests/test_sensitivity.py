@@ -8,7 +8,7 @@ from conftest import SCENARIOS, base_dict, merge
 import sim
 from sim.cli import main
 from sim.results import open_result
-from sim.scenario import from_dict
+from sim.scenario.load import from_dict
 
 
 def uncertain_only(keys):
@@ -250,7 +250,7 @@ def test_indices_from_an_existing_result_rank_its_drivers_without_model_runs(run
     assert "shipments.anchors.2027" in ranked[:3]
     index = ds[measure].sel(parameter=["shipments.anchors.2027", "generation.H200.performance"]).values
     assert index[1] < 0.5 * index[0]
-    again = sim.sensitivity.from_result(open_result(run_result), method, "energy:2030")
+    again = sim.analysis.sensitivity.from_result(open_result(run_result), method, "energy:2030")
     np.testing.assert_array_equal(again[measure].values, ds[measure].values)   # seeded: reproducible
 
 

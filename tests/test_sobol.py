@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sim.sobol import saltelli_design, sobol_from_evaluations
+from sim.analysis.sobol import saltelli_design, sobol_from_evaluations
 
 ISHIGAMI_S1 = np.array([0.3139, 0.4424, 0.0])
 

@@ -7,7 +7,7 @@ from conftest import ROOT, SCENARIOS
 
 import sim
 from sim.cli import main
-from sim.validation import Validation, evaluate, validate_scenario
+from sim.analysis.validation import Validation, evaluate, validate_scenario
 
 ALL = sorted(SCENARIOS.glob("*.toml"))
 
@@ -116,8 +116,8 @@ def test_every_forecast_scenario_has_independent_checks(name):
 
 
 def test_a_held_out_observation_can_fail():
-    from sim.published import Observation
-    from sim.validation import evaluate_observation
+    from sim.scenario.published import Observation
+    from sim.analysis.validation import evaluate_observation
 
     ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=100, calibrate=False)
     shipped = float(ds.shipments.sel(year=2024).median())

@@ -285,7 +285,7 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
 
     Parameters
     ----------
-    scenario : sim.scenario.Scenario
+    scenario : sim.scenario.load.Scenario
     values : dict
         Dotted key → array of shape (B,), as made by :func:`sim.sampling.sample`.
     accounting : str, optional

@@ -34,7 +34,7 @@ from functools import partial
 
 import numpy as np
 
-from . import kernels
+from . import cohorts, kernels
 from .calendar import Step
 from .fleet import PERFORMANCE, POWER_KW, SERVERS
 
@@ -299,7 +299,7 @@ class PowerQueue:
     First-come order makes admission a matter of cumulative sums: with ``N(c)`` the maximum
     power of all cohorts up to ``c`` and ``X`` the power admitted so far, a month admits up
     to ``X' = min(N(now), X + free / PUE)``, and what is admitted is the cumulative arrivals
-    interpolated at ``X'`` (:func:`~sim.model.kernels.fifo_position`). Where the head of the
+    interpolated at ``X'`` (:func:`~sim.model.cohorts.fifo_position`). Where the head of the
     queue stands (``waiting``, ``head_cohort``, ``head_fraction``) is what the results by
     generation need to follow it.
 
@@ -320,7 +320,7 @@ class PowerQueue:
         self.pue = inputs.pue
         self.nameplate_kw = self.capacity_kw / self.pue   # capacity in maximum power (peak / PUE)
         # cumulative over cohorts: the measures, and servers × arrival month (row MONTHS)
-        self.cumulative = kernels.CohortRing(4, batch, size=kernels.QUEUE_MONTHS)
+        self.cumulative = cohorts.CohortRing(4, batch, size=cohorts.QUEUE_MONTHS)
         self.arriving = np.zeros((4, batch))              # this month's cohort, the same four
         self.admitted = np.zeros((4, batch))              # the same, admitted so far
         self.first = np.zeros(batch, dtype=np.int64)      # cohort the head is in
@@ -362,7 +362,7 @@ class PowerQueue:
         waiting = np.flatnonzero(~clears)
         head_cohort = fraction = np.zeros(0)
         if waiting.size:
-            head_cohort, fraction = kernels.fifo_position(ring, target, self.first, t, waiting, row=POWER_KW)
+            head_cohort, fraction = cohorts.fifo_position(ring, target, self.first, t, waiting, row=POWER_KW)
             before, after = ring.gather(head_cohort + np.array([[0], [1]]), waiting)
             head = after - before   # the head's cohort
             admitted[:, waiting] = before + fraction * head

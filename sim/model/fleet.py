@@ -27,7 +27,7 @@ from functools import partial
 
 import numpy as np
 
-from . import kernels
+from . import cohorts, kernels, lifetime
 
 # the fleet's measures: rows of its (3, B) state arrays (sums over generations of servers ×)
 MEASURES = ("servers", "power_kw", "performance")
@@ -165,14 +165,14 @@ class Fleet:
         """One measure (B,) of the installed base that will have retired by the time a server
         shipped this month starts drawing power (the chain is deterministic in the mean)."""
         if self.exit_weights is None:
-            self.exit_weights = kernels.exit_weights(self.inputs.lifetime_stages, self.exit_probability,
+            self.exit_weights = lifetime.exit_weights(self.inputs.lifetime_stages, self.exit_probability,
                                                      self.inputs.lead_time_months)[:, 0]
         return kernels.weighted_sum(self.exit_weights, self.stages[:, measure])
 
     def retire(self, t: int) -> None:
         """Deployed servers retire along an Erlang lifetime (``fleet.lifetime_years``,
         ``fleet.lifetime_stages``); keeps the installed base."""
-        self.retired = kernels.age_chain(self.stages, self.exit_probability, self.deployed)
+        self.retired = lifetime.age_chain(self.stages, self.exit_probability, self.deployed)
         kernels.sum_rows(self.stages, out=self.installed)
         record = self.record
         record.add("deployed", t, self.deployed[SERVERS])
@@ -209,7 +209,7 @@ class ByGeneration:
     fleet's measures are the sums of these over generations (up to rounding; tested), and
     nothing in the model reads them back. All of it is kept in cumulative form:
 
-    * servers shipped so far, by generation, in a :class:`~sim.model.kernels.CohortRing` by
+    * servers shipped so far, by generation, in a :class:`~sim.model.cohorts.CohortRing` by
       month (a year's shipments are the difference of two Decembers);
     * the servers that have arrived by a month are those shipped a lead time earlier,
       ``(1 - f) S(t - L) + f S(t - L - 1)`` with the lead's whole months ``L`` and fraction
@@ -217,7 +217,7 @@ class ByGeneration:
     * with a power queue, which admits servers in order of arrival, the servers admitted by
       generation are the arrivals where the queue's head stands (its cohort and the part of
       it admitted);
-    * each month's admitted servers enter a :class:`~sim.model.kernels.YearlyChain`, which
+    * each month's admitted servers enter a :class:`~sim.model.lifetime.YearlyChain`, which
       gives the December stock and the year's sum of installed servers.
     """
 
@@ -231,7 +231,7 @@ class ByGeneration:
         self.cumulative = None                        # shipped so far, by month (made in the first month)
         self.shipped_before = np.zeros((n_gen, batch))   # shipped before this year
         self.admitted_before = np.zeros((n_gen, batch))  # admitted before this month
-        self.chain = kernels.YearlyChain(inputs.lifetime_stages, exit_probability, n_gen)
+        self.chain = lifetime.YearlyChain(inputs.lifetime_stages, exit_probability, n_gen)
         self.closed = 0     # leading generations that will ship and admit no more servers
         self.installed = np.zeros((n_gen, batch))        # annual accounting: this month's fleet
         self.installed_sum = np.zeros((n_gen, batch))    # annual accounting: this year's sum
@@ -245,8 +245,8 @@ class ByGeneration:
         n, lo = len(shares), self.closed
         if self.cumulative is None:
             # a lead time of rows (and two more); with a power queue, also the months it may hold
-            months = self.deepest + 2 + (kernels.QUEUE_MONTHS if queue is not None else 0)
-            self.cumulative = kernels.CohortRing(*self.shipped.shape, size=max(16, months))
+            months = self.deepest + 2 + (cohorts.QUEUE_MONTHS if queue is not None else 0)
+            self.cumulative = cohorts.CohortRing(*self.shipped.shape, size=max(16, months))
         np.multiply(total, shares[lo:], out=self.shipped[lo:n])
         self.cumulative.push(t, self.shipped[lo:n], self._oldest(t, queue), first=lo)
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from . import includes, library
-from . import parameters as registry
+from .. import parameters as registry
 from .distributions import Distribution, suggest
-from .errors import InputError, ScenarioError
+from ..errors import InputError, ScenarioError
 from .correlations import check as check_correlations
 from .catalogue import Generation
 from .catalogue import check as check_generations
@@ -39,7 +39,7 @@ class Scenario:
     """A checked scenario.
 
     Structural choices are attributes; every numeric assumption is a
-    :class:`~sim.distributions.Distribution` in :attr:`parameters`, keyed by its dotted key.
+    :class:`~sim.scenario.distributions.Distribution` in :attr:`parameters`, keyed by its dotted key.
     """
 
     name: str
@@ -159,7 +159,7 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
 
     Tests and notebooks build scenarios in code with this; :func:`load_scenario` uses it too.
     ``included`` holds the (name, text) of the files ``scenario.include`` names; by default
-    they are read from disk, relative to ``file`` (:mod:`sim.includes`).
+    they are read from disk, relative to ``file`` (:mod:`sim.scenario.includes`).
     """
     overrides = tuple(overrides or ())
     if included is None:

@@ -1,6 +1,6 @@
 """``sim validate``: run scenarios and check the model against figures it was not fitted to.
 
-The figures are read with the scenario (:mod:`sim.published`): its ``[[validation]]`` tables
+The figures are read with the scenario (:mod:`sim.scenario.published`): its ``[[validation]]`` tables
 (published figures, of kind ``reproduction`` or ``independent``) and its ``[[observation]]``
 tables held out of the calibration (``use = "check"``, independent by construction). This
 module runs the scenario through :func:`sim.runner.run`, calibrated if the scenario
@@ -15,17 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .calibration import observe
-from .parameters import var_name
-from .published import UNITS, Observation, Validation, number
-from .runner import run
-from .scenario import load_scenario
+from ..parameters import var_name
+from ..scenario.published import UNITS, Observation, Validation, number
+from ..runner import run
+from ..scenario.load import load_scenario
 
 
 @dataclass(frozen=True)
 class Outcome:
     """A check's result: the model's quantiles in the figure's units, and pass or fail.
-    ``validation`` is the :class:`~sim.published.Validation` or held-out
-    :class:`~sim.published.Observation` checked."""
+    ``validation`` is the :class:`~sim.scenario.published.Validation` or held-out
+    :class:`~sim.scenario.published.Observation` checked."""
 
     scenario: str
     variant: str | None

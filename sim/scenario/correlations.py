@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ScenarioError, suggest
+from ..errors import ScenarioError, suggest
 
 
 def check(tables, file, scenario) -> tuple:

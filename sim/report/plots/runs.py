@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..published import from_text
+from ...scenario.published import from_text
 from . import style
 
 
@@ -20,7 +20,7 @@ def references() -> dict:
 
 def _published_from_scenario(ds) -> list[dict]:
     """Energy figures from the result's own [[validation]] tables (TWh/yr ranges or values),
-    read by the scenario's own reader (:func:`sim.published.from_text`)."""
+    read by the scenario's own reader (:func:`sim.scenario.published.from_text`)."""
     out = []
     for v in from_text(ds.attrs.get("scenario_text", ""), ds.attrs.get("variant") or None):
         if v.quantity != "energy" or v.units != "TWh/yr" or v.relative_to:

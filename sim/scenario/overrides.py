@@ -1,7 +1,7 @@
 """Changes to a parsed scenario before it is checked: ``--set`` overrides and ``[variants.<name>]``.
 
 Both edit the parsed TOML (a dict), so a changed scenario obeys exactly the same checks as
-the file (:func:`sim.scenario.from_dict`).
+the file (:func:`sim.scenario.load.from_dict`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import copy
 import re
 import tomllib
 
-from . import parameters as registry
-from .errors import ScenarioError, suggest
+from .. import parameters as registry
+from ..errors import ScenarioError, suggest
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_+-]*$")
 

@@ -3,7 +3,7 @@
 Two kinds of table, one reader of each (:func:`parse`, :func:`parse_observations`):
 
 ``[[validation]]``: a published figure the model is checked against by ``sim validate``
-(:mod:`sim.validation`)::
+(:mod:`sim.analysis.validation`)::
 
     [[validation]]
     kind = "reproduction"        # reproduction: a published arithmetic re-done (de Vries);
@@ -29,7 +29,7 @@ is still evaluated and printed ("gap", with the model's figures), it does not fa
 ``sim validate``, and if the model ever meets it the check fails until the mark is removed.
 
 ``[[observation]]``: what was observed in a past year, which every calibrated draw must
-reproduce (``use = "calibrate"``, the default; :mod:`sim.calibration`) or which is held out
+reproduce (``use = "calibrate"``, the default; :mod:`sim.analysis.calibration`) or which is held out
 as an independent check (``use = "check"``)::
 
     [[observation]]
@@ -53,8 +53,8 @@ import math
 import tomllib
 from dataclasses import dataclass
 
-from .errors import ScenarioError, suggest
-from .parameters import OUTPUTS
+from ..errors import ScenarioError, suggest
+from ..parameters import OUTPUTS
 
 CHECKS = ("median", "within", "covers")
 KINDS = ("reproduction", "independent")

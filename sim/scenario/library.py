@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-FOLDER = Path(__file__).resolve().parent / "scenarios"
+FOLDER = Path(__file__).resolve().parents[1] / "scenarios"   # sim/scenarios: the files, beside this code
 
 
 def find(path) -> Path:

@@ -2,7 +2,7 @@
 
 A calibrated run draws *candidates* from the scenario's priors, runs each through the model,
 and keeps those whose simulated quantities fall inside every ``[[observation]]`` range with
-``use = "calibrate"`` (:mod:`sim.published`); the rest are rejected. ``draws = N`` means N
+``use = "calibrate"`` (:mod:`sim.scenario.published`); the rest are rejected. ``draws = N`` means N
 accepted draws: the runner evaluates further candidates until it has them
 (:func:`sim.runner.run`). Candidates are draws of an ensemble whose stream blocks are all
 full, so candidate ``i``'s values depend only on the seed and ``i``: the accepted set is the
@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ScenarioError
-from .published import Observation, figure_text
+from .. import sampling
+from ..errors import ScenarioError
+from ..scenario.published import Observation, figure_text
 
 QUANTILES = (0.05, 0.5, 0.95)
 # observed quantities counted from the by-generation arrays, and the per-server weight of each
@@ -149,3 +150,11 @@ def annotate(result, scenario, observations, candidates: np.ndarray, observed: n
     result.attrs.update({"calibrated": 1, "candidates": int(considered), "rejected_draws": int(considered - draws),
                          "candidate_space": int(space), "observations": "; ".join(o.name for o in observations)})
     return result
+
+
+def candidate_space(draws: int, max_candidates: int | None) -> int:
+    """The size of a calibration's candidate ensemble: the cap rounded up to whole stream
+    blocks, so that every block is full and candidate ``i`` depends only on the seed and ``i``."""
+    cap = max_candidates if max_candidates is not None else max(100 * draws, 20_000)
+    block = sampling.STREAM_BLOCK_DRAWS
+    return -(-max(cap, draws) // block) * block

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 import re
 
-from . import parameters as registry
+from .. import parameters as registry
 from .distributions import Distribution, from_value
-from .errors import ScenarioError, suggest
+from ..errors import ScenarioError, suggest
 
 
 def year_table(data, key: str, file, params, required: bool, example: str) -> tuple[int, ...]:

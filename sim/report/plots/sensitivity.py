@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import parameters as registry
+from ... import parameters as registry
 from . import style
 
 

@@ -4,7 +4,7 @@ Page 1: title, a one-paragraph summary with the key numbers, and the fan chart. 
 split by hardware generation and the tornado of a one-at-a-time sweep. Page 3: the scenario
 in context (and the rebound, with its band, in demand mode). Then every assumption in words,
 with its key, distribution, units and source (its ``source`` key or the scenario file's
-comment: :mod:`sim.sources`), and the scenario's references. Charts are drawn straight onto
+comment: :mod:`sim.report.sources`), and the scenario's references. Charts are drawn straight onto
 the pages (vector graphics, TrueType text a reader can search and copy); labels are the
 registry's words (:func:`sim.parameters.label`), not raw keys.
 """
@@ -20,14 +20,14 @@ import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the c
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
-from . import parameters as registry  # noqa: E402
-from .atomic import check_replaceable, check_writable, writing  # noqa: E402
+from .. import parameters as registry  # noqa: E402
+from ..atomic import check_replaceable, check_writable, writing  # noqa: E402
 from .plots import figure as plot_figure  # noqa: E402
 from .plots import style  # noqa: E402
-from .results import default_path, identity  # noqa: E402
-from .runner import run  # noqa: E402
-from .scenario import check_options, resolve  # noqa: E402
-from .sensitivity import sweep  # noqa: E402
+from ..results import default_path, identity  # noqa: E402
+from ..runner import run  # noqa: E402
+from ..scenario.load import check_options, resolve  # noqa: E402
+from ..analysis.sensitivity import sweep  # noqa: E402
 from .sources import sources  # noqa: E402
 
 A4 = (8.27, 11.69)  # inches, portrait

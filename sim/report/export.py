@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import check_writable, writing
-from .errors import InputError
+from ..atomic import check_writable, writing
+from ..errors import InputError
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 EXTRA_DIMS = ("generation", "workload")

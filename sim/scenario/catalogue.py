@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import parameters as registry
-from .errors import ScenarioError, suggest
+from .. import parameters as registry
+from ..errors import ScenarioError, suggest
 from .overrides import NAME_RE
 from .values import number
 

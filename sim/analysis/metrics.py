@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError, suggest
+from ..errors import InputError, suggest
 
 METRICS = ("energy", "cumulative", "peak_power", "rebound_share")
 

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError, suggest
+from ..errors import InputError, suggest
+from ..parameters import human_units
 
 OPERATORS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
 _WHERE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::(\d{4}))?\s*(>=|<=|>|<)\s*(p\d{1,2}(?:\.\d+)?|[-+0-9.eE]+)\s*$")
@@ -265,9 +266,7 @@ def parse_where(where: str, ds) -> tuple[np.ndarray, str]:
 
 
 def _units(var) -> str:
-    from .plots.style import human_units  # "TW h" -> "TWh"
-
-    return human_units(var.attrs.get("units", ""))
+    return human_units(var.attrs.get("units", ""))   # "TW h" -> "TWh"
 
 
 def inputs(ds, file=None) -> tuple[np.ndarray, list[str], list[str]]:
@@ -293,8 +292,6 @@ def describe(found: Discovery, units: list[str], where: str) -> str:
                      "better than chance.")
     for j in kept:
         lo, hi = found.box.limits[j]
-        from .plots.style import human_units
-
         u = f" {human_units(units[j])}" if human_units(units[j]) else ""
         if np.isfinite(lo) and np.isfinite(hi):
             rule = f"between {lo:.4g} and {hi:.4g}{u}"
@@ -351,57 +348,12 @@ def dataset(found: Discovery, units: list[str], where: str, attrs: dict, ranges:
     return ds
 
 
-def figure(ds):
-    """The coverage/density trade-off, and the chosen box against each input's range, from a
-    discovery's Dataset (:func:`dataset`; ``sim plot FILE``)."""
-    import matplotlib.pyplot as plt
-
-    from . import parameters as registry
-    from .plots import style
-
-    kept = [j for j in range(ds.sizes["parameter"])
-            if np.isfinite(ds.box_low.values[j]) or np.isfinite(ds.box_high.values[j])]
-    coverage, density = ds.attrs["box_coverage"], ds.attrs["box_density"]
-    with plt.rc_context(style.RC):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.6), gridspec_kw={"width_ratios": [1, 1.2]})
-        points = left.scatter(ds.coverage.values, ds.density.values, c=ds.restrictions.values, cmap="viridis", s=14)
-        left.plot(coverage, density, marker="*", color="crimson", markersize=13, linestyle="none", label="chosen box")
-        left.set_xlabel("coverage (share of the cases in the box)")
-        left.set_ylabel("density (share of the box that are cases)")
-        left.set_xlim(0, 1.02)
-        left.set_ylim(0, 1.02)
-        fig.colorbar(points, ax=left, label="inputs restricted")
-        left.legend(loc="lower left")
-        left.set_title("Peeling trajectory")
-        if kept:
-            for i, j in enumerate(kept):
-                lo, hi = float(ds.input_low[j]), float(ds.input_high[j])
-                blo, bhi = float(ds.box_low[j]), float(ds.box_high[j])
-                blo, bhi = (lo if not np.isfinite(blo) else blo), (hi if not np.isfinite(bhi) else bhi)
-                span = hi - lo or 1.0
-                right.barh(i, 1.0, color="0.88")
-                right.barh(i, (bhi - blo) / span, left=(blo - lo) / span, color="crimson", alpha=0.75)
-                right.text(1.02, i, f"{blo:.3g} to {bhi:.3g} {style.human_units(str(ds.units.values[j]))}".strip(),
-                           va="center", fontsize=7)
-            right.set_yticks(range(len(kept)), [registry.label(str(ds.parameter.values[j])) for j in kept])
-            right.set_xlim(0, 1.75)
-            right.set_xticks([0, 0.5, 1], ["min", "", "max"])
-            right.invert_yaxis()
-        else:
-            right.text(0.5, 0.5, "no significant, stable restriction", ha="center", va="center")
-            right.set_axis_off()
-        right.set_title(f"Box: coverage {coverage:.0%}, density {density:.0%}")
-        fig.suptitle(f"Which inputs lead to {ds.attrs['where']}?", fontsize=10)
-        fig.tight_layout()
-    return fig
-
-
 def discover_result(result, where: str, *, coverage: float = 0.5, alpha: float = 0.05, resamples: int = 30,
                     seed: int = 0, file=None):
     """Scenario discovery on a result of ``sim.run`` (a Dataset): the Dataset that ``sim discover``
     writes, its plain-words box in ``attrs["description"]`` (``sim.plot(box, "discovery")``
     draws it)."""
-    from .results import carried
+    from ..results import carried
 
     check_settings(alpha, coverage, resamples)
     if "draw" not in result.dims or "method" in result.attrs:

@@ -1,7 +1,7 @@
 """Sensitivity analysis: one at a time, grids, Sobol indices and Morris screening.
 
 Every method builds a design (rows of parameter values), has the runner evaluate a metric
-(:mod:`sim.metrics`) over its rows in chunks, on the same backends as :func:`sim.run`
+(:mod:`sim.analysis.metrics`) over its rows in chunks, on the same backends as :func:`sim.run`
 (:func:`sim.runner.evaluate_design`), and reduces it:
 
 * ``oat``: each uncertain parameter from a low to a high quantile (default 5th and 95th)
@@ -19,50 +19,31 @@ Every method builds a design (rows of parameter values), has the runner evaluate
 ``groups`` (Sobol and Morris) treats a family of parameters as one factor, e.g. every
 ``power.additions.*``: its columns move together and the indices are the group's.
 
-Given data (:func:`from_result`): ``pawn``, ``delta`` and ``rbd_fast`` rank the sampled
-inputs of an existing ``sim run`` result by SALib's estimators, with no new model runs.
+Given data (:mod:`sim.analysis.given_data`): ``pawn``, ``delta`` and ``rbd_fast`` rank the
+sampled inputs of an existing ``sim run`` result by SALib's estimators, with no new model runs.
 
-Metrics: see :mod:`sim.metrics`.
+Metrics: see :mod:`sim.analysis.metrics`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
-
 import numpy as np
 import xarray as xr
 
-from . import parameters as registry
-from .errors import InputError, ScenarioError, suggest
-from .metrics import Metric, parse_metric
-from .results import carried, identity, provenance
-from .options import RunOptions
-from .runner import evaluate_design
-from .scenario import resolve
-from .sampling import sample
+from .. import parameters as registry
+from ..errors import InputError, ScenarioError, suggest
+from .metrics import parse_metric
+from ..results import identity, provenance
+from ..options import RunOptions
+from ..runner import evaluate_design
+from ..scenario.load import resolve
+from ..sampling import sample
+from .designs import (analysed, design_values, evaluation_coord, factor_coords, output_dims,
+                      parameter_coords, resolve_groups, squeeze, through_ppf)
+from .given_data import DESIGNED, GIVEN_DATA, from_result  # noqa: F401 - GIVEN_DATA: the sweep's other methods
 from .sobol import saltelli_design, sobol_from_evaluations
 
-METHODS = ("oat", "grid", "sobol", "morris")
-GIVEN_DATA = ("pawn", "delta", "rbd_fast")   # indices from an existing result (from_result)
-
-
-# -------------------------------------------------------------------------- design
-
-def _design_values(scenario, names, rows: np.ndarray) -> dict:
-    """All parameters for a design: ``names`` from ``rows`` (n, k), the rest at their medians."""
-    n = rows.shape[0]
-    values = {key: np.full(n, dist.quantile(0.5)) for key, dist in scenario.parameters.items()}
-    for j, key in enumerate(names):
-        values[key] = rows[:, j]
-    return values
-
-
-def _quantiles(scenario, names, unit: np.ndarray) -> np.ndarray:
-    """Map a unit design (n, k) through each parameter's ppf."""
-    return np.column_stack([scenario.parameters[k].ppf(unit[:, j]) for j, k in enumerate(names)]) \
-        if names else np.empty((unit.shape[0], 0))
+METHODS = DESIGNED   # the methods that run the model on a design
 
 
 # ----------------------------------------------------------------------------- methods
@@ -145,7 +126,7 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
     if method == "grid":
         ds = _grid(scenario, metric, params, draws, seed, run)
     else:
-        names = _analysed(scenario, params)
+        names = analysed(scenario, params)
         _check_correlations(scenario, method, names)
         if method == "oat":
             ds = _oat(scenario, metric, names, quantiles, run)
@@ -203,85 +184,6 @@ def _warnings(ds, method: str) -> list[str]:
     return out
 
 
-def _analysed(scenario, params) -> list[str]:
-    uncertain = scenario.uncertain
-    if not params:
-        if not uncertain:
-            raise ScenarioError(scenario.path, None, "no uncertain parameters to analyse: give some "
-                                "as distributions, or use --method grid with --param")
-        return uncertain
-    names = []
-    for key in params:
-        if key not in scenario.parameters:
-            raise InputError("--param", key, "not a parameter of this scenario"
-                                + suggest(key, list(scenario.parameters)))
-        if key not in uncertain:
-            raise InputError("--param", key, "is a constant in this scenario; give it as a "
-                                "distribution (--set) to analyse it")
-        names.append(key)
-    return names
-
-
-def resolve_groups(names, groups) -> list[tuple[str, list[int]]]:
-    """Factors: (label, indices into ``names``). A group takes the keys its patterns match (glob:
-    ``power.additions.*``); a key in no group is a factor of its own; one line for a group that
-    names no analysed parameter or a key in two groups."""
-    from fnmatch import fnmatchcase
-
-    if not groups:
-        return [(name, [i]) for i, name in enumerate(names)]
-    taken, factors = {}, []
-    for label, patterns in groups.items():
-        patterns = [patterns] if isinstance(patterns, str) else list(patterns)
-        members = [i for i, name in enumerate(names) if any(fnmatchcase(name, p) for p in patterns)]
-        if not members:
-            raise InputError("--group", label, f"names no analysed parameter ({', '.join(patterns)})"
-                             + suggest(patterns[0], names))
-        twice = [names[i] for i in members if i in taken]
-        if twice:
-            raise InputError("--group", label, f"{twice[0]} is already in group {taken[members[0]]!r}")
-        taken.update({i: label for i in members})
-        factors.append((label, members))
-    return factors + [(name, [i]) for i, name in enumerate(names) if i not in taken]
-
-
-def _factor_coords(scenario, names, factors) -> dict:
-    """The ``parameter`` coordinate of indices by factor: a parameter's own coordinates, or a
-    group's label with its members."""
-    if all(len(m) == 1 and label == names[m[0]] for label, m in factors):
-        return _parameter_coords(scenario, [label for label, _ in factors])
-    return {
-        "parameter": ("parameter", np.array([label for label, _ in factors], dtype=object),
-                      {"long_name": "uncertain parameter, or group of parameters (one factor)"}),
-        "members": ("parameter", np.array([" ".join(names[i] for i in m) for _, m in factors], dtype=object),
-                    {"long_name": "the parameters the factor moves together"}),
-    }
-
-
-def _evaluation_coord(n: int) -> dict:
-    return {"evaluation": ("evaluation", np.arange(n), {"long_name": "row of the design", "units": "1"})}
-
-
-def _parameter_coords(scenario, names) -> dict:
-    dists = [scenario.parameters[k] for k in names]
-    return {
-        "parameter": ("parameter", np.array(names, dtype=object), {"long_name": "uncertain parameter"}),
-        "distribution": ("parameter", np.array([d.describe() for d in dists], dtype=object),
-                         {"long_name": "the parameter's distribution in the scenario"}),
-        "units": ("parameter", np.array([registry.spec(k).units for k in names], dtype=object),
-                  {"long_name": "the parameter's units"}),
-    }
-
-
-def _output_dims(metric: Metric):
-    """Leading dims of an (s, ...) result: ('year',) for per-year metrics, else ()."""
-    return ("year",) if metric.per_year else ()
-
-
-def _squeeze(metric: Metric, array: np.ndarray) -> np.ndarray:
-    return array if metric.per_year else array[0]
-
-
 def _oat(scenario, metric, names, quantiles, run) -> xr.Dataset:
     low_q, high_q = quantiles
     if not 0 < low_q < high_q < 1:
@@ -294,20 +196,20 @@ def _oat(scenario, metric, names, quantiles, run) -> xr.Dataset:
     for j in range(k):
         rows[1 + j, j] = low_values[j]
         rows[1 + k + j, j] = high_values[j]
-    f = run(_design_values(scenario, names, rows))
+    f = run(design_values(scenario, names, rows))
     base, low, high = f[:, 0], f[:, 1:k + 1], f[:, k + 1:]
     swing = np.abs(high - low)
     order = np.argsort(-swing.max(axis=0), kind="stable")  # ranking by the largest swing
-    dims = _output_dims(metric) + ("parameter",)
-    coords = _parameter_coords(scenario, [names[i] for i in order])
+    dims = output_dims(metric) + ("parameter",)
+    coords = parameter_coords(scenario, [names[i] for i in order])
     if metric.per_year:
         coords["year"] = ("year", np.array(metric.years))
     u = metric.units
     return xr.Dataset({
-        "metric_low": (dims, _squeeze(metric, low[:, order]), {"units": u, "long_name": f"{metric.long_name} with the parameter at its {low_q:g} quantile"}),
-        "metric_high": (dims, _squeeze(metric, high[:, order]), {"units": u, "long_name": f"{metric.long_name} with the parameter at its {high_q:g} quantile"}),
-        "swing": (dims, _squeeze(metric, swing[:, order]), {"units": u, "long_name": "absolute change of the metric from low to high"}),
-        "metric_base": (_output_dims(metric), _squeeze(metric, base), {"units": u, "long_name": f"{metric.long_name} with every parameter at its median"}),
+        "metric_low": (dims, squeeze(metric, low[:, order]), {"units": u, "long_name": f"{metric.long_name} with the parameter at its {low_q:g} quantile"}),
+        "metric_high": (dims, squeeze(metric, high[:, order]), {"units": u, "long_name": f"{metric.long_name} with the parameter at its {high_q:g} quantile"}),
+        "swing": (dims, squeeze(metric, swing[:, order]), {"units": u, "long_name": "absolute change of the metric from low to high"}),
+        "metric_base": (output_dims(metric), squeeze(metric, base), {"units": u, "long_name": f"{metric.long_name} with every parameter at its median"}),
         "value_low": ("parameter", low_values[order], {"long_name": f"parameter value at the {low_q:g} quantile", "comment": "each parameter in its own units (the units coordinate)"}),
         "value_high": ("parameter", high_values[order], {"long_name": f"parameter value at the {high_q:g} quantile", "comment": "each parameter in its own units (the units coordinate)"}),
     }, coords=coords, attrs={"quantiles": np.array(quantiles), "evaluations": int(f.shape[1])})
@@ -366,7 +268,7 @@ def _grid(scenario, metric, params, draws, seed, run) -> xr.Dataset:
     s = f.shape[0]
     f = f.reshape((s,) + shape)
     # one dimension per gridded key, named for CF (letters, digits, '_'), the key in its "key"
-    dims = _output_dims(metric) + tuple(registry.var_name(n) for n in names) + ("draw",)
+    dims = output_dims(metric) + tuple(registry.var_name(n) for n in names) + ("draw",)
     coords = {registry.var_name(key): (registry.var_name(key), v, {"units": registry.spec(key).units,
                                                                     "long_name": registry.spec(key).meaning, "key": key})
               for key, v in axes}
@@ -390,25 +292,25 @@ def _sobol(scenario, metric, names, samples, seed, confidence, run, factors) -> 
     if samples < 2 or samples & (samples - 1):
         raise InputError("--samples", None, f"the Sobol base sample must be a power of 2 (e.g. 1024), got {samples}")
     design = saltelli_design(len(names), samples, seed, [m for _, m in factors])
-    f = run(_design_values(scenario, names, _quantiles(scenario, names, design)))  # (s, n(g+2))
+    f = run(design_values(scenario, names, through_ppf(scenario, names, design)))  # (s, n(g+2))
     if not np.all(np.isfinite(f)):
         raise ScenarioError(scenario.path, None, "the metric is not finite for some samples")
     first, total, ci = sobol_from_evaluations(f, len(factors), samples, seed, confidence)
-    dims = _output_dims(metric) + ("parameter",)
-    coords = _factor_coords(scenario, names, factors) | _evaluation_coord(f.shape[1])
+    dims = output_dims(metric) + ("parameter",)
+    coords = factor_coords(scenario, names, factors) | evaluation_coord(f.shape[1])
     coords["input"] = ("input", np.array(names, dtype=object), {"long_name": "sampled input (a design column)"})
     if metric.per_year:
         coords["year"] = ("year", np.array(metric.years))
     attrs1 = {"units": "1"}
     return xr.Dataset({
-        "first_order": (dims, _squeeze(metric, first), {**attrs1, "long_name": "first-order Sobol index"}),
-        "total_order": (dims, _squeeze(metric, total), {**attrs1, "long_name": "total-order Sobol index"}),
-        "first_order_low": (dims, _squeeze(metric, ci[0, 0]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval low"}),
-        "first_order_high": (dims, _squeeze(metric, ci[0, 1]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval high"}),
-        "total_order_low": (dims, _squeeze(metric, ci[1, 0]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval low"}),
-        "total_order_high": (dims, _squeeze(metric, ci[1, 1]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval high"}),
+        "first_order": (dims, squeeze(metric, first), {**attrs1, "long_name": "first-order Sobol index"}),
+        "total_order": (dims, squeeze(metric, total), {**attrs1, "long_name": "total-order Sobol index"}),
+        "first_order_low": (dims, squeeze(metric, ci[0, 0]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval low"}),
+        "first_order_high": (dims, squeeze(metric, ci[0, 1]), {**attrs1, "long_name": f"first-order index, {confidence:.0%} interval high"}),
+        "total_order_low": (dims, squeeze(metric, ci[1, 0]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval low"}),
+        "total_order_high": (dims, squeeze(metric, ci[1, 1]), {**attrs1, "long_name": f"total-order index, {confidence:.0%} interval high"}),
         "design": (("evaluation", "input"), design, {"units": "1", "long_name": "unit-hypercube design: rows A, B, then A with a factor's columns from B for each factor (Saltelli)"}),
-        "evaluations_metric": (_output_dims(metric) + ("evaluation",), _squeeze(metric, f), {"units": metric.units, "long_name": f"{metric.long_name} at each design row"}),
+        "evaluations_metric": (output_dims(metric) + ("evaluation",), squeeze(metric, f), {"units": metric.units, "long_name": f"{metric.long_name} at each design row"}),
     }, coords=coords, attrs={"base_samples": int(samples), "evaluations": int(f.shape[1]),
                              "confidence_level": confidence,
                              "estimator": "Saltelli 2010 first order, Jansen total order, outputs centred on the mean of every evaluation (as SALib.analyze.sobol)"})
@@ -434,7 +336,7 @@ def _morris(scenario, metric, names, trajectories, levels, seed, run, factors, o
                "groups": [group_of[i] for i in range(d)]}
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
     unit = sample.sample(problem, trajectories, num_levels=levels, optimal_trajectories=optimal, seed=rng)
-    f = run(_design_values(scenario, names, _quantiles(scenario, names, 0.05 + 0.9 * unit)))   # (s, r(g+1))
+    f = run(design_values(scenario, names, through_ppf(scenario, names, 0.05 + 0.9 * unit)))   # (s, r(g+1))
     if not np.all(np.isfinite(f)):
         raise ScenarioError(scenario.path, None, "the metric is not finite for some samples")
     out = {k: np.empty((f.shape[0], g)) for k in ("mu_star", "mu", "sigma", "conf")}
@@ -445,139 +347,22 @@ def _morris(scenario, metric, names, trajectories, levels, seed, run, factors, o
         order = [list(r["names"]).index(label) for label in labels]
         for key, name in (("mu_star", "mu_star"), ("mu", "mu"), ("sigma", "sigma"), ("conf", "mu_star_conf")):
             out[key][row] = np.asarray(r[name], dtype=float)[order]
-    dims = _output_dims(metric) + ("parameter",)
-    coords = _factor_coords(scenario, names, factors) | _evaluation_coord(unit.shape[0])
+    dims = output_dims(metric) + ("parameter",)
+    coords = factor_coords(scenario, names, factors) | evaluation_coord(unit.shape[0])
     coords["input"] = ("input", np.array(names, dtype=object), {"long_name": "sampled input (a design column)"})
     if metric.per_year:
         coords["year"] = ("year", np.array(metric.years))
     u = metric.units
     used = unit.shape[0] // (g + 1)
     return xr.Dataset({
-        "mu_star": (dims, _squeeze(metric, out["mu_star"]), {"units": u, "long_name": "mean absolute elementary effect (per 5-95 % quantile range)"}),
-        "mu": (dims, _squeeze(metric, out["mu"]), {"units": u, "long_name": "mean elementary effect (NaN for a group)"}),
-        "sigma": (dims, _squeeze(metric, out["sigma"]), {"units": u, "long_name": "standard deviation of the elementary effects (NaN for a group)"}),
-        "mu_star_low": (dims, _squeeze(metric, out["mu_star"] - out["conf"]), {"units": u, "long_name": "mu*, 95 % bootstrap interval low"}),
-        "mu_star_high": (dims, _squeeze(metric, out["mu_star"] + out["conf"]), {"units": u, "long_name": "mu*, 95 % bootstrap interval high"}),
+        "mu_star": (dims, squeeze(metric, out["mu_star"]), {"units": u, "long_name": "mean absolute elementary effect (per 5-95 % quantile range)"}),
+        "mu": (dims, squeeze(metric, out["mu"]), {"units": u, "long_name": "mean elementary effect (NaN for a group)"}),
+        "sigma": (dims, squeeze(metric, out["sigma"]), {"units": u, "long_name": "standard deviation of the elementary effects (NaN for a group)"}),
+        "mu_star_low": (dims, squeeze(metric, out["mu_star"] - out["conf"]), {"units": u, "long_name": "mu*, 95 % bootstrap interval low"}),
+        "mu_star_high": (dims, squeeze(metric, out["mu_star"] + out["conf"]), {"units": u, "long_name": "mu*, 95 % bootstrap interval high"}),
         "design": (("evaluation", "input"), unit, {"units": "1", "long_name": "Morris trajectories on the unit grid (levels map to quantiles 0.05-0.95)"}),
-        "evaluations_metric": (_output_dims(metric) + ("evaluation",), _squeeze(metric, f),
+        "evaluations_metric": (output_dims(metric) + ("evaluation",), squeeze(metric, f),
                                {"units": u, "long_name": f"{metric.long_name} at each design row"}),
     }, coords=coords, attrs={"trajectories": int(used), "levels": int(levels), "evaluations": int(unit.shape[0]),
                              "optimised_from": int(trajectories) if optimal else 0,
                              "estimator": "SALib.sample.morris and SALib.analyze.morris (Campolongo et al. 2007)"})
-
-
-# ------------------------------------------------------------------------ given data
-
-def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed: int | None = None,
-                file=None) -> xr.Dataset:
-    """Sensitivity indices of an existing ``sim run`` result, from its draws alone (no model
-    runs): SALib's PAWN (Pianosi and Wagener 2015; median KS statistic over slices of each
-    input), delta (Borgonovo's moment-independent index, with its interval, and the
-    first-order index it estimates) or RBD-FAST (first-order index, with its interval).
-
-    The inputs are the result's sampled parameters; the metric is read from its variables
-    (``energy:YEAR``, ``cumulative:Y1-Y2``, ``peak_power``, ``rebound_share:YEAR``). ``seed``
-    (default: the result's) fixes the estimators' resampling; SALib treats 0 as no seed, so it
-    is given ``seed + 1``.
-    """
-    from SALib.analyze import delta, pawn, rbd_fast
-
-    from .discovery import inputs
-
-    if method not in GIVEN_DATA:
-        raise InputError("--method", None, f"a result file is analysed by {', '.join(GIVEN_DATA)}; "
-                         f"{method!r} runs the model: give it a scenario" if method in METHODS else
-                         f"unknown method '{method}'" + suggest(method, GIVEN_DATA))
-    if "draw" not in ds.dims or "method" in ds.attrs or "energy" not in ds:
-        raise InputError(file, None, "is not a result of sim run; give a result, or a scenario to sweep")
-    x, names, units = inputs(ds, file)
-    y, metric_name, metric_units = _metric_from_result(ds, metric, file)
-    seed = int(ds.attrs.get("seed", 0)) if seed is None else int(seed)
-    salib_seed = seed + 1
-    problem = {"num_vars": len(names), "names": names,
-               "bounds": np.column_stack([x.min(axis=0), x.max(axis=0)]).tolist()}
-    state = np.random.get_state()   # PAWN seeds numpy's global generator: leave the caller's alone
-    try:
-        if method == "pawn":
-            r = pawn.analyze(problem, x, y, S=10, seed=salib_seed)
-            data = {"pawn_median": (r["median"], "median over slices of the Kolmogorov-Smirnov statistic (PAWN)"),
-                    "pawn_max": (r["maximum"], "largest over slices of the Kolmogorov-Smirnov statistic"),
-                    "pawn_cv": (r["CV"], "coefficient of variation of the statistic over slices")}
-        elif method == "delta":
-            # SALib prints notes on how it merged bins, and resets the warning filters to do so
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-                    warnings.catch_warnings():
-                r = delta.analyze(problem, x, y, num_resamples=100, conf_level=0.95, seed=salib_seed)
-            key = "delta" if "delta" in r else "delta_raw"      # SALib 1.5 / 1.6 names
-            data = {"delta": (r[key], "Borgonovo's moment-independent index"),
-                    "delta_conf": (r[key + "_conf"], "delta, half-width of its 95 % interval"),
-                    "first_order": (r["S1"], "first-order Sobol index (given-data estimate)"),
-                    "first_order_conf": (r["S1_conf"], "first-order index, half-width of its 95 % interval")}
-        else:
-            r = rbd_fast.analyze(problem, x, y, M=10, num_resamples=100, conf_level=0.95, seed=salib_seed)
-            data = {"first_order": (r["S1"], "first-order Sobol index (RBD-FAST)"),
-                    "first_order_conf": (r["S1_conf"], "first-order index, half-width of its 95 % interval")}
-    finally:
-        np.random.set_state(state)
-    out = xr.Dataset({k: ("parameter", np.asarray(v, dtype=float), {"units": "1", "long_name": text})
-                      for k, (v, text) in data.items()},
-                     coords={"parameter": ("parameter", np.array(names, dtype=object), {"long_name": "sampled input"}),
-                             "units": ("parameter", np.array(units, dtype=object), {"long_name": "the input's units"})})
-    out.attrs.update(carried(ds.attrs))
-    out.attrs.update({"method": method, "metric": metric_name, "metric_units": metric_units,
-                      "evaluations": 0, "draws_analysed": int(ds.sizes["draw"]), "analysis_seed": int(seed),
-                      "title": f"{method} sensitivity of {metric_name} from the draws of {ds.attrs.get('scenario', '')}",
-                      "estimator": f"SALib.analyze.{method} on the result's draws (no model runs)",
-                      "correlation_handling": "given data: the draws as sampled, correlations included",
-                      "warnings": ""})
-    return out
-
-
-def _metric_from_result(ds, text, file):
-    """A sweep metric (:mod:`sim.metrics`, the same parsing and arithmetic as a sweep's) read
-    from a result's variables: its values by draw, its name and its units."""
-    from types import SimpleNamespace
-
-    years = [int(y) for y in ds.year.values]
-    frame = SimpleNamespace(years=years, start_year=years[0], end_year=years[-1], mode=ds.attrs.get("shipments_mode"),
-                            key_years=[int(y) for y in np.atleast_1d(ds.attrs.get("key_years", years[-1]))])
-    metric = parse_metric(text, frame, of="of the result, ")
-    counterfactual = None
-    if metric.needs_counterfactual:
-        if "energy_no_rebound" not in ds:
-            raise InputError(file, None, "has no rebound: run the scenario with the rebound decomposition")
-        counterfactual = {"energy": ds.energy_no_rebound.values}
-    out = {"energy": ds.energy.values, "facility_power": ds.facility_power.values}
-    return metric.compute(frame, out, counterfactual)[0], metric.name, metric.units
-
-
-def ranking(ds: xr.Dataset, year: int | None = None) -> list[tuple[str, str]]:
-    """Parameters ranked by the method's main measure, with a formatted value, for printing."""
-    method = ds.attrs["method"]
-    pick = (lambda v: v.sel(year=year) if year is not None and "year" in v.dims else
-            (v.isel(year=-1) if "year" in v.dims else v))
-    if method == "oat":
-        key, fmt = pick(ds.swing), lambda p: f"{float(pick(ds.metric_low).sel(parameter=p)):.4g} to {float(pick(ds.metric_high).sel(parameter=p)):.4g}"
-    elif method == "sobol":
-        key = pick(ds.total_order)
-        fmt = lambda p: (f"S1 {float(pick(ds.first_order).sel(parameter=p)):.3f}  ST {float(pick(ds.total_order).sel(parameter=p)):.3f}"  # noqa: E731
-                         f" [{float(pick(ds.total_order_low).sel(parameter=p)):.3f}, {float(pick(ds.total_order_high).sel(parameter=p)):.3f}]")
-    elif method == "morris":
-        key = pick(ds.mu_star)
-        fmt = lambda p: (f"mu* {float(pick(ds.mu_star).sel(parameter=p)):.4g} [{float(pick(ds.mu_star_low).sel(parameter=p)):.4g}, "  # noqa: E731
-                         f"{float(pick(ds.mu_star_high).sel(parameter=p)):.4g}]  sigma {float(pick(ds.sigma).sel(parameter=p)):.4g}")
-    elif method == "pawn":
-        key = ds.pawn_median
-        fmt = lambda p: f"PAWN median {float(ds.pawn_median.sel(parameter=p)):.3f}  max {float(ds.pawn_max.sel(parameter=p)):.3f}"  # noqa: E731
-    elif method == "delta":
-        key = ds.delta
-        fmt = lambda p: (f"delta {float(ds.delta.sel(parameter=p)):.3f} ±{float(ds.delta_conf.sel(parameter=p)):.3f}"  # noqa: E731
-                         f"  S1 {float(ds.first_order.sel(parameter=p)):.3f}")
-    elif method == "rbd_fast":
-        key = ds.first_order
-        fmt = lambda p: f"S1 {float(ds.first_order.sel(parameter=p)):.3f} ±{float(ds.first_order_conf.sel(parameter=p)):.3f}"  # noqa: E731
-    else:
-        return []
-    order = np.argsort(-np.nan_to_num(key.values), kind="stable")
-    names = [str(ds.parameter.values[i]) for i in order]
-    return [(p, fmt(p)) for p in names]

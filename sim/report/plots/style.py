@@ -11,7 +11,8 @@ import matplotlib
 
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the command line picks Agg)
 
-from ..atomic import writing  # noqa: E402
+from ... import parameters as registry  # noqa: E402
+from ...atomic import writing  # noqa: E402
 
 # Okabe and Ito (2008), distinguishable with the common colour-vision deficiencies
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -58,13 +59,7 @@ def figure(height: float = HEIGHT_IN, width: float = FULL_WIDTH_IN, **kwargs):
     return fig, ax
 
 
-# UDUNITS strings in result files → what a reader expects on an axis
-HUMAN_UNITS = {"730 h": "months", "1": "", "year-1": "per year", "TW h": "TWh", "kW-1": "per kWh",
-               "h year-1": "hours per year", "Tg year-1": "Mt per year", "Tg": "Mt", "g kW-1 h-1": "gCO2/kWh"}
-
-
-def human_units(units: str) -> str:
-    return HUMAN_UNITS.get(units, units)
+human_units = registry.human_units   # the registry says how a reader writes each unit
 
 
 def label(name: str, units: str) -> str:

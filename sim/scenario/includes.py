@@ -15,7 +15,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 
 SHARED_SECTIONS = ("generation", "observation")
 MAX_BYTES = 1_000_000  # a scenario is stored whole in every result: a megabyte of TOML is plenty

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError, suggest
-from ..atomic import check_replaceable, check_writable
-from ..results import open_result
-from . import runs, sensitivity, style
-
-def _discovery_figure(ds):
-    from ..discovery import figure  # deferred: scipy.stats loads only for discoveries
-
-    return figure(ds)
+from ...errors import InputError, suggest
+from ...atomic import check_replaceable, check_writable
+from ...results import open_result
+from . import discovery, runs, sensitivity, style
 
 
 # kind: (function, what the file must be or hold, how to get it)
@@ -33,7 +28,7 @@ KINDS = {
               "a Sobol sweep (sim sweep SCENARIO --method sobol)"),
     "heatmap": (sensitivity.heatmap, ("metric_median",), "grid",
                 "a two-parameter grid sweep (sim sweep SCENARIO --method grid --param A=.. --param B=..)"),
-    "discovery": (_discovery_figure, ("coverage", "box_low", "input_low"), "prim",
+    "discovery": (discovery.figure, ("coverage", "box_low", "input_low"), "prim",
                   "a scenario discovery (sim discover RESULT.nc --where ...)"),
     "ranking": (sensitivity.ranking, (), ("morris",) + tuple(k for k in sensitivity.MEASURES if k != "morris"),
                 "a Morris sweep, or indices from a result's draws (sim sweep RESULT.nc --method pawn)"),

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ScenarioError, suggest  # noqa: F401 - suggest is used here and re-exported
+from ..errors import ScenarioError, suggest  # noqa: F401 - suggest is used here and re-exported
 
 # For each family: required keys, optional keys.
 FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

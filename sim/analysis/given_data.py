@@ -1,0 +1,102 @@
+"""Sensitivity from an existing result's draws, with no new model runs (``sim sweep RESULT.nc
+--method pawn|delta|rbd_fast``): SALib's given-data estimators on the result's sampled inputs
+and a metric read from its variables (the same parsing and arithmetic as a sweep's metric)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+
+import numpy as np
+import xarray as xr
+
+from ..errors import InputError, suggest
+from ..results import carried
+from .metrics import parse_metric
+
+GIVEN_DATA = ("pawn", "delta", "rbd_fast")   # indices from an existing result (from_result)
+DESIGNED = ("oat", "grid", "sobol", "morris")   # the methods that run the model (sim.analysis.sensitivity)
+
+
+def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed: int | None = None,
+                file=None) -> xr.Dataset:
+    """Sensitivity indices of an existing ``sim run`` result, from its draws alone (no model
+    runs): SALib's PAWN (Pianosi and Wagener 2015; median KS statistic over slices of each
+    input), delta (Borgonovo's moment-independent index, with its interval, and the
+    first-order index it estimates) or RBD-FAST (first-order index, with its interval).
+
+    The inputs are the result's sampled parameters; the metric is read from its variables
+    (``energy:YEAR``, ``cumulative:Y1-Y2``, ``peak_power``, ``rebound_share:YEAR``). ``seed``
+    (default: the result's) fixes the estimators' resampling; SALib treats 0 as no seed, so it
+    is given ``seed + 1``.
+    """
+    from SALib.analyze import delta, pawn, rbd_fast
+
+    from .discovery import inputs
+
+    if method not in GIVEN_DATA:
+        raise InputError("--method", None, f"a result file is analysed by {', '.join(GIVEN_DATA)}; "
+                         f"{method!r} runs the model: give it a scenario" if method in DESIGNED else
+                         f"unknown method '{method}'" + suggest(method, GIVEN_DATA))
+    if "draw" not in ds.dims or "method" in ds.attrs or "energy" not in ds:
+        raise InputError(file, None, "is not a result of sim run; give a result, or a scenario to sweep")
+    x, names, units = inputs(ds, file)
+    y, metric_name, metric_units = _metric_from_result(ds, metric, file)
+    seed = int(ds.attrs.get("seed", 0)) if seed is None else int(seed)
+    salib_seed = seed + 1
+    problem = {"num_vars": len(names), "names": names,
+               "bounds": np.column_stack([x.min(axis=0), x.max(axis=0)]).tolist()}
+    state = np.random.get_state()   # PAWN seeds numpy's global generator: leave the caller's alone
+    try:
+        if method == "pawn":
+            r = pawn.analyze(problem, x, y, S=10, seed=salib_seed)
+            data = {"pawn_median": (r["median"], "median over slices of the Kolmogorov-Smirnov statistic (PAWN)"),
+                    "pawn_max": (r["maximum"], "largest over slices of the Kolmogorov-Smirnov statistic"),
+                    "pawn_cv": (r["CV"], "coefficient of variation of the statistic over slices")}
+        elif method == "delta":
+            # SALib prints notes on how it merged bins, and resets the warning filters to do so
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                    warnings.catch_warnings():
+                r = delta.analyze(problem, x, y, num_resamples=100, conf_level=0.95, seed=salib_seed)
+            key = "delta" if "delta" in r else "delta_raw"      # SALib 1.5 / 1.6 names
+            data = {"delta": (r[key], "Borgonovo's moment-independent index"),
+                    "delta_conf": (r[key + "_conf"], "delta, half-width of its 95 % interval"),
+                    "first_order": (r["S1"], "first-order Sobol index (given-data estimate)"),
+                    "first_order_conf": (r["S1_conf"], "first-order index, half-width of its 95 % interval")}
+        else:
+            r = rbd_fast.analyze(problem, x, y, M=10, num_resamples=100, conf_level=0.95, seed=salib_seed)
+            data = {"first_order": (r["S1"], "first-order Sobol index (RBD-FAST)"),
+                    "first_order_conf": (r["S1_conf"], "first-order index, half-width of its 95 % interval")}
+    finally:
+        np.random.set_state(state)
+    out = xr.Dataset({k: ("parameter", np.asarray(v, dtype=float), {"units": "1", "long_name": text})
+                      for k, (v, text) in data.items()},
+                     coords={"parameter": ("parameter", np.array(names, dtype=object), {"long_name": "sampled input"}),
+                             "units": ("parameter", np.array(units, dtype=object), {"long_name": "the input's units"})})
+    out.attrs.update(carried(ds.attrs))
+    out.attrs.update({"method": method, "metric": metric_name, "metric_units": metric_units,
+                      "evaluations": 0, "draws_analysed": int(ds.sizes["draw"]), "analysis_seed": int(seed),
+                      "title": f"{method} sensitivity of {metric_name} from the draws of {ds.attrs.get('scenario', '')}",
+                      "estimator": f"SALib.analyze.{method} on the result's draws (no model runs)",
+                      "correlation_handling": "given data: the draws as sampled, correlations included",
+                      "warnings": ""})
+    return out
+
+
+def _metric_from_result(ds, text, file):
+    """A sweep metric (:mod:`sim.analysis.metrics`, the same parsing and arithmetic as a sweep's) read
+    from a result's variables: its values by draw, its name and its units."""
+    from types import SimpleNamespace
+
+    years = [int(y) for y in ds.year.values]
+    frame = SimpleNamespace(years=years, start_year=years[0], end_year=years[-1], mode=ds.attrs.get("shipments_mode"),
+                            key_years=[int(y) for y in np.atleast_1d(ds.attrs.get("key_years", years[-1]))])
+    metric = parse_metric(text, frame, of="of the result, ")
+    counterfactual = None
+    if metric.needs_counterfactual:
+        if "energy_no_rebound" not in ds:
+            raise InputError(file, None, "has no rebound: run the scenario with the rebound decomposition")
+        counterfactual = {"energy": ds.energy_no_rebound.values}
+    out = {"energy": ds.energy.values, "facility_power": ds.facility_power.values}
+    return metric.compute(frame, out, counterfactual)[0], metric.name, metric.units

@@ -1,0 +1,142 @@
+"""The terminal summary of a result: energy percentiles for the key years, the fleet behind them,
+what the observations taught, the rebound, the queue (what ``sim run`` prints); and a
+sweep's ranking of its parameters (what ``sim sweep`` prints)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+def energy_units(largest_twh: float) -> tuple[str, float]:
+    """Units a reader would quote for figures up to ``largest_twh`` TWh a year, and the factor
+    from TWh/yr: TWh/yr, GWh/yr, or MWh/day for the smallest (a fleet's daily use)."""
+    if largest_twh >= 10:
+        return "TWh/yr", 1.0
+    if largest_twh >= 0.5:
+        return "GWh/yr", 1e3
+    return "MWh/day", 1e6 / 365.0
+
+
+def taught(ds, narrowed: float = 0.8) -> list[str]:
+    """What the observations taught: the parameters whose 90 % range the calibration narrowed
+    to less than ``narrowed`` of the prior's, prior against posterior."""
+    prior, post = np.asarray(ds["prior_quantiles"]), np.asarray(ds["posterior_quantiles"])
+    rows = []
+    for j, key in enumerate(np.asarray(ds["parameter"])):
+        width, after = prior[2, j] - prior[0, j], post[2, j] - post[0, j]
+        if width > 0 and after < narrowed * width:
+            rows.append(f"  {key}: {prior[0, j]:.4g} to {prior[2, j]:.4g} -> {post[0, j]:.4g} to {post[2, j]:.4g}")
+    return (["what the observations taught (5-95 %, prior -> calibrated):"] + rows) if rows else []
+
+
+def summary(ds, seconds: float | None = None) -> str:
+    """The terminal summary: energy percentiles for the key years, and the fleet behind them.
+
+    ``ds`` is a result: an :class:`xarray.Dataset`, or a file read with h5py
+    (:class:`sim.results.Stored`); the figures are numpy's over the draws (NaN skipped)."""
+    a = ds.attrs
+    lines = [f"{a['scenario']}: {a['title']}"]
+    timing = f" in {seconds:.1f} s" if seconds is not None else ""
+    lines.append(f"{a['draws']:,} draws ({a['sampler']}, seed {a['seed']}){timing}; "
+                 f"fleet accounting: {a['accounting'].replace('_', ' ')}; "
+                 f"{a.get('rejected_draws', 0):,} draws rejected")
+    if a.get("calibrated"):
+        lines.append(f"calibrated: {a['draws']:,} of {a['candidates']:,} candidate draws are consistent with "
+                     f"{len(np.asarray(ds['observation']))} observations ({a['observations']})")
+        lines += taught(ds)
+    if a.get("correlations"):
+        lines.append(f"rank correlations: {a['correlations']}")
+    lines.append("")
+    years = [int(y) for y in np.atleast_1d(a["key_years"])]
+    column = {int(y): j for j, y in enumerate(np.asarray(ds["year"]))}
+    cols = [column[y] for y in years]
+
+    def annual(name):   # (draws, key years)
+        return np.asarray(ds[name])[:, cols]
+
+    def median(x):
+        return np.nanmedian(x, axis=0)
+
+    def quantiles(x):   # (3, key years)
+        return np.nanquantile(x, QUANTILES, axis=0)
+
+    energy = annual("energy")
+    label, factor = energy_units(float(np.nanmax(energy)))
+    header = (f"{'year':>6}  {'energy ' + label:>23}  {'facility GW':>11}  {'servers at year end':>19}")
+    lines.append(header)
+    lines.append(f"{'':>6}  {'p5':>7} {'p50':>7} {'p95':>7}  {'p50':>11}  {'p50':>19}")
+    e, gw, servers = quantiles(energy) * factor, median(annual("facility_power")), median(annual("installed"))
+    for j, year in enumerate(years):
+        lines.append(f"{year:>6}  {e[0, j]:7.1f} {e[1, j]:7.1f} {e[2, j]:7.1f}  {gw[j]:11.2f}  {servers[j]:19,.0f}")
+    if "electricity_share" in ds:
+        where = "US" if a.get("scope") == "US" else "world"
+        share = quantiles(annual("electricity_share"))
+        lines.append(f"share of {where} electricity (p50, 5-95 %): " + "; ".join(
+            f"{y} {share[1, j]:.2%} ({share[0, j]:.2%}-{share[2, j]:.2%})" for j, y in enumerate(years)))
+    if "rebound" in ds:
+        lines.append("")
+        lines.append("Jevons rebound: energy due to the demand response (same draws with elasticity 0):")
+        lines.append(f"{'year':>6}  {'rebound TWh/yr p50':>18}  {'share of energy p5 p50 p95':>28}")
+        rebound = annual("rebound")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = quantiles(np.where(energy > 0, rebound / energy, np.nan))
+        middle = median(rebound)
+        for j, year in enumerate(years):
+            lines.append(f"{year:>6}  {middle[j]:18.1f}  {share[0, j]:9.0%} {share[1, j]:8.0%} {share[2, j]:8.0%}")
+    if "unserved_demand" in ds:
+        last = years[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            unserved = median(annual("unserved_demand") / annual("compute_demand"))[-1]
+        backlog = median(annual("backlog"))[-1]
+        lines.append("")
+        lines.append(f"In {last}: {unserved:.0%} of compute demand unserved (median), "
+                     f"{backlog:,.0f} servers on backlog"
+                     + (f", {median(annual('power_queue'))[-1]:,.0f} waiting for power"
+                        if "power_queue" in ds else ""))
+    if "energy_if_accumulated" in ds:
+        lines.append("")
+        lines.append("The same shipments accumulated as an installed base (servers stay in service "
+                     "until they retire):")
+        e = quantiles(annual("energy_if_accumulated"))
+        accumulated = annual("installed_if_accumulated")
+        servers = median(accumulated)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = median(accumulated / annual("installed"))
+        for j, year in enumerate(years):
+            lines.append(f"{year:>6}  {e[0, j]:7.1f} {e[1, j]:7.1f} {e[2, j]:7.1f} TWh  "
+                         f"{servers[j]:,.0f} servers at year end  ({ratio[j]:.2f}x the year's shipments)")
+    return "\n".join(lines)
+
+
+def ranking(ds, year: int | None = None) -> list[tuple[str, str]]:
+    """Parameters ranked by the method's main measure, with a formatted value, for printing."""
+    method = ds.attrs["method"]
+    pick = (lambda v: v.sel(year=year) if year is not None and "year" in v.dims else
+            (v.isel(year=-1) if "year" in v.dims else v))
+    if method == "oat":
+        key, fmt = pick(ds.swing), lambda p: f"{float(pick(ds.metric_low).sel(parameter=p)):.4g} to {float(pick(ds.metric_high).sel(parameter=p)):.4g}"
+    elif method == "sobol":
+        key = pick(ds.total_order)
+        fmt = lambda p: (f"S1 {float(pick(ds.first_order).sel(parameter=p)):.3f}  ST {float(pick(ds.total_order).sel(parameter=p)):.3f}"  # noqa: E731
+                         f" [{float(pick(ds.total_order_low).sel(parameter=p)):.3f}, {float(pick(ds.total_order_high).sel(parameter=p)):.3f}]")
+    elif method == "morris":
+        key = pick(ds.mu_star)
+        fmt = lambda p: (f"mu* {float(pick(ds.mu_star).sel(parameter=p)):.4g} [{float(pick(ds.mu_star_low).sel(parameter=p)):.4g}, "  # noqa: E731
+                         f"{float(pick(ds.mu_star_high).sel(parameter=p)):.4g}]  sigma {float(pick(ds.sigma).sel(parameter=p)):.4g}")
+    elif method == "pawn":
+        key = ds.pawn_median
+        fmt = lambda p: f"PAWN median {float(ds.pawn_median.sel(parameter=p)):.3f}  max {float(ds.pawn_max.sel(parameter=p)):.3f}"  # noqa: E731
+    elif method == "delta":
+        key = ds.delta
+        fmt = lambda p: (f"delta {float(ds.delta.sel(parameter=p)):.3f} ±{float(ds.delta_conf.sel(parameter=p)):.3f}"  # noqa: E731
+                         f"  S1 {float(ds.first_order.sel(parameter=p)):.3f}")
+    elif method == "rbd_fast":
+        key = ds.first_order
+        fmt = lambda p: f"S1 {float(ds.first_order.sel(parameter=p)):.3f} ±{float(ds.first_order_conf.sel(parameter=p)):.3f}"  # noqa: E731
+    else:
+        return []
+    order = np.argsort(-np.nan_to_num(key.values), kind="stable")
+    names = [str(ds.parameter.values[i]) for i in order]
+    return [(p, fmt(p)) for p in names]
