@@ -22,6 +22,7 @@ import numpy as np
 
 from .analysis import calibration
 from . import execution
+from . import parameters as registry
 from .errors import InputError, ScenarioError, suggest
 from .execution.files import PARAM
 from .model import simulate
@@ -143,8 +144,6 @@ def result_bytes(scenario: Scenario, draws: int, seed: int, rebound: bool) -> in
     return draws * sum(np.asarray(a).nbytes for a in one.values())
 
 
-# outputs whose NaN means "undefined" (no energy, so no efficiency; nothing deployed, no wait)
-UNDEFINED_OK = ("fleet_efficiency", "queue_wait", "price", "scarcity_rent", "spending", "spending_ceiling")
 
 
 class NonFinite(ArithmeticError):
@@ -157,7 +156,7 @@ def check_finite(batch: dict, work) -> None:
     years = work.scenario.years
     for name, array in batch.items():
         finite = np.isfinite(array)
-        if name in UNDEFINED_OK or finite.all():
+        if finite.all() or (name in registry.OUTPUTS and registry.OUTPUTS[name].undefined_ok):
             continue
         columns = array.shape[1] if array.ndim > 1 else 1
         bad = (~finite).reshape(len(array), columns, -1).any(axis=2)        # (draws, years or months)

@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import parameters as registry
 from .. import sampling
 from ..errors import ScenarioError
 from ..scenario.published import Observation, figure_text
 
 QUANTILES = (0.05, 0.5, 0.95)
-# observed quantities counted from the by-generation arrays, and the per-server weight of each
-_BASE = {"shipments": "shipments_by_generation", "gpus_shipped": "shipments_by_generation",
-         "energy": "energy_by_generation"}
-_WEIGHT = {"gpus_shipped": "gpus_per_server", "gpus_installed": "gpus_per_server",
-           "nameplate_power": "power_kw", "compute_installed": "performance"}
 
 
 def observe(observation: Observation, get, generations, years) -> np.ndarray:
@@ -46,10 +42,11 @@ def observe(observation: Observation, get, generations, years) -> np.ndarray:
         value = get(o.quantity)[:, index]
     else:
         columns = [list(generations).index(g) for g in o.generations]
-        by_generation = get(_BASE.get(o.quantity, "installed_by_generation"))[:, index, columns]   # (n, k)
+        output = registry.OUTPUTS[o.quantity]    # which by-generation output counts it, and per server what
+        by_generation = get(output.by_generation)[:, index, columns]   # (n, k)
         weight = np.ones_like(by_generation)
-        if o.quantity in _WEIGHT:
-            weight = np.column_stack([np.broadcast_to(get(f"generation.{g}.{_WEIGHT[o.quantity]}"), (len(by_generation),))
+        if output.per_server:
+            weight = np.column_stack([np.broadcast_to(get(f"generation.{g}.{output.per_server}"), (len(by_generation),))
                                       for g in o.generations])
         if o.quantity == "nameplate_power":
             weight = weight * 1e-6                       # kW per server → GW
@@ -59,15 +56,11 @@ def observe(observation: Observation, get, generations, years) -> np.ndarray:
     return np.asarray(value, dtype=float) * o.factor
 
 
-# outputs that only a whole run gives: calibrating on one runs every candidate in full
-WHOLE_RUN = ("energy_no_rebound", "rebound", "installed_if_accumulated", "energy_if_accumulated")
-
-
 def horizon_months(observations, scenario) -> int | None:
     """The months a candidate must run for every observation to be simulated: to the end of the
     last observed year (annual outputs are complete at its December), or ``None`` when an
-    observation needs the whole run (:data:`WHOLE_RUN`)."""
-    if not observations or any(o.quantity in WHOLE_RUN for o in observations):
+    observation needs the whole run (an output the registry marks ``whole_run``)."""
+    if not observations or any(registry.OUTPUTS[o.quantity].whole_run for o in observations):
         return None
     last = max(o.year for o in observations)
     return min(12 * (last - scenario.start_year + 1), scenario.n_months)

@@ -17,19 +17,26 @@ class Output:
     long_name: str
     cell_methods: str | None = None
     measure: str = ""  # what it counts, for observed figures' units: servers, GPUs, power, energy, ...
+    undefined_ok: bool = False   # NaN means "undefined" (no energy, no efficiency; no price before demand)
+    whole_run: bool = False      # only a whole run gives it (a counterfactual, a second accounting)
+    by_generation: str = ""      # the output that counts it by generation (an observation of some generations)
+    per_server: str = ""         # the generation key it counts per server there (gpus_per_server, power_kw, ...)
 
 
 O = Output
 _Y, _YG = ("year",), ("year", "generation")
 OUTPUTS: dict[str, Output] = {o.name: o for o in (
-    O("shipments", _Y, "year-1", "AI servers shipped per year", "time: mean", measure="servers/yr"),
+    O("shipments", _Y, "year-1", "AI servers shipped per year", "time: mean", measure="servers/yr",
+      by_generation="shipments_by_generation"),
     O("deployed", _Y, "year-1", "AI servers starting service per year", "time: mean", measure="servers/yr"),
     O("retired", _Y, "year-1", "AI servers retired per year", "time: mean", measure="servers/yr"),
-    O("installed", _Y, "1", "AI servers installed at the end of the year", "time: point", measure="servers"),
+    O("installed", _Y, "1", "AI servers installed at the end of the year", "time: point", measure="servers",
+      by_generation="installed_by_generation"),
     O("it_power", _Y, "GW", "IT power of AI servers, annual mean", "time: mean", measure="power"),
     O("facility_power", _Y, "GW", "Facility power of AI servers (IT power x PUE), annual mean",
       "time: mean", measure="power"),
-    O("energy", _Y, "TW h", "Facility electricity of AI servers in the year", "time: sum", measure="energy"),
+    O("energy", _Y, "TW h", "Facility electricity of AI servers in the year", "time: sum", measure="energy",
+      by_generation="energy_by_generation"),
     O("it_energy", _Y, "TW h", "IT electricity of AI servers in the year (servers alone, before PUE)",
       "time: sum", measure="energy"),
     O("shipments_by_generation", _YG, "year-1", "AI servers shipped per year, by generation",
@@ -47,45 +54,49 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
     O("unserved_demand", _Y, "h year-1",
       "Compute demand not served, reference-server-hours per year", "time: mean", measure="work/yr"),
     O("fleet_efficiency", _Y, "kW-1",
-      "Fleet efficiency: reference-server-hours of work served per kWh of facility electricity", measure="work/energy"),
+      "Fleet efficiency: reference-server-hours of work served per kWh of facility electricity", measure="work/energy",
+      undefined_ok=True),
     O("backlog", _Y, "1", "AI servers ordered but not yet shipped, end of year", "time: point", measure="servers"),
     O("power_queue", _Y, "1", "AI servers waiting for facility power, end of year", "time: point", measure="servers"),
     O("queue_wait", _Y, "730 h",
-      "Mean wait for facility power of the servers deployed in the year, months", "time: mean", measure="months"),
+      "Mean wait for facility power of the servers deployed in the year, months", "time: mean", measure="months",
+      undefined_ok=True),
     O("energy_by_workload", ("year", "workload"), "TW h",
       "Facility electricity of AI servers in the year, by workload", "time: sum", measure="energy"),
     O("emissions", _Y, "Tg", "CO2 emitted by the electricity used in the year (Mt = Tg)",
       "time: sum", measure="emissions"),
     O("energy_no_rebound", _Y, "TW h",
-      "Facility electricity in the year without the Jevons response (elasticity 0)", "time: sum", measure="energy"),
+      "Facility electricity in the year without the Jevons response (elasticity 0)", "time: sum", measure="energy",
+      whole_run=True),
     O("rebound", _Y, "TW h",
       "Electricity in the year due to the Jevons response (energy - energy_no_rebound)",
-      "time: sum", measure="energy"),
+      "time: sum", measure="energy", whole_run=True),
     O("installed_if_accumulated", _Y, "1",
       "AI servers installed at the end of the year if the same shipments accumulate as an "
-      "installed base", "time: point", measure="servers"),
+      "installed base", "time: point", measure="servers", whole_run=True),
     O("gpus_shipped", _Y, "year-1", "Accelerators (GPU packages) shipped per year, in AI servers",
-      "time: mean", measure="GPUs/yr"),
+      "time: mean", measure="GPUs/yr", by_generation="shipments_by_generation", per_server="gpus_per_server"),
     O("gpus_installed", _Y, "1", "Accelerators (GPU packages) installed at the end of the year",
-      "time: point", measure="GPUs"),
+      "time: point", measure="GPUs", by_generation="installed_by_generation", per_server="gpus_per_server"),
     O("compute_installed", _Y, "1",
       "Installed compute at the end of the year, in H100-equivalents (dense 16-bit throughput)",
-      "time: point", measure="H100e"),
+      "time: point", measure="H100e", by_generation="installed_by_generation", per_server="performance"),
     O("nameplate_power", _Y, "GW",
-      "Maximum IT power of the servers installed at the end of the year", "time: point", measure="power"),
+      "Maximum IT power of the servers installed at the end of the year", "time: point", measure="power",
+      by_generation="installed_by_generation", per_server="power_kw"),
     O("price", _Y, "1", "Price of a unit of compute relative to its cost when demand started, annual mean "
-      "(the hardware's cost times the scarcity markup)", "time: mean", measure="index"),
+      "(the hardware's cost times the scarcity markup)", "time: mean", measure="index", undefined_ok=True),
     O("scarcity_rent", _Y, "1", "Markup of the clearing price over the hardware's cost when capacity is "
-      "short (0: none), annual mean", "time: mean", measure="index"),
+      "short (0: none), annual mean", "time: mean", measure="index", undefined_ok=True),
     O("spending", _Y, "1", "Spending on compute (price x work served) relative to the spending when "
-      "demand started, annual mean", "time: mean", measure="index"),
+      "demand started, annual mean", "time: mean", measure="index", undefined_ok=True),
     O("spending_ceiling", _Y, "1", "The most spending the budget allows, relative to the spending when "
-      "demand started, annual mean", "time: mean", measure="index"),
+      "demand started, annual mean", "time: mean", measure="index", undefined_ok=True),
     O("electricity_share", _Y, "1",
       "Share of the total electricity of the scenario's scope (world or US) used by its AI servers",
       measure="share"),
     O("energy_if_accumulated", _Y, "TW h",
       "Facility electricity in the year if the same shipments accumulate as an installed base",
-      "time: sum", measure="energy"),
+      "time: sum", measure="energy", whole_run=True),
 )}
 del O, _Y, _YG

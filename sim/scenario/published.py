@@ -64,9 +64,9 @@ KEYS = ("kind", "quantity", "year", "value", "low", "high", "units", "check", "t
         "note", "variant", "relative_to", "known_gap")
 OBSERVATION_KEYS = ("name", "quantity", "year", "value", "low", "high", "tolerance", "units", "generations",
                     "scope", "counting", "source", "note", "use")
-# quantities that can be counted over a subset of the generations
-BY_GENERATION = ("shipments", "installed", "energy", "gpus_shipped", "gpus_installed", "compute_installed",
-                 "nameplate_power")
+# quantities that can be counted over a subset of the generations: the registry says which output
+# counts each by generation
+BY_GENERATION = tuple(o.name for o in OUTPUTS.values() if o.by_generation)
 
 # a figure's units → (the measure they count, factor: figure = model value × factor)
 UNITS = {
