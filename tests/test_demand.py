@@ -234,8 +234,9 @@ def with_budget(elasticity=0.8, **demand):
     return with_elasticity(elasticity, demand={**BUDGET, "supply_capacity": 40_000, **demand})
 
 
-def test_spending_never_exceeds_its_ceiling():
-    ds = run(with_budget(1.5, growth={"dist": "uniform", "low": 0.8, "high": 1.5}))
+@pytest.mark.parametrize("elasticity", [0.3, 0.8, 1.0, 1.2, 1.5, 2.0])
+def test_spending_never_exceeds_its_ceiling(elasticity):
+    ds = run(with_budget(elasticity, growth={"dist": "uniform", "low": 0.8, "high": 1.5}))
     after = ds.sel(year=AFTER)
     assert bool((after.spending <= after.spending_ceiling * (1 + 1e-9)).all())
     assert bool((ds.spending.sel(year=2022).isnull()).all())          # no price before demand starts

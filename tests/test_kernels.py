@@ -232,3 +232,31 @@ def test_sum_rows_adds_in_one_order_whatever_the_width(rows, width, seed):
     np.testing.assert_array_equal(whole, expected)
     out = np.empty(64)
     assert kernels.sum_rows(wide, out=out) is out and np.array_equal(out, whole)
+
+
+@settings(max_examples=200, deadline=None)
+@given(elasticity=st.sampled_from([0.3, 0.8, 1.0, 1.2, 1.5, 2.0]),
+       unbounded=st.floats(1e-3, 1e6), affordable=st.one_of(st.just(np.inf), st.floats(1e-3, 1e6)),
+       capacity=st.floats(1e-3, 1e6))
+def test_the_clearing_markup_is_the_lowest_price_at_which_demand_fits(elasticity, unbounded, affordable, capacity):
+    m = float(kernels.clearing_markup(np.array([unbounded]), np.array([affordable]), np.array([capacity]),
+                                      np.array([elasticity]))[0])
+
+    def demand(markup):   # work demanded at price markup × cost: the curve, bounded by the budget
+        return min(unbounded * markup ** -elasticity, affordable / markup)
+
+    assert m >= 1.0
+    if min(unbounded, affordable) <= capacity:
+        assert m == 1.0                                        # demand at cost fits: no rent
+        return
+    assert demand(m) <= capacity * (1 + 1e-9)                  # demand at the price fits capacity
+    assert demand(m * (1 - 1e-6)) > capacity * (1 - 1e-9) or m == 1.0   # and no lower price clears
+    # spending at the price on what is served stays within the budget: m × K ≤ A
+    assert m * capacity <= affordable * (1 + 1e-9)
+
+
+def test_clearing_above_unit_elasticity_reads_the_unbounded_demand():
+    # the case the old clearing got wrong: the budget binds at cost and ε > 1
+    m = kernels.clearing_markup(np.array([3.0]), np.array([2.0]), np.array([1.0]), np.array([1.5]))
+    assert m[0] == pytest.approx(min(3.0 ** (1 / 1.5), 2.0))          # 2.08, not 2 ** (1/1.5) = 1.59
+    assert min(3.0 * m[0] ** -1.5, 2.0 / m[0]) == pytest.approx(1.0)  # demand at the price is capacity

@@ -252,27 +252,24 @@ class Demand:
         served and the work priced out (reference-server-hours). Servers draw power at their
         utilisation whether or not demand calls for all their capacity, as in trajectory mode.
 
-        At the hardware's cost ``c`` demand is ``D(c)`` (bounded by the spending ceiling). When
-        the installed capacity ``K`` is short of it, the price rises to the lowest ``p`` at which
-        demand falls to ``K``: along the demand curve, ``p1 = c (W/K)^(1/ε)``, or along the
-        budget, ``p2 = B W0 / K``, whichever comes first. The difference ``p/c - 1`` is the
-        scarcity rent; the work no longer demanded at ``p`` is priced out (``unserved_demand``).
-        With ε = 0 and no budget nothing clears the market: the excess stays unserved at cost.
+        At the hardware's cost ``c`` demand is ``U`` along the demand curve, bounded by what the
+        spending ceiling affords, ``A = B W0 / c``. When the installed capacity ``K`` is short of
+        ``min(U, A)``, the price rises to the lowest ``p`` at which demand falls to ``K``
+        (:func:`~sim.model.kernels.clearing_markup`: along the demand curve ``p1 = c (U/K)^(1/ε)``,
+        or along the budget ``p2 = B W0 / K``, whichever comes first). The difference ``p/c - 1``
+        is the scarcity rent; the work no longer demanded at ``p`` is priced out
+        (``unserved_demand``). With ε = 0 and no budget nothing clears the market: the excess
+        stays unserved at cost.
         """
         d = self.d
         capacity = self.capacity = self.fleet.installed[PERFORMANCE] * self.work_per_performance
         wanted = self.work_demanded
         served = np.minimum(wanted, capacity)
-        scarce = wanted > capacity
         markup = np.ones_like(wanted)
-        if scarce.any():
-            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-                along_demand = np.where(d.elasticity > 0, (wanted / capacity) ** (1.0 / d.elasticity), np.inf)
-                along_budget = (np.inf if self.ceiling is None
-                                else self.ceiling * self.work0 / (capacity * self.cost_per_work))
-                markup = np.where(scarce, np.minimum(along_demand, along_budget), 1.0)
-            markup = np.where(np.isfinite(markup), markup, 1.0)   # nothing clears: stays at cost
-        self.markup = markup
+        if (wanted > capacity).any():
+            affordable = (np.full_like(wanted, np.inf) if self.ceiling is None
+                          else self.ceiling * self.work0 / self.cost_per_work)
+            markup = kernels.clearing_markup(self.work_unbounded, affordable, capacity, d.elasticity)
         price = self.cost_per_work * markup
         self.record.add("compute_served", t, served)
         self.record.add("unserved_demand", t, wanted - served)

@@ -279,3 +279,25 @@ def interpolate_years(years, point_years, points: np.ndarray) -> np.ndarray:
             w = (year - point_years[k]) / (point_years[k + 1] - point_years[k])
             out[j] = (1 - w) * points[k] + w * points[k + 1]
     return out
+
+
+def clearing_markup(unbounded: np.ndarray, affordable: np.ndarray, capacity: np.ndarray,
+                    elasticity: np.ndarray) -> np.ndarray:
+    """The lowest markup ``m >= 1`` over cost at which demand falls to capacity, per draw.
+
+    Demand at price ``m × c`` is ``D(m) = min(U m^-ε, A / m)``: the demand curve ``U m^-ε``
+    (``unbounded``: the work demanded at cost, ``U``; ``elasticity``, ε) bounded by what the
+    spending ceiling affords (``affordable``: the work it pays for at cost, ``A``; ``inf`` with
+    no budget). Both terms fall as ``m`` rises, so ``D(m) <= K`` (``capacity``) exactly when
+    ``m >= (U/K)^(1/ε)`` or ``m >= A/K``: the clearing markup is the smaller of the two. (The
+    demand curve's markup is read from the *unbounded* demand: computed from demand already
+    bounded by the budget, it is too low for ε > 1, and demand at that price exceeds capacity.)
+    Where demand at cost fits (``min(U, A) <= K``) the markup is 1; where nothing clears
+    (ε = 0 and no budget) it stays 1 and the excess goes unserved. Shapes (B,); dimensionless.
+    """
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        along_demand = np.where(elasticity > 0, (unbounded / capacity) ** (1.0 / elasticity), np.inf)
+        along_budget = affordable / capacity
+        markup = np.minimum(along_demand, along_budget)
+    scarce = np.minimum(unbounded, affordable) > capacity
+    return np.where(scarce & np.isfinite(markup), np.maximum(markup, 1.0), 1.0)
