@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model import cohorts, kernels, lifetime
+from sim.model import cohorts, kernels
 
 
 @given(months=st.lists(st.integers(-30, 60), min_size=1, max_size=7),
@@ -43,19 +43,6 @@ def test_an_older_line_keeps_what_a_capped_generation_leaves_until_the_next_one(
     np.testing.assert_allclose(shares[:, 0], [0.0, 0.0, 0.0, 1.0], atol=1e-15)
 
 
-def test_age_chain_mean_lifetime_is_exact():
-    for stages_n, life_months in [(1, 30.0), (4, 60.0), (8, 48.0), (60, 60.0)]:
-        stages = np.zeros((stages_n, 1, 1))
-        p = np.array([stages_n / life_months])
-        lifetime.age_chain(stages, p, np.array([[1000.0]]))
-        server_months, retired = 1000.0, 0.0  # the deployment month counts as one month installed
-        for _ in range(3000):
-            retired += float(lifetime.age_chain(stages, p, np.zeros((1, 1)))[0, 0])
-            server_months += float(stages.sum())
-        assert retired == pytest.approx(1000.0, rel=1e-9)
-        assert server_months == pytest.approx(1000.0 * life_months, rel=1e-9)
-
-
 @given(lead=st.lists(st.floats(0, 24), min_size=1, max_size=6))
 @settings(max_examples=30, deadline=None)
 def test_delay_conserves_and_shifts(lead):
@@ -81,22 +68,6 @@ def test_annual_trajectory_is_geometric_between_anchors():
     np.testing.assert_allclose(out[8, 0], 1_500_000 * 1.1 ** 2, rtol=1e-12)
 
 
-@settings(max_examples=50, deadline=None)
-@given(st.integers(0, 12), st.integers(1, 40), st.floats(0.0, 1.0))
-def test_binomial_sf_is_scipy_stats_bit_for_bit(k, n, p):
-    # the lead-time retirement weights no longer import scipy.stats (half a second of start-up)
-    from scipy.stats import binom
-
-    assert lifetime.binomial_sf(k, n, p)[()] == binom.sf(k, n, p)
-
-
-def test_exit_weights_are_the_chance_of_retiring_within_the_lead_time():
-    # one server per stage, K = 3, p = 1/2, a lead of 1.0 months: n = 2 monthly chances to move;
-    # from the last stage it retires unless it fails twice: 1 - 1/4
-    w = lifetime.exit_weights(3, np.array([0.5]), np.array([1.0]))[:, 0, 0]
-    np.testing.assert_allclose(w, [0.0, 0.25, 0.75], rtol=0, atol=1e-15)
-
-
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(0.0, 7.5), min_size=1, max_size=12), st.integers(0, 2), st.integers(0, 1))
 def test_lagged_reads_by_runs_of_equal_leads_are_the_gather(leads, first, rows_missing):
@@ -118,102 +89,6 @@ def test_lagged_reads_by_runs_of_equal_leads_are_the_gather(leads, first, rows_m
         for b, (lf, f) in enumerate(zip(floor, frac)):
             recent, older = ring[t + 1 - lf][first:rows, b], ring[t - lf][first:rows, b]
             np.testing.assert_allclose(by_runs[:, b], (1 - f) * recent + f * older, rtol=1e-12, atol=1e-12)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.floats(0.0, 5.0), min_size=3, max_size=3), min_size=2, max_size=9),
-       st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3))
-def test_fifo_heads_stop_at_the_last_cohort_admitted_in_full(arrivals, share):
-    # cumulative arrivals of three draws; the head must stand in the last cohort c <= now with
-    # cumulative[c] <= target, wherever it stood before, as a search over every cohort finds
-    arrivals = np.array(arrivals)                       # (cohorts, 3)
-    now = len(arrivals) - 1
-    cumulative = np.zeros((now + 2, 3))
-    cumulative[1:] = np.cumsum(arrivals, axis=0)
-    target = np.array(share) * cumulative[now + 1]
-    first = np.zeros(3, dtype=np.int64)
-    draws = np.arange(3)
-    cohort, fraction = cohorts.fifo_position(cumulative, target, first, now, draws)
-    expected = np.minimum((cumulative[:now + 2] <= target).sum(axis=0) - 1, now)
-    np.testing.assert_array_equal(cohort, expected)
-    size = cumulative[cohort + 1, draws] - cumulative[cohort, draws]
-    inside = cumulative[cohort, draws] + fraction * size
-    np.testing.assert_allclose(inside, np.where(size > 0, target, cumulative[cohort, draws]), rtol=1e-12, atol=1e-12)
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.integers(1, 8), st.lists(st.floats(0.01, 1.0), min_size=1, max_size=6), st.integers(0, 2**32 - 1))
-def test_the_yearly_chain_is_the_stage_chain(stages, exit_probability, seed):
-    # December stocks and the year's sums of installed servers, month by month through the
-    # stage chain, with generations entering late and the first rows closing; draws with p near
-    # 1 run the stage chain themselves
-    p = np.array(exit_probability)
-    p[0] = 1.0 if len(p) > 2 else p[0]
-    rng = np.random.default_rng(seed)
-    rows, batch = 3, len(p)
-    chain = lifetime.YearlyChain(stages, p, rows)
-    reference = np.zeros((stages, rows, batch))
-    year_sum = np.zeros((rows, batch))
-    entered = []
-    for t in range(48):
-        n = min(rows, 1 + t // 12)
-        first = 1 if t >= 30 else 0          # the first generation gets no more servers
-        entering = rng.random((n - first, batch)) * 1000
-        chain.enter(t, entering, first=first)
-        full = np.zeros((n, batch))
-        full[first:] = entering
-        entered.append(full.sum())
-        lifetime.age_chain(reference[:, :n], p, full)
-        year_sum += reference.sum(axis=0)
-        if t % 12 == 11:
-            december, total = chain.year()
-            np.testing.assert_allclose(december, reference.sum(axis=0), rtol=1e-12, atol=1e-9)
-            np.testing.assert_allclose(total, year_sum, rtol=1e-12, atol=1e-9)
-            year_sum[:] = 0.0
-
-
-def test_a_draws_yearly_chain_does_not_depend_on_its_batch():
-    # a draw with a short life (p > 1/2) runs the stage chain; the others' numbers must be what
-    # they are in a batch without it, bit for bit
-    p = np.array([0.05, 0.9, 0.08, 1.0, 0.3])
-    entering = np.random.default_rng(2).random((36, 2, len(p)))
-    together, alone = lifetime.YearlyChain(4, p, 2), lifetime.YearlyChain(4, p[[0, 2, 4]], 2)
-    for t in range(36):
-        together.enter(t, entering[t])
-        alone.enter(t, entering[t][:, [0, 2, 4]])
-        if t % 12 == 11:
-            for a, b in zip(together.year(), alone.year()):
-                np.testing.assert_array_equal(a[:, [0, 2, 4]], b)
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, 3), min_size=30, max_size=30), st.integers(0, 2**32 - 1))
-def test_a_cohort_ring_keeps_every_row_a_queue_still_needs(lags, seed):
-    # arrivals pushed month by month into a ring that starts too small; the rows from the
-    # oldest head on must be the cumulative sums, exactly, however often the ring has grown
-    rng = np.random.default_rng(seed)
-    arrivals = rng.random((30, 3, 4))
-    cumulative = np.zeros((32, 3, 4))
-    cumulative[1:31] = np.cumsum(arrivals, axis=0)
-    ring = cohorts.CohortRing(3, 4, size=2)
-    oldest = 0
-    for now in range(30):
-        oldest = max(oldest, now - 5 * lags[now])       # heads only move forward
-        ring.push(now, arrivals[now], oldest)
-        for c in range(oldest, now + 2):
-            np.testing.assert_array_equal(ring[c], cumulative[c])
-        cohort = rng.integers(oldest, now + 2, size=4)
-        np.testing.assert_array_equal(ring.gather(cohort, np.arange(4)), cumulative[cohort, :, np.arange(4)].T)
-        # a target beyond the oldest head, and heads at or behind where it falls
-        low, high = cumulative[oldest, 1], cumulative[now + 1, 1]
-        target = low + (high - low) * rng.random(4)
-        head = np.minimum((cumulative[:now + 2, 1] <= target).sum(axis=0) - 1, now)
-        first = np.maximum(head - lags[now], oldest)
-        draws = np.arange(4)
-        on_ring = cohorts.fifo_position(ring, target, first, now, draws, row=1)
-        on_array = cohorts.fifo_position(np.ascontiguousarray(cumulative[:now + 2, 1]), target, first, now, draws)
-        for a, b in zip(on_ring, on_array):
-            np.testing.assert_array_equal(a, b)
 
 
 @settings(max_examples=50, deadline=None)
