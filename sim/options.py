@@ -40,7 +40,8 @@ class RunOptions:
         ``force`` (replace a sim result that holds something else); ``reopen`` (return the
         written file opened lazily, or only its path).
     What is said
-        ``quiet`` (no progress bar); ``progress`` (called with the draws each chunk adds);
+        ``quiet`` (no progress bar; default: a bar where a person may watch, a terminal or a
+        notebook); ``progress`` (called with the draws each chunk adds);
         ``attrs`` (extra attributes for the result: the command line records itself).
     For tests
         ``compute``: the unit of work (default :func:`sim.runner.simulate_draws`).
@@ -60,7 +61,7 @@ class RunOptions:
     resume: bool = False
     force: bool = False
     reopen: bool = True
-    quiet: bool = True
+    quiet: bool | None = None
     progress: Callable | None = None
     attrs: Mapping = field(default_factory=dict)
     compute: Callable | None = None

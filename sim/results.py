@@ -322,7 +322,7 @@ class Stored:
 def default_path(scenario, seed: int | None = None, kind: str | None = None, suffix: str = ".nc",
                  calibrated: bool | None = None) -> Path:
     """Where a result goes unless told:
-    ``outputs/<scenario>/<scenario>[-<variant>][-set-<hash>][-prior|-calibrated][-<kind>][-<seed>]<suffix>``,
+    ``outputs/<scenario>/<scenario>[-<variant>][-set-<hash>][-prior|-calibrated][-<kind>][-seed<seed>]<suffix>``,
     where ``<hash>`` is 8 hex digits of the ``--set`` overrides' SHA-256, so what-ifs never collide.
 
     ``calibrated`` says whether the run is calibrated: a run that departs from the scenario's
@@ -335,7 +335,7 @@ def default_path(scenario, seed: int | None = None, kind: str | None = None, suf
     if calibrated is not None and bool(calibrated) != bool(scenario.calibrate):
         calibration = "calibrated" if calibrated else "prior"
     parts = ([scenario.name] + [p for p in (scenario.variant, changed, calibration, kind) if p]
-             + ([str(seed)] if seed is not None else []))
+             + ([f"seed{seed}"] if seed is not None else []))
     return Path("outputs") / scenario.name / ("-".join(parts) + suffix)
 
 
@@ -430,7 +430,7 @@ def open_lazily(path, fmt: str = "netcdf"):
 
 
 def default_out(scenario, seed: int, fmt: str = "netcdf", calibrate: bool | None = None) -> Path:
-    """Where ``sim run`` writes unless told: ``outputs/<scenario>/<scenario>[-<variant>][-prior]-<seed>.nc``
+    """Where ``sim run`` writes unless told: ``outputs/<scenario>/<scenario>[-<variant>][-prior]-seed<seed>.nc``
     (:func:`sim.results.default_path`)."""
     return default_path(scenario, seed, suffix=".zarr" if fmt == "zarr" else ".nc",
                         calibrated=scenario.calibrate if calibrate is None else calibrate)

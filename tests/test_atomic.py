@@ -183,7 +183,7 @@ def test_prior_and_calibrated_results_never_share_a_path_or_an_identity(tmp_path
     assert main(["run", "nvidia_2027", "--draws", "20", "--quiet"]) == 0
     assert main(["run", "nvidia_2027", "--draws", "20", "--no-calibrate", "--quiet"]) == 0
     calibrated, prior = capsys.readouterr().out.split()
-    assert Path(prior).name == "nvidia_2027-prior-2027.nc" and Path(calibrated).name == "nvidia_2027-2027.nc"
+    assert Path(prior).name == "nvidia_2027-prior-seed2027.nc" and Path(calibrated).name == "nvidia_2027-seed2027.nc"
     with xr.open_dataset(calibrated) as c, xr.open_dataset(prior) as p:
         assert c.attrs["calibrated"] == 1 and "calibrated" not in p.attrs
         assert "prior, not calibrated" in p.attrs["title"] and "; calibrated to" in c.attrs["title"]

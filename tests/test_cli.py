@@ -38,8 +38,8 @@ def test_run_default_output_path(capsys, write_scenario, tmp_path, monkeypatch):
     path = write_scenario()
     code, stdout, _ = run_cli(capsys, "run", str(path), "--draws", "5", "--quiet")
     assert code == 0
-    assert stdout.strip() == "outputs/small/small-7.nc"
-    assert (tmp_path / "outputs" / "small" / "small-7.nc").exists()
+    assert stdout.strip() == "outputs/small/small-seed7.nc"
+    assert (tmp_path / "outputs" / "small" / "small-seed7.nc").exists()
 
 
 def test_devries_summary_shows_installed_base_comparison(capsys, tmp_path):

@@ -252,8 +252,8 @@ def test_a_ceiling_that_never_binds_changes_nothing():
         np.testing.assert_allclose(roomy[name], free[name], rtol=1e-12)
 
 
-@pytest.mark.parametrize("budget", [False, True])
-def test_with_capacity_short_the_price_clears_the_market(monkeypatch, budget):
+@pytest.mark.parametrize("budget, elasticity", [(False, 0.8), (True, 0.8), (True, 1.2), (True, 1.5), (True, 2.0)])
+def test_with_capacity_short_the_price_clears_the_market(monkeypatch, budget, elasticity):
     from sim.model.demand import Demand
 
     checked = []
@@ -273,7 +273,7 @@ def test_with_capacity_short_the_price_clears_the_market(monkeypatch, budget):
         checked.append(int(scarce.sum()))
 
     monkeypatch.setattr(Demand, "serve", serve_and_check)
-    ds = run(with_budget() if budget else with_elasticity(0.8, demand={"supply_capacity": 40_000}))
+    ds = run(with_budget(elasticity) if budget else with_elasticity(elasticity, demand={"supply_capacity": 40_000}))
     assert sum(checked) > 100                                      # the cap bound, often
     assert bool((ds.scarcity_rent.sel(year=AFTER) >= 0).all()) and float(ds.scarcity_rent.max()) > 0
 

@@ -479,3 +479,19 @@ def test_a_zarr_result_opens_without_warnings(tmp_path):
         warnings.simplefilter("error")
         with xr.open_zarr(out) as ds:
             assert ds.sizes["draw"] == 300
+
+
+@pytest.mark.parametrize("tty, notebook, quiet, shown", [
+    (False, False, None, False), (True, False, None, True), (False, True, None, True),
+    (True, True, True, False), (False, False, False, False)])
+def test_progress_shows_where_a_person_watches(monkeypatch, tty, notebook, quiet, shown):
+    from sim import execution
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty, raising=False)
+    if notebook:
+        monkeypatch.setitem(sys.modules, "ipykernel", object())
+    else:
+        monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    bar = execution.Progress([object()], 0, quiet)
+    assert bar.bar.disable is not shown
+    bar.close()

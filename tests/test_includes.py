@@ -3,6 +3,7 @@
 import pytest
 
 import sim
+from conftest import SCENARIOS
 from sim.cli import main
 
 SHARED = """
@@ -53,3 +54,27 @@ def test_an_added_generation_with_a_bad_launch_is_named(write_scenario, capsys, 
     path = with_catalogue(write_scenario, [{"name": "X", "launch": launch, "power_kw": 1.0}])
     assert main(["run", str(path), "--draws", "2"]) == 2
     assert "generation.X.launch" in capsys.readouterr().err
+
+
+def test_a_scenario_copied_out_of_the_library_finds_its_shared_files(tmp_path):
+    import shutil
+
+    from sim.scenario import load_scenario
+
+    copy = tmp_path / "mine.toml"
+    shutil.copy(SCENARIOS / "nvidia_2027.toml", copy)     # without shared/ beside it
+    here = load_scenario(copy)
+    assert here.sha256 == load_scenario(SCENARIOS / "nvidia_2027.toml").sha256 and here.observations
+
+
+def test_an_include_found_nowhere_names_the_key_and_where_it_was_looked_for(tmp_path):
+    import sim
+    from sim.scenario import load_scenario
+
+    text = (SCENARIOS / "nvidia_2027.toml").read_text().replace("shared/catalogue.toml", "shared/catalog.toml")
+    (tmp_path / "s.toml").write_text(text)
+    with pytest.raises(sim.ScenarioError) as err:
+        load_scenario(tmp_path / "s.toml")
+    message = str(err.value)
+    assert err.value.key == "scenario.include" and "'shared/catalog.toml' is not found" in message
+    assert str(tmp_path) in message and "sim/scenarios" in message and "\n" not in message

@@ -29,6 +29,9 @@ def test_notebook_runs(path):
     figure_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.strip().endswith("fig")]
     for cell in figure_cells:
         assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source
+    # and shows each figure once: no image twice (pyplot's inline display and the cell's value)
+    images = [o["data"]["image/png"] for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == len(set(images)) == len(figure_cells)
 
 
 def test_importing_sim_leaves_the_users_backend_alone():

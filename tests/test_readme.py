@@ -39,4 +39,4 @@ def test_the_readme_commands_run_in_order(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "nvidia.csv").exists() and list((tmp_path / "outputs" / "nvidia_2027").glob("*.svg"))
     # the two --set runs did not write over each other or over the base run
     results = sorted(p.name for p in (tmp_path / "outputs" / "nvidia_2027").glob("*.nc"))
-    assert len([r for r in results if re.fullmatch(r"nvidia_2027-set-[0-9a-f]{8}-2027[.]nc", r)]) == 1
+    assert len([r for r in results if re.fullmatch(r"nvidia_2027-set-[0-9a-f]{8}-seed2027[.]nc", r)]) == 1

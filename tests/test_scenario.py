@@ -155,3 +155,14 @@ def test_check_loads_every_variant_and_names_the_broken_one(write_scenario, caps
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "variants.hi.fleet.pue" in err
+
+
+def test_a_scenario_prints_in_one_line_and_shows_its_sources_in_a_notebook():
+    from sim.scenario import load_scenario
+
+    s = load_scenario(SCENARIOS / "nvidia_2027.toml")
+    text = repr(s)
+    assert "\n" not in text and len(text) < 300 and "'nvidia_2027'" in text and "21 uncertain" in text
+    html = s._repr_html_()
+    assert html.count("<tr>") == len(s.parameters) + 1
+    assert "PUE (facility / IT power)" in html and "Uptime Institute" in html

@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_args(run)
     run.add_argument("--draws", type=int, metavar="N", help="number of draws (default: the scenario's)")
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's)")
-    run.add_argument("--out", metavar="PATH", help="result file (default: outputs/<scenario>/<scenario>-<seed>.nc)")
+    run.add_argument("--out", metavar="PATH", help="result file (default: outputs/<scenario>/<scenario>-seed<seed>.nc)")
     run.add_argument("--rebound", action="store_true", default=None,
                      help="demand mode: also run every draw without the Jevons response and "
                           "report the rebound (default: the scenario's demand.decompose_rebound)")
@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--years", nargs="+", default=None, metavar="YEAR",
                        help="evaluate an annual metric per year: 'all' or a list")
     sweep.add_argument("--out", metavar="PATH",
-                       help="result file (default: outputs/<scenario>/<scenario>-<method>-<seed>.nc)")
+                       help="result file (default: outputs/<scenario>/<scenario>-<method>-seed<seed>.nc)")
     sweep.add_argument("--force", action="store_true", help="replace an existing file that holds a different sweep")
     sweep.add_argument("--workers", type=int, default=1, metavar="N", help="local worker processes (default 1)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")

@@ -47,13 +47,16 @@ def c_order(compute, work) -> dict:
 
 
 class Progress:
-    """Chunks done, rows per second and time left, on stderr (tqdm): silent when quiet or
-    when stderr is not a terminal; ``callback(rows)`` is called as each chunk lands."""
+    """Chunks done, rows per second and time left (tqdm), where a person watches: on a terminal's
+    stderr, or in a notebook (tqdm's notebook bar where ipywidgets is installed, else text).
+    ``quiet=True`` silences it, ``False`` shows it wherever someone may watch, ``None`` (the
+    Python API's default) likewise; ``callback(rows)`` is called as each chunk lands."""
 
-    def __init__(self, works, done: int, quiet: bool, callback=None):
+    def __init__(self, works, done: int, quiet: bool | None, callback=None):
         self.callback = callback
-        self.bar = tqdm(total=len(works), initial=done, unit="chunk", file=sys.stderr,
-                        disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
+        bar = _bar()
+        self.bar = bar(total=len(works), initial=done, unit="chunk", file=sys.stderr,
+                       disable=bool(quiet) or not watched(), dynamic_ncols=True)
         self.began, self.count = time.perf_counter(), 0
 
     def update(self, work) -> None:
@@ -69,7 +72,23 @@ class Progress:
         self.bar.close()
 
 
-def execute(works, compute, writer, where, quiet: bool = True, progress=None):
+def watched() -> bool:
+    """Whether a person may be watching: stderr is a terminal, or this is a notebook's kernel."""
+    return sys.stderr.isatty() or "ipykernel" in sys.modules
+
+
+def _bar():
+    """tqdm's notebook bar in a notebook with ipywidgets (a widget, not lines of text), else tqdm."""
+    import importlib.util
+
+    if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm as notebook_bar
+
+        return notebook_bar
+    return tqdm
+
+
+def execute(works, compute, writer, where, quiet: bool | None = True, progress=None):
     """Run every chunk the writer has not kept yet on the backend ``where``; return
     ``writer.close()``. On any failure (an interrupt included) the writer is abandoned (what
     was kept stays for ``--resume``). The caller lets go of the backend (:func:`closing`).

@@ -270,6 +270,7 @@ class Demand:
             affordable = (np.full_like(wanted, np.inf) if self.ceiling is None
                           else self.ceiling * self.work0 / self.cost_per_work)
             markup = kernels.clearing_markup(self.work_unbounded, affordable, capacity, d.elasticity)
+        self.markup = markup          # the month's markup of the clearing price over cost
         price = self.cost_per_work * markup
         self.record.add("compute_served", t, served)
         self.record.add("unserved_demand", t, wanted - served)

@@ -1,7 +1,8 @@
 """CSV export of a result, for readers who use spreadsheets.
 
 A run: a tidy table, one row per variable, year (and generation or workload where the
-variable has them), with the 5th, 25th, 50th, 75th and 95th percentiles over the draws;
+variable has them), with its units as a reader writes them (``TWh``, ``per year``; a count or a
+fraction has none), with the 5th, 25th, 50th, 75th and 95th percentiles over the draws;
 sampled parameters get one row each with no year. With ``every_draw``, one row per draw
 instead. The monthly series is left out (it is in the netCDF file).
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from ..atomic import check_writable, writing
 from ..errors import InputError
+from ..parameters import human_units
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 EXTRA_DIMS = ("generation", "workload")
@@ -51,7 +53,7 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None,
     for name, var in ds.data_vars.items():
         if "draw" not in var.dims or "month" in var.dims:
             continue
-        units = var.attrs.get("units", "")
+        units = human_units(var.attrs.get("units", ""))   # as a reader writes them: TWh, per year
         key = var.attrs.get("key", name)   # a scenario key as the user writes it (fleet.pue)
         other = [d for d in var.dims if d != "draw"]
         values = var.transpose(*other, "draw").values.reshape(-1, ds.sizes["draw"])
@@ -80,11 +82,12 @@ def write_sweep_csv(ds, path, what: dict | None = None, force: bool = False) -> 
     labels = _labels(ds, dims)
     units = "units" in ds.coords and dims == ["parameter"]   # each parameter's own units
     header = ([ds[d].attrs.get("key", d) for d in dims] + (["units"] if units else [])
-              + [f"{name} ({ds[name].attrs['units']})" if ds[name].attrs.get("units") else name for name in columns])
+              + [f"{name} ({human_units(ds[name].attrs['units'])})" if human_units(ds[name].attrs.get("units", ""))
+                 else name for name in columns])
     rows = []
     for i, (label, values) in enumerate(zip(labels, zip(*(ds[name].values.reshape(-1) for name in columns)))):
         rows.append([label[d] if isinstance(label[d], str) else (int(label[d]) if d == "year" else _fmt(label[d]))
-                     for d in dims] + ([str(ds.units.values[i])] if units else []) + [_fmt(v) for v in values])
+                     for d in dims] + ([human_units(str(ds.units.values[i]))] if units else []) + [_fmt(v) for v in values])
     return _write(path, header, rows, what or {"source": ""}, force)
 
 

@@ -1,6 +1,7 @@
 """Shared tables a scenario includes: one hardware catalogue, one set of observations.
 
-``[scenario] include = ["shared/catalogue.toml"]`` (paths relative to the scenario file)
+``[scenario] include = ["shared/catalogue.toml"]`` (paths relative to the scenario file, else
+to the library's folder, ``sim/scenarios``)
 brings in the ``[[generation]]`` and ``[[observation]]`` tables of other files, before the
 scenario's own. A table of the scenario with the same ``name`` as an included one replaces
 it where it stands, so a scenario can override a catalogue entry or hold out an observation
@@ -80,7 +81,21 @@ def texts(data: dict, file) -> tuple[tuple[str, str], ...]:
         raise ScenarioError(str(file) if file else None, "scenario.include",
                             "expected a list of file names, e.g. [\"shared/catalogue.toml\"]")
     folder = Path(file).parent if file else Path(".")
-    return tuple((name, read(folder / name, "shared-table")) for name in names)
+    return tuple((name, read(find_include(name, folder, file), "shared-table")) for name in names)
+
+
+def find_include(name: str, folder: Path, file) -> Path:
+    """Where an included file is: beside the scenario, else among the library's files (so a
+    scenario copied out of the library still finds ``shared/catalogue.toml``); one line naming
+    both places when it is in neither."""
+    from .library import FOLDER
+
+    for place in (folder, FOLDER):
+        if (place / name).exists():
+            return place / name
+    raise ScenarioError(str(file) if file else None, "scenario.include",
+                        f"{name!r} is not found: includes are looked up beside the scenario ({folder}) and "
+                        f"in the library's files ({FOLDER}); copy it beside the scenario, or fix the name")
 
 
 def _by_launch(included: list, added: list) -> list:

@@ -78,6 +78,35 @@ class Scenario:
     overrides: tuple[str, ...] = ()
     included: tuple = ()             # ((name, text), ...) of the files scenario.include names
 
+    def __repr__(self) -> str:
+        """One line: what the scenario is, not its every field (``str(scenario.parameters)``
+        and :meth:`_repr_html_` show more)."""
+        parts = [f"{self.start_year}-{self.end_year}", f"{len(self.generation_names)} generations",
+                 f"{len(self.parameters)} parameters ({len(self.uncertain)} uncertain)"]
+        if self.observations:
+            parts.append(f"{len(self.observations)} observations" + (", calibrated" if self.calibrate else ""))
+        if self.variant:
+            parts.append(f"variant {self.variant!r}")
+        if self.overrides:
+            parts.append(f"{len(self.overrides)} --set")
+        return f"<Scenario {self.name!r}: {', '.join(parts)}" + (f"; {self.path}" if self.path else "") + ">"
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the title, and every assumption with its distribution, units and source."""
+        from html import escape
+
+        from ..parameters import label, spec
+
+        rows = []
+        for key, dist in self.parameters.items():
+            source = dist.annotations.get("source", "")
+            rows.append(f"<tr><td>{escape(label(key))}</td><td><code>{escape(key)}</code></td>"
+                        f"<td>{escape(dist.describe())}</td><td>{escape(spec(key).units)}</td>"
+                        f"<td>{escape(str(source))}</td></tr>")
+        head = (f"<b>{escape(self.name)}</b>: {escape(self.title)}<br><small>{escape(repr(self))}</small>"
+                "<table><tr><th>assumption</th><th>key</th><th>distribution</th><th>units</th><th>source</th></tr>")
+        return head + "".join(rows) + "</table>"
+
     @property
     def generation_names(self) -> list[str]:
         """The catalogue's generations, then those of the trend beyond it (``trend-1``, ...)."""

@@ -19,6 +19,7 @@ def figure(ds):
     coverage, density = ds.attrs["box_coverage"], ds.attrs["box_density"]
     with plt.rc_context(style.RC):
         fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.6), gridspec_kw={"width_ratios": [1, 1.2]})
+        style.detached(fig)
         points = left.scatter(ds.coverage.values, ds.density.values, c=ds.restrictions.values, cmap="viridis", s=14)
         left.plot(coverage, density, marker="*", color="crimson", markersize=13, linestyle="none", label="chosen box")
         left.set_xlabel("coverage (share of the cases in the box)")

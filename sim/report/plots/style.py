@@ -56,7 +56,15 @@ def figure(height: float = HEIGHT_IN, width: float = FULL_WIDTH_IN, **kwargs):
             sub.sim_note = note
             return sub, ax
         fig, ax = plt.subplots(figsize=(width, height), **kwargs)
-    return fig, ax
+    return detached(fig), ax
+
+
+def detached(fig):
+    """``fig``, let go by pyplot (made by it, so the user's backend can display it): a notebook
+    shows it once, as the cell's value, not a second time when pyplot shows the figures it
+    holds, and pyplot holds no figure sim made. Save it, or show it as a cell's value."""
+    plt.close(fig)
+    return fig
 
 
 human_units = registry.human_units   # the registry says how a reader writes each unit
