@@ -205,9 +205,11 @@ def evaluate(scenario, values: dict, overrides=None, variant: str | None = None,
     ----------
     scenario : str, Path or Scenario
     values : dict
-        Dotted parameter key → array (n,) of values (an xarray Dataset of a result works too:
-        its sampled parameters, whose ``key`` attributes name them, are used). Uncertain parameters not given are held at their
-        medians; constants stay as the scenario gives them.
+        Dotted parameter key → array (n,) of values, or a result of :func:`run` (its sampled
+        parameters, named by their ``key`` attributes: a calibrated result's draws are the
+        posterior, an uncalibrated one's the prior). Uncertain parameters not given are held at
+        their prior medians; constants stay as the scenario gives them. The result's
+        ``evaluated_inputs`` attribute says which of these it used.
     options : sim.options.RunOptions, optional
         Where the rows run: ``chunk_draws``, ``workers``, ``scheduler`` (``**settings``
         changes them by name), as for :func:`run`; never the result.
@@ -224,7 +226,10 @@ def evaluate(scenario, values: dict, overrides=None, variant: str | None = None,
         y = ds.energy.sel(year=2030).values          # then SALib.analyze.sobol.analyze(problem, y)
     """
     scenario = resolve(scenario, overrides, variant)
+    source = "given values"
     if hasattr(values, "data_vars"):  # a result: its variables say which key they hold
+        source = ("the draws of a calibrated result (the posterior)" if values.attrs.get("calibrated")
+                  else "the draws of an uncalibrated result (the prior)")
         values = {var.attrs.get("key", name): var.values for name, var in values.data_vars.items()
                   if var.dims == ("draw",)}
     given = {k: np.asarray(values[k], dtype=float) for k in values if k in scenario.parameters}
@@ -247,7 +252,11 @@ def evaluate(scenario, values: dict, overrides=None, variant: str | None = None,
             arrays = execution.execute(works, simulate_values, execution.Memory(n), where)
     except NonFinite as err:
         raise ScenarioError(scenario.path, None, str(err)) from None
-    return ensemble_result(scenario, n, scenario.seed, {"evaluated": 1}, arrays).to_xarray()
+    held = [k for k in scenario.uncertain if k not in given]
+    inputs = source + (f"; {len(held)} uncertain parameters not given held at their prior medians "
+                       f"({', '.join(held[:5])}{', ...' if len(held) > 5 else ''})" if held else "")
+    return ensemble_result(scenario, n, scenario.seed, {"evaluated": 1, "evaluated_inputs": inputs},
+                           arrays).to_xarray()
 
 
 def ensemble_result(scenario: Scenario, draws: int, seed: int, attrs: dict, data: dict,

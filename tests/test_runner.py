@@ -90,3 +90,14 @@ def test_the_sensitivity_module_is_reachable_beside_the_sweep_function():
     import sim.analysis.sensitivity
 
     assert callable(sim.sweep) and sim.analysis.sensitivity.sweep is sim.sweep
+
+
+def test_evaluate_says_whether_it_used_the_prior_or_the_posterior():
+    calibrated = sim.run(NVIDIA, draws=20, seed=3)
+    prior = sim.run(NVIDIA, draws=20, seed=3, calibrate=False)
+    posterior_run = sim.evaluate(NVIDIA, calibrated)
+    assert posterior_run.attrs["evaluated_inputs"] == "the draws of a calibrated result (the posterior)"
+    np.testing.assert_array_equal(posterior_run.energy.values, calibrated.energy.values)   # the same draws, run again
+    assert sim.evaluate(NVIDIA, prior).attrs["evaluated_inputs"] == "the draws of an uncalibrated result (the prior)"
+    one = sim.evaluate(NVIDIA, {"fleet.pue": np.array([1.2, 1.4])}).attrs["evaluated_inputs"]
+    assert one.startswith("given values; 20 uncertain parameters not given held at their prior medians (")

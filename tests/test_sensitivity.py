@@ -264,3 +264,16 @@ def test_given_data_bad_input_is_one_line(run_result, capsys, args, fragment):
     assert main(["sweep", *args]) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1
+
+
+def test_indices_are_also_under_salibs_names():
+    from sim.analysis.sensitivity import as_salib
+
+    ds = sim.sweep(SCENARIOS / "nvidia_2027.toml", "sobol", "energy:2030", samples=16)
+    si = as_salib(ds)
+    assert si["names"] == [str(p) for p in ds.parameter.values]
+    np.testing.assert_array_equal(si["S1"], ds.first_order.values)
+    np.testing.assert_array_equal(si["ST"], ds.total_order.values)
+    np.testing.assert_allclose(si["ST_conf"], (ds.total_order_high - ds.total_order_low).values / 2)
+    frame = si.to_df()
+    assert list(frame.columns) == ["S1", "S1_conf", "ST", "ST_conf"] and len(frame) == ds.sizes["parameter"]

@@ -366,3 +366,42 @@ def _morris(scenario, metric, names, trajectories, levels, seed, run, factors, o
     }, coords=coords, attrs={"trajectories": int(used), "levels": int(levels), "evaluations": int(unit.shape[0]),
                              "optimised_from": int(trajectories) if optimal else 0,
                              "estimator": "SALib.sample.morris and SALib.analyze.morris (Campolongo et al. 2007)"})
+
+
+# SALib's names for sim's indices: name → (sim's variable, sim's interval ends or None)
+SALIB_NAMES = {"sobol": {"S1": ("first_order", "first_order_low", "first_order_high"),
+                         "ST": ("total_order", "total_order_low", "total_order_high")},
+               "morris": {"mu": ("mu", None, None), "mu_star": ("mu_star", "mu_star_low", "mu_star_high"),
+                          "sigma": ("sigma", None, None)},
+               "delta": {"delta": ("delta", "delta_conf", None), "S1": ("first_order", "first_order_conf", None)},
+               "rbd_fast": {"S1": ("first_order", "first_order_conf", None)},
+               "pawn": {"median": ("pawn_median", None, None), "maximum": ("pawn_max", None, None),
+                        "CV": ("pawn_cv", None, None)}}
+
+
+def as_salib(ds, year: int | None = None):
+    """A sweep's indices under SALib's names, as SALib returns them (a ``ResultDict``: ``names``,
+    ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` for Sobol; ``mu``, ``mu_star``, ``mu_star_conf``,
+    ``sigma`` for Morris; ...; ``.to_df()`` gives a pandas DataFrame). A ``_conf`` is the
+    half-width of sim's interval (``(high - low) / 2``), or the half-width SALib gave; a per-year
+    metric takes ``year`` (default: its last)."""
+    from SALib.util.results import ResultDict
+
+    names = SALIB_NAMES.get(ds.attrs.get("method"))
+    if names is None:
+        raise InputError(None, None, f"a {ds.attrs.get('method')!r} result has no SALib form; sobol, morris, delta, "
+                         "rbd_fast and pawn results do")
+
+    def values(name):
+        var = ds[name]
+        if "year" in var.dims:
+            var = var.sel(year=int(ds.year[-1]) if year is None else year)
+        return np.asarray(var.values, dtype=float)
+
+    out = ResultDict()
+    out["names"] = [str(p) for p in ds.parameter.values]
+    for salib, (name, low, high) in names.items():
+        out[salib] = values(name)
+        if low is not None:
+            out[f"{salib}_conf"] = values(low) if high is None else (values(high) - values(low)) / 2
+    return out
