@@ -144,7 +144,10 @@ def describe_result(scenario, draws: int, seed: int, arrays: dict[str, np.ndarra
             {**time_attrs, "long_name": "middle of the year", "axis": "T", "bounds": "time_bounds"}, coord=True)
     out.add("generation", ("generation",), np.array(scenario.generation_names, dtype=object),
             {"long_name": "AI server generation"}, coord=True)
-    out.add("month", ("month",), months, {**time_attrs, "long_name": "first day of the month"}, coord=True)
+    # the monthly series' coordinate is a time (its units say so) but not the dataset's time axis:
+    # no standard_name, so that CF tools find one time (``ds.cf["time"]`` is the annual one)
+    out.add("month", ("month",), months, {"units_metadata": time_attrs["units_metadata"],
+                                          "long_name": "first day of the month"}, coord=True)
     if "energy_by_workload" in arrays:
         out.add("workload", ("workload",), np.array(["training", "inference"], dtype=object),
                 {"long_name": "AI workload"}, coord=True)

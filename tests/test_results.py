@@ -175,3 +175,13 @@ def test_result_is_encoded_as_xarray_encodes_its_dataset(make_scenario):
         for key, value in attrs.items():
             np.testing.assert_array_equal(ours[name][2][key], value, err_msg=f"{name}.{key}")
     assert set(our_attrs) == set(their_attrs)
+
+
+def test_a_result_has_one_time_axis_for_cf_tools():
+    # the annual time is the dataset's time axis; the monthly series keeps its own time
+    # coordinate (decoded from its units) without claiming to be the time
+    import cf_xarray  # noqa: F401 - registers the .cf accessor
+
+    ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=10, calibrate=False)
+    assert ds.cf["time"].name == "time" and ds.cf.axes == {"T": ["time"]}
+    assert ds.month.dtype.kind == "M" and "standard_name" not in ds.month.attrs
