@@ -416,8 +416,26 @@ def _calibrated(scenario: Scenario, opts: RunOptions, observations: tuple, where
     result = ensemble_result(scenario, draws, seed, attrs, arrays)
     if store is not None:
         store.remove()
-    return calibration.annotate(result, scenario, observations, candidates, observed[:considered],
-                                passes[:considered], values[:considered], space)
+    calibration.annotate(result, scenario, observations, candidates, observed[:considered],
+                         passes[:considered], values[:considered], space)
+    calibration.compare_energy(result, _prior_energy(scenario, space, seed, min(draws, PRIOR_SUMMARY_DRAWS)))
+    return result
+
+
+# draws of the prior whose electricity a calibrated result is compared with (quantiles need few)
+PRIOR_SUMMARY_DRAWS = 10_000
+
+
+def _prior_energy(scenario: Scenario, space: int, seed: int, n: int) -> np.ndarray:
+    """The electricity (n, years) of the first ``n`` candidates run in full: draws of the prior
+    (a candidate's numbers depend only on the seed and its number), for the prior-vs-calibrated
+    comparison of a calibrated result. One plain run of ``n`` draws, in chunks."""
+    parts = []
+    for start, stop in execution.ranges(n, execution.DEFAULT_CHUNK_DRAWS):
+        values = sample(scenario, start, stop, draws=space, seed=seed)
+        with np.errstate(over="ignore", invalid="ignore"):
+            parts.append(simulate(scenario, values)["energy"])
+    return np.concatenate(parts)
 
 
 def evaluate_design(scenario: Scenario, values: dict, metric, options: RunOptions | None = None, *,

@@ -8,7 +8,7 @@ import xarray as xr
 
 import sim
 from sim.parameters import var_name
-from conftest import base_dict, merge
+from conftest import SCENARIOS, base_dict, merge
 from sim.cli import main
 from sim.results import open_result
 from sim.analysis.calibration import candidate_space
@@ -203,3 +203,38 @@ def test_a_calibrated_demand_run_is_bit_identical_for_any_chunk_size():
     runs = [sim.run("jevons_2035", draws=60, seed=4, chunk_draws=c, rebound=False) for c in (1_000, 2_500)]
     xr.testing.assert_identical(runs[0], runs[1])
     assert runs[0].attrs["calibrated"] == 1
+
+
+def test_leave_one_out_predicts_each_observation_from_the_candidates_that_match_the_others():
+    from sim.analysis.calibration import leave_one_out
+
+    rng = np.random.default_rng(5)
+    observed = rng.random((400, 3))
+    passes = observed > np.array([0.2, 0.5, 0.9])
+    prediction, consistent = leave_one_out(observed, passes)
+    for j in range(3):
+        others = np.delete(passes, j, axis=1).all(axis=1)
+        np.testing.assert_array_equal(prediction[:, j], np.quantile(observed[others, j], [0.05, 0.5, 0.95]))
+        assert consistent[j] == passes[others, j].mean()
+    # independent columns: each observation's share is its own pass rate, up to sampling
+    np.testing.assert_allclose(consistent, [0.8, 0.5, 0.1], atol=0.12)
+
+
+def test_a_calibrated_result_compares_its_electricity_with_the_priors_own_draws():
+    from sim.analysis.calibration import candidate_space
+
+    ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=30, seed=4)
+    prior = sim.run(SCENARIOS / "nvidia_2027.toml", draws=candidate_space(30, None), seed=4, calibrate=False)
+    assert ds.attrs["prior_draws_compared"] == 30
+    np.testing.assert_allclose(ds.energy_quantiles_prior.values,
+                               np.quantile(prior.energy.values[:30], [0.05, 0.5, 0.95], axis=0), rtol=1e-12)
+    np.testing.assert_allclose(ds.energy_quantiles_calibrated.values,
+                               np.quantile(ds.energy.values, [0.05, 0.5, 0.95], axis=0), rtol=1e-12)
+    assert set(ds.loo_covered.values) <= {0, 1} and ds.loo_prediction.shape == (3, ds.sizes["observation"])
+
+
+def test_the_summary_says_how_calibration_moved_the_forecast_and_each_observation_left_out(capsys, tmp_path):
+    assert main(["run", "nvidia_2027", "--draws", "40", "--out", str(tmp_path / "r.nc")]) == 0
+    out = capsys.readouterr().out
+    assert "electricity, TWh (5-95 %, prior -> calibrated): 2023 " in out and "2030 " in out
+    assert out.count("by the others' prediction;") == 4

@@ -147,3 +147,15 @@ def test_lbnl_us_2028_is_calibrated_to_us_counts_and_states_its_gap_with_lbnl():
     # the servers' 2023 electricity from observed counts: above the uncalibrated 14 TWh of
     # the last release and below LBNL's 40 TWh, as docs/scenarios.md says
     assert outcome.gap and 20 < outcome.median < 35
+
+
+def test_validate_predicts_each_calibration_observation_from_the_others():
+    from sim.analysis.validation import validate_scenario
+
+    outcomes = validate_scenario(SCENARIOS / "nvidia_2027.toml", draws=60, seed=2)
+    loo = [o for o in outcomes if o.kind == "leave-one-out"]
+    assert len(loo) == 4 and all(o.check == "covers" for o in loo)
+    assert {o.validation.name for o in loo} == {o.name for o in sim.load_scenario(SCENARIOS / "nvidia_2027.toml").observations
+                                                if o.use == "calibrate"}
+    for o in loo:
+        assert o.p5 <= o.median <= o.p95 and o.passed == (o.p5 <= o.validation.high and o.validation.low <= o.p95)

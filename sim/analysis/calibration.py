@@ -140,8 +140,48 @@ def annotate(result, scenario, observations, candidates: np.ndarray, observed: n
         {"long_name": "quantiles of each uncertain parameter over every candidate considered", "units": "1"})
     add("posterior_quantiles", ("quantile", "parameter"), parameter_quantiles(values[candidates]),
         {"long_name": "quantiles of each uncertain parameter over the accepted draws", "units": "1"})
+    prediction, consistent = leave_one_out(observed, passes)
+    add("loo_prediction", ("quantile", "observation"), prediction,
+        {"long_name": "leave-one-out: quantiles of each observed figure's simulated value over the candidates "
+                      "that match every other observation (in its units)", "units": "1"})
+    add("loo_consistent", ("observation",), consistent,
+        {"long_name": "leave-one-out: share of the candidates matching every other observation that match this "
+                      "one too (1: the others already imply it; near 0: it is what narrows the draws)", "units": "1"})
+    covered = (prediction[0] <= np.array([o.high for o in observations])) & \
+        (prediction[-1] >= np.array([o.low for o in observations]))
+    add("loo_covered", ("observation",), covered.astype(np.int8),
+        {"long_name": "leave-one-out: 1 where the 5-95 % prediction from the other observations overlaps the "
+                      "observed range", "units": "1"})
     result.attrs.update({"calibrated": 1, "candidates": int(considered), "rejected_draws": int(considered - draws),
                          "candidate_space": int(space), "observations": "; ".join(o.name for o in observations)})
+    return result
+
+
+def leave_one_out(observed: np.ndarray, passes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each observation predicted from the others, from the candidates already run: over the
+    candidates that match every *other* observation, the 5/50/95 % of this one's simulated
+    value (3, k) and the share of them that match it too (k,). No new model runs."""
+    k = passes.shape[1]
+    prediction = np.full((len(QUANTILES), k), np.nan)
+    consistent = np.full(k, np.nan)
+    for j in range(k):
+        others = np.delete(passes, j, axis=1).all(axis=1)
+        if others.any():
+            prediction[:, j] = np.quantile(observed[others, j], QUANTILES)
+            consistent[j] = passes[others, j].mean()
+    return prediction, consistent
+
+
+def compare_energy(result, prior_energy: np.ndarray):
+    """Record the prior's and the calibrated draws' electricity, 5/50/95 % by year
+    (``energy_quantiles_prior``, ``energy_quantiles_calibrated``): what the observations did to
+    the forecast. ``prior_energy`` (n, years) is a plain run of the prior's first draws."""
+    result.add("energy_quantiles_prior", ("quantile", "year"), np.nanquantile(prior_energy, QUANTILES, axis=0),
+               {"long_name": "electricity of the prior's draws (uncalibrated), by quantile", "units": "TW h"})
+    result.add("energy_quantiles_calibrated", ("quantile", "year"),
+               np.nanquantile(result["energy"], QUANTILES, axis=0),
+               {"long_name": "electricity of the calibrated draws, by quantile", "units": "TW h"})
+    result.attrs["prior_draws_compared"] = int(len(prior_energy))
     return result
 
 

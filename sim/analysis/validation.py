@@ -2,7 +2,9 @@
 
 The figures are read with the scenario (:mod:`sim.scenario.published`): its ``[[validation]]`` tables
 (published figures, of kind ``reproduction`` or ``independent``) and its ``[[observation]]``
-tables held out of the calibration (``use = "check"``, independent by construction). This
+tables held out of the calibration (``use = "check"``, independent by construction); and for a
+calibrated run, each observation it was calibrated to predicted from the others (leave-one-out,
+from the candidates already run). This
 module runs the scenario through :func:`sim.runner.run`, calibrated if the scenario
 calibrates by default, and evaluates each check.
 """
@@ -36,6 +38,7 @@ class Outcome:
     passed: bool
     problem: str = ""
     gap: bool = False   # a figure the scenario says the model misses (known_gap), missed as said
+    left_out: bool = False   # an observation of the calibration, predicted from the others
 
     @property
     def result(self) -> str:
@@ -45,10 +48,14 @@ class Outcome:
 
     @property
     def kind(self) -> str:
+        if self.left_out:
+            return "leave-one-out"
         return "independent" if isinstance(self.validation, Observation) else self.validation.kind
 
     @property
     def check(self) -> str:
+        if self.left_out:
+            return "covers"
         if isinstance(self.validation, Observation):
             return "median"
         v = self.validation
@@ -114,7 +121,24 @@ def validate_scenario(path, draws: int | None = None, seed: int | None = None) -
                 outcomes.append(evaluate(ds, v, scenario.name, variant))
         if variant is None:
             outcomes += [evaluate_observation(ds, o, scenario.name) for o in checks]
+            outcomes += left_out(ds, subject, scenario.name)
     return outcomes
+
+
+def left_out(ds, scenario, name: str) -> list[Outcome]:
+    """Leave-one-out checks of a calibrated result: each observation it was calibrated to,
+    predicted from the others (the candidates that match every other observation, 5-95 %), must
+    overlap its observed range; a miss means the observations disagree under the model."""
+    if "loo_prediction" not in ds:
+        return []
+    by_name = {o.name: o for o in scenario.observations}
+    out = []
+    for j, label in enumerate(np.asarray(ds["observation"])):
+        p5, median, p95 = (float(x) for x in ds["loo_prediction"].values[:, j])
+        covered = bool(ds["loo_covered"].values[j])
+        out.append(Outcome(name, None, by_name[str(label)], median, p5, p95, covered,
+                           "" if covered else "the other observations predict another range", left_out=True))
+    return out
 
 
 def table(outcomes: list[Outcome]) -> str:

@@ -31,6 +31,34 @@ def taught(ds, narrowed: float = 0.8) -> list[str]:
     return (["what the observations taught (5-95 %, prior -> calibrated):"] + rows) if rows else []
 
 
+def forecast_moved(ds, years) -> list[str]:
+    """How the observations moved the forecast: electricity's 5-95 % range, prior -> calibrated,
+    in the key years (and how much narrower)."""
+    if "energy_quantiles_prior" not in ds:
+        return []
+    prior, post = np.asarray(ds["energy_quantiles_prior"]), np.asarray(ds["energy_quantiles_calibrated"])
+    column = {int(y): j for j, y in enumerate(np.asarray(ds["year"]))}
+    parts = []
+    for year in years:
+        j = column[year]
+        width, after = prior[2, j] - prior[0, j], post[2, j] - post[0, j]
+        change = f", {after / width - 1:+.0%} wide" if width > 0 else ""
+        parts.append(f"{year} {prior[0, j]:,.0f}-{prior[2, j]:,.0f} -> {post[0, j]:,.0f}-{post[2, j]:,.0f}{change}")
+    return ["electricity, TWh (5-95 %, prior -> calibrated): " + "; ".join(parts)]
+
+
+def left_out(ds) -> list[str]:
+    """Leave-one-out: each observation predicted from the others (covered or not), and how much of
+    it the others already imply."""
+    if "loo_consistent" not in ds:
+        return []
+    names = np.asarray(ds["observation"])
+    covered, consistent = np.asarray(ds["loo_covered"]), np.asarray(ds["loo_consistent"])
+    rows = [f"  {name}: {'covered' if c else 'NOT covered'} by the others' prediction; "
+            f"{share:.0%} of the draws they allow match it too" for name, c, share in zip(names, covered, consistent)]
+    return ["leave-one-out (each observation predicted from the others):"] + rows
+
+
 def summary(ds, seconds: float | None = None) -> str:
     """The terminal summary: energy percentiles for the key years, and the fleet behind them.
 
@@ -46,6 +74,8 @@ def summary(ds, seconds: float | None = None) -> str:
         lines.append(f"calibrated: {a['draws']:,} of {a['candidates']:,} candidate draws are consistent with "
                      f"{len(np.asarray(ds['observation']))} observations ({a['observations']})")
         lines += taught(ds)
+        lines += forecast_moved(ds, [int(y) for y in np.atleast_1d(a["key_years"])])
+        lines += left_out(ds)
     if a.get("correlations"):
         lines.append(f"rank correlations: {a['correlations']}")
     lines.append("")
