@@ -42,6 +42,7 @@ DEFAULT_CHUNK_DRAWS = execution.DEFAULT_CHUNK_DRAWS
 CALIBRATION_CHUNK_DRAWS = 5_000
 # a calibrated result is gathered in memory (about 5 kB a draw for nvidia_2027): a bound well within 24 GiB
 MAX_CALIBRATED_DRAWS = 200_000
+PRIOR_SUMMARY_DRAWS = 10_000   # draws of the prior a calibrated result's electricity is compared with
 
 
 @dataclass(frozen=True)
@@ -135,15 +136,6 @@ def _calibrating(work: DrawRange, values: dict) -> dict:
     batch["calib:values"] = (np.column_stack([values[k] for k in scenario.uncertain]) if scenario.uncertain
                              else np.empty((n, 0)))
     return batch
-
-
-def result_bytes(scenario: Scenario, draws: int, seed: int, rebound: bool) -> int:
-    """About how large a result of ``draws`` draws is, uncompressed: one draw's arrays (the model
-    run once) times ``draws``."""
-    one = simulate_draws(DrawRange(0, scenario, draws, seed, 0, 1, rebound))
-    return draws * sum(np.asarray(a).nbytes for a in one.values())
-
-
 
 
 class NonFinite(ArithmeticError):
@@ -418,24 +410,11 @@ def _calibrated(scenario: Scenario, opts: RunOptions, observations: tuple, where
         store.remove()
     calibration.annotate(result, scenario, observations, candidates, observed[:considered],
                          passes[:considered], values[:considered], space)
-    calibration.compare_energy(result, _prior_energy(scenario, space, seed, min(draws, PRIOR_SUMMARY_DRAWS)))
+    # the prior's electricity beside it: its first candidates (draws of the prior) run in full
+    n = min(draws, PRIOR_SUMMARY_DRAWS)
+    prior = [DrawRange(i, scenario, space, seed, a, b, False) for i, (a, b) in enumerate(execution.ranges(n, chunk_draws))]
+    calibration.compare_energy(result, execution.execute(prior, compute, execution.Memory(n), where)["energy"])
     return result
-
-
-# draws of the prior whose electricity a calibrated result is compared with (quantiles need few)
-PRIOR_SUMMARY_DRAWS = 10_000
-
-
-def _prior_energy(scenario: Scenario, space: int, seed: int, n: int) -> np.ndarray:
-    """The electricity (n, years) of the first ``n`` candidates run in full: draws of the prior
-    (a candidate's numbers depend only on the seed and its number), for the prior-vs-calibrated
-    comparison of a calibrated result. One plain run of ``n`` draws, in chunks."""
-    parts = []
-    for start, stop in execution.ranges(n, execution.DEFAULT_CHUNK_DRAWS):
-        values = sample(scenario, start, stop, draws=space, seed=seed)
-        with np.errstate(over="ignore", invalid="ignore"):
-            parts.append(simulate(scenario, values)["energy"])
-    return np.concatenate(parts)
 
 
 def evaluate_design(scenario: Scenario, values: dict, metric, options: RunOptions | None = None, *,

@@ -16,6 +16,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from .. import parameters as registry
 from ..errors import InputError
 from ..report.summary import ranking, summary
@@ -246,7 +248,7 @@ def cmd_run(args, argv) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from ..options import RunOptions
     from ..results import default_out, open_lazily
-    from ..runner import result_bytes, run
+    from ..runner import DrawRange, run, simulate_draws
     from ..scenario.load import resolve
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
@@ -258,7 +260,9 @@ def cmd_run(args, argv) -> int:
                       resume=args.resume, force=args.force, quiet=args.quiet, attrs=stamp({}, argv),
                       reopen=False).resolved(scenario)
     if not args.quiet and opts.draws >= LARGE_RUN:  # say how large before the disk fills
-        size = result_bytes(scenario, opts.draws, opts.seed, opts.rebound)
+        # one draw's arrays (the model run once) times the draws
+        one = simulate_draws(DrawRange(0, scenario, opts.draws, opts.seed, 0, 1, opts.rebound))
+        size = opts.draws * sum(np.asarray(a).nbytes for a in one.values())
         print(f"{scenario.name}: {opts.draws:,} draws make a result of about {size / 1e6:,.0f} MB"
               + (" before compression" if opts.fmt == "zarr" or opts.compress else "") + f" ({out})",
               flush=True)
