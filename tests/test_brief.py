@@ -48,13 +48,30 @@ def test_every_assumption_has_a_source_and_the_references_close_the_brief():
     ds = sim.run(scenario, draws=20, calibrate=False)
     figures = _pages_assumptions(ds, scenario)
     texts = [t.get_text() for fig in figures for t in fig.texts]
-    for key in scenario.parameters:           # every number, by its key, with a source printed
-        assert key in texts or any(t.startswith(key[:30]) for t in texts), key
-    assert all(sources(scenario).values())
+    found = sources(scenario)
+    assert all(found.values())
+    # each row's cells, line by line, by the row and column each line carries; and the page it is on
+    cells, page_of = {}, {}
+    for n, fig in enumerate(figures):
+        for t in fig.texts:
+            gid = t.get_gid() or ""
+            if gid.startswith("row-"):
+                _, i, j = gid.split("-")
+                cells.setdefault((int(i), int(j)), []).append(t.get_text())
+                page_of.setdefault(int(i), set()).add(n)
+    keys = list(scenario.parameters)
+    for i, key in enumerate(keys):
+        assert "".join(cells[i, 1]) == key                          # the key whole, over its lines
+        assert " ".join(cells[i, 3]) == " ".join(found[key].split()), key   # the source whole, not cut
+        assert len(page_of[i]) == 1, key                            # a row never splits across pages
+        assert sim.parameters.label(key) == " ".join(cells[i, 0])
+    assert not [t for t in texts if "…" in t]                      # nothing shortened
     assert "References" in texts
     for i, reference in enumerate(scenario.references, 1):
         assert any(t.startswith(f"{i}. {reference[:40]}") for t in texts), reference
-    # no page of the table is less than half full (the lines are spread evenly)
-    rows = [sum(1 for t in fig.texts if t.get_fontsize() < 6) for fig in figures]
-    assert min(rows) >= 0.5 * max(rows)
+    # no page of the table is less than half full (its lines, row by row, are spread evenly)
+    height = {i: max(len(cells[i, j]) for j in range(4)) for i in range(len(keys))}
+    lines = [sum(height[i] for i, pages in page_of.items() if n in pages) for n in range(len(figures))]
+    lines = [n for n in lines if n]
+    assert min(lines) >= 0.5 * max(lines)
     plt.close("all")

@@ -218,39 +218,84 @@ def _compact(dist) -> str:
         return f"uniform {_number(a['low'])}–{_number(a['high'])}"
     if dist.family in ("triangular", "pert"):
         return f"{dist.family} {_number(a['low'])} / {_number(a['mode'])} / {_number(a['high'])}"
-    return textwrap.shorten(dist.describe(), 30, placeholder="…")
+    return dist.describe()
 
 
 ROWS_PER_PAGE = 90   # the most lines of the assumptions table on a page
+# the table's columns: where each starts (share of the text width) and how many characters fit
+# at its font size (6.2 pt; the key's 5.4 pt monospace): every cell wraps, none is cut
+COLUMNS = (0.0, 0.22, 0.41, 0.59)
+WIDTHS = (32, 26, 26, 60)
 LINE = 0.0125        # of the page's height, per line, when they are fewer
+
+
+def _wrap_key(key: str, width: int) -> list[str]:
+    """A dotted key over lines of at most ``width`` characters, broken after its dots (a part
+    longer than a line is broken where it must); the lines joined give the key back."""
+    parts = [p + "." for p in key.split(".")]
+    parts[-1] = parts[-1][:-1]
+    lines = [""]
+    for part in parts:
+        while len(part) > width:
+            if lines[-1]:
+                lines.append("")
+            lines[-1], part = part[:width], part[width:]
+            lines.append("")
+        if len(lines[-1]) + len(part) > width and lines[-1]:
+            lines.append("")
+        lines[-1] += part
+    return [line for line in lines if line] or [""]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Words over lines of at most ``width`` characters, hyphenated words kept whole."""
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+
+
+def assumption_rows(scenario) -> list[tuple[list[str], ...]]:
+    """One row a number the model uses: its words, key, value and units, and source, each cell
+    wrapped to its column (:data:`WIDTHS`) and nothing cut."""
+    found = sources(scenario)
+    rows = []
+    for key, dist in scenario.parameters.items():
+        units = style.human_units(registry.spec(key).units)
+        value = _compact(dist) + (f" {units}" if units else "")
+        rows.append((_wrap(registry.label(key), WIDTHS[0]), _wrap_key(key, WIDTHS[1]), _wrap(value, WIDTHS[2]),
+                     _wrap(found[key], WIDTHS[3])))
+    return rows
+
+
+def _paginate(heights: list[int], total_extra: int) -> list[list[int]]:
+    """Rows (by their heights in lines) onto as few pages as :data:`ROWS_PER_PAGE` allows, filled
+    evenly, a row never split across pages; ``total_extra`` lines (the references) follow."""
+    total = sum(heights) + total_extra + 4
+    count = max(1, -(-total // ROWS_PER_PAGE))
+    target = -(-sum(heights) // count) if heights else 1
+    pages, current, filled = [], [], 0
+    for i, h in enumerate(heights):
+        if current and (filled + h > ROWS_PER_PAGE or (filled >= target and len(pages) < count - 1)):
+            pages.append(current)
+            current, filled = [], 0
+        current.append(i)
+        filled += h
+    return pages + [current] if current or not pages else pages
 
 
 def _pages_assumptions(ds, scenario) -> list:
     """Every number the model uses (words, key, distribution, units, source), then the
-    scenario's references: as many pages as they need, none half empty."""
-    found = sources(scenario)
-    lines = []     # the cells of each printed line; a source may wrap onto more lines
-    for key, dist in scenario.parameters.items():
-        wrapped = textwrap.wrap(found[key], 36) or [""]
-        if len(wrapped) > 2:
-            wrapped = [wrapped[0], textwrap.shorten(" ".join(wrapped[1:]), 36, placeholder=" …")]
-        units = style.human_units(registry.spec(key).units)
-        value = _compact(dist) + (f" {units}" if units else "")
-        first = (textwrap.shorten(registry.label(key), 40, placeholder="…"), (key if len(key) <= 31 else key[:30] + "…"),
-                 value, wrapped[0])
-        lines.append(first)
-        lines += [("", "", "", more) for more in wrapped[1:]]
+    scenario's references: as many pages as they need, none half empty, every cell wrapped in
+    its column (nothing cut short) and a row never split across pages. Each line's text carries
+    its row and column (``gid`` ``"row-<i>-<j>"``)."""
+    rows = assumption_rows(scenario)
+    heights = [max(len(cell) for cell in row) for row in rows]
     references = [textwrap.wrap(f"{i}. {ref}", 120) for i, ref in enumerate(scenario.references, 1)]
-    pages, columns = [], (0.0, 0.265, 0.465, 0.735)
-    head = ("quantity", "key", "value (low / mode / high), units", "source (source key or comment)")
-    # as few pages as the lines need, filled evenly, with room for the references on the last;
-    # the lines close up (to 90 a page) rather than leave a page nearly empty
-    total = len(lines) + sum(len(r) for r in references) + 4
-    count = max(1, -(-total // ROWS_PER_PAGE))
-    per_page = -(-len(lines) // count) if lines else 1
-    step = min(LINE, 0.86 / (per_page + (total - len(lines)) + 2))
-    chunks = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
-    for n, chunk in enumerate(chunks):
+    extra = sum(len(r) for r in references)
+    pages, columns = [], COLUMNS
+    head = ("quantity", "key", "value, units", "source (source key or comment)")
+    layout = _paginate(heights, extra)
+    most = max(sum(heights[i] for i in page) for page in layout) if rows else 1
+    step = min(LINE, 0.86 / (most + (extra if len(layout) == 1 else 0) + 6))
+    for n, page in enumerate(layout):
         fig, _ = _page()
         fig.text(MARGIN, 0.955, "Assumptions" + (" (continued)" if n else ""), fontsize=13, weight="bold")
         if not n:
@@ -260,11 +305,15 @@ def _pages_assumptions(ds, scenario) -> list:
         y = 0.91
         for j, cell in enumerate(head):
             fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], y, cell, fontsize=6.8, weight="bold")
-        for cells in chunk:
-            y -= step
-            for j, cell in enumerate(cells):
-                fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], y, cell, fontsize=6.2 if j != 1 else 5.4,
-                         color="#222222" if j != 1 else "#666666", family="monospace" if j == 1 else None)
+        for i in page:
+            top = y - step
+            for j, cell in enumerate(rows[i]):
+                for k, line in enumerate(cell):
+                    # parse_math=False: a source's "$5.61 tn" is money, not TeX
+                    fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], top - k * step, line,
+                             fontsize=6.2 if j != 1 else 5.4, color="#222222" if j != 1 else "#666666",
+                             family="monospace" if j == 1 else None, gid=f"row-{i}-{j}", parse_math=False)
+            y = top - (heights[i] - 1) * step - step * 0.35     # a little air between rows
         pages.append((fig, y))
     # the references below the last table, or on a page of their own when they do not fit
     fig, y = pages[-1]
@@ -278,5 +327,5 @@ def _pages_assumptions(ds, scenario) -> list:
     for ref in references:
         for k, line in enumerate(ref):
             y -= max(step, 0.012)
-            fig.text(MARGIN + (0.02 if k else 0), y, line, fontsize=7.5)
+            fig.text(MARGIN + (0.02 if k else 0), y, line, fontsize=7.5, parse_math=False)
     return [f for f, _ in pages]
