@@ -87,3 +87,23 @@ def test_bad_kind_and_format(results, capsys):
     assert "did you mean 'fan'" in capsys.readouterr().err
     assert main(["plot", str(results["run"]), "--format", "jpg"]) == 2
     assert "png, svg, pdf" in capsys.readouterr().err
+
+
+def test_the_fan_charts_legend_covers_nothing_and_labels_of_a_year_do_not_sit_on_each_other():
+    ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=60)
+    fig = sim.plot(ds, "fan")
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    legend, axes = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert legend.y1 <= axes.y0                     # below the axes: no band or point under it
+    labels = [t for t in ax.texts if t.get_text()]
+    placed = {}
+    for t in labels:
+        spot = (round(t.xy[0]), t.xy[1], t.xyann)
+        assert spot not in placed, t.get_text()     # no two labels at one point and offset
+        placed[spot] = t
+    by_year = {}
+    for t in labels:
+        by_year.setdefault(round(t.xy[0]), set()).add(t.xyann[1])
+    assert all(len(offsets) == sum(1 for t in labels if round(t.xy[0]) == year)
+               for year, offsets in by_year.items())   # each label of a year has its own height

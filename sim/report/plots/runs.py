@@ -32,8 +32,9 @@ def _published_from_scenario(ds) -> list[dict]:
 
 
 def fan(ds):
-    """Annual electricity: median, 50 % and 90 % bands, and published estimates."""
-    fig, ax = style.figure()
+    """Annual electricity: median, 50 % and 90 % bands, and published estimates (the legend
+    below the axes, so it covers nothing)."""
+    fig, ax = style.figure(height=style.HEIGHT_IN * 1.35)
     years = ds.year.values
     q = ds.energy.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim="draw").values
     ax.fill_between(years, q[0], q[4], color=style.BAND, alpha=0.18, lw=0, label="90 % of draws")
@@ -43,26 +44,30 @@ def fan(ds):
     published = [p for p in references()["published"] + _published_from_scenario(ds)
                  if years[0] <= p["year"] <= years[-1] and p.get("scope", scope) == scope]
     seen = {}
-    markers = iter(["D", "s", "^", "v", "o", "P"])
+    markers = iter(["D", "s", "^", "v", "o", "P", "X", "*"])
     colours = iter(style.PALETTE[1:])
-    for p in published:
+    stacked = {}   # labels already placed at a year: the next goes above them, not on them
+    for p in sorted(published, key=lambda p: (p["year"], p["high"])):
         key = p["label"]
         if key not in seen:
             seen[key] = (next(markers, "o"), next(colours, "#000000"))
         marker, colour = seen[key]
         mid = (p["low"] + p["high"]) / 2
         ax.errorbar([p["year"]], [mid], yerr=[[mid - p["low"]], [p["high"] - mid]], fmt=marker, ms=4,
-                    color=colour, capsize=3, lw=1, label=key if list(seen).index(key) == len(seen) - 1
-                    and not any(h.get_label() == key for h in ax.lines) else None)
+                    color=colour, capsize=3, lw=1, label=key)
+        k = stacked.get(p["year"], 0)
+        stacked[p["year"]] = k + 1
+        last = p["year"] >= years[-1]          # at the right edge: the label goes to the left
         ax.annotate(f"{p['low']:g}–{p['high']:g}" if p["low"] != p["high"] else f"{p['low']:g}",
-                    (p["year"], p["high"]), xytext=(4, 2), textcoords="offset points", fontsize=7,
-                    color=colour)
+                    (p["year"], p["high"]), xytext=(-4 if last else 4, 2 + 8 * k), textcoords="offset points",
+                    fontsize=7, color=colour, ha="right" if last else "left")
     ax.set_xlabel("year")
     ax.set_ylabel("electricity (TWh per year)")
     style.title(ax, ds.attrs.get("title", ""))
-    ax.set_xlim(years[0], years[-1])
+    ax.set_xlim(years[0] - (0.5 if len(years) == 1 else 0), years[-1] + (0.5 if len(years) == 1 else 0))
     ax.set_ylim(bottom=0)
-    _dedupe_legend(ax, loc="upper left")
+    # the legend below the axes: it never covers the bands or the published points
+    _dedupe_legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6.5, frameon=False)
     style.finish(fig, ds, "Facility electricity of AI servers (IT power x PUE). Bands across Monte Carlo draws.")
     return fig
 
