@@ -93,7 +93,11 @@ def test_the_fan_charts_legend_covers_nothing_and_labels_of_a_year_do_not_sit_on
     ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=60)
     fig = sim.plot(ds, "fan")
     ax = fig.axes[0]
-    renderer = fig.canvas.get_renderer()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)   # a figure sim hands over is let go by pyplot: draw it on Agg
+    canvas.draw()
+    renderer = canvas.get_renderer()
     legend, axes = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
     assert legend.y1 <= axes.y0                     # below the axes: no band or point under it
     labels = [t for t in ax.texts if t.get_text()]
