@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -64,10 +66,12 @@ def fan(ds):
     ax.set_xlabel("year")
     ax.set_ylabel("electricity (TWh per year)")
     style.title(ax, ds.attrs.get("title", ""))
-    ax.set_xlim(years[0] - (0.5 if len(years) == 1 else 0), years[-1] + (0.5 if len(years) == 1 else 0))
+    # room beside the last year for a published point drawn there (it was cut in half by the edge)
+    edge = 0.5 if len(years) == 1 else (0.4 if any(p["year"] >= years[-1] for p in published) else 0)
+    ax.set_xlim(years[0] - (0.5 if len(years) == 1 else 0), years[-1] + edge)
     ax.set_ylim(bottom=0)
     # the legend below the axes: it never covers the bands or the published points
-    _dedupe_legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6.5, frameon=False)
+    _dedupe_legend(ax, wrap=46, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6.5, frameon=False)
     style.finish(fig, ds, "Facility electricity of AI servers (IT power x PUE). Bands across Monte Carlo draws.")
     return fig
 
@@ -158,7 +162,9 @@ def context(ds, year: int | None = None):
     return fig
 
 
-def _dedupe_legend(ax, **kwargs):
+def _dedupe_legend(ax, wrap: int | None = None, **kwargs):
+    """One legend entry per label; with ``wrap``, long labels over lines of that many characters."""
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), **kwargs)
+    names = [textwrap.fill(label, wrap) if wrap else label for label in unique]
+    ax.legend(list(unique.values()), names, **kwargs)
