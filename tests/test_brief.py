@@ -42,7 +42,7 @@ def test_every_assumption_has_a_source_and_the_references_close_the_brief():
     import matplotlib.pyplot as plt
 
     from sim.report.brief import _pages_assumptions
-    from sim.report.sources import sources
+    from sim.scenario.sources import sources
 
     scenario = sim.load_scenario(SCENARIOS / "jevons_2035.toml")
     ds = sim.run(scenario, draws=20, calibrate=False)

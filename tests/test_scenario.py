@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.report.sources import DEFAULT, comment, sources, value_lines
+from sim.scenario.sources import DEFAULT, comment, sources, value_lines
 from sim import parameters as registry
 from sim.errors import ScenarioError
 from sim.scenario.load import from_dict
@@ -91,7 +91,7 @@ def test_constant_with_a_source():
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_every_value_in_a_shipped_scenario_names_its_source(path):
-    """Every number a shipped scenario writes has a source key or a comment (sim.report.sources), so
+    """Every number a shipped scenario writes has a source key or a comment (sim.scenario.sources), so
     the brief prints a source for each."""
     scenario = sim.load_scenario(path)
     found = sources(scenario)

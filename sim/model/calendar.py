@@ -39,13 +39,14 @@ class Step:
 def steps(families) -> list[tuple[str, Step]]:
     """Every family's phases (``family.phases()``), as (phase, :class:`Step`) in :data:`PHASES`
     order; a phase not in PHASES is refused."""
-    unknown = {name for family in families for name in family.phases()} - set(PHASES)
+    declared = [family.phases() for family in families]
+    unknown = {name for phases in declared for name in phases} - set(PHASES)
     if unknown:
         raise ValueError(f"phases not in PHASES: {sorted(unknown)}")
     out = []
     for phase in PHASES:
-        for family in families:
-            step = family.phases().get(phase)
+        for phases in declared:
+            step = phases.get(phase)
             if step is not None:
                 out.append((phase, step if isinstance(step, Step) else Step(step)))
     return out

@@ -1,2 +1,2 @@
 """What a reader takes away: figures (:mod:`.plots`), the PDF brief (:mod:`.brief`), CSV
-(:mod:`.export`) and the sources of every assumption (:mod:`.sources`)."""
+(:mod:`.export`) and the terminal summaries (:mod:`.summary`)."""

@@ -4,7 +4,7 @@ Page 1: title, a one-paragraph summary with the key numbers, and the fan chart. 
 split by hardware generation and the tornado of a one-at-a-time sweep. Page 3: the scenario
 in context (and the rebound, with its band, in demand mode). Then every assumption in words,
 with its key, distribution, units and source (its ``source`` key or the scenario file's
-comment: :mod:`sim.report.sources`), and the scenario's references. Charts are drawn straight onto
+comment: :mod:`sim.scenario.sources`), and the scenario's references. Charts are drawn straight onto
 the pages (vector graphics, TrueType text a reader can search and copy); labels are the
 registry's words (:func:`sim.parameters.label`), not raw keys.
 """
@@ -28,7 +28,7 @@ from ..results import default_path, identity  # noqa: E402
 from ..runner import run  # noqa: E402
 from ..scenario.load import check_options, resolve  # noqa: E402
 from ..analysis.sensitivity import sweep  # noqa: E402
-from .sources import sources  # noqa: E402
+from ..scenario.sources import sources  # noqa: E402
 
 A4 = (8.27, 11.69)  # inches, portrait
 MARGIN = 0.07
@@ -258,7 +258,7 @@ def assumption_rows(scenario) -> list[tuple[list[str], ...]]:
     found = sources(scenario)
     rows = []
     for key, dist in scenario.parameters.items():
-        units = style.human_units(registry.spec(key).units)
+        units = registry.human_units(registry.spec(key).units)
         value = _compact(dist) + (f" {units}" if units else "")
         rows.append((_wrap(registry.label(key), WIDTHS[0]), _wrap_key(key, WIDTHS[1]), _wrap(value, WIDTHS[2]),
                      _wrap(found[key], WIDTHS[3])))

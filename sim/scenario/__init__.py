@@ -6,6 +6,7 @@
   distributions a value may be; :mod:`.correlations`: rank correlations between them;
 - :mod:`.overrides`: ``--set`` and ``[variants]``; :mod:`.catalogue`: hardware generations;
 - :mod:`.published`: the ``[[validation]]`` figures and ``[[observation]]`` tables;
+- :mod:`.sources`: where each value comes from (its ``source`` key, or the file's comment);
 - :mod:`.library`: the scenario files that ship with sim (``sim/scenarios/``, data).
 """
 

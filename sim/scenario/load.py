@@ -96,10 +96,12 @@ class Scenario:
         from html import escape
 
         from ..parameters import label, spec
+        from .sources import sources
 
+        found = sources(self)   # its source key, or the comment the file gives it
         rows = []
         for key, dist in self.parameters.items():
-            source = dist.annotations.get("source", "")
+            source = found[key]
             rows.append(f"<tr><td>{escape(label(key))}</td><td><code>{escape(key)}</code></td>"
                         f"<td>{escape(dist.describe())}</td><td>{escape(spec(key).units)}</td>"
                         f"<td>{escape(str(source))}</td></tr>")

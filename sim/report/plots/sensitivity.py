@@ -133,7 +133,7 @@ def ranking(ds, top: int = 12):
                     lw=0.8, capsize=2)
     ax.set_yticks(y, names)
     units = ds[name].attrs.get("units", "1")
-    ax.set_xlabel(words + ("" if units in ("1", "") else f" ({style.human_units(units)})"))
+    ax.set_xlabel(words + ("" if units in ("1", "") else f" ({registry.human_units(units)})"))
     style.title(ax, f"What drives {metric_words(ds.attrs.get('metric'))} ({ds.attrs['method']})")
     ax.grid(axis="y", visible=False)
     given = ds.attrs.get("evaluations") == 0

@@ -67,12 +67,10 @@ def detached(fig):
     return fig
 
 
-human_units = registry.human_units   # the registry says how a reader writes each unit
-
 
 def label(name: str, units: str) -> str:
     """'demand.algorithmic_halving_months (months)'; no brackets for a pure number."""
-    u = human_units(units)
+    u = registry.human_units(units)
     return f"{name} ({u})" if u else name
 
 
