@@ -148,6 +148,14 @@ def describe_result(scenario, draws: int, seed: int, arrays: dict[str, np.ndarra
     # no standard_name, so that CF tools find one time (``ds.cf["time"]`` is the annual one)
     out.add("month", ("month",), months, {"units_metadata": time_attrs["units_metadata"],
                                           "long_name": "first day of the month"}, coord=True)
+    if len(scenario.families) > 1:
+        out.add("generation_family", ("generation",), np.array(scenario.generation_families, dtype=object),
+                {"long_name": "Accelerator family of the AI server generation"}, coord=True)
+        out.add("family", ("family",), np.array([f.name for f in scenario.families], dtype=object),
+                {"long_name": "Accelerator family (vendor line)"}, coord=True)
+    if scenario.regions:
+        out.add("region", ("region",), np.array(scenario.region_names, dtype=object),
+                {"long_name": "Region where the AI servers are installed"}, coord=True)
     if "energy_by_workload" in arrays:
         out.add("workload", ("workload",), np.array(["training", "inference"], dtype=object),
                 {"long_name": "AI workload"}, coord=True)

@@ -114,15 +114,16 @@ def _calibrating(work: DrawRange, values: dict) -> dict:
     scenario = work.scenario
     n = work.stop - work.start
     horizon = calibration.horizon_months(work.observations, scenario)
+    candidates = calibration.candidate_scenario(scenario, work.observations)
     if horizon is None:
-        partial = _outputs(scenario, values, work.rebound)
+        partial = _outputs(candidates, values, work.rebound)
     else:
         with np.errstate(over="ignore", invalid="ignore"):
-            partial = simulate(scenario, values, until=horizon)
+            partial = simulate(candidates, values, until=horizon)
     check_finite(partial, work)
-    observed, passes = _match(work, partial, values)
+    observed, passes = _match(work, partial, values, candidates.scope)
     keep = passes.all(axis=1)
-    if horizon is None:
+    if horizon is None and candidates is scenario:
         batch = {name: np.ascontiguousarray(array[keep]) for name, array in partial.items()}
     elif keep.any():
         batch = _outputs(scenario, {k: v[keep] for k, v in values.items()}, work.rebound)
@@ -158,13 +159,14 @@ def check_finite(batch: dict, work) -> None:
                         f"draws (of draws {work.start:,} to {work.stop - 1:,}); check the values that drive it")
 
 
-def _match(work: DrawRange, batch: dict, values: dict):
+def _match(work: DrawRange, batch: dict, values: dict, scope: str):
     """A calibrating chunk's simulated observations (draw × observation) and whether each falls
-    inside its range."""
+    inside its range (the batch's results are of ``scope``)."""
     def get(name):
         return batch[name] if name in batch else np.broadcast_to(values[name], (work.stop - work.start,))
 
-    return calibration.match(work.observations, get, work.scenario.generation_names, work.scenario.years)
+    return calibration.match(work.observations, get, work.scenario.generation_names, work.scenario.years,
+                             scope, work.scenario.region_names, work.scenario.trend_bases)
 
 
 def simulate_design(work: DesignRows) -> dict[str, np.ndarray]:

@@ -42,11 +42,26 @@ def test_an_added_generation_between_two_included_ones_takes_its_launch_place(wr
     assert [g.name for g in sim.load_scenario(path).generations] == ["A100", "A800", "H100"]
 
 
-def test_an_included_file_with_other_tables_is_one_line(write_scenario, capsys):
-    path = with_catalogue(write_scenario, [], shared=SHARED + "\n[fleet]\npue = 1.2\n")
+def test_an_included_section_is_a_default_the_scenario_overrides_key_by_key(write_scenario):
+    shared = SHARED + '\n[fleet]\npue = 1.4\nidle_fraction = 0.15\n\n[regions.A]\nshare = { 2023 = 0.4 }\npue = 1.5\n\n[regions.B]\n'
+    path = with_catalogue(write_scenario, [], shared=shared)
+    s = sim.load_scenario(path)
+    # the scenario's own fleet.pue (1.2) wins; the included idle fraction, which it does not
+    # give, stays; a named table merges key by key
+    assert s.parameters["fleet.pue"].args["value"] == 1.2
+    assert s.parameters["fleet.idle_fraction"].args["value"] == 0.15
+    assert s.region_names == ["A", "B"] and s.parameters["regions.A.pue"].args["value"] == 1.5
+    (path.parent / "override.toml").write_text(path.read_text() + '\n[regions.A]\npue = 1.25\n')
+    s = sim.load_scenario(path.parent / "override.toml")
+    assert s.parameters["regions.A.pue"].args["value"] == 1.25
+    assert s.parameters["regions.A.share.2023"].args["value"] == 0.4
+
+
+def test_an_included_scenario_table_is_one_line(write_scenario, capsys):
+    path = with_catalogue(write_scenario, [], shared=SHARED + '\n[scenario]\nname = "x"\n')
     assert main(["run", str(path), "--draws", "2"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "holds only [[generation]] and [[observation]]" in err
+    assert err.count("\n") == 1 and "not its [scenario] table" in err
 
 
 @pytest.mark.parametrize("launch", ["2021-13", 2021])

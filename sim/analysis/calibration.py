@@ -20,12 +20,26 @@ import numpy as np
 from .. import parameters as registry
 from .. import sampling
 from ..errors import ScenarioError
+from ..model.kernels import sum_rows
 from ..scenario.published import Observation, figure_text
 
 QUANTILES = (0.05, 0.5, 0.95)
 
 
-def observe(observation: Observation, get, generations, years) -> np.ndarray:
+def per_server(get, generation: str, what: str, trends=None):
+    """A generation's per-server figure (``power_kw``, ``performance``, ``gpus_per_server``) for
+    every draw: its parameter, or for a trend generation its base's times the trend's gain to
+    its step (:func:`sim.model.kernels.trend_generations`)."""
+    if not trends or generation not in trends:
+        return get(f"generation.{generation}.{what}")
+    base, step = trends[generation]
+    value = get(f"generation.{base}.{what}")
+    gain = {"power_kw": "trend.power_gain", "performance": "trend.performance_gain"}.get(what)
+    return value if gain is None else value * get(gain) ** step
+
+
+def observe(observation: Observation, get, generations, years, scope: str | None = None,
+            regions=(), trends=None) -> np.ndarray:
     """The simulated value of an observed quantity for every draw, in the figure's units.
 
     Parameters
@@ -36,9 +50,15 @@ def observe(observation: Observation, get, generations, years) -> np.ndarray:
     generations : list of str
         The catalogue's names, in the order of the ``generation`` axis.
     years : list of int
+    scope : str, optional
+        The scope of the run ``get`` reads (``None``: the figure's own); a figure of another scope
+        is read from the results by region, ``regions`` naming their order (the world: their sum).
     """
     o, index = observation, list(years).index(observation.year)
-    if not o.generations:
+    if scope is not None and o.scope != scope:
+        by_region = np.asarray(get(f"{o.quantity}_by_region"))[:, index]       # (n, R)
+        value = (sum_rows(by_region.T) if o.scope == "world" else by_region[:, list(regions).index(o.scope)])
+    elif not o.generations:
         value = get(o.quantity)[:, index]
     else:
         columns = [list(generations).index(g) for g in o.generations]
@@ -46,7 +66,7 @@ def observe(observation: Observation, get, generations, years) -> np.ndarray:
         by_generation = get(output.by_generation)[:, index, columns]   # (n, k)
         weight = np.ones_like(by_generation)
         if output.per_server:
-            weight = np.column_stack([np.broadcast_to(get(f"generation.{g}.{output.per_server}"), (len(by_generation),))
+            weight = np.column_stack([np.broadcast_to(per_server(get, g, output.per_server, trends), (len(by_generation),))
                                       for g in o.generations])
         if o.quantity == "nameplate_power":
             weight = weight * 1e-6                       # kW per server → GW
@@ -66,9 +86,18 @@ def horizon_months(observations, scenario) -> int | None:
     return min(12 * (last - scenario.start_year + 1), scenario.n_months)
 
 
-def match(observations, get, generations, years) -> tuple[np.ndarray, np.ndarray]:
+def candidate_scenario(scenario, observations):
+    """The scenario the candidates of a calibration run: itself, or for a regional scenario
+    calibrated to world figures of some generations, its world (the same draws, results of the
+    world; the accepted draws then run as the scenario, reporting its region)."""
+    if scenario.view is not None and any(o.scope == "world" and o.generations for o in observations):
+        return scenario.replace(scope="world")
+    return scenario
+
+
+def match(observations, get, generations, years, scope=None, regions=(), trends=None) -> tuple[np.ndarray, np.ndarray]:
     """Simulated values (n, k) of the observations and whether each draw lies in each range (n, k)."""
-    observed = np.column_stack([observe(o, get, generations, years) for o in observations])
+    observed = np.column_stack([observe(o, get, generations, years, scope, regions, trends) for o in observations])
     low = np.array([o.low for o in observations])
     high = np.array([o.high for o in observations])
     return observed, (observed >= low) & (observed <= high)

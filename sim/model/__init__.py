@@ -47,6 +47,7 @@ from .calendar import PHASES, Calendar, Step, steps  # noqa: F401 - PHASES and S
 from .demand import Demand, DemandInputs, PowerQueue
 from .fleet import Fleet
 from .power import Power
+from .record import Record
 
 
 @dataclass
@@ -76,24 +77,23 @@ class Inputs:
     carbon_intensity: np.ndarray | None = None         # (Y, B) gCO2/kWh
     total_electricity: np.ndarray | None = None        # (Y, B) TWh in the scenario's scope
 
+    family: np.ndarray | None = None                   # (G,) each generation's family (index)
+    family_share: np.ndarray | None = None             # (Y, F, B) families' shares of shipments
+    region_share: np.ndarray | None = None             # (Y, R, B) regions' shares of shipments
+    region_pue: np.ndarray | None = None               # (R, B)
+    view: int | None = None                            # the region the results report (None: the world)
+    other_datacenters: np.ndarray | None = None        # (Y, B) or (Y, R, B) TWh of non-AI data centers
+
+    @property
+    def regions(self) -> int:
+        """Regions the fleet's measures are kept for (1: the scope as a whole)."""
+        return 1 if self.region_share is None else self.region_share.shape[1]
+
     @classmethod
     def from_values(cls, scenario, values: dict, accounting: str | None = None,
                     elasticity=None) -> "Inputs":
-        gens = scenario.generations
         batch = len(values["fleet.pue"])
-        launch = np.repeat(np.array([scenario.launch_month_index(g) for g in gens], dtype=float)[:, None], batch, 1)
-        power_kw = np.stack([values[f"generation.{g.name}.power_kw"] for g in gens])
-        performance = np.stack([values[f"generation.{g.name}.performance"] for g in gens])
-        gpus = np.stack([values[f"generation.{g.name}.gpus_per_server"] for g in gens])
-        max_share = np.stack([values[f"generation.{g.name}.max_share"] for g in gens])
-        if scenario.trend_generations:
-            extra = kernels.trend_generations(scenario.launch_month_index(gens[-1]), power_kw[-1], performance[-1],
-                                              values["trend.cadence_months"], values["trend.power_gain"],
-                                              values["trend.performance_gain"], scenario.trend_generations)
-            launch, power_kw, performance = (np.concatenate([a, b]) for a, b in zip((launch, power_kw, performance), extra))
-            gpus = np.concatenate([gpus, np.repeat(gpus[-1:], scenario.trend_generations, axis=0)])
-            # a generation beyond the catalogue displaces everything before it
-            max_share = np.concatenate([max_share, np.ones((scenario.trend_generations, batch))])
+        launch, power_kw, performance, gpus, max_share, family = _generations(scenario, values, batch)
         anchors = np.stack([values[f"shipments.anchors.{y}"] for y in scenario.anchor_years])
         demand = None
         if scenario.mode == "demand":
@@ -106,14 +106,37 @@ class Inputs:
                                  + (1.0 - share) / values["demand.training_utilisation"])
         else:
             utilisation = values["fleet.utilisation"]
-        carbon = None
+
+        def years_of(key, point_years):
+            points = np.stack([values[f"{key}.{y}"] for y in point_years])
+            return kernels.interpolate_years(scenario.years, point_years, points)
+
+        def by_region(table, attr):
+            return np.stack([years_of(f"regions.{r.name}.{table}", getattr(r, attr)) for r in scenario.regions], axis=1)
+
+        carbon = total = other = region_share = region_pue = family_share = None
         if scenario.carbon_years:
-            points = np.stack([values[f"carbon.intensity.{y}"] for y in scenario.carbon_years])
-            carbon = kernels.interpolate_years(scenario.years, scenario.carbon_years, points)
-        total = None
+            carbon = years_of("carbon.intensity", scenario.carbon_years)
         if scenario.total_electricity_years:
-            points = np.stack([values[f"context.total_electricity.{y}"] for y in scenario.total_electricity_years])
-            total = kernels.interpolate_years(scenario.years, scenario.total_electricity_years, points)
+            total = years_of("context.total_electricity", scenario.total_electricity_years)
+        if scenario.other_datacenter_years:
+            other = years_of("context.other_datacenters", scenario.other_datacenter_years)
+        if len(scenario.families) > 1:
+            family_share = kernels.divided(np.stack(
+                [years_of(f"families.{f.name}.share", f.share_years) for f in scenario.families[1:]], axis=1), 0)
+        regions = scenario.regions
+        if regions:
+            rest = next(i for i, r in enumerate(regions) if not r.share_years)
+            region_share = kernels.divided(np.stack(
+                [years_of(f"regions.{r.name}.share", r.share_years) for r in regions if r.share_years], axis=1), rest)
+            region_pue = np.stack([values[f"regions.{r.name}.pue"] if r.own_pue else values["fleet.pue"]
+                                   for r in regions])
+            if regions[0].carbon_years:
+                carbon = by_region("carbon_intensity", "carbon_years")
+            if regions[0].total_years:
+                total = by_region("total_electricity", "total_years")
+            if regions[0].other_years:
+                other = by_region("other_datacenters", "other_years")
         return cls(
             accounting=accounting or scenario.accounting,
             lifetime_stages=scenario.lifetime_stages,
@@ -140,109 +163,50 @@ class Inputs:
                                   for y in scenario.power_addition_years),
             carbon_intensity=carbon,
             total_electricity=total,
+            family=family if family_share is not None else None,
+            family_share=family_share,
+            region_share=region_share,
+            region_pue=region_pue,
+            view=scenario.view,
+            other_datacenters=other,
         )
 
 
-class Record:
-    """Results of one batch, written by the processes month by month.
-
-    Annual sums (:meth:`add`), end-of-year stocks (:meth:`end_of_year`) and monthly series
-    (:meth:`monthly`) are held draw-last while the model runs; :meth:`finish` derives the
-    totals and returns every array draw-first. With ``only``, a record keeps those results and
-    ignores the rest (the rebound's counterfactual keeps only IT power, for ``energy``).
-    """
-
-    def __init__(self, batch: int, n_years: int, n_months: int, only=None):
-        self.batch, self.n_years, self.n_months = batch, n_years, n_months
-        self.only = None if only is None else frozenset(only)
-        self.arrays: dict[str, np.ndarray] = {}
-
-    def wants(self, name: str) -> bool:
-        return self.only is None or name in self.only
-
-    def _array(self, name, length, value, generations=None):
-        array = self.arrays.get(name)
-        if array is None:
-            shape = np.shape(value) if generations is None else (generations,) + np.shape(value)[1:]
-            array = self.arrays[name] = np.zeros((length,) + shape)
-        return array
-
-    def add(self, name: str, t: int, value: np.ndarray, generations: int | None = None) -> None:
-        """Add month ``t``'s ``value`` to its year's sum. A by-generation ``value`` may hold only
-        the first rows of ``generations`` (those on sale so far; the others are zero)."""
-        if not self.wants(name):
-            return
-        array = self._array(name, self.n_years, value, generations)
-        if generations is None:
-            array[t // 12] += value
+def _generations(scenario, values, batch):
+    """Per-generation arrays (G, B) in the order of ``scenario.generation_rows``: the catalogue's
+    generations and each family's trend beyond its last catalogued one; and each one's family."""
+    gens = scenario.generations
+    cadence, power_gain, performance_gain = (values.get(f"trend.{k}") for k in
+                                             ("cadence_months", "power_gain", "performance_gain"))
+    trends = {}
+    for f, fam in enumerate(scenario.families):
+        if fam.trend:
+            last = gens[fam.generations[-1]]
+            trends[f] = kernels.trend_generations(scenario.launch_month_index(last),
+                                                  values[f"generation.{last.name}.power_kw"],
+                                                  values[f"generation.{last.name}.performance"], cadence, power_gain,
+                                                  performance_gain, fam.trend)
+    launch, power_kw, performance, gpus, max_share, family = [], [], [], [], [], []
+    for name, f, i, j in scenario.generation_rows:
+        if j == 0:
+            g = gens[i].name
+            launch.append(np.full(batch, float(scenario.launch_month_index(gens[i]))))
+            power_kw.append(values[f"generation.{g}.power_kw"])
+            performance.append(values[f"generation.{g}.performance"])
+            gpus.append(values[f"generation.{g}.gpus_per_server"])
+            max_share.append(values[f"generation.{g}.max_share"])
         else:
-            array[t // 12, :len(value)] += value
-
-    def end_of_year(self, name: str, t: int, value: np.ndarray) -> None:
-        """Keep ``value`` as the end-of-year stock of the year of ``t`` (at its year's end,
-        :attr:`Calendar.year_end`)."""
-        if not self.wants(name):
-            return
-        self._array(name, self.n_years, value)[t // 12] = value
-
-    def monthly(self, name: str, t: int, value: np.ndarray) -> None:
-        if not self.wants(name):
-            return
-        self._array(name, self.n_months, value)[t] = value
-
-    def lean_copy(self, only) -> "Record":
-        """A copy that keeps only the results ``only`` (their arrays copied; ``energy`` derives
-        from ``it_power``)."""
-        new = Record(self.batch, self.n_years, self.n_months, only)
-        new.arrays = {name: self.arrays[name].copy() for name in new.only if name in self.arrays}
-        return new
-
-    def finish(self, inputs: Inputs) -> dict[str, np.ndarray]:
-        """All arrays by variable name, draw axis first."""
-        out = dict(self.arrays)
-        # the year's mean IT power (GW); facility power is it x PUE; electricity is power x
-        # 8,760 h (= 12 x 730 h), GWh / 1,000 = TWh
-        out["facility_power"] = out["it_power"] * inputs.pue
-        out["energy"] = out["facility_power"] * (12 * kernels.HOURS_PER_MONTH / 1e3)
-        if self.only is not None:
-            return {name: np.moveaxis(out[name], -1, 0) for name in self.only}
-        out["it_energy"] = out["it_power"] * (12 * kernels.HOURS_PER_MONTH / 1e3)
-        installed, shipped = out["installed_by_generation"], out["shipments_by_generation"]   # (Y, G, B)
-        # term by term over generations: numpy's .sum(axis=1) adds pairwise when a batch is
-        # narrow and row by row when it is wide, so a draw's last digit depended on its batch
-        gpus = inputs.gpus_per_server
-        out["gpus_shipped"] = kernels.weighted_sum(gpus, shipped.transpose(1, 0, 2))
-        out["gpus_installed"] = kernels.weighted_sum(gpus, installed.transpose(1, 0, 2))
-        if "compute_served" in out:
-            kwh = out["energy"] * kernels.KWH_PER_TWH
-            out["fleet_efficiency"] = np.divide(out["compute_served"], kwh, out=np.full_like(kwh, np.nan),
-                                                where=kwh > 0)
-        if "queue_admitted" in out:
-            admitted, waited = out.pop("queue_admitted"), out.pop("queue_waited")
-            out["queue_wait"] = np.divide(waited, admitted, out=np.full_like(waited, np.nan),
-                                          where=admitted > 0)
-        if inputs.demand is not None and inputs.demand.inference_share is not None:
-            d = inputs.demand
-            # each workload's servers (work / utilisation) draw idle + (1 - idle) x utilisation
-            draw = [(1.0 - d.inference_share) / d.training_utilisation
-                    * kernels.draw_fraction(inputs.idle_fraction, d.training_utilisation),
-                    d.inference_share / d.inference_utilisation
-                    * kernels.draw_fraction(inputs.idle_fraction, d.inference_utilisation)]
-            total = draw[0] + draw[1]
-            out["energy_by_workload"] = np.stack([out["energy"] * (draw[0] / total),
-                                                  out["energy"] * (draw[1] / total)], axis=1)
-        if inputs.demand is not None:  # no price before demand starts
-            first = inputs.demand.start_month // 12
-            for name in ("price", "scarcity_rent", "spending", "spending_ceiling"):
-                if name in out:
-                    out[name] = out[name].copy()
-                    out[name][:first] = np.nan
-        if inputs.total_electricity is not None:
-            out["electricity_share"] = out["energy"] / inputs.total_electricity
-        if inputs.carbon_intensity is not None:
-            # TWh x g/kWh = 1e9 kWh x g/kWh = 1e9 g = 1e-3 Mt
-            out["emissions"] = out["energy"] * inputs.carbon_intensity * 1e-3
-        return {name: np.moveaxis(array, -1, 0) for name, array in out.items()}
+            # the j-th of the family's trend (a generation beyond the catalogue displaces
+            # everything of its family before it)
+            last = gens[scenario.families[f].generations[-1]]
+            launch.append(trends[f][0][j - 1])
+            power_kw.append(trends[f][1][j - 1])
+            performance.append(trends[f][2][j - 1])
+            gpus.append(values[f"generation.{last.name}.gpus_per_server"])
+            max_share.append(np.ones(batch))
+        family.append(f)
+    return (np.stack(launch), np.stack(power_kw), np.stack(performance), np.stack(gpus), np.stack(max_share),
+            np.array(family, dtype=int))
 
 
 def build(scenario, values: dict, accounting: str | None = None, elasticity=None):

@@ -51,26 +51,40 @@ class Fleet:
         self.inputs = inputs
         self.record = record
         n_gen, batch = inputs.power_kw.shape
+        # with regions, each measure has a row per region: measure m is rows m R .. m R + R - 1
+        regions = self.regions = inputs.regions
+        self.row = [m if regions == 1 else slice(m * regions, (m + 1) * regions) for m in range(3)]
+        # with families, each family's generations displace one another and the families divide
+        # the shipments by their shares of the year
+        self.families = self.family_mix = None
+        if inputs.family_share is not None:
+            self.families = [np.flatnonzero(inputs.family == f) for f in range(inputs.family_share.shape[1])]
         # generations launched before the first month are on sale from the start
         self.launch_month = inputs.launch_month            # (G, B)
         self.on_sale = inputs.launch_month <= 0
         # generations in launch order: only the first ``n`` can hold servers yet (the others are
         # not on sale in any draw), so by-generation work covers the first ``n`` rows
         self.n = 1 + int(np.flatnonzero(self.on_sale.any(axis=1)).max(initial=0))
+        if self.families is not None:   # a family's first generation stands for all it sold before
+            self.n = max(self.n, 1 + max(int(members[0]) for members in self.families))
+            self.position = np.zeros(n_gen, dtype=int)    # each generation's place in its family
+            for members in self.families:
+                self.position[members] = np.arange(len(members))
         # (3, G, B): each generation's servers, maximum power and performance per server
         self.per_server = np.stack([np.ones_like(inputs.power_kw), inputs.power_kw, inputs.performance])
         self.shares = np.zeros((n_gen, batch))       # split of this month's shipments by generation
         self.shares[0] = 1.0
         self.mix = self.per_server[:, 0].copy()      # (3, B) measures of one server of this month's split
         # the state, in measures (3, B): this month's flows, and the stocks
-        self.shipped = np.zeros((3, batch))       # shipped this month
-        self.ready = np.zeros((3, batch))         # lead time ended this month
-        self.in_transit = np.zeros((3, batch))    # shipped, lead time not yet over
-        self.deployed = np.zeros((3, batch))      # starting to draw power this month
-        self.retired = np.zeros((3, batch))       # leaving service this month
-        self.installed = np.zeros((3, batch))     # drawing power this month
-        self.lead = kernels.Delay(inputs.lead_time_months, 3)
-        self.stages = np.zeros((inputs.lifetime_stages, 3, batch))
+        rows = 3 * regions
+        self.shipped = np.zeros((rows, batch))       # shipped this month
+        self.ready = np.zeros((rows, batch))         # lead time ended this month
+        self.in_transit = np.zeros((rows, batch))    # shipped, lead time not yet over
+        self.deployed = np.zeros((rows, batch))      # starting to draw power this month
+        self.retired = np.zeros((rows, batch))       # leaving service this month
+        self.installed = np.zeros((rows, batch))     # drawing power this month
+        self.lead = kernels.Delay(inputs.lead_time_months, rows)
+        self.stages = np.zeros((inputs.lifetime_stages, rows, batch))
         self.exit_probability = np.minimum(
             inputs.lifetime_stages / (12.0 * inputs.lifetime_years), 1.0)
         self.exit_weights = None   # made when the demand side first asks
@@ -122,7 +136,12 @@ class Fleet:
         if self.changes is None:
             self.changes = kernels.changing_months(self.launch_month, self.inputs.adoption_ramp_months,
                                                    self.inputs.n_months)
-        if self.changes[t] or t == 0:
+            if self.families is not None:
+                self.changes[::12] = True   # the families' shares change with the year
+        if self.families is not None:
+            if self.changes[t] or t == 0:
+                self._offer_families(t)
+        elif self.changes[t] or t == 0:
             n = self.n
             # months since launch; negative before it (a weight of zero, as off sale)
             months_on_sale = t - self.launch_month[:n]
@@ -135,6 +154,42 @@ class Fleet:
         if offers is not None:
             offers[t] = self.mix
 
+    def _offer_families(self, t: int) -> None:
+        """The split of shipments with families: within each family as :meth:`offer` splits a
+        catalogue (recomputed in the months its own generations ramp up, over its generations
+        launched in some draw and not yet left behind in every draw), times the family's share
+        of the year; the mix is the families' mixes weighted by their shares."""
+        if self.family_mix is None:
+            n_months, batch = self.inputs.n_months, self.shares.shape[1]
+            self.family_mix = np.zeros((len(self.families), 3, batch))
+            self.family_within = [np.zeros((0, batch)) for _ in self.families]
+            self.family_changes = [kernels.changing_months(self.launch_month[m], self.inputs.adoption_ramp_months,
+                                                           n_months) for m in self.families]
+            self.family_displaced = [0] * len(self.families)
+        year_share = self.inputs.family_share[t // 12]          # (F, B)
+        for f, members in enumerate(self.families):
+            launched = members[:np.searchsorted(members, self.n)]   # the family's rows the fleet covers
+            changed = t == 0 or self.family_changes[f][t] or len(launched) != len(self.family_within[f])
+            if not changed and t % 12:
+                continue
+            before = self.family_displaced[f]
+            if changed:
+                within, self.family_displaced[f] = kernels.adoption_shares(
+                    t - self.launch_month[launched], self.inputs.adoption_ramp_months,
+                    self.inputs.max_share[launched], displaced=True, first=before)
+                self.family_within[f] = within
+                lo = self.family_displaced[f]
+                self.family_mix[f] = kernels.weighted_sum(within[lo:], self.per_server[:, launched[lo:]].swapaxes(0, 1))
+                self.shares[members[before:lo]] = 0.0    # left behind for good
+            lo = self.family_displaced[f]
+            self.shares[launched[lo:]] = self.family_within[f][lo:] * year_share[f]
+        self.mix = kernels.weighted_sum(year_share, self.family_mix)   # (3, B)
+        # leading generations (of any family) that their families have left behind for good
+        behind = self.displaced
+        while behind < len(self.shares) and self.position[behind] < self.family_displaced[self.inputs.family[behind]]:
+            behind += 1
+        self.displaced = behind
+
     def ship(self, t: int) -> None:
         """Servers shipped this month, split across the generations on sale.
 
@@ -144,9 +199,17 @@ class Fleet:
         """
         planned = None if self.orders is None else self.orders.ordered_total
         total = self.inputs.annual_shipments[t // 12] / 12.0 if planned is None else planned
-        np.multiply(total, self.mix, out=self.shipped)
-        self.record.add("shipments", t, self.shipped[SERVERS])
+        if self.regions == 1:
+            np.multiply(total, self.mix, out=self.shipped)
+        else:
+            # each region's part of the month's shipments ([regions] shares of the year)
+            share = self.inputs.region_share[t // 12]                       # (R, B)
+            world = total * self.mix                                          # (3, B)
+            np.multiply(world[:, None, :], share[None, :, :], out=self.shipped.reshape(3, self.regions, -1))
+        self.record.add("shipments", t, self.shipped[self.row[SERVERS]])
         if self.by_generation is not None:
+            if self.inputs.view is not None:   # the results by generation are the view's region's
+                total = total * self.inputs.region_share[t // 12, self.inputs.view]
             self.by_generation.ship(t, total, self.shares, self.gate)
 
     def deploy(self, t: int) -> None:
@@ -175,17 +238,17 @@ class Fleet:
         self.retired = lifetime.age_chain(self.stages, self.exit_probability, self.deployed)
         kernels.sum_rows(self.stages, out=self.installed)
         record = self.record
-        record.add("deployed", t, self.deployed[SERVERS])
-        record.add("retired", t, self.retired[SERVERS])
+        record.add("deployed", t, self.deployed[self.row[SERVERS]])
+        record.add("retired", t, self.retired[self.row[SERVERS]])
 
     def year_end(self, t: int) -> None:
         """At the end of a December: the installed base (servers, nameplate power, compute),
         and the results by generation's year."""
-        record, installed = self.record, self.installed
-        record.end_of_year("installed", t, installed[SERVERS])
-        record.end_of_year("nameplate_power", t, installed[POWER_KW] * (1 / kernels.KW_PER_GW))
+        record, installed, row = self.record, self.installed, self.row
+        record.end_of_year("installed", t, installed[row[SERVERS]])
+        record.end_of_year("nameplate_power", t, installed[row[POWER_KW]] * (1 / kernels.KW_PER_GW))
         if self.inputs.h100_gpu_performance is not None:
-            record.end_of_year("compute_installed", t, installed[PERFORMANCE] / self.inputs.h100_gpu_performance)
+            record.end_of_year("compute_installed", t, installed[row[PERFORMANCE]] / self.inputs.h100_gpu_performance)
         if self.by_generation is not None:
             self.by_generation.year_end(t, self.n, self.displaced)
 
@@ -236,8 +299,11 @@ class ByGeneration:
         self.installed = np.zeros((n_gen, batch))        # annual accounting: this month's fleet
         self.installed_sum = np.zeros((n_gen, batch))    # annual accounting: this year's sum
         # TWh per installed server-month, by generation: maximum power × draw fraction × PUE × 730 h
+        # (with regions, the IT electricity: the year's PUE of the fleet's regions is applied when
+        # the run finishes, :meth:`sim.model.Record.finish`)
+        pue = inputs.pue if inputs.region_share is None else 1.0
         self.twh_per_server_month = inputs.power_kw * (
-            inputs.draw_fraction * inputs.pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH))
+            inputs.draw_fraction * pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH))
 
     def ship(self, t: int, total: np.ndarray, shares: np.ndarray, queue) -> None:
         """This month's shipments by generation (``total × shares``), added to the cumulative

@@ -301,3 +301,14 @@ def clearing_markup(unbounded: np.ndarray, affordable: np.ndarray, capacity: np.
         markup = np.minimum(along_demand, along_budget)
     scarce = np.minimum(unbounded, affordable) > capacity
     return np.where(scarce & np.isfinite(markup), np.maximum(markup, 1.0), 1.0)
+
+
+def divided(given: np.ndarray, rest: int) -> np.ndarray:
+    """Shares of ``K`` parts, shape (Y, K, B), from the shares of all but one (``given``,
+    (Y, K - 1, B)): part ``rest`` takes what the others leave, ``1 - Σ given`` (added in order).
+    The scenario's checks keep the given shares' highest values to a sum of at most 1."""
+    years, k, batch = given.shape
+    out = np.empty((years, k + 1, batch))
+    out[:, :rest], out[:, rest + 1:] = given[:, :rest], given[:, rest:]
+    out[:, rest] = 1.0 - sum_rows(given.swapaxes(0, 1)) if k else 1.0
+    return out

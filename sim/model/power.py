@@ -37,7 +37,13 @@ class Power:
         ``facility = it × fleet.pue``. The year's mean IT power is recorded; its facility power
         and electricity (× 8,760 h) follow from it (:meth:`sim.model.Record.finish`).
         """
-        it_kw = self.fleet.installed[POWER_KW] * self.inputs.draw_fraction
+        fleet = self.fleet
+        it_kw = fleet.installed[fleet.row[POWER_KW]] * self.inputs.draw_fraction     # (B,) or by region (R, B)
         self.record.add("it_power", t, it_kw * (1 / (12 * kernels.KW_PER_GW)))
         if self.record.wants("facility_power_monthly"):
-            self.record.monthly("facility_power_monthly", t, it_kw * (self.inputs.pue / kernels.KW_PER_GW))
+            pue = self.inputs.pue if self.inputs.region_pue is None else self.inputs.region_pue
+            facility = it_kw * (pue / kernels.KW_PER_GW)
+            if fleet.regions > 1:
+                view = self.inputs.view
+                facility = kernels.sum_rows(facility) if view is None else facility[view]
+            self.record.monthly("facility_power_monthly", t, facility)

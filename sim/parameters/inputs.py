@@ -103,8 +103,10 @@ REGISTRY: tuple[Parameter, ...] = (
     P("scenario.references", "texts", "", "Publications the scenario draws on.", default=()),
     P("scenario.include", "texts", "", "Files of shared [[generation]] and [[observation]] tables, "
       "relative to the scenario file; the scenario's own tables of the same name replace them.", default=()),
-    P("scenario.scope", "choice", "", "What the scenario counts: AI servers of the world, or of the "
-      "United States; observed figures must have the same scope.", default="world", choices=("world", "US")),
+    P("scenario.scope", "text", "", "What the scenario reports: \"world\", or one region of [regions] "
+      "(that region's slice of the world fleet, whose other regions are simulated too); without "
+      "[regions], \"world\" or \"US\" for the AI servers it counts. Observed figures name their scope.",
+      default="world"),
     # [sampling]: how the Monte Carlo ensemble is drawn.
     P("sampling.draws", "integer", "1", "Number of Monte Carlo draws.", low=1, high=100_000_000,
       default=1000),
@@ -248,6 +250,49 @@ REGISTRY: tuple[Parameter, ...] = (
     P("context.total_electricity.<year>", "number", "TW h",
       "Total electricity used that year in the scenario's scope, TWh.", low=0, low_open=True,
       label='total electricity in {year}'),
+    P("context.other_datacenters", "table", "TW h",
+      "Electricity of the scope's other data centers (conventional servers, storage, network and "
+      "their cooling: everything but the AI servers counted here) at given years, TWh; linear "
+      "between years, flat outside them; gives datacenter_energy and the AI share of it."),
+    P("context.other_datacenters.<year>", "number", "TW h",
+      "Electricity of the scope's other (non-AI) data centers that year, TWh.", low=0,
+      label='other data centers in {year}'),
+    # [families.<family>]: accelerator families beside the lead one (the first generation's).
+    P("families.<family>.share", "table", "1",
+      "The family's share of the accelerated servers shipped (8-accelerator equivalents) at given "
+      "years; linear between years, flat outside them. The lead family (the first generation's) "
+      "ships the rest."),
+    P("families.<family>.share.<year>", "number", "1",
+      "The family's share of the accelerated servers shipped that year.", low=0, high=1,
+      label='{name} share of servers shipped in {year}'),
+    P("families.<family>.description", "text", "", "What the family stands for.", default=""),
+    # [regions.<region>]: where the world fleet's servers are installed.
+    P("regions.<region>.share", "table", "1",
+      "The region's share of the accelerated servers shipped (installed there) at given years; "
+      "linear between years, flat outside them. The one region without a share takes the rest."),
+    P("regions.<region>.share.<year>", "number", "1",
+      "The region's share of the accelerated servers shipped that year.", low=0, high=1,
+      label='{name} share of servers in {year}'),
+    P("regions.<region>.pue", "number", "1",
+      "Power usage effectiveness of the region's AI data centers; absent: fleet.pue.",
+      low=1, high=3, default=None, label='{name} PUE'),
+    P("regions.<region>.carbon_intensity", "table", "g kW-1 h-1",
+      "Carbon intensity of the region's electricity at given years; linear between, flat outside."),
+    P("regions.<region>.carbon_intensity.<year>", "number", "g kW-1 h-1",
+      "Carbon intensity of the region's electricity that year, gCO2/kWh.", low=0,
+      label='{name} carbon intensity in {year}'),
+    P("regions.<region>.total_electricity", "table", "TW h",
+      "Total electricity used in the region at given years, TWh; linear between, flat outside."),
+    P("regions.<region>.total_electricity.<year>", "number", "TW h",
+      "Total electricity used in the region that year, TWh.", low=0, low_open=True,
+      label='{name} total electricity in {year}'),
+    P("regions.<region>.other_datacenters", "table", "TW h",
+      "Electricity of the region's other (non-AI) data centers at given years, TWh; linear "
+      "between, flat outside."),
+    P("regions.<region>.other_datacenters.<year>", "number", "TW h",
+      "Electricity of the region's other (non-AI) data centers that year, TWh.", low=0,
+      label='{name} other data centers in {year}'),
+    P("regions.<region>.description", "text", "", "What the region covers.", default=""),
     # [variants.<name>]: named sets of changes, chosen with --variant.
     P("variants.<name>", "table", "",
       "A named set of changes: dotted keys with values, as --set takes them, and an optional "
@@ -274,6 +319,8 @@ REGISTRY: tuple[Parameter, ...] = (
     P("validation.<n>.variant", "text", "", "The variant whose run this figure checks.", default=None),
     P("validation.<n>.source", "text", "", "Publication, year and page or table of the figure."),
     P("validation.<n>.note", "text", "", "How the published method maps onto the model.", default=""),
+    P("validation.<n>.known_gap", "text", "", "A published figure the model misses, and why: reported as a "
+      "gap, not a failure, until the model meets it (then the mark must go).", default=""),
     # [[observation]]: what was observed, for calibration (sim/published.py, sim/calibration.py).
     P("observation.<n>.quantity", "text", "", "Result variable observed, e.g. gpus_shipped, compute_installed."),
     P("observation.<n>.year", "integer", "year", "Year of the observation (within the scenario's years)."),
@@ -293,6 +340,10 @@ REGISTRY: tuple[Parameter, ...] = (
       "held out, an independent check in sim validate.", default="calibrate", choices=("calibrate", "check")),
     P("observation.<n>.name", "text", "", "A label for messages and tables.", default=""),
     P("observation.<n>.note", "text", "", "How the observed figure maps onto the model.", default=""),
+    P("observation.<n>.family", "text", "", "Only this accelerator family's generations are counted "
+      "(in a scenario of one family: all of them).", default=None),
+    P("observation.<n>.known_gap", "text", "", "A held-out figure the model misses, and why: reported as "
+      "a gap, not a failure, until the model meets it (then the mark must go).", default=""),
     # [[correlation]]: rank correlations between uncertain parameters (Iman-Conover).
     P("correlation.<n>.a", "text", "", "Dotted key of an uncertain parameter."),
     P("correlation.<n>.b", "text", "", "Dotted key of another uncertain parameter."),
@@ -316,6 +367,9 @@ REGISTRY: tuple[Parameter, ...] = (
       "the GB200 rack, until a later generation takes their part). Not for the first generation.",
       low=0, high=1, low_open=True, default=1.0, label='{name} most share of shipments'),
     P("generation.<name>.description", "text", "", "What the generation stands for.", default=""),
+    P("generation.<name>.family", "text", "",
+      "The accelerator family (vendor line) of the generation: generations of one family displace "
+      "one another; families share the shipments by [families] shares.", default="NVIDIA"),
 )
 del P
 
@@ -323,6 +377,13 @@ BY_KEY: dict[str, Parameter] = {p.key: p for p in REGISTRY}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in REGISTRY))
 ARRAY_SECTIONS = ("generation", "validation", "correlation", "observation")  # TOML arrays of tables
 FREE_SECTIONS = ("variants",)  # tables whose keys are the user's names
+NAMED_SECTIONS = ("families", "regions")  # tables of named tables whose keys the registry declares
+
+
+def named_keys(section: str) -> dict[str, Parameter]:
+    """The keys one ``[families.<family>]`` or ``[regions.<region>]`` table may hold, by short name."""
+    prefix = f"{section}.<{'family' if section == 'families' else 'region'}>."
+    return {p.key[len(prefix):]: p for p in REGISTRY if p.key.startswith(prefix) and p.key.count(".") == 2}
 
 
 def section_keys(section: str) -> dict[str, Parameter]:
@@ -347,6 +408,9 @@ def spec(key: str) -> Parameter:
     parts = key.split(".")
     if parts[0] == "generation" and len(parts) == 3:
         return BY_KEY[f"generation.<name>.{parts[2]}"]
+    if parts[0] in NAMED_SECTIONS and len(parts) >= 3:
+        name = "<family>" if parts[0] == "families" else "<region>"
+        return BY_KEY[".".join([parts[0], name, parts[2]] + (["<year>"] if len(parts) == 4 else []))]
     if len(parts) == 3 and f"{parts[0]}.{parts[1]}.<year>" in BY_KEY:
         return BY_KEY[f"{parts[0]}.{parts[1]}.<year>"]
     return BY_KEY[key]
@@ -372,6 +436,6 @@ def label(key: str) -> str:
         return key if "." in key else key.replace("_", " ")
     parts = key.split(".")
     year = parts[-1] if parts[-1].isdigit() else ""
-    name = parts[1] if parts[0] == "generation" and len(parts) == 3 else ""
+    name = parts[1] if (parts[0] == "generation" and len(parts) == 3) or parts[0] in NAMED_SECTIONS else ""
     template = row.label or parts[-1].replace("_", " ")
     return template.format(year=year, name=name)

@@ -100,8 +100,33 @@ def summary(ds, seconds: float | None = None) -> str:
     e, gw, servers = quantiles(energy) * factor, median(annual("facility_power")), median(annual("installed"))
     for j, year in enumerate(years):
         lines.append(f"{year:>6}  {e[0, j]:7.1f} {e[1, j]:7.1f} {e[2, j]:7.1f}  {gw[j]:11.2f}  {servers[j]:19,.0f}")
+    for by, what in (("region", "by region"), ("family", "by accelerator family")):
+        if f"energy_by_{by}" not in ds:
+            continue
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in np.asarray(ds[by])]
+        split = np.asarray(ds[f"energy_by_{by}"])[:, cols, :]                # (draws, key years, parts)
+        parts, whole = median(split), median(split.sum(axis=2))
+        scope = a.get("scope", "world")
+        note = (f" (this scenario reports {scope}, one slice of the world fleet)" if by == "region" and scope != "world"
+                else "")
+        lines.append("")
+        lines.append(f"electricity {what}, {label} p50{note}:")
+        total = " world" if by == "region" else " total"
+        lines.append(f"{'year':>6}  " + "  ".join(f"{n:>14}" for n in names) + f"  {total:>14}")
+        for j, year in enumerate(years):
+            lines.append(f"{year:>6}  " + "  ".join(f"{parts[j, k] * factor:14.1f}" for k in range(len(names)))
+                         + f"  {whole[j] * factor:14.1f}")
+    if "datacenter_energy" in ds:
+        dc, ai = quantiles(annual("datacenter_energy")), quantiles(annual("ai_datacenter_share"))
+        lines.append("")
+        lines.append(f"all data centers (AI servers and the others), TWh p50 (5-95 %), and the AI servers' share: " + "; ".join(
+            f"{y} {dc[1, j]:,.0f} ({dc[0, j]:,.0f}-{dc[2, j]:,.0f}), AI {ai[1, j]:.0%}" for j, y in enumerate(years)))
+        if "datacenter_electricity_share" in ds:
+            share = quantiles(annual("datacenter_electricity_share"))
+            lines.append(f"data centers' share of {a.get('scope', 'world')} electricity (p50, 5-95 %): " + "; ".join(
+                f"{y} {share[1, j]:.1%} ({share[0, j]:.1%}-{share[2, j]:.1%})" for j, y in enumerate(years)))
     if "electricity_share" in ds:
-        where = "US" if a.get("scope") == "US" else "world"
+        where = a.get("scope", "world")
         share = quantiles(annual("electricity_share"))
         lines.append(f"share of {where} electricity (p50, 5-95 %): " + "; ".join(
             f"{y} {share[1, j]:.2%} ({share[0, j]:.2%}-{share[2, j]:.2%})" for j, y in enumerate(years)))

@@ -20,6 +20,7 @@ class Generation:
     name: str
     launch: str  # "YYYY-MM"
     description: str = ""
+    family: str = "NVIDIA"   # generation.<name>.family
 
 
 def check(tables, file, params) -> tuple[Generation, ...]:
@@ -48,17 +49,22 @@ def check(tables, file, params) -> tuple[Generation, ...]:
         if not m or not 1 <= int(m.group(2)) <= 12:
             raise ScenarioError(file, f"{label}.launch", f"expected \"YYYY-MM\", e.g. \"2023-03\", "
                                 f"got {launch!r}")
-        if generations and launch < generations[-1].launch:
-            raise ScenarioError(file, f"{label}.launch", f"{launch} is before the previous "
-                                f"generation's launch ({generations[-1].launch}); list generations "
+        family = table.get("family", allowed["family"].default)
+        if not isinstance(family, str) or not NAME_RE.match(family):
+            raise ScenarioError(file, f"{label}.family", "expected a family name of letters, digits, '_', "
+                                f"'+' or '-', e.g. \"AMD\", got {family!r}")
+        before = [g for g in generations if g.family == family]
+        if before and launch < before[-1].launch:
+            raise ScenarioError(file, f"{label}.launch", f"{launch} is before the previous {family} "
+                                f"generation's launch ({before[-1].launch}); list a family's generations "
                                 "in launch order")
         description = table.get("description", "")
         if not isinstance(description, str):
             raise ScenarioError(file, f"{label}.description", "expected a string")
-        if "max_share" in table and not generations:
-            raise ScenarioError(file, f"{label}.max_share", "the first generation stands for everything "
-                                "on sale before the next launches; max_share applies from the second "
-                                "generation on")
+        if "max_share" in table and not before:
+            raise ScenarioError(file, f"{label}.max_share", "a family's first generation stands for "
+                                "everything it has on sale before the next launches; max_share applies from "
+                                "the family's second generation on")
         for key in ("power_kw", "performance", "gpus_per_server", "max_share"):
             spec = allowed[key]
             if key not in table:
@@ -69,5 +75,5 @@ def check(tables, file, params) -> tuple[Generation, ...]:
                 value = table[key]
             full = f"generation.{name}.{key}"
             params[full] = number(file, full, value)
-        generations.append(Generation(name, launch, description))
+        generations.append(Generation(name, launch, description, family))
     return tuple(generations)

@@ -1,14 +1,23 @@
-"""Shared tables a scenario includes: one hardware catalogue, one set of observations.
+"""Shared tables a scenario includes: one hardware catalogue, one set of observations, one
+world fleet.
 
 ``[scenario] include = ["shared/catalogue.toml"]`` (paths relative to the scenario file, else
 to the library's folder, ``sim/scenarios``)
-brings in the ``[[generation]]`` and ``[[observation]]`` tables of other files, before the
-scenario's own. A table of the scenario with the same ``name`` as an included one replaces
-it where it stands, so a scenario can override a catalogue entry or hold out an observation
-(``use = "check"``); its other observations come after the included ones, and its other
-generations take their place in launch order (a scenario may add an older generation). An
-included file holds nothing but such tables. The included texts travel with the scenario (its SHA-256 covers
-them, and a result stores them), so a result reproduces without the files.
+brings in the tables of other files, before the scenario's own:
+
+* ``[[generation]]`` and ``[[observation]]`` tables: a table of the scenario with the same
+  ``name`` as an included one replaces it where it stands, so a scenario can override a
+  catalogue entry or hold out an observation (``use = "check"``); its other observations come
+  after the included ones, and its other generations take their place in launch order (a
+  scenario may add an older generation);
+* any other section (``[shipments]``, ``[fleet]``, ``[families.<name>]``, ``[regions.<name>]``,
+  ...): key by key, a later file's key replacing an earlier one's and the scenario's own keys
+  replacing both (a distribution or a table of years is one key, replaced whole). So the world
+  fleet is written once (``shared/world_fleet.toml``) and a scenario that reports one of its
+  regions changes only what it must. ``[scenario]`` is the scenario's own.
+
+The included texts travel with the scenario (its SHA-256 covers them, and a result stores
+them), so a result reproduces without the files.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from pathlib import Path
 from ..errors import ScenarioError
 
 SHARED_SECTIONS = ("generation", "observation")
+NAMED = ("families", "regions", "variants")   # tables of named tables: merged one level deeper
 MAX_BYTES = 1_000_000  # a scenario is stored whole in every result: a megabyte of TOML is plenty
 
 
@@ -122,12 +132,18 @@ def merge(data: dict, included, file) -> dict:
     if not included:
         return data
     data = dict(data)
+    sections: dict = {}
     for name, text in included:
         shared = parse(text, name)
-        extra = [k for k in shared if k not in SHARED_SECTIONS]
-        if extra:
-            raise ScenarioError(name, extra[0], "an included file holds only [[generation]] and "
-                                "[[observation]] tables")
+        if "scenario" in shared:
+            raise ScenarioError(name, "scenario", "an included file holds tables a scenario shares "
+                                "([[generation]], [fleet], [regions.<name>], ...), not its [scenario] table")
+        for section, table in shared.items():
+            if section in SHARED_SECTIONS:
+                continue
+            if not isinstance(table, dict):
+                raise ScenarioError(name, section, f"expected a table [{section}]")
+            _merge_keys(sections.setdefault(section, {}), table, section in NAMED)
         for section in SHARED_SECTIONS:
             tables = shared.get(section, [])
             if not isinstance(tables, list):
@@ -149,4 +165,20 @@ def merge(data: dict, included, file) -> dict:
             else:
                 merged += added
             data[section] = merged
+    for section, table in sections.items():
+        own = data.get(section, {})
+        if not isinstance(own, dict):
+            continue   # the scenario's own error, reported by its checks
+        _merge_keys(table, own, section in NAMED)
+        data[section] = table
     return data
+
+
+def _merge_keys(into: dict, table: dict, named: bool) -> None:
+    """``table``'s keys into ``into``, each replacing the same key whole; in a section of named
+    tables (``[regions.US]``), key by key within each named table."""
+    for key, value in table.items():
+        if named and isinstance(value, dict) and isinstance(into.get(key), dict):
+            into[key] = {**into[key], **value}
+        else:
+            into[key] = value

@@ -30,6 +30,7 @@ from .catalogue import check as check_generations
 from .published import parse as parse_validations
 from .published import parse_observations
 from .values import Getter, year_table
+from . import world
 from .overrides import NAME_RE, apply_overrides, apply_variant, check_variants
 
 
@@ -77,6 +78,10 @@ class Scenario:
     sha256: str = ""
     overrides: tuple[str, ...] = ()
     included: tuple = ()             # ((name, text), ...) of the files scenario.include names
+    families: tuple = ()             # world.Family, the lead one first (one family: the catalogue's)
+    regions: tuple = ()              # world.Region; () without [regions]
+    other_datacenter_years: tuple[int, ...] = ()   # context.other_datacenters
+    trend_shortest: float = 0.0      # the trend's shortest cadence, months (its earliest launches)
 
     def __repr__(self) -> str:
         """One line: what the scenario is, not its every field (``str(scenario.parameters)``
@@ -92,27 +97,54 @@ class Scenario:
         return f"<Scenario {self.name!r}: {', '.join(parts)}" + (f"; {self.path}" if self.path else "") + ">"
 
     def _repr_html_(self) -> str:
-        """In a notebook: the title, and every assumption with its distribution, units and source."""
-        from html import escape
+        from .sources import html   # the title, and every assumption with its source
 
-        from ..parameters import label, spec
-        from .sources import sources
+        return html(self)
 
-        found = sources(self)   # its source key, or the comment the file gives it
-        rows = []
-        for key, dist in self.parameters.items():
-            source = found[key]
-            rows.append(f"<tr><td>{escape(label(key))}</td><td><code>{escape(key)}</code></td>"
-                        f"<td>{escape(dist.describe())}</td><td>{escape(spec(key).units)}</td>"
-                        f"<td>{escape(str(source))}</td></tr>")
-        head = (f"<b>{escape(self.name)}</b>: {escape(self.title)}<br><small>{escape(repr(self))}</small>"
-                "<table><tr><th>assumption</th><th>key</th><th>distribution</th><th>units</th><th>source</th></tr>")
-        return head + "".join(rows) + "</table>"
+    @property
+    def generation_rows(self) -> list[tuple[str, int, int, int]]:
+        """The generations the model follows, in the order of its arrays and of a result's
+        ``generation`` axis: (name, family index, catalogue index or -1, trend step or 0): the
+        catalogue's and those each family's trend may launch beyond its last one (the lead
+        family's ``trend-1``, ...; another's ``AMD-trend-1``, ...), by earliest launch (a trend's
+        at its shortest cadence), so that the model can leave out the rows no draw has launched
+        yet. With one family: the catalogue, then ``trend-1``, ``trend-2``, ..."""
+        rows = [(self.launch_month_index(g), 0, i, g.name, self.family_index(g.family), i, 0)
+                for i, g in enumerate(self.generations)]
+        for f, family in enumerate(self.families):
+            if family.trend:
+                last = self.launch_month_index(self.generations[family.generations[-1]])
+                for j, name in enumerate(family.trend_names(lead=f == 0), start=1):
+                    rows.append((last + j * self.trend_shortest, 1, f * 1000 + j, name, f, -1, j))
+        return [row[3:] for row in sorted(rows, key=lambda r: r[:3])]
+
+    @property
+    def trend_bases(self) -> dict[str, tuple[str, int]]:
+        """Each trend generation's catalogued base (its family's last) and step: ``trend-2`` is
+        the base's per-server figures times the trend's gains squared."""
+        return {name: (self.generations[self.families[f].generations[-1]].name, j)
+                for name, f, i, j in self.generation_rows if j}
+
+    def family_index(self, name: str) -> int:
+        return next(i for i, f in enumerate(self.families) if f.name == name)
 
     @property
     def generation_names(self) -> list[str]:
-        """The catalogue's generations, then those of the trend beyond it (``trend-1``, ...)."""
-        return [g.name for g in self.generations] + [f"trend-{j}" for j in range(1, self.trend_generations + 1)]
+        return [row[0] for row in self.generation_rows]
+
+    @property
+    def generation_families(self) -> list[str]:
+        """Each generation's family, in the order of :attr:`generation_names`."""
+        return [self.families[row[1]].name for row in self.generation_rows]
+
+    @property
+    def region_names(self) -> list[str]:
+        return [r.name for r in self.regions]
+
+    @property
+    def view(self) -> int | None:
+        """The index of the region a regional scenario reports (its scope), else ``None``."""
+        return self.region_names.index(self.scope) if self.scope in self.region_names else None
 
     @property
     def years(self) -> list[int]:
@@ -215,7 +247,8 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
         raise err from None
     validations = parse_validations(data.get("validation"), file, variants)
     observations = parse_observations(data.get("observation"), file, scenario.start_year, scenario.end_year,
-                                      scenario.scope, scenario.generation_names)
+                                      scenario.scope, scenario.generation_names, scenario.generation_families,
+                                      scenario.region_names)
     try:
         correlations = check_correlations(data.get("correlation"), file, scenario)
     except ScenarioError as err:
@@ -235,7 +268,8 @@ def _check(data: dict, file: str | None) -> Scenario:
         if section not in registry.SECTIONS:
             raise ScenarioError(file, section, "unknown section" + suggest(section, registry.SECTIONS))
     for section in registry.SECTIONS:
-        if section in registry.ARRAY_SECTIONS or section in registry.FREE_SECTIONS:
+        if (section in registry.ARRAY_SECTIONS or section in registry.FREE_SECTIONS
+                or section in registry.NAMED_SECTIONS):
             continue
         value = data.get(section, {})
         if not isinstance(value, dict):
@@ -334,16 +368,20 @@ def _check(data: dict, file: str | None) -> Scenario:
                                example="intensity = { 2023 = 480, 2035 = 300 }")
     total_years = year_table(data, "context.total_electricity", file, params, required=False,
                               example="total_electricity = { 2024 = 27_700, 2035 = 38_300 }")
+    other_years = year_table(data, "context.other_datacenters", file, params, required=False,
+                              example="other_datacenters = { 2024 = 300, 2030 = 400 }")
 
     # the hardware catalogue, and the trend beyond it
     generations = check_generations(data.get("generation"), file, params)
     get.numbers("trend", params)
-    trend = 0
-    if "trend.cadence_months" in params:
-        year, month = (int(x) for x in generations[-1].launch.split("-"))
-        last = 12 * (year - start) + month - 1   # the last catalogued launch, months from the start
-        shortest = params["trend.cadence_months"].support()[0]
-        trend = max(0, int((12 * (end - start + 1) - 1 - last) // shortest))
+    cadence = params["trend.cadence_months"].support()[0] if "trend.cadence_months" in params else None
+    families = world.families(data, file, generations, [g.family for g in generations], params, start, end,
+                              cadence)
+    regions = world.regions(data, file, params)
+    scope = world.check_scope(get.value("scenario.scope"), regions, file, {
+        "shipments.mode": mode == "demand", "power.capacity_gw": capacity is not None,
+        "carbon.intensity": bool(carbon_years), "context.total_electricity": bool(total_years),
+        "context.other_datacenters": bool(other_years)})
 
     return Scenario(
         name=name,
@@ -366,8 +404,12 @@ def _check(data: dict, file: str | None) -> Scenario:
         decompose_rebound=decompose,
         power_addition_years=addition_years,
         carbon_years=carbon_years,
-        scope=get.value("scenario.scope"),
-        trend_generations=trend,
+        scope=scope,
+        trend_generations=families[0].trend,
+        families=families,
+        regions=regions,
+        trend_shortest=cadence or 0.0,
+        other_datacenter_years=other_years,
         total_electricity_years=total_years,
         calibrate=get.value("calibration.default"),
         max_candidates=get.value("calibration.max_candidates"),

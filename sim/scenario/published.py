@@ -39,7 +39,8 @@ as an independent check (``use = "check"``)::
     high = 6.0
     units = "million GPUs/yr"
     generations = ["B200", "GB200"]   # optional: only these generations
-    scope = "world"              # world or US: must be the scenario's scope
+    family = "NVIDIA"            # optional: only this accelerator family's generations
+    scope = "world"              # world or US (without [regions]: the scenario's scope), or a region
     counting = "GPU packages (a Blackwell package holds two dies)"   # the counting convention
     source = "NVIDIA, October 2025: about 6 million Blackwell GPUs in four quarters"
 
@@ -63,7 +64,10 @@ SCOPES = ("world", "US")
 KEYS = ("kind", "quantity", "year", "value", "low", "high", "units", "check", "tolerance", "source",
         "note", "variant", "relative_to", "known_gap")
 OBSERVATION_KEYS = ("name", "quantity", "year", "value", "low", "high", "tolerance", "units", "generations",
-                    "scope", "counting", "source", "note", "use")
+                    "family", "scope", "counting", "source", "note", "use", "known_gap")
+# quantities a fleet divided into regions keeps by region (sim.model.BY_REGION): a figure for another
+# scope than the scenario's (the world, or another region) is read from these
+BY_REGION = tuple(o.name.removesuffix("_by_region") for o in OUTPUTS.values() if o.name.endswith("_by_region"))
 # quantities that can be counted over a subset of the generations: the registry says which output
 # counts each by generation
 BY_GENERATION = tuple(o.name for o in OUTPUTS.values() if o.by_generation)
@@ -130,6 +134,7 @@ class Observation:
     generations: tuple[str, ...] = ()
     use: str = "calibrate"
     note: str = ""
+    known_gap: str = ""   # a held-out figure the model misses for the reason given (as a Validation's)
 
     @property
     def factor(self) -> float:
@@ -268,9 +273,16 @@ def parse(tables, file: str | None, variant_names) -> tuple[Validation, ...]:
 
 
 def parse_observations(tables, file: str | None, first: int, last: int, scope: str,
-                       generation_names) -> tuple[Observation, ...]:
-    """Check ``[[observation]]`` tables against the scenario (its years, scope and generations)."""
+                       generation_names, generation_families=(), regions=()) -> tuple[Observation, ...]:
+    """Check ``[[observation]]`` tables against the scenario (its years, scope, generations and
+    their families, and regions).
+
+    Without regions a figure's scope is the scenario's. With regions it may be the world or any
+    region: one of another scope than the scenario's is read from the results by region (a
+    quantity of :data:`BY_REGION`), or, for a world figure of some generations that calibrates, from
+    the candidates' run of the world (:func:`sim.analysis.calibration.candidate_scenario`)."""
     out, names = [], set()
+    scopes = ("world",) + tuple(regions) if regions else SCOPES
     for i, table in enumerate(_tables(tables, file, "observation")):
         t = _Table(table, file, f"observation[{i}]", OBSERVATION_KEYS)
         quantity = t.quantity()
@@ -279,8 +291,8 @@ def parse_observations(tables, file: str | None, first: int, last: int, scope: s
         units = t.units(quantity)
         if units == "ratio":
             t.fail("units", "an observation is a level, not a ratio")
-        observed_scope = t.choice("scope", SCOPES, table.get("scope", "missing"))
-        if observed_scope != scope:
+        observed_scope = t.choice("scope", scopes, table.get("scope", "missing"))
+        if observed_scope != scope and not regions:
             t.fail("scope", f"the figure is for {observed_scope}; the scenario models {scope} "
                             "(scenario.scope): convert it openly, or leave it out")
         counting = t.text("counting", "what is counted (e.g. 8-GPU servers, all data-center GPUs, packages)")
@@ -291,16 +303,39 @@ def parse_observations(tables, file: str | None, first: int, last: int, scope: s
         for g in generations:
             if g not in generation_names:
                 t.fail("generations", f"no generation {g!r}" + suggest(g, generation_names))
+        family = table.get("family")
+        if family is not None:
+            families = list(dict.fromkeys(generation_families))
+            if generations:
+                t.fail("family", "give generations or a family, not both")
+            if family not in families:
+                t.fail("family", f"no family {family!r}" + suggest(str(family), families or ["(none)"]))
+            generations = [g for g, f in zip(generation_names, generation_families) if f == family]
+            if len(generations) == len(generation_names):
+                generations = []    # every generation: the quantity itself
         if generations and quantity not in BY_GENERATION:
             t.fail("generations", f"{quantity} cannot be counted by generation; "
                                   f"these can: {', '.join(BY_GENERATION)}")
-        name = t.text("name", default=f"{quantity} {year}" + (f" ({'+'.join(generations)})" if generations else ""))
+        use = t.choice("use", USES, "calibrate")
+        if observed_scope != scope:
+            if generations and observed_scope != "world":
+                t.fail("scope", f"a {observed_scope} figure of some generations needs results by generation of "
+                                f"{observed_scope}; the scenario's are of {scope} (a world figure is read from the "
+                                "world run of the same draws)")
+            if not generations and quantity not in BY_REGION:
+                t.fail("scope", f"a figure for {observed_scope} in a scenario of {scope} is read from the "
+                                f"results by region, which keep {', '.join(BY_REGION)}; not {quantity}")
+        label = family if family is not None else "+".join(generations)
+        name = t.text("name", default=f"{quantity} {year}" + (f" ({label})" if generations else ""))
         if name in names:
             t.fail("name", f"{name!r} is given twice; name the observations apart")
         names.add(name)
-        use = t.choice("use", USES, "calibrate")
+        known_gap = t.text("known_gap")
+        if known_gap and use != "check":
+            t.fail("known_gap", "only a held-out figure (use = \"check\") can be a known gap: one the "
+                                "calibration keeps every draw inside cannot be missed")
         out.append(Observation(name, quantity, year, low * (1 - tolerance), high * (1 + tolerance), units,
-                               observed_scope, counting, source, tuple(generations), use, t.text("note")))
+                               observed_scope, counting, source, tuple(generations), use, t.text("note"), known_gap))
     return tuple(out)
 
 

@@ -66,3 +66,21 @@ def sources(scenario) -> dict[str, str]:
 
 
 DEFAULT = "not in the scenario file: sim's default (docs/parameters.md)"
+
+
+def html(scenario) -> str:
+    """A scenario in a notebook: the title, and every assumption with its distribution, units
+    and source (:func:`sources`)."""
+    from html import escape
+
+    from ..parameters import label, spec
+
+    found = sources(scenario)   # its source key, or the comment the file gives it
+    rows = []
+    for key, dist in scenario.parameters.items():
+        rows.append(f"<tr><td>{escape(label(key))}</td><td><code>{escape(key)}</code></td>"
+                    f"<td>{escape(dist.describe())}</td><td>{escape(spec(key).units)}</td>"
+                    f"<td>{escape(str(found[key]))}</td></tr>")
+    head = (f"<b>{escape(scenario.name)}</b>: {escape(scenario.title)}<br><small>{escape(repr(scenario))}</small>"
+            "<table><tr><th>assumption</th><th>key</th><th>distribution</th><th>units</th><th>source</th></tr>")
+    return head + "".join(rows) + "</table>"

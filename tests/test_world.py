@@ -1,0 +1,174 @@
+"""One world fleet (sim.scenario.world, sim.model.record): accelerator families and regions; the
+world is the sum of its regions, a regional scenario is a slice of it."""
+
+import numpy as np
+import pytest
+
+import sim
+from conftest import SCENARIOS, base_dict, merge, toml_text
+from sim.analysis.calibration import candidate_scenario
+from sim.cli import main
+from sim.errors import ScenarioError
+
+WORLD = {
+    "scenario": {"scope": "world"},
+    "generation": [
+        {"name": "A", "launch": "2020-01", "power_kw": 6.5, "performance": 1.0},
+        {"name": "B", "launch": "2022-07", "power_kw": 10.2, "performance": 3.0},
+        {"name": "X1", "launch": "2020-01", "power_kw": 2.0, "performance": 0.5, "family": "other"},
+        {"name": "X2", "launch": "2023-01", "power_kw": 3.0, "performance": 1.5, "family": "other"},
+    ],
+    "families": {"other": {"share": {"2021": 0.2, "2025": 0.4}}},
+    "regions": {
+        "north": {"share": {"2021": 0.7, "2025": 0.5}, "pue": 1.1, "total_electricity": {"2021": 4000},
+                  "other_datacenters": {"2021": 100, "2027": 160}, "carbon_intensity": {"2021": 400}},
+        "south": {"pue": 1.5, "total_electricity": {"2021": 6000}, "other_datacenters": {"2021": 50},
+                  "carbon_intensity": {"2021": 600}},
+    },
+}
+
+
+def world(changes=None, uncertain=False):
+    data = merge(base_dict(), WORLD)
+    if uncertain:
+        data = merge(data, {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.4},
+                                      "lifetime_years": {"dist": "uniform", "low": 3, "high": 6}},
+                            "shipments": {"growth_after": {"dist": "uniform", "low": -0.1, "high": 0.3}}})
+    return sim.scenario.load.from_dict(merge(data, changes or {}), text=toml_text(merge(data, changes or {})))
+
+
+def test_the_world_is_the_sum_of_its_regions_exactly():
+    ds = sim.run(world(uncertain=True), draws=40, seed=3)
+    for name in ("energy", "it_energy", "installed", "shipments", "datacenter_energy"):
+        by_region = ds[f"{name}_by_region"]
+        # added region by region in order: the same numbers to the last bit
+        total = by_region.isel(region=0) + by_region.isel(region=1)
+        np.testing.assert_array_equal(ds[name].values, total.values)
+    assert list(ds.region.values) == ["north", "south"]
+
+
+def test_each_region_has_its_own_pue_carbon_and_context():
+    ds = sim.run(world(), draws=3)
+    it, energy = ds.it_energy_by_region, ds.energy_by_region
+    np.testing.assert_allclose(energy.sel(region="north"), 1.1 * it.sel(region="north"), rtol=1e-12)
+    np.testing.assert_allclose(energy.sel(region="south"), 1.5 * it.sel(region="south"), rtol=1e-12)
+    # emissions: each region's electricity at its own intensity (TWh x g/kWh = 1e-3 Mt)
+    expected = 1e-3 * (400 * energy.sel(region="north") + 600 * energy.sel(region="south"))
+    np.testing.assert_allclose(ds.emissions, expected, rtol=1e-12)
+    # all data centers: the AI servers and the others; shares of them and of all electricity
+    other = ds.datacenter_energy_by_region - energy
+    np.testing.assert_allclose(other.sel(region="south"), 50.0, rtol=1e-12)
+    np.testing.assert_allclose(other.sel(region="north", year=2024), 100 + 60 * 3 / 6, rtol=1e-12)
+    np.testing.assert_allclose(ds.ai_datacenter_share, ds.energy / ds.datacenter_energy, rtol=1e-12)
+    np.testing.assert_allclose(ds.datacenter_electricity_share, ds.datacenter_energy / 10_000, rtol=1e-12)
+
+
+def test_constant_regional_shares_split_every_stock_in_proportion():
+    scenario = world({"regions": {"north": {"share": {"2021": 0.3, "2025": 0.3}}}})
+    ds = sim.run(scenario, draws=2)
+    for name in ("shipments", "installed", "it_energy"):
+        np.testing.assert_allclose(ds[f"{name}_by_region"].sel(region="north"), 0.3 * ds[name], rtol=1e-12)
+
+
+def test_a_region_whose_share_ends_keeps_only_what_it_installed_before():
+    scenario = world({"regions": {"north": {"share": {"2021": 0.6, "2022": 0.0, "2025": 0.0}}}})
+    ds = sim.run(scenario, draws=2)
+    north = ds.installed_by_region.sel(region="north").isel(draw=0)
+    assert float(ds.shipments_by_region.sel(region="north", year=2023).max()) == 0.0
+    # nothing ships there after 2022: its installed base only retires
+    assert (np.diff(north.sel(year=slice(2023, 2027)).values) <= 0).all() and float(north.sel(year=2023)) > 0
+
+
+def test_families_divide_the_shipments_by_their_shares_and_add_up_to_the_fleet():
+    ds = sim.run(world(uncertain=True), draws=20, seed=5)
+    assert list(ds.family.values) == ["NVIDIA", "other"]
+    # in order of launch: the model leaves out what no draw has launched yet
+    assert list(ds.generation.values) == ["A", "X1", "B", "X2"]
+    assert list(ds.generation_family.values) == ["NVIDIA", "other", "NVIDIA", "other"]
+    np.testing.assert_allclose(ds.energy_by_family.sum("family"), ds.energy, rtol=1e-12)
+    np.testing.assert_allclose(ds.energy_by_generation.sum("generation"), ds.energy, rtol=1e-12)
+    by_family = ds.shipments_by_generation.groupby("generation_family").sum()
+    # the other family's share: 0.2 in 2021, linear to 0.4 in 2025
+    for year, share in ((2021, 0.2), (2023, 0.3), (2025, 0.4), (2027, 0.4)):
+        np.testing.assert_allclose(by_family.sel(generation_family="other", year=year),
+                                   share * ds.shipments.sel(year=year), rtol=1e-12)
+    # within a family, a newer generation displaces its own family's older one only
+    later = ds.shipments_by_generation.sel(year=2027)
+    assert float(later.sel(generation="X1").max()) < 1e-9 * float(later.sel(generation="X2").min())
+    assert float(later.sel(generation="B").min()) > 0
+
+
+def test_a_regional_scenario_is_a_slice_of_the_world_run_of_the_same_draws():
+    seen = world(uncertain=True)
+    north = seen.replace(scope="north")
+    ds_world, ds_north = sim.run(seen, draws=30, seed=4), sim.run(north, draws=30, seed=4)
+    np.testing.assert_array_equal(ds_north.energy, ds_world.energy_by_region.sel(region="north"))
+    np.testing.assert_array_equal(ds_north.energy_by_region, ds_world.energy_by_region)
+    # by construction, never more than the world in any draw or year
+    assert (ds_north.energy <= ds_world.energy).all() and (ds_north.installed <= ds_world.installed).all()
+    # its results by generation are its own slice's, adding up to its electricity
+    np.testing.assert_allclose(ds_north.energy_by_generation.sum("generation"), ds_north.energy, rtol=1e-12)
+
+
+def test_a_regional_scenario_calibrated_to_world_counts_keeps_the_world_runs_draws():
+    lbnl = sim.load_scenario(SCENARIOS / "lbnl_us_2028.toml")
+    assert candidate_scenario(lbnl, lbnl.observations).scope == "world"
+    us, everyone = sim.run(lbnl, draws=20), sim.run(lbnl.replace(scope="world"), draws=20)
+    np.testing.assert_array_equal(us.candidate, everyone.candidate)
+    np.testing.assert_array_equal(us.energy, everyone.energy_by_region.sel(region="US"))
+    assert (us.energy <= everyone.energy).all()
+
+
+def test_the_library_world_scenarios_read_one_world_fleet():
+    iea, lbnl, china = (sim.load_scenario(SCENARIOS / f"{n}.toml") for n in ("iea_2030", "lbnl_us_2028", "china_2030"))
+    assert (iea.scope, lbnl.scope, china.scope) == ("world", "US", "China")
+    for s in (iea, lbnl, china):
+        assert s.region_names == ["US", "China", "Europe", "rest_of_world"]
+        assert [f.name for f in s.families] == ["NVIDIA", "NVIDIA-PCIe", "custom", "AMD"]
+    assert iea.parameters["regions.US.share.2025"] == lbnl.parameters["regions.US.share.2025"]
+
+
+BAD = [
+    ({"regions": {"south": {"share": {"2021": 0.1}}, "east": {}}}, "regions.south.share", "at the same years"),
+    ({"regions": {"south": {"share": {"2021": 0.2, "2025": 0.2}}}}, "regions.south.share",
+     "exactly one region has no share"),
+    ({"regions": {"east": {"share": {"2021": 0.4, "2025": 0.4}}}}, "regions.east.share.2021", "add up to 1.1"),
+    ({"regions": {"north": {"colour": 1}}}, "regions.north.colour", "unknown key"),
+    ({"regions": {"north": {"pue": 0.8}}}, "regions.north.pue", "must be >= 1"),
+    ({"families": {"others": {"share": {"2021": 0.2}}}}, "families.others", "no [[generation]] has this family"),
+    ({"families": {"other": None}}, "families.other.share", "needs its share"),
+    ({"families": {"NVIDIA": {"share": {"2021": 0.1}}}}, "families.NVIDIA.share", "lead family"),
+    ({"scenario": {"scope": "west"}}, "scenario.scope", "a region of [regions]"),
+    ({"carbon": {"intensity": {"2021": 400}}}, "carbon.intensity", "regions.<region>.carbon_intensity"),
+    ({"power": {"capacity_gw": 10}}, "power.capacity_gw", "not yet modelled region by region"),
+    ({"observation": [{"quantity": "gpus_shipped", "year": 2023, "value": 1, "units": "million GPUs/yr",
+                       "scope": "north", "family": "other", "counting": "c", "source": "s"}]},
+     "observation[0].scope", "needs results by generation of north"),
+    ({"observation": [{"quantity": "gpus_shipped", "year": 2023, "value": 1, "units": "million GPUs/yr",
+                       "scope": "world", "family": "others", "counting": "c", "source": "s"}]},
+     "observation[0].family", "no family 'others'"),
+    ({"observation": [{"quantity": "compute_installed", "year": 2023, "value": 1, "units": "million H100e",
+                       "scope": "north", "counting": "c", "source": "s"}]},
+     "observation[0].scope", "results by region"),
+]
+
+
+@pytest.mark.parametrize("changes, key, words", BAD)
+def test_a_bad_world_is_one_line_naming_the_key(changes, key, words, tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(toml_text(merge(merge(base_dict(), WORLD), changes)))
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario(path)
+    assert err.value.key == key and words in err.value.message, str(err.value)
+    assert main(["run", str(path), "--draws", "2"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_the_summary_prints_each_region_the_families_and_all_data_centers(capsys, tmp_path):
+    path = tmp_path / "w.toml"
+    path.write_text(toml_text(merge(merge(base_dict(), WORLD), {"scenario": {"scope": "north"}})))
+    assert main(["run", str(path), "--draws", "4", "--out", str(tmp_path / "w.nc")]) == 0
+    out = capsys.readouterr().out
+    assert "electricity by region" in out and "this scenario reports north" in out
+    assert "north" in out and "south" in out and "world" in out
+    assert "by accelerator family" in out and "all data centers" in out
