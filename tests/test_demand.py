@@ -158,22 +158,24 @@ def test_constant_demand_only_replaces_retirements():
     np.testing.assert_allclose(installed, installed[0], rtol=1e-9)
 
 
-def test_workload_mix_sets_utilisation_and_splits_energy():
-    s = scenario(demand={**DEMAND["demand"], "inference_share": 0.8, "training_utilisation": 0.8,
-                         "inference_utilisation": 0.4},
-                 fleet={**DEMAND["fleet"], "utilisation": None})
-    ds = run(s)
+@pytest.mark.parametrize("idle", [0.0, 0.2])
+def test_workload_mix_sets_utilisation_and_splits_energy(idle):
+    mix = {**DEMAND["demand"], "inference_share": 0.8, "training_utilisation": 0.8, "inference_utilisation": 0.4}
+    fleet = {**DEMAND["fleet"], "utilisation": None, "idle_fraction": idle}
+    ds = run(scenario(demand=mix, fleet=fleet))
     np.testing.assert_allclose(ds.energy_by_workload.sum("workload"), ds.energy, rtol=1e-12)
+    # inference_share is a share of the electricity, as its source publishes it
     np.testing.assert_allclose(ds.energy_by_workload.sel(workload="inference"), 0.8 * ds.energy, rtol=1e-12)
     assert "fleet.utilisation" not in ds
-    # the fleet's utilisation is the work-weighted harmonic mean 1 / (0.8/0.4 + 0.2/0.8): the
-    # same run as one workload at that utilisation (the same draws: both utilisations constant)
-    one = run(scenario(fleet={**DEMAND["fleet"], "utilisation": 1 / (0.8 / 0.4 + 0.2 / 0.8)}))
-    mix = run(scenario(demand={**DEMAND["demand"], "inference_share": 0.8, "training_utilisation": 0.8,
-                               "inference_utilisation": 0.4},
-                       fleet={**DEMAND["fleet"], "utilisation": None}))
-    np.testing.assert_allclose(mix.energy, one.energy, rtol=1e-12)
-    np.testing.assert_allclose(mix.compute_served, one.compute_served, rtol=1e-12)
+    # its share of the work: electricity per unit of work is draw / u, (idle + (1 - idle) u) / u
+    e_i, e_t = (idle + (1 - idle) * 0.4) / 0.4, (idle + (1 - idle) * 0.8) / 0.8
+    work = (0.8 / e_i) / (0.8 / e_i + 0.2 / e_t)
+    assert (work == 0.8) == (idle == 0.0) and work < 0.8 + 1e-15
+    # the fleet's utilisation is the work-weighted harmonic mean: the same run as one workload at
+    # that utilisation (the same draws: both utilisations constant)
+    one = run(scenario(fleet={**fleet, "utilisation": 1 / (work / 0.4 + (1 - work) / 0.8)}))
+    np.testing.assert_allclose(ds.energy, one.energy, rtol=1e-12)
+    np.testing.assert_allclose(ds.compute_served, one.compute_served, rtol=1e-12)
 
 
 def test_emissions_are_energy_times_intensity():

@@ -99,11 +99,13 @@ class Inputs:
         if scenario.mode == "demand":
             demand = DemandInputs.from_values(scenario, values, elasticity)
         if "demand.inference_share" in values:
-            share = values["demand.inference_share"]
+            # inference's share of the electricity (as published), as a share of the work; the
             # servers per unit of work add up by workload: the fleet's mean draw is the
             # work-weighted harmonic mean of the workloads' utilisations
-            utilisation = 1.0 / (share / values["demand.inference_utilisation"]
-                                 + (1.0 - share) / values["demand.training_utilisation"])
+            inference, training = values["demand.inference_utilisation"], values["demand.training_utilisation"]
+            share = kernels.work_share(values["demand.inference_share"], values["fleet.idle_fraction"], inference,
+                                       training)
+            utilisation = 1.0 / (share / inference + (1.0 - share) / training)
         else:
             utilisation = values["fleet.utilisation"]
 

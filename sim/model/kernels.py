@@ -256,6 +256,25 @@ def draw_fraction(idle_fraction: np.ndarray, utilisation: np.ndarray) -> np.ndar
     return idle_fraction + (1.0 - idle_fraction) * utilisation
 
 
+def work_share(energy_share: np.ndarray, idle_fraction: np.ndarray, utilisation: np.ndarray,
+               other_utilisation: np.ndarray) -> np.ndarray:
+    """The share of the work done by a workload whose share of the *electricity* is given
+    (``energy_share``, as published: inference is 80-90 % of the energy of deployed AI), at
+    compute utilisation ``utilisation``, the other workload at ``other_utilisation``. Shapes (B,).
+
+    A unit of work at utilisation ``u`` takes ``1/u`` servers, each drawing
+    ``idle + (1 - idle) u`` of its maximum (:func:`draw_fraction`): electricity per unit of
+    work ``e(u) = draw_fraction(u) / u``. Energy shares ``s_E`` and work shares ``s_W`` are
+    then related by ``s_E = s_W e_1 / (s_W e_1 + (1 - s_W) e_2)``, so
+    ``s_W = (s_E / e_1) / (s_E / e_1 + (1 - s_E) / e_2)``. With no idle power ``e = 1`` and the
+    two shares are equal; idle power makes a low-utilisation workload's energy share exceed
+    its work share.
+    """
+    mine = energy_share * utilisation / draw_fraction(idle_fraction, utilisation)
+    other = (1.0 - energy_share) * other_utilisation / draw_fraction(idle_fraction, other_utilisation)
+    return mine / (mine + other)
+
+
 def interpolate_years(years, point_years, points: np.ndarray) -> np.ndarray:
     """Linear interpolation of per-draw values given at ``point_years``; flat outside them.
 

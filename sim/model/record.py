@@ -106,15 +106,10 @@ class Record:
             out["queue_wait"] = np.divide(waited, admitted, out=np.full_like(waited, np.nan),
                                           where=admitted > 0)
         if inputs.demand is not None and inputs.demand.inference_share is not None:
-            d = inputs.demand
-            # each workload's servers (work / utilisation) draw idle + (1 - idle) x utilisation
-            draw = [(1.0 - d.inference_share) / d.training_utilisation
-                    * kernels.draw_fraction(inputs.idle_fraction, d.training_utilisation),
-                    d.inference_share / d.inference_utilisation
-                    * kernels.draw_fraction(inputs.idle_fraction, d.inference_utilisation)]
-            total = draw[0] + draw[1]
-            out["energy_by_workload"] = np.stack([out["energy"] * (draw[0] / total),
-                                                  out["energy"] * (draw[1] / total)], axis=1)
+            # demand.inference_share is inference's share of the electricity (its work share
+            # follows from it, sim.model.kernels.work_share): the split is that share, exactly
+            share = inputs.demand.inference_share
+            out["energy_by_workload"] = np.stack([out["energy"] * (1.0 - share), out["energy"] * share], axis=1)
         if inputs.demand is not None:  # no price before demand starts
             first = inputs.demand.start_month // 12
             for name in ("price", "scarcity_rent", "spending", "spending_ceiling"):

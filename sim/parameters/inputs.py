@@ -202,8 +202,9 @@ REGISTRY: tuple[Parameter, ...] = (
       "Annual decline of the capital cost of a unit of work.", low=0, high=0.99, default=0.0,
       label='yearly fall in the capital cost of work'),
     P("demand.inference_share", "number", "1",
-      "Share of demand (work) that is inference; the rest is training. Absent: one workload at "
-      "fleet.utilisation.", low=0, high=1, default=None, label='inference share of work'),
+      "Inference's share of the AI servers' electricity (as published: 80-90 %); the rest is "
+      "training. Its share of the work follows from the two utilisations and idle power. Absent: "
+      "one workload at fleet.utilisation.", low=0, high=1, default=None, label='inference share of electricity'),
     P("demand.training_utilisation", "number", "1",
       "Compute utilisation of training servers (fraction of throughput used).", low=0, high=1,
       low_open=True, default=None, label='utilisation of training servers'),
