@@ -42,7 +42,7 @@ DEFAULT_CHUNK_DRAWS = execution.DEFAULT_CHUNK_DRAWS
 CALIBRATION_CHUNK_DRAWS = 5_000
 # a calibrated result is gathered in memory (about 5 kB a draw for nvidia_2027): a bound well within 24 GiB
 MAX_CALIBRATED_DRAWS = 200_000
-PRIOR_SUMMARY_DRAWS = 10_000   # draws of the prior a calibrated result's electricity is compared with
+PRIOR_SUMMARY_DRAWS, PRIOR_COMPARED_DRAWS = 10_000, 5_000   # prior draws a calibrated result is compared with: most, least
 
 
 @dataclass(frozen=True)
@@ -160,13 +160,10 @@ def check_finite(batch: dict, work) -> None:
 
 
 def _match(work: DrawRange, batch: dict, values: dict, scope: str):
-    """A calibrating chunk's simulated observations (draw × observation) and whether each falls
-    inside its range (the batch's results are of ``scope``)."""
-    def get(name):
-        return batch[name] if name in batch else np.broadcast_to(values[name], (work.stop - work.start,))
-
-    return calibration.match(work.observations, get, work.scenario.generation_names, work.scenario.years,
-                             scope, work.scenario.region_names, work.scenario.trend_bases)
+    """A chunk's simulated observations (draw × observation), each inside its range or not (the batch is of ``scope``)."""
+    s = work.scenario
+    get = lambda name: batch[name] if name in batch else np.broadcast_to(values[name], (work.stop - work.start,))  # noqa: E731
+    return calibration.match(work.observations, get, s.generation_names, s.years, scope, s.region_names, s.trend_bases)
 
 
 def simulate_design(work: DesignRows) -> dict[str, np.ndarray]:
@@ -412,10 +409,12 @@ def _calibrated(scenario: Scenario, opts: RunOptions, observations: tuple, where
         store.remove()
     calibration.annotate(result, scenario, observations, candidates, observed[:considered],
                          passes[:considered], values[:considered], space)
-    # the prior's electricity beside it: its first candidates (draws of the prior) run in full
-    n = min(draws, PRIOR_SUMMARY_DRAWS)
+    # the prior's electricity beside it: its first candidates (at least PRIOR_COMPARED_DRAWS: enough
+    # that those matching all observations but one say what that one narrows) run in full
+    n = min(max(draws, PRIOR_COMPARED_DRAWS), considered, PRIOR_SUMMARY_DRAWS)
     prior = [DrawRange(i, scenario, space, seed, a, b, False) for i, (a, b) in enumerate(execution.ranges(n, chunk_draws))]
-    calibration.compare_energy(result, execution.execute(prior, compute, execution.Memory(n), where)["energy"])
+    calibration.compare_energy(result, execution.execute(prior, compute, execution.Memory(n), where)["energy"],
+                               passes[:n])
     return result
 
 

@@ -21,7 +21,7 @@ def test_brief_is_a_vector_pdf_with_searchable_text(tmp_path, capsys, scenario):
     captured = capsys.readouterr()
     assert "[1/4]" in captured.err and "[4/4]" in captured.err     # progress on stderr
     data = out.read_bytes()
-    assert data.startswith(b"%PDF") and 4 <= pages(data) <= 7
+    assert data.startswith(b"%PDF") and 4 <= pages(data) <= 9
     assert b"/Subtype /Image" not in data           # charts are drawn, not pasted as pictures
     assert b"/FontFile2" in data and b"/Type3" not in data   # TrueType text, searchable and copyable
     assert len(data) < 400_000

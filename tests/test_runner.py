@@ -100,4 +100,5 @@ def test_evaluate_says_whether_it_used_the_prior_or_the_posterior():
     np.testing.assert_array_equal(posterior_run.energy.values, calibrated.energy.values)   # the same draws, run again
     assert sim.evaluate(NVIDIA, prior).attrs["evaluated_inputs"] == "the draws of an uncalibrated result (the prior)"
     one = sim.evaluate(NVIDIA, {"fleet.pue": np.array([1.2, 1.4])}).attrs["evaluated_inputs"]
-    assert one.startswith("given values; 20 uncertain parameters not given held at their prior medians (")
+    uncertain = len(sim.load_scenario(SCENARIOS / "nvidia_2027.toml").uncertain) - 1
+    assert one.startswith(f"given values; {uncertain} uncertain parameters not given held at their prior medians (")

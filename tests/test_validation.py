@@ -115,6 +115,24 @@ def test_every_forecast_scenario_has_independent_checks(name):
     assert not [v for v in independent if v.quantity == "shipments" and v.year in anchors]
 
 
+def half_width(low, high, tolerance=0.0):
+    """A check's accepted range, as a fraction either side of its middle."""
+    low, high = low * (1 - tolerance), high * (1 + tolerance)
+    return (high - low) / (high + low)
+
+
+@pytest.mark.parametrize("name", FORECASTS)
+def test_every_forecast_has_two_independent_checks_that_can_fail(name):
+    # no wider than about ±30 % around a published figure that neither calibrates nor is an
+    # input; "0 to the total of all data centers" does not count
+    scenario = sim.load_scenario(SCENARIOS / f"{name}.toml")
+    narrow = [v for v in scenario.validations if v.kind == "independent" and v.low > 0
+              and half_width(v.low, v.high, v.tolerance) <= 0.34]
+    narrow += [o for o in scenario.observations if o.use == "check" and o.low > 0
+               and half_width(o.low, o.high) <= 0.34]
+    assert len(narrow) >= 2, [getattr(v, "name", v.quantity) for v in narrow]
+
+
 def test_a_held_out_observation_can_fail():
     from sim.scenario.published import Observation
     from sim.analysis.validation import evaluate_observation
@@ -157,7 +175,8 @@ def test_validate_predicts_each_calibration_observation_from_the_others():
 
     outcomes = validate_scenario(SCENARIOS / "nvidia_2027.toml", draws=60, seed=2)
     loo = [o for o in outcomes if o.kind == "leave-one-out"]
-    assert len(loo) == 4 and all(o.check == "covers" for o in loo)
+    calibrating = [o for o in sim.load_scenario(SCENARIOS / "nvidia_2027.toml").observations if o.use == "calibrate"]
+    assert len(loo) == len(calibrating) == 5 and all(o.check == "covers" for o in loo)
     assert {o.validation.name for o in loo} == {o.name for o in sim.load_scenario(SCENARIOS / "nvidia_2027.toml").observations
                                                 if o.use == "calibrate"}
     for o in loo:

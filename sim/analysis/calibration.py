@@ -24,6 +24,7 @@ from ..model.kernels import sum_rows
 from ..scenario.published import Observation, figure_text
 
 QUANTILES = (0.05, 0.5, 0.95)
+MIN_DRAWS_FOR_WIDTH = 30   # fewer matching draws give no width (their 5-95 % would be noise)
 
 
 def per_server(get, generation: str, what: str, trends=None):
@@ -68,6 +69,9 @@ def observe(observation: Observation, get, generations, years, scope: str | None
         if output.per_server:
             weight = np.column_stack([np.broadcast_to(per_server(get, g, output.per_server, trends), (len(by_generation),))
                                       for g in o.generations])
+        if o.quantity == "revenue":
+            weight = weight * np.column_stack([np.broadcast_to(per_server(get, g, "gpus_per_server", trends),
+                                                               (len(by_generation),)) for g in o.generations])
         if o.quantity == "nameplate_power":
             weight = weight * 1e-6                       # kW per server → GW
         if o.quantity == "compute_installed":
@@ -201,12 +205,32 @@ def leave_one_out(observed: np.ndarray, passes: np.ndarray) -> tuple[np.ndarray,
     return prediction, consistent
 
 
-def compare_energy(result, prior_energy: np.ndarray):
+def compare_energy(result, prior_energy: np.ndarray, passes: np.ndarray | None = None):
     """Record the prior's and the calibrated draws' electricity, 5/50/95 % by year
     (``energy_quantiles_prior``, ``energy_quantiles_calibrated``): what the observations did to
-    the forecast. ``prior_energy`` (n, years) is a plain run of the prior's first draws."""
+    the forecast. ``prior_energy`` (n, years) is a plain run of the prior's first draws.
+
+    With ``passes`` (n, k: whether each of those draws matches each observation), also what
+    each observation does to it beyond the others (``energy_width_without``): the 5-95 % width
+    of the electricity over those prior draws that match every observation but that one, and
+    (``energy_width_all``) over those that match them all. Read against each other: the
+    forecast an observation narrows is what it alone teaches."""
     result.add("energy_quantiles_prior", ("quantile", "year"), np.nanquantile(prior_energy, QUANTILES, axis=0),
                {"long_name": "electricity of the prior's draws (uncalibrated), by quantile", "units": "TW h"})
+    if passes is not None and len(passes):
+        def width(rows):
+            if rows.sum() < MIN_DRAWS_FOR_WIDTH:
+                return np.full(prior_energy.shape[1], np.nan)
+            q = np.nanquantile(prior_energy[rows], (QUANTILES[0], QUANTILES[-1]), axis=0)
+            return q[1] - q[0]
+
+        result.add("energy_width_all", ("year",), width(passes.all(axis=1)),
+                   {"long_name": "5-95 % width of the electricity over the prior's compared draws that match every "
+                                 "observation", "units": "TW h"})
+        result.add("energy_width_without", ("observation", "year"),
+                   np.stack([width(np.delete(passes, j, axis=1).all(axis=1)) for j in range(passes.shape[1])]),
+                   {"long_name": "5-95 % width of the electricity over the prior's compared draws that match every "
+                                 "observation but this one (what it narrows beyond the others)", "units": "TW h"})
     result.add("energy_quantiles_calibrated", ("quantile", "year"),
                np.nanquantile(result["energy"], QUANTILES, axis=0),
                {"long_name": "electricity of the calibrated draws, by quantile", "units": "TW h"})

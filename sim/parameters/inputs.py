@@ -367,6 +367,11 @@ REGISTRY: tuple[Parameter, ...] = (
       "(1: it displaces them in full; below 1 they keep selling beside it, as the HGX B200 beside "
       "the GB200 rack, until a later generation takes their part). Not for the first generation.",
       low=0, high=1, low_open=True, default=1.0, label='{name} most share of shipments'),
+    P("generation.<name>.price_kusd", "number", "1",
+      "Price of one accelerator of this generation, thousand US dollars (a revenue observation "
+      "counts the accelerators shipped at it; a trend generation keeps its family's last "
+      "catalogued price). Absent: no revenue can be observed for it.", low=0, low_open=True,
+      default=None, label='{name} price per accelerator'),
     P("generation.<name>.description", "text", "", "What the generation stands for.", default=""),
     P("generation.<name>.family", "text", "",
       "The accelerator family (vendor line) of the generation: generations of one family displace "

@@ -21,6 +21,7 @@ class Output:
     whole_run: bool = False      # only a whole run gives it (a counterfactual, a second accounting)
     by_generation: str = ""      # the output that counts it by generation (an observation of some generations)
     per_server: str = ""         # the generation key it counts per server there (gpus_per_server, power_kw, ...)
+    observed_only: bool = False  # not a result variable: only observations count it (by generation)
 
 
 O = Output
@@ -95,6 +96,9 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
     O("electricity_share", _Y, "1",
       "Share of the total electricity of the scenario's scope (world, a country or a region) used by its AI servers",
       measure="share"),
+    O("revenue", _Y, "1", "Revenue from the accelerators shipped in the year at their generations' prices "
+      "(generation.<name>.price_kusd), thousand US dollars; counted by observations only", measure="USD/yr",
+      by_generation="shipments_by_generation", per_server="price_kusd", observed_only=True),
     O("energy_by_region", ("year", "region"), "TW h",
       "Facility electricity of AI servers in the year, by region (the world is their sum)", "time: sum",
       measure="energy"),

@@ -44,7 +44,21 @@ def forecast_moved(ds, years) -> list[str]:
         width, after = prior[2, j] - prior[0, j], post[2, j] - post[0, j]
         change = f", {after / width - 1:+.0%} wide" if width > 0 else ""
         parts.append(f"{year} {prior[0, j]:,.0f}-{prior[2, j]:,.0f} -> {post[0, j]:,.0f}-{post[2, j]:,.0f}{change}")
-    return ["electricity, TWh (5-95 %, prior -> calibrated): " + "; ".join(parts)]
+    lines = ["electricity, TWh (5-95 %, prior -> calibrated): " + "; ".join(parts)]
+    if "energy_width_without" in ds:
+        # what each observation narrows beyond the others, in 2030 (the year forecasts are read
+        # at) or the last key year
+        year = 2030 if 2030 in years else years[-1]
+        j = column[year]
+        every = float(np.asarray(ds["energy_width_all"])[j])
+        without = np.asarray(ds["energy_width_without"])[:, j]
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in np.asarray(ds["observation"])]
+        rows = [f"  {name}: {w / every - 1:+.0%}" if np.isfinite(w) and every > 0 else f"  {name}: too few draws to say"
+                for name, w in zip(names, without)]
+        lines += [f"what each observation alone narrows in {year}: the 5-95 % range of the draws matching all "
+                  f"the others, against all ({int(ds.attrs.get('prior_draws_compared', 0)):,} prior draws; "
+                  "a few per cent either way is sampling noise):"] + rows
+    return lines
 
 
 def left_out(ds) -> list[str]:

@@ -65,8 +65,10 @@ def check(tables, file, params) -> tuple[Generation, ...]:
             raise ScenarioError(file, f"{label}.max_share", "a family's first generation stands for "
                                 "everything it has on sale before the next launches; max_share applies from "
                                 "the family's second generation on")
-        for key in ("power_kw", "performance", "gpus_per_server", "max_share"):
+        for key in ("power_kw", "performance", "gpus_per_server", "max_share", "price_kusd"):
             spec = allowed[key]
+            if key not in table and spec.default is None:
+                continue
             if key not in table:
                 if spec.default is registry.REQUIRED:
                     raise ScenarioError(file, f"{label}.{key}", f"required ({spec.meaning}, {spec.units})")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import includes, library
+from . import includes, library, world
 from .. import parameters as registry
 from .distributions import Distribution, suggest
 from ..errors import InputError, ScenarioError
@@ -28,9 +28,8 @@ from .correlations import check as check_correlations
 from .catalogue import Generation
 from .catalogue import check as check_generations
 from .published import parse as parse_validations
-from .published import parse_observations
+from .published import check_prices, parse_observations
 from .values import Getter, year_table
-from . import world
 from .overrides import NAME_RE, apply_overrides, apply_variant, check_variants
 
 
@@ -249,6 +248,7 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
     observations = parse_observations(data.get("observation"), file, scenario.start_year, scenario.end_year,
                                       scenario.scope, scenario.generation_names, scenario.generation_families,
                                       scenario.region_names)
+    check_prices(observations, scenario, file)
     try:
         correlations = check_correlations(data.get("correlation"), file, scenario)
     except ScenarioError as err:

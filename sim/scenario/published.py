@@ -88,6 +88,7 @@ UNITS = {
     "H100e": ("H100e", 1.0),
     "million H100e": ("H100e", 1e-6),
     "MtCO2/yr": ("emissions", 1.0),
+    "billion USD/yr": ("USD/yr", 1e-6),     # the model counts thousand US dollars
     "ratio": (None, 1.0),
 }
 
@@ -311,8 +312,10 @@ def parse_observations(tables, file: str | None, first: int, last: int, scope: s
             if family not in families:
                 t.fail("family", f"no family {family!r}" + suggest(str(family), families or ["(none)"]))
             generations = [g for g, f in zip(generation_names, generation_families) if f == family]
-            if len(generations) == len(generation_names):
+            if len(generations) == len(generation_names) and not OUTPUTS[quantity].observed_only:
                 generations = []    # every generation: the quantity itself
+        if OUTPUTS[quantity].observed_only and not generations:
+            t.fail("family", f"{quantity} is counted by generation: name the family or the generations it covers")
         if generations and quantity not in BY_GENERATION:
             t.fail("generations", f"{quantity} cannot be counted by generation; "
                                   f"these can: {', '.join(BY_GENERATION)}")
@@ -337,6 +340,18 @@ def parse_observations(tables, file: str | None, first: int, last: int, scope: s
         out.append(Observation(name, quantity, year, low * (1 - tolerance), high * (1 + tolerance), units,
                                observed_scope, counting, source, tuple(generations), use, t.text("note"), known_gap))
     return tuple(out)
+
+
+def check_prices(observations, scenario, file) -> None:
+    """A revenue observation counts accelerators at their generation's price: every generation
+    it counts (a trend generation: its family's last catalogued one) must have one."""
+    bases = scenario.trend_bases
+    for i, o in enumerate(observations):
+        for g in (o.generations if OUTPUTS[o.quantity].per_server == "price_kusd" else ()):
+            base = bases.get(g, (g,))[0]
+            if f"generation.{base}.price_kusd" not in scenario.parameters:
+                raise ScenarioError(file, f"observation[{i}].quantity", f"{o.quantity} counts generation {g}, "
+                                    f"which has no price: give generation.{base}.price_kusd")
 
 
 def from_text(text: str, variant: str | None = None) -> tuple[Validation, ...]:
