@@ -51,6 +51,8 @@ def main(argv=None) -> int:
             return cmd_discover(args, argv)
         if args.command == "plot":
             return cmd_plot(args)
+        if args.command == "explore":
+            return cmd_explore(args)
         if args.command == "brief":
             return cmd_brief(args)
     except InputError as err:
@@ -373,6 +375,15 @@ def cmd_discover(args, argv) -> int:
     print(f"{result.sizes['step']} boxes on the peeling trajectory; chosen: step {result.attrs['chosen_step']} "
           f"(--coverage {args.coverage:g}); {args.resamples} resamples; {time.perf_counter() - began:.1f} s")
     print(f"result: {out}\nfigure: {picture}")
+    return 0
+
+
+def cmd_explore(args) -> int:
+    # deferred: plotly and SALib load only for this command
+    from ..report.explore import write
+
+    path, size = write(args.results, args.out, force=args.force, year=args.year)
+    print(f"{path}: {size / 1e6:.1f} MB, opens in a browser offline")
     return 0
 
 

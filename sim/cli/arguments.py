@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--draws", action="store_true", help="every draw instead of quantiles")
     export.add_argument("--force", action="store_true", help="replace a CSV sim wrote from another result")
 
+    explore = sub.add_parser("explore", help="write a web page to read a result and move its assumptions")
+    explore.add_argument("results", metavar="RESULT.nc", nargs="+", help="one or more results of sim run")
+    explore.add_argument("--out", required=True, metavar="PATH", help="HTML file to write (self-contained)")
+    explore.add_argument("--year", type=int, help="the year whose drivers the sliders follow (default 2030)")
+    explore.add_argument("--force", action="store_true", help="replace a page sim wrote from other results")
+
     plot = sub.add_parser("plot", help="draw a result's figures (fan, generations, context, tornado, ...)")
     plot.add_argument("result", metavar="RESULT.nc")
     plot.add_argument("--kind", dest="kinds", action="append", default=[], metavar="KIND",

@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..parameters import human_units
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-EXTRA_DIMS = ("generation", "workload")
+EXTRA_DIMS = ("generation", "workload", "region", "family")
 
 
 def write_csv(ds, path, every_draw: bool = False, file: str | None = None,

@@ -1,0 +1,179 @@
+"""``sim explore``: one self-contained web page to read and move a result's assumptions.
+
+The page holds one or more ``sim run`` results (a reader picks one): the fan chart of their
+electricity with the published figures of the same scope, a pair of sliders for each of the
+assumptions that drive the chosen year most, the drivers' PAWN indices (SALib, from the draws,
+no model runs) and buttons that download the figure (PNG) and the plotted quantiles (CSV).
+
+Moving a slider *conditions* the ensemble: the chart is drawn from the draws whose value of
+that assumption lies inside the slider's range, so what a reader sees is what the model gives
+for those assumptions, with the other assumptions' uncertainty still in the bands (no model
+runs in the browser, and no interpolation). It is built on Plotly (plotly.js inlined, so the
+file opens offline and can be mailed); the arithmetic in the page is quantiles of the kept draws.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ..parameters import human_units, label, var_name
+
+MAX_DRAWS = 2_000        # draws a page holds per result (the first ones: an ensemble's order is random)
+SLIDERS = 6              # assumptions with sliders: those with the largest PAWN index
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def view(ds, year: int | None = None) -> dict:
+    """What the page needs of one result: its draws' electricity, its main assumptions' values
+    and their PAWN indices for ``year`` (default: 2030 if simulated, else the last key year),
+    and the published figures of its scope."""
+    from ..analysis.given_data import from_result
+    from .plots.runs import _published_from_scenario, references
+
+    years = [int(y) for y in ds.year.values]
+    if year is None:
+        keys = [int(y) for y in np.atleast_1d(ds.attrs.get("key_years", years[-1]))]
+        year = 2030 if 2030 in years else keys[-1]
+    n = min(ds.sizes["draw"], MAX_DRAWS)
+    head = ds.isel(draw=slice(0, n))
+    pawn = from_result(ds, "pawn", f"energy:{year}")
+    order = np.argsort(-pawn.pawn_median.values, kind="stable")
+    drivers = [{"key": str(pawn.parameter.values[i]), "label": label(str(pawn.parameter.values[i])),
+                "pawn": round(float(pawn.pawn_median.values[i]), 3)} for i in order]
+    inputs = []
+    for d in drivers[:SLIDERS]:
+        values = np.asarray(head[var_name(d["key"])].values, dtype=float)
+        units = human_units(str(head[var_name(d["key"])].attrs.get("units", "")))
+        shown = _rounded(values)    # the page's values: its sliders' ends are theirs
+        inputs.append({"key": d["key"], "label": d["label"], "units": units,
+                       "values": shown, "low": min(shown), "high": max(shown)})
+    scope = ds.attrs.get("scope", "world")
+    published = [p for p in references()["published"] + _published_from_scenario(ds)
+                 if years[0] <= p["year"] <= years[-1] and p.get("scope", scope) == scope]
+    name = ds.attrs.get("scenario", "result") + (f" [{ds.attrs['variant']}]" if ds.attrs.get("variant") else "")
+    return {"name": name, "title": ds.attrs.get("title", name), "year": year, "years": years,
+            "energy": [_rounded(row) for row in np.asarray(head.energy.values, dtype=float)],
+            "inputs": inputs, "drivers": drivers[:12],
+            "published": [{"label": p["label"], "year": p["year"], "low": p["low"], "high": p["high"]}
+                          for p in published],
+            "about": f"{n:,} of {ds.sizes['draw']:,} draws; seed {ds.attrs.get('seed')}; "
+                     f"{ds.attrs.get('source', 'sim')}"}
+
+
+def write(results: list[str], out, force: bool = False, year: int | None = None) -> tuple[str, int]:
+    """Write the page of ``results`` (result files) to ``out`` by sim's one rule for outputs
+    (:func:`sim.atomic.writing`); return its path and size in bytes."""
+    from ..atomic import check_writable, writing
+    from ..results import open_result
+
+    check_writable(out)
+    views = [view(open_result(r), year) for r in results]
+    text = page(views)
+    identity = {"kind": "explorer", "results": [str(r) for r in results], "year": year}
+    with writing(out, identity, force=force) as tmp:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return str(out), len(text.encode("utf-8"))
+
+
+def _rounded(values) -> list:
+    """Six significant digits: a figure's precision, a third of the page's size."""
+    return [float(f"{v:.6g}") for v in np.asarray(values, dtype=float)]
+
+
+def page(views: list[dict]) -> str:
+    """The HTML of the page: the views as JSON, plotly.js inlined, and the script that draws."""
+    from plotly.offline import get_plotlyjs
+
+    data = json.dumps(views, separators=(",", ":")).replace("</", "<\\/")
+    return (_HTML.replace("__PLOTLY__", get_plotlyjs()).replace("__DATA__", data)
+            .replace("__TITLE__", "sim explorer: " + ", ".join(v["name"] for v in views)))
+
+
+_HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>__TITLE__</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1.2em;color:#222;max-width:1100px}
+#controls{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:.6em 1.4em}
+.slider label{display:block;font-size:.9em}.slider input{width:48%}
+table{border-collapse:collapse;font-size:.85em}td,th{padding:.15em .6em;text-align:left}
+button{margin-right:.6em}#kept{font-weight:bold}small{color:#666}
+</style>
+<script>__PLOTLY__</script></head><body>
+<h1 style="font-size:1.3em">sim explorer</h1>
+<p><label>Result <select id="result"></select></label> <span id="kept"></span></p>
+<p id="title"></p>
+<div id="chart" style="height:460px"></div>
+<p><button id="download-png">Download figure (PNG)</button><button id="download-csv">Download CSV</button>
+<button id="reset">Reset the assumptions</button></p>
+<h2 style="font-size:1.1em">Move the main assumptions</h2>
+<p><small>The chart keeps only the draws whose values lie in every range: the model's electricity
+for those assumptions, the others still uncertain. No model runs: quantiles of the kept draws.</small></p>
+<div id="controls"></div>
+<h2 style="font-size:1.1em" id="drivers-title">What drives it</h2>
+<table id="drivers"><thead><tr><th>assumption</th><th>key</th><th>PAWN (median KS)</th></tr></thead><tbody></tbody></table>
+<p><small id="about"></small></p>
+<script>
+const VIEWS = __DATA__;
+let view = null, ranges = [];
+function quantile(sorted, q){ if(!sorted.length) return NaN; const h=(sorted.length-1)*q, lo=Math.floor(h);
+  return lo+1<sorted.length ? sorted[lo]+(h-lo)*(sorted[lo+1]-sorted[lo]) : sorted[lo]; }
+function kept(){ const out=[]; for(let d=0; d<view.energy.length; d++){ let ok=true;
+  view.inputs.forEach((inp,i)=>{ const v=inp.values[d]; if(v<ranges[i][0]||v>ranges[i][1]) ok=false; });
+  if(ok) out.push(d);} return out; }
+function bands(){ const keep=kept(); const qs=[0.05,0.25,0.5,0.75,0.95];
+  const rows=view.years.map((y,j)=>{ const col=keep.map(d=>view.energy[d][j]).sort((a,b)=>a-b);
+    return qs.map(q=>quantile(col,q)); }); return {keep, rows}; }
+function draw(){ const {keep, rows}=bands(); const y=view.years;
+  const q=i=>rows.map(r=>r[i]);
+  const traces=[
+    {x:y,y:q(4),mode:'lines',line:{width:0},showlegend:false,hoverinfo:'skip'},
+    {x:y,y:q(0),mode:'lines',fill:'tonexty',fillcolor:'rgba(31,119,180,0.18)',line:{width:0},name:'90 % of draws'},
+    {x:y,y:q(3),mode:'lines',line:{width:0},showlegend:false,hoverinfo:'skip'},
+    {x:y,y:q(1),mode:'lines',fill:'tonexty',fillcolor:'rgba(31,119,180,0.35)',line:{width:0},name:'50 % of draws'},
+    {x:y,y:q(2),mode:'lines',line:{color:'rgb(31,119,180)',width:2.5},name:'median'}];
+  const seen={};
+  view.published.forEach(p=>{ const mid=(p.low+p.high)/2; const first=!seen[p.label]; seen[p.label]=1;
+    traces.push({x:[p.year],y:[mid],mode:'markers',name:p.label,legendgroup:p.label,showlegend:first,
+      error_y:{type:'data',symmetric:false,array:[p.high-mid],arrayminus:[mid-p.low]}}); });
+  Plotly.react('chart', traces, {margin:{t:30,r:10},yaxis:{title:'electricity (TWh per year)',rangemode:'tozero'},
+    xaxis:{title:'year'},legend:{orientation:'h',y:-0.2},title:{text:view.title,font:{size:13}}},
+    {displaylogo:false,toImageButtonOptions:{filename:view.name.replace(/[^A-Za-z0-9_-]+/g,'_')}});
+  document.getElementById('kept').textContent = keep.length+' of '+view.energy.length+' draws kept';
+  return rows; }
+function controls(){ const box=document.getElementById('controls'); box.innerHTML='';
+  ranges=view.inputs.map(inp=>[inp.low,inp.high]);
+  view.inputs.forEach((inp,i)=>{ const div=document.createElement('div'); div.className='slider';
+    const step=(inp.high-inp.low)/200 || 1; const text=document.createElement('label');
+    const show=()=>{ text.textContent=inp.label+(inp.units?' ('+inp.units+')':'')+': '+
+      ranges[i][0].toPrecision(3)+' to '+ranges[i][1].toPrecision(3); };
+    ['low','high'].forEach((end,k)=>{ const s=document.createElement('input'); s.type='range';
+      s.min=inp.low; s.max=inp.high; s.step=step; s.value=k?inp.high:inp.low; s.id='slider-'+i+'-'+end;
+      s.setAttribute('aria-label', inp.label+' '+end);
+      s.addEventListener('input',()=>{ ranges[i][k]=parseFloat(s.value); if(ranges[i][0]>ranges[i][1]){
+        ranges[i][k]=ranges[i][1-k]; s.value=ranges[i][k]; } show(); draw(); });
+      div.appendChild(s); });
+    show(); div.insertBefore(text, div.firstChild); box.appendChild(div); }); }
+function select(k){ view=VIEWS[k]; controls(); draw();
+  document.getElementById('title').textContent=view.title;
+  document.getElementById('drivers-title').textContent='What drives its electricity in '+view.year;
+  document.querySelector('#drivers tbody').innerHTML=view.drivers.map(d=>
+    '<tr><td>'+d.label+'</td><td><code>'+d.key+'</code></td><td>'+d.pawn.toFixed(3)+'</td></tr>').join('');
+  document.getElementById('about').textContent=view.about; }
+const pick=document.getElementById('result');
+VIEWS.forEach((v,k)=>{ const o=document.createElement('option'); o.value=k; o.textContent=v.name; pick.appendChild(o); });
+pick.addEventListener('change',()=>select(parseInt(pick.value)));
+document.getElementById('reset').addEventListener('click',()=>{ controls(); draw(); });
+document.getElementById('download-png').addEventListener('click',()=>
+  Plotly.downloadImage('chart',{format:'png',filename:view.name.replace(/[^A-Za-z0-9_-]+/g,'_')}));
+document.getElementById('download-csv').addEventListener('click',()=>{ const {keep, rows}=bands();
+  const lines=['# '+view.title, '# '+keep.length+' of '+view.energy.length+' draws kept; '+view.inputs.map((inp,i)=>
+    inp.key+' in ['+ranges[i][0]+', '+ranges[i][1]+']').join('; '), 'year,p5_TWh,p25_TWh,p50_TWh,p75_TWh,p95_TWh'];
+  view.years.forEach((y,j)=>lines.push([y].concat(rows[j].map(v=>v.toPrecision(6))).join(',')));
+  const a=document.createElement('a'); a.href=URL.createObjectURL(new Blob([lines.join('\\n')+'\\n'],{type:'text/csv'}));
+  a.download=view.name.replace(/[^A-Za-z0-9_-]+/g,'_')+'-explorer.csv'; document.body.appendChild(a); a.click(); a.remove(); });
+select(0);
+</script></body></html>
+"""

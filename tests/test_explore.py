@@ -1,0 +1,135 @@
+"""`sim explore` (sim.report.explore): the page, tested in a real browser (Chromium, through
+Playwright): it loads, a slider conditions the ensemble to exactly the draws inside its range,
+another result can be picked, and the figure and the CSV download."""
+
+import json
+import os
+import re
+import shutil
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import sim
+from conftest import SCENARIOS
+from sim.cli import main
+from sim.parameters import var_name
+
+pytest.importorskip("plotly")
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    if os.environ.get("CI"):
+        pytest.fail("CI runs the explorer's browser test: install Chromium (README)", pytrace=False)
+    pytest.skip("no Chromium to run the page in (README: apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def explored(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("explore")
+    first, second = folder / "a.nc", folder / "b.nc"
+    sim.run(SCENARIOS / "nvidia_2027.toml", draws=300, seed=3, calibrate=False, out=str(first), reopen=False)
+    sim.run(SCENARIOS / "nvidia_2027.toml", draws=120, seed=4, calibrate=False, variant="devries_premise",
+            out=str(second), reopen=False)
+    page = folder / "page.html"
+    assert main(["explore", str(first), str(second), "--out", str(page)]) == 0
+    return first, second, page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def embedded(page_file) -> list:
+    text = page_file.read_text()
+    return json.loads(re.search(r"const VIEWS = (\[.*?\]);\n", text, re.S).group(1).replace("<\\/", "</"))
+
+
+def test_the_page_is_self_contained_and_holds_the_results_draws(explored):
+    first, _, page = explored
+    from html.parser import HTMLParser
+
+    class Sources(HTMLParser):   # script contents are data here, not tags
+        found = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found += [value for name, value in attrs if name in ("src", "href") and tag != "a"]
+
+    parser = Sources()
+    parser.feed(page.read_text())
+    assert parser.found == []      # nothing fetched: the page opens offline
+    views = embedded(page)
+    assert [v["name"] for v in views] == ["nvidia_2027", "nvidia_2027 [devries_premise]"]
+    ds = xr.open_dataset(first)
+    np.testing.assert_allclose(views[0]["energy"], ds.energy.values, rtol=1e-5)
+    # the sliders are the assumptions with the largest PAWN index for 2030
+    pawn = [d["pawn"] for d in views[0]["drivers"]]
+    assert pawn == sorted(pawn, reverse=True) and [i["key"] for i in views[0]["inputs"]] == \
+        [d["key"] for d in views[0]["drivers"][:len(views[0]["inputs"])]]
+
+
+def test_a_slider_keeps_exactly_the_draws_inside_its_range(explored, browser):
+    first, _, page_file = explored
+    ds = xr.open_dataset(first)
+    inp = embedded(page_file)[0]["inputs"][0]
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#chart .main-svg")
+    assert page.text_content("#kept") == "300 of 300 draws kept"
+    before = page.evaluate("document.getElementById('chart').data[4].y")
+    cut = inp["low"] + 0.5 * (inp["high"] - inp["low"])
+    page.evaluate("([id, v]) => { const s = document.getElementById(id); s.value = v; "
+                  "s.dispatchEvent(new Event('input')); }", ["slider-0-low", cut])
+    set_to = float(page.evaluate("document.getElementById('slider-0-low').value"))
+    values = ds[var_name(inp["key"])].values
+    keep = values >= set_to
+    assert page.text_content("#kept") == f"{keep.sum()} of 300 draws kept" and 0 < keep.sum() < 300
+    after = page.evaluate("document.getElementById('chart').data[4].y")
+    # the page's median is numpy's over the kept draws (the values it holds, to 6 digits)
+    np.testing.assert_allclose(after, np.median(ds.energy.values[keep], axis=0), rtol=1e-5)
+    assert not np.allclose(after, before)
+    page.close()
+
+
+def test_the_csv_and_the_figure_download(explored, browser, tmp_path):
+    _, _, page_file = explored
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#chart .main-svg")
+    with page.expect_download() as got:
+        page.click("#download-csv")
+    csv = tmp_path / "page.csv"
+    got.value.save_as(csv)
+    lines = csv.read_text().splitlines()
+    assert lines[2] == "year,p5_TWh,p25_TWh,p50_TWh,p75_TWh,p95_TWh" and lines[3].startswith("2020,")
+    shown = page.evaluate("document.getElementById('chart').data[4].y")
+    np.testing.assert_allclose([float(line.split(",")[3]) for line in lines[3:]], shown, rtol=1e-5)
+    with page.expect_download() as got:
+        page.click("#download-png")
+    png = tmp_path / "page.png"
+    got.value.save_as(png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.close()
+
+
+def test_another_result_can_be_picked(explored, browser):
+    _, _, page_file = explored
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#chart .main-svg")
+    page.select_option("#result", "1")
+    assert page.text_content("#kept") == "120 of 120 draws kept"
+    assert "devries" in page.text_content("#about") or "120 of 120" in page.text_content("#about")
+    page.close()
+
+
+def test_explore_refuses_what_is_not_a_result_in_one_line(tmp_path, capsys):
+    bogus = tmp_path / "x.nc"
+    bogus.write_text("not a result")
+    assert main(["explore", str(bogus), "--out", str(tmp_path / "p.html")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1 and not (tmp_path / "p.html").exists()
