@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import SCENARIOS
 
+import sim
 from sim.cli import main
 from sim.results import open_result
 
@@ -73,3 +74,16 @@ def test_given_data_sweeps_and_discoveries_export_and_plot_or_say_why(tmp_path, 
     assert (tmp_path / "figs" / "pawn-ranking.png").stat().st_size > 10_000
     assert main(["plot", str(box), "--out", str(tmp_path / "figs")]) == 0
     assert (tmp_path / "figs" / "box-discovery.png").stat().st_size > 10_000
+
+
+def test_a_result_as_the_ema_workbenchs_experiments_and_outcomes(tmp_path):
+    from sim.report.export import to_ema
+
+    ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=30, calibrate=False)
+    experiments, outcomes = to_ema(ds)
+    assert len(experiments) == 30 and {"scenario", "policy", "model"} <= set(experiments.columns)
+    assert set(sim.load_scenario(SCENARIOS / "nvidia_2027.toml").uncertain) <= set(experiments.columns)
+    np.testing.assert_array_equal(experiments["fleet.pue"].values, ds.fleet_pue.values)
+    assert outcomes["energy"].shape == (30, ds.sizes["year"])
+    np.testing.assert_array_equal(outcomes["energy"], ds.energy.values)
+    assert (experiments["policy"] == "none").all() and (experiments["scenario"] == "nvidia_2027").all()

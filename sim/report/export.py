@@ -114,3 +114,24 @@ def _cells(label: dict, extra) -> list:
 
 def _fmt(x) -> str:
     return repr(float(x))
+
+
+def to_ema(ds) -> tuple:
+    """A result as the EMA Workbench's ``(experiments, outcomes)``: a pandas DataFrame with one
+    row per draw and a column per sampled parameter (its dotted key), plus ``scenario``,
+    ``policy`` (the variant, or "none") and ``model`` ("sim"); and a dict of outcomes, each an
+    array (draws, years) of a result variable by year (``energy``, ``installed``, ...), as
+    ``ema_workbench.analysis`` takes them (PRIM, feature scoring, plotting)."""
+    import pandas as pd
+
+    if "draw" not in ds.dims or "energy" not in ds:
+        raise InputError(None, None, "not a result of sim run: the EMA Workbench's experiments are its draws")
+    columns = {var.attrs["key"]: np.asarray(var.values) for var in ds.data_vars.values()
+               if "key" in var.attrs and var.dims == ("draw",)}
+    experiments = pd.DataFrame(columns)
+    experiments["scenario"] = ds.attrs.get("scenario", "")
+    experiments["policy"] = ds.attrs.get("variant") or "none"
+    experiments["model"] = "sim"
+    outcomes = {name: np.asarray(var.values) for name, var in ds.data_vars.items()
+                if var.dims == ("draw", "year")}
+    return experiments, outcomes
