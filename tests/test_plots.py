@@ -111,3 +111,29 @@ def test_the_fan_charts_legend_covers_nothing_and_labels_of_a_year_do_not_sit_on
         by_year.setdefault(round(t.xy[0]), set()).add(t.xyann[1])
     assert all(len(offsets) == sum(1 for t in labels if round(t.xy[0]) == year)
                for year, offsets in by_year.items())   # each label of a year has its own height
+
+
+def test_the_generations_chart_has_a_colour_and_a_readable_name_for_each_layer(results):
+    ds = open_result(results["run"])
+    fig = sim.plot(ds, "generations")
+    ax = fig.axes[0]
+    layers = [c for c in ax.collections]
+    names = [t.get_text() for t in ax.get_legend().get_texts()]
+    # the catalogue's generations one by one, the trend's beyond it as one layer: no "trend-N" names
+    catalogue = [str(g) for g in ds.generation.values if not str(g).startswith("trend-")]
+    assert names[:len(catalogue)] == catalogue and names[len(catalogue)].startswith("beyond the catalogue")
+    colours = {tuple(layer.get_facecolor()[0][:3]) for layer in layers}
+    assert len(colours) == len(layers) == len(catalogue) + 1
+
+
+def test_a_world_result_stacks_its_families(tmp_path):
+    from conftest import base_dict, merge, toml_text
+    from test_world import WORLD
+
+    path = tmp_path / "w.toml"
+    path.write_text(toml_text(merge(base_dict(), WORLD)))
+    out = tmp_path / "w.nc"
+    assert main(["run", str(path), "--draws", "4", "--out", str(out), "--quiet"]) == 0
+    ax = sim.plot(open_result(out), "generations").axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["NVIDIA", "other"]
+    assert "accelerator family" in ax.get_title(loc="left")

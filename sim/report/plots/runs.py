@@ -77,19 +77,32 @@ def fan(ds):
 
 
 def generations(ds):
-    """Stacked area of median electricity by hardware generation."""
+    """Stacked area of median electricity by hardware generation: the catalogue's generations one
+    by one and the trend's beyond it as one layer; with accelerator families, by family."""
     fig, ax = style.figure()
     years = ds.year.values
-    med = ds.energy_by_generation.median("draw")   # (year, generation)
-    ax.stackplot(years, med.transpose("generation", "year").values, labels=[str(g) for g in ds.generation.values],
-                 colors=style.PALETTE[:ds.sizes["generation"]], alpha=0.85, lw=0)
+    if "energy_by_family" in ds:
+        groups = [(str(f), ds.energy_by_family.sel(family=f)) for f in ds.family.values]
+        what = "accelerator family"
+    else:
+        names = [str(g) for g in ds.generation.values]
+        trend = [g for g in names if g.startswith("trend-")]
+        groups = [(g, ds.energy_by_generation.sel(generation=g)) for g in names if g not in trend]
+        if trend:
+            groups.append((f"beyond the catalogue ({trend[0]} to {trend[-1]})" if len(trend) > 1 else trend[0],
+                           ds.energy_by_generation.sel(generation=trend).sum("generation")))
+        what = "hardware generation"
+    colours = (style.PALETTE[:len(groups)] if len(groups) <= len(style.PALETTE)
+               else [style.sequential(k / (len(groups) - 1)) for k in range(len(groups))])
+    ax.stackplot(years, [g.median("draw").values for _, g in groups], labels=[name for name, _ in groups],
+                 colors=colours, alpha=0.85, lw=0)
     ax.plot(years, ds.energy.median("draw"), color="black", lw=1, ls="--", label="median of the total")
     ax.set_xlabel("year")
     ax.set_ylabel("electricity (TWh per year)")
-    style.title(ax, "Electricity by hardware generation (median of each)")
+    style.title(ax, f"Electricity by {what} (median of each)")
     ax.set_xlim(years[0], years[-1])
-    ax.legend(loc="upper left", ncol=2)
-    style.finish(fig, ds, "Stacked medians of each generation; they need not add up to the median total (dashed).")
+    ax.legend(loc="upper left", ncol=2, fontsize=7)
+    style.finish(fig, ds, "Stacked medians of each layer; they need not add up to the median total (dashed).")
     return fig
 
 
