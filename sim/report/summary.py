@@ -73,6 +73,38 @@ def left_out(ds) -> list[str]:
     return ["leave-one-out (each observation predicted from the others):"] + rows
 
 
+DEMAND_PRIORS = ("demand.growth", "demand.elasticity", "demand.algorithmic_halving_months")
+
+
+def rebound_by_prior_half(ds, share: np.ndarray, year: int) -> list[str]:
+    """How much the rebound's share rests on the demand priors: its median over the draws whose
+    value of each prior lies in the prior's lower or upper half (the prior's median: over the
+    calibration's candidates, or the draws of an uncalibrated run). A headline that swings from
+    one half to the other is the prior speaking, not the observations."""
+    from ..parameters import var_name
+
+    rows = []
+    for key in DEMAND_PRIORS:
+        name = var_name(key)
+        if name not in ds:
+            continue
+        values = np.asarray(ds[name])
+        if np.ptp(values) == 0:
+            continue
+        if "prior_quantiles" in ds:
+            params = [p.decode() if isinstance(p, bytes) else str(p) for p in np.asarray(ds["parameter"])]
+            middle = float(np.asarray(ds["prior_quantiles"])[1, params.index(key)])
+        else:
+            middle = float(np.median(values))
+        low, high = share[values <= middle], share[values > middle]
+        fmt = lambda x: f"{np.nanmedian(x):.0%} ({len(x):,} draws)" if len(x) else "no draws"   # noqa: E731
+        rows.append(f"  {key} (prior median {middle:.3g}): lower half {fmt(low)}, upper half {fmt(high)}")
+    if not rows:
+        return []
+    return [f"the rebound's share of {year}'s electricity where each demand prior lies in its lower or upper half "
+            "(medians; the observations narrow what the halves differ in):"] + rows
+
+
 def summary(ds, seconds: float | None = None) -> str:
     """The terminal summary: energy percentiles for the key years, and the fleet behind them.
 
@@ -154,6 +186,7 @@ def summary(ds, seconds: float | None = None) -> str:
         middle = median(rebound)
         for j, year in enumerate(years):
             lines.append(f"{year:>6}  {middle[j]:18.1f}  {share[0, j]:9.0%} {share[1, j]:8.0%} {share[2, j]:8.0%}")
+        lines += rebound_by_prior_half(ds, rebound[:, -1] / energy[:, -1], years[-1])
     if "unserved_demand" in ds:
         last = years[-1]
         with np.errstate(divide="ignore", invalid="ignore"):
