@@ -28,7 +28,7 @@ class RunOptions:
         mode: also run each draw with elasticity 0; default ``demand.decompose_rebound``);
         ``calibrate`` (keep only the draws consistent with every ``[[observation]]``, ``draws``
         then counts the accepted ones; default ``calibration.default``); ``max_candidates``
-        (the most candidates a calibration tries; default the scenario's, else 100 per draw).
+        (the most candidates a calibration tries; default the scenario's, else 1,000 per draw).
     Where it runs
         ``chunk_draws`` (draws per chunk: memory, speed and resume only, never the result;
         default 5,000, 20,000 for Zarr; calibrations choose their own); ``workers`` (local

@@ -24,7 +24,10 @@ from ..model.kernels import sum_rows
 from ..scenario.published import Observation, figure_text
 
 QUANTILES = (0.05, 0.5, 0.95)
-MIN_DRAWS_FOR_WIDTH = 30   # fewer matching draws give no width (their 5-95 % would be noise)
+MIN_DRAWS_FOR_WIDTH = 30
+# the candidates a calibration may try per accepted draw: the world fleet, with NVIDIA's revenue
+# among its observations, accepts about one candidate in 120 to 1,000
+CANDIDATES_PER_DRAW = 1_000   # fewer matching draws give no width (their 5-95 % would be noise)
 
 
 def per_server(get, generation: str, what: str, trends=None):
@@ -241,6 +244,6 @@ def compare_energy(result, prior_energy: np.ndarray, passes: np.ndarray | None =
 def candidate_space(draws: int, max_candidates: int | None) -> int:
     """The size of a calibration's candidate ensemble: the cap rounded up to whole stream
     blocks, so that every block is full and candidate ``i`` depends only on the seed and ``i``."""
-    cap = max_candidates if max_candidates is not None else max(100 * draws, 20_000)
+    cap = max_candidates if max_candidates is not None else max(CANDIDATES_PER_DRAW * draws, 20_000)
     block = sampling.STREAM_BLOCK_DRAWS
     return -(-max(cap, draws) // block) * block

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: the scenario's calibration.default)")
     run.add_argument("--max-candidates", type=int, default=None, metavar="N",
                      help="calibration: the most candidate draws to try (default: the scenario's, "
-                          "or 100 per accepted draw)")
+                          "or 1,000 per accepted draw)")
     run.add_argument("--quiet", action="store_true", help="print only the result path")
     run.add_argument("--force", action="store_true",
                      help="replace an existing result file even if it holds a different result")

@@ -119,7 +119,7 @@ REGISTRY: tuple[Parameter, ...] = (
       "Calibrate by default: keep only the draws consistent with every observation "
       "(--no-calibrate shows the prior).", default=False),
     P("calibration.max_candidates", "integer", "1",
-      "Most candidate draws tried to find the accepted ones; absent: 100 per accepted draw, at "
+      "Most candidate draws tried to find the accepted ones; absent: 1,000 per accepted draw, at "
       "least 20,000.", low=1, high=100_000_000, default=None),
     # [shipments]: how many servers are shipped, and of which generation.
     P("shipments.mode", "choice", "",
