@@ -15,9 +15,15 @@ def year_table(data, key: str, file, params, required: bool, example: str) -> tu
     """Read a table of ``<year> = number or distribution`` into ``params``; its sorted years."""
     section, name = key.split(".")
     table = data.get(section, {}).get(name)
+    if table is None and required:
+        raise ScenarioError(file, key, f"required: a table of years, e.g. {example}")
+    return years_of(table, key, file, params, example)
+
+
+def years_of(table, key: str, file, params, example: str) -> tuple[int, ...]:
+    """A table of ``<year> = number or distribution`` given at ``key`` (``None``: absent, no
+    years) into ``params`` as ``<key>.<year>``; its sorted years."""
     if table is None:
-        if required:
-            raise ScenarioError(file, key, f"required: a table of years, e.g. {example}")
         return ()
     if not isinstance(table, dict) or not table:
         raise ScenarioError(file, key, f"expected a table of <year> = value, e.g. {example}")

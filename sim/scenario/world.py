@@ -12,13 +12,12 @@ world is the sum of its regions; a scenario whose ``scope`` is a region reports 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .. import parameters as registry
 from ..errors import ScenarioError, suggest
 from .overrides import NAME_RE
-from .values import number
+from .values import number, years_of
 
 
 @dataclass(frozen=True)
@@ -73,19 +72,7 @@ def _table(section: str, name: str, data, file, what: str) -> dict:
 
 def _years(entry: dict, key: str, file, params, example: str) -> tuple[int, ...]:
     """A table of ``<year> = number or distribution`` under a named table, into ``params``."""
-    table = entry.get(key.rsplit(".", 1)[1])
-    if table is None:
-        return ()
-    if not isinstance(table, dict) or not table:
-        raise ScenarioError(file, key, f"expected a table of <year> = value, e.g. {example}")
-    years = []
-    for text in table:
-        if not re.fullmatch(r"\d{4}", str(text)) or not 1990 <= int(text) <= 2100:
-            raise ScenarioError(file, f"{key}.{text}", "keys are calendar years from 1990 to 2100")
-        years.append(int(text))
-    for year in sorted(years):
-        params[f"{key}.{year}"] = number(file, f"{key}.{year}", table[str(year)])
-    return tuple(sorted(years))
+    return years_of(entry.get(key.rsplit(".", 1)[1]), key, file, params, example)
 
 
 def _check_shares(params, section: str, parts, rest: str, file) -> None:
