@@ -137,3 +137,7 @@ def test_a_world_result_stacks_its_families(tmp_path):
     ax = sim.plot(open_result(out), "generations").axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["NVIDIA", "other"]
     assert "accelerator family" in ax.get_title(loc="left")
+    # and its regions, the scenario's own first
+    ax = sim.plot(open_result(out), "regions").axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["north", "south"]
+    assert "electricity" in ax.get_ylabel() and "TWh" in ax.get_ylabel()

@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="draw a result's figures (fan, generations, context, tornado, ...)")
     plot.add_argument("result", metavar="RESULT.nc")
     plot.add_argument("--kind", dest="kinds", action="append", default=[], metavar="KIND",
-                      help="fan, generations, workload, rebound, context, tornado, sobol, heatmap "
+                      help="fan, generations, regions, workload, rebound, context, tornado, sobol, heatmap "
                            "(repeatable; default: all the file can give)")
     plot.add_argument("--out", metavar="DIR", help="folder for the figures (default: the result's)")
     plot.add_argument("--format", default="png", help="png, svg or pdf (default png)")

@@ -106,6 +106,28 @@ def generations(ds):
     return fig
 
 
+def regions(ds):
+    """Stacked area of median electricity by region of the world fleet, the scenario's own
+    region (its scope) first and named as such."""
+    fig, ax = style.figure()
+    years = ds.year.values
+    names = [str(r) for r in ds.region.values]
+    scope = ds.attrs.get("scope", "world")
+    order = sorted(range(len(names)), key=lambda k: names[k] != scope)
+    layers = [ds.energy_by_region.isel(region=k).median("draw").values for k in order]
+    labels = [names[k].replace("_", " ") + (" (this scenario)" if names[k] == scope else "") for k in order]
+    ax.stackplot(years, layers, labels=labels, colors=style.PALETTE[:len(layers)], alpha=0.85, lw=0)
+    ax.plot(years, ds.energy_by_region.sum("region").median("draw"), color="black", lw=1, ls="--",
+            label="median of the world")
+    ax.set_xlabel("year")
+    ax.set_ylabel("electricity (TWh per year)")
+    style.title(ax, "Electricity of AI servers by region (median of each)")
+    ax.set_xlim(years[0], years[-1])
+    ax.legend(loc="upper left", ncol=2, fontsize=7)
+    style.finish(fig, ds, "Each region's servers at its own PUE; the world is their sum, draw by draw.")
+    return fig
+
+
 def workload(ds):
     """Stacked area of median electricity for training and inference."""
     fig, ax = style.figure()
