@@ -383,3 +383,22 @@ def test_leaving_out_displaced_generations_changes_no_bit(monkeypatch):
     kept = simulate(s, values, rebound=True)
     for name, array in kept.items():
         np.testing.assert_array_equal(left_out[name], array, err_msg=name)
+
+
+def test_the_rebound_fork_with_accelerator_families_is_a_separate_run_bit_for_bit():
+    from sim.model import simulate
+
+    families = {"generation": [
+        {"name": "A", "launch": "2020-01", "power_kw": 6.5, "performance": 1.0},
+        {"name": "B", "launch": "2022-07", "power_kw": 10.2, "performance": 3.0},
+        {"name": "X", "launch": "2020-01", "power_kw": 2.0, "performance": 0.5, "family": "other"},
+        {"name": "Y", "launch": "2024-03", "power_kw": 3.0, "performance": 2.0, "family": "other"}],
+        "families": {"other": {"share": {"2021": 0.1, "2028": 0.4}}}}
+    s = with_elasticity({"dist": "uniform", "low": 0.2, "high": 1.5}, **families)
+    ds = run(s, rebound=True)
+    values = {key: np.broadcast_to(ds[var_name(key)].values, (DRAWS,)).copy() for key in s.parameters}
+    np.testing.assert_array_equal(simulate(s, values)["energy"], ds.energy.values)
+    # the counterfactual goes on from the fork, reading the main run's offers: as a run of its own
+    counterfactual = simulate(s, values, elasticity=np.zeros(DRAWS))
+    np.testing.assert_array_equal(counterfactual["energy"], ds.energy_no_rebound.values)
+    np.testing.assert_allclose(ds.energy_by_family.sum("family"), ds.energy, rtol=1e-12)
