@@ -27,3 +27,56 @@ def test_bad_validation_tables(changes, key, fragment):
 
 
 GOOD = {"kind": "independent", "quantity": "energy", "year": 2025, "value": 1.0, "units": "TWh/yr", "source": "A report, 2024, p. 3"}
+
+
+def test_model_discrepancy_widens_the_observed_range_in_quadrature():
+    from hypothesis import given, strategies as st
+
+    from sim.scenario.published import accepted
+
+    assert accepted(3.0, 6.0, 0.0) == (3.0, 6.0)          # no discrepancy: the observed range
+    low, high = accepted(3.0, 6.0, 0.2)                     # middle 4.5, half 1.5, 0.2 x 4.5 = 0.9
+    wide = (1.5 ** 2 + 0.9 ** 2) ** 0.5
+    assert (low, high) == pytest.approx((4.5 - wide, 4.5 + wide), rel=1e-15)
+
+    @given(st.floats(0.1, 1e6), st.floats(0.0, 1e6), st.floats(0.0, 5.0), st.floats(0.0, 5.0))
+    def widens(low, width, small, extra):
+        a = accepted(low, low + width, small)
+        b = accepted(low, low + width, small + extra)
+        slack = 1e-9 * (low + width)
+        assert a[0] <= low + slack and a[1] >= low + width - slack     # never narrower
+        assert b[0] <= a[0] + slack and b[1] >= a[1] - slack           # more error, wider
+
+    widens()
+
+
+def test_an_observation_with_discrepancy_calibrates_to_the_widened_range(write_scenario):
+    import sim
+
+    observation = {"quantity": "shipments", "year": 2023, "low": 20_000, "high": 30_000, "units": "servers/yr",
+                   "scope": "world", "counting": "c", "source": "s", "discrepancy": 0.25}
+    path = write_scenario({"shipments": {"anchors": {"2021": 10_000, "2025": {"dist": "uniform", "low": 40_000,
+                                                                                "high": 160_000}}},
+                           "observation": [observation]})
+    s = sim.load_scenario(path)
+    (o,) = s.observations
+    wide = (5_000 ** 2 + (0.25 * 25_000) ** 2) ** 0.5
+    assert (o.low, o.high) == pytest.approx((25_000 - wide, 25_000 + wide)) and o.discrepancy == 0.25
+    ds = sim.run(s, draws=30, calibrate=True)
+    assert ds.observation_low.values.item() == pytest.approx(o.low)
+    assert ds.observation_high.values.item() == pytest.approx(o.high)
+    observed = ds.observed.values[:, 0]
+    # every accepted draw is inside the widened range, and some lie outside the observed one
+    assert ((observed >= o.low) & (observed <= o.high)).all()
+    assert ((observed > 30_000) | (observed < 20_000)).any()
+
+
+def test_a_bad_discrepancy_is_one_line(write_scenario, capsys):
+    from sim.cli import main
+
+    observation = {"quantity": "shipments", "year": 2023, "low": 20_000, "high": 30_000, "units": "servers/yr",
+                   "scope": "world", "counting": "c", "source": "s", "discrepancy": -0.1}
+    path = write_scenario({"observation": [observation]})
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "discrepancy" in err

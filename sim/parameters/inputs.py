@@ -343,6 +343,9 @@ REGISTRY: tuple[Parameter, ...] = (
     P("observation.<n>.note", "text", "", "How the observed figure maps onto the model.", default=""),
     P("observation.<n>.family", "text", "", "Only this accelerator family's generations are counted "
       "(in a scenario of one family: all of them).", default=None),
+    P("observation.<n>.discrepancy", "float", "1", "The model's structural error for this quantity, "
+      "relative to the observed figure: the accepted range is the observed one widened by it in "
+      "quadrature (history matching's implausibility cut; docs/model.md).", low=0, default=0.0),
     P("observation.<n>.known_gap", "text", "", "A held-out figure the model misses, and why: reported as "
       "a gap, not a failure, until the model meets it (then the mark must go).", default=""),
     # [[correlation]]: rank correlations between uncertain parameters (Iman-Conover).

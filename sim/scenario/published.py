@@ -64,7 +64,7 @@ SCOPES = ("world", "US")
 KEYS = ("kind", "quantity", "year", "value", "low", "high", "units", "check", "tolerance", "source",
         "note", "variant", "relative_to", "known_gap")
 OBSERVATION_KEYS = ("name", "quantity", "year", "value", "low", "high", "tolerance", "units", "generations",
-                    "family", "scope", "counting", "source", "note", "use", "known_gap")
+                    "family", "scope", "counting", "source", "note", "use", "known_gap", "discrepancy")
 # quantities a fleet divided into regions keeps by region (sim.model.BY_REGION): a figure for another
 # scope than the scenario's (the world, or another region) is read from these
 BY_REGION = tuple(o.name.removesuffix("_by_region") for o in OUTPUTS.values() if o.name.endswith("_by_region"))
@@ -136,6 +136,7 @@ class Observation:
     use: str = "calibrate"
     note: str = ""
     known_gap: str = ""   # a held-out figure the model misses for the reason given (as a Validation's)
+    discrepancy: float = 0.0   # the model's structural error for this quantity, relative (see accepted)
 
     @property
     def factor(self) -> float:
@@ -333,13 +334,31 @@ def parse_observations(tables, file: str | None, first: int, last: int, scope: s
         if name in names:
             t.fail("name", f"{name!r} is given twice; name the observations apart")
         names.add(name)
+        discrepancy = table.get("discrepancy", 0.0)
+        if not isinstance(discrepancy, (int, float)) or isinstance(discrepancy, bool) or not 0 <= discrepancy < 10:
+            t.fail("discrepancy", f"expected a relative error from 0 (the model is exact) to below 10, got {discrepancy!r}")
+        low, high = accepted(low * (1 - tolerance), high * (1 + tolerance), float(discrepancy))
+        tolerance = 0.0
         known_gap = t.text("known_gap")
         if known_gap and use != "check":
             t.fail("known_gap", "only a held-out figure (use = \"check\") can be a known gap: one the "
                                 "calibration keeps every draw inside cannot be missed")
-        out.append(Observation(name, quantity, year, low * (1 - tolerance), high * (1 + tolerance), units,
-                               observed_scope, counting, source, tuple(generations), use, t.text("note"), known_gap))
+        out.append(Observation(name, quantity, year, low, high, units, observed_scope, counting, source,
+                               tuple(generations), use, t.text("note"), known_gap, float(discrepancy)))
     return tuple(out)
+
+
+def accepted(low: float, high: float, discrepancy: float) -> tuple[float, float]:
+    """The range a simulated value must fall in: the observed range (its middle ``c``, its
+    half-width ``h``, the observation's error at the cut-off) widened by the model's structural
+    error at the same cut-off, ``discrepancy × |c|``, the two added in quadrature. This is
+    history matching's implausibility cut, ``|f − c| / sqrt(h² + (δ c)²) <= 1``; with no
+    discrepancy it is the observed range itself."""
+    if not discrepancy:
+        return low, high
+    middle, half = (low + high) / 2, (high - low) / 2
+    wide = math.hypot(half, discrepancy * abs(middle))
+    return middle - wide, middle + wide
 
 
 def check_prices(observations, scenario, file) -> None:
