@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
+from ..parameters.outputs import OUTPUTS
 
 
 class Record:
@@ -135,7 +136,8 @@ class Record:
 
 # what the fleet and the power family record by region, (Y, R, B), when there are regions
 REGIONAL = ("shipments", "deployed", "retired", "installed", "nameplate_power", "compute_installed", "it_power")
-BY_REGION = ("shipments", "installed", "it_energy", "energy", "datacenter_energy")   # kept as <name>_by_region
+# kept as <name>_by_region: the registry declares which (sim.parameters.outputs)
+BY_REGION = tuple(name.removesuffix("_by_region") for name in OUTPUTS if name.endswith("_by_region"))
 
 
 def _regions(out: dict, inputs, hours: float) -> None:

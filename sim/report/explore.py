@@ -30,7 +30,7 @@ def view(ds, year: int | None = None) -> dict:
     and their PAWN indices for ``year`` (default: 2030 if simulated, else the last key year),
     and the published figures of its scope."""
     from ..analysis.given_data import from_result
-    from .plots.runs import _published_from_scenario, references
+    from .plots.runs import published_points
 
     years = [int(y) for y in ds.year.values]
     if year is None:
@@ -49,9 +49,7 @@ def view(ds, year: int | None = None) -> dict:
         shown = _rounded(values)    # the page's values: its sliders' ends are theirs
         inputs.append({"key": d["key"], "label": d["label"], "units": units,
                        "values": shown, "low": min(shown), "high": max(shown)})
-    scope = ds.attrs.get("scope", "world")
-    published = [p for p in references()["published"] + _published_from_scenario(ds)
-                 if years[0] <= p["year"] <= years[-1] and p.get("scope", scope) == scope]
+    published = published_points(ds)
     name = ds.attrs.get("scenario", "result") + (f" [{ds.attrs['variant']}]" if ds.attrs.get("variant") else "")
     return {"name": name, "title": ds.attrs.get("title", name), "year": year, "years": years,
             "energy": [_rounded(row) for row in np.asarray(head.energy.values, dtype=float)],

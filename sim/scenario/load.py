@@ -65,7 +65,6 @@ class Scenario:
     validations: tuple = ()
     observations: tuple = ()
     total_electricity_years: tuple[int, ...] = ()
-    trend_generations: int = 0       # generations beyond the catalogue the trend can launch by the end
     scope: str = "world"
     calibrate: bool = False          # calibrate by default ([calibration] default)
     max_candidates: int | None = None
@@ -405,7 +404,6 @@ def _check(data: dict, file: str | None) -> Scenario:
         power_addition_years=addition_years,
         carbon_years=carbon_years,
         scope=scope,
-        trend_generations=families[0].trend,
         families=families,
         regions=regions,
         trend_shortest=cadence or 0.0,

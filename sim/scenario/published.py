@@ -65,7 +65,7 @@ KEYS = ("kind", "quantity", "year", "value", "low", "high", "units", "check", "t
         "note", "variant", "relative_to", "known_gap")
 OBSERVATION_KEYS = ("name", "quantity", "year", "value", "low", "high", "tolerance", "units", "generations",
                     "family", "scope", "counting", "source", "note", "use", "known_gap", "discrepancy")
-# quantities a fleet divided into regions keeps by region (sim.model.BY_REGION): a figure for another
+# quantities a fleet divided into regions keeps by region (the registry's *_by_region outputs): a figure for another
 # scope than the scenario's (the world, or another region) is read from these
 BY_REGION = tuple(o.name.removesuffix("_by_region") for o in OUTPUTS.values() if o.name.endswith("_by_region"))
 # quantities that can be counted over a subset of the generations: the registry says which output

@@ -33,6 +33,14 @@ def _published_from_scenario(ds) -> list[dict]:
     return out
 
 
+def published_points(ds) -> list[dict]:
+    """The published figures a chart of ``ds`` shows: ``references.toml``'s and the result's own
+    [[validation]] figures, within its years and of its scope."""
+    years, scope = ds.year.values, ds.attrs.get("scope", "world")
+    return [p for p in references()["published"] + _published_from_scenario(ds)
+            if years[0] <= p["year"] <= years[-1] and p.get("scope", scope) == scope]
+
+
 def fan(ds):
     """Annual electricity: median, 50 % and 90 % bands, and published estimates (the legend
     below the axes, so it covers nothing)."""
@@ -42,9 +50,7 @@ def fan(ds):
     ax.fill_between(years, q[0], q[4], color=style.BAND, alpha=0.18, lw=0, label="90 % of draws")
     ax.fill_between(years, q[1], q[3], color=style.BAND, alpha=0.35, lw=0, label="50 % of draws")
     ax.plot(years, q[2], color=style.BAND, lw=1.8, label="median")
-    scope = ds.attrs.get("scope", "world")
-    published = [p for p in references()["published"] + _published_from_scenario(ds)
-                 if years[0] <= p["year"] <= years[-1] and p.get("scope", scope) == scope]
+    published = published_points(ds)
     seen = {}
     markers = iter(["D", "s", "^", "v", "o", "P", "X", "*"])
     colours = iter(style.PALETTE[1:])
