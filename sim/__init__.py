@@ -13,6 +13,7 @@ Public API::
 
 __version__ = "0.1.0"
 
+import importlib
 from .errors import InputError, ScenarioError  # noqa: E402
 
 __all__ = ["InputError", "RunOptions", "ScenarioError", "evaluate", "load_scenario", "run", "sweep", "discover",
@@ -28,8 +29,6 @@ _LAZY = {"run": ("runner", "run"), "evaluate": ("runner", "evaluate"),
 
 def __getattr__(name: str):
     if name in _LAZY:
-        import importlib
-
         module, attribute = _LAZY[name]
         value = getattr(importlib.import_module(f".{module}", __name__), attribute)
         globals()[name] = value

@@ -22,9 +22,11 @@ Links are refused everywhere: the output, its lock, its record, its temporary.
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import json
 import os
+import resource
 import shutil
 import stat
 import tempfile
@@ -152,8 +154,6 @@ def owning(path):
     removed on release. The folders it goes in are made here, and removed again on release
     if nothing was written into them.
     """
-    import fcntl
-
     path = Path(path)
     lock = path.parent / f".{path.name}.lock"
     made = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # the folders made here
@@ -441,8 +441,6 @@ def no_room(path, kept: str = ""):
 def check_size_limit(path, needed: int) -> None:
     """One line, before anything is written, if this process may not write a file of
     ``needed`` bytes (``ulimit -f``): writing past the limit fails deep inside HDF5."""
-    import resource
-
     soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     if soft != resource.RLIM_INFINITY and needed > soft:
         raise InputError(str(path), None, f"the result needs about {needed / 1e6:,.1f} MB and this process may "

@@ -8,6 +8,8 @@ setting is named, defaulted and checked in one place (:meth:`RunOptions.resolved
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
@@ -115,16 +117,12 @@ ZARR_CHUNK_DRAWS = 20_000
 def max_workers() -> int:
     """The most local worker processes a run may start: four per core (more only contend for
     the cores, and a mistyped count must not fork thousands of processes)."""
-    import os
-
     return 4 * (os.cpu_count() or 1)
 
 
 def chunk_draws(workers=1, scheduler=None, chunk_draws=None, fmt: str = "netcdf") -> int:
     """Check the options of where work runs (once, at the boundary, before anything is made);
     return the draws per chunk (the format's default when ``chunk_draws`` is ``None``)."""
-    import importlib.util
-
     if fmt not in FORMATS:
         raise InputError("--format", None, f"must be netcdf or zarr, got {fmt!r}")
     if fmt == "zarr" and importlib.util.find_spec("zarr") is None:

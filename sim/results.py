@@ -20,8 +20,10 @@ the scenario text, the ``--set`` overrides, seed, draws, sampler and version.
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 import warnings
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -216,6 +218,7 @@ def encoded(ds) -> tuple[dict, dict]:
     ndarray, attrs)}`` and the global attributes, as ``to_netcdf`` would store them."""
     if isinstance(ds, Result):
         return ds.encode()
+    # xarray loads only for a Dataset: the command line writes its results without it
     from xarray.conventions import cf_encoder, encode_dataset_coordinates
 
     no_fill_values(ds)
@@ -225,8 +228,6 @@ def encoded(ds) -> tuple[dict, dict]:
 
 def _version(module: str) -> str:
     """A library's version, without importing it (the command line writes results without xarray)."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version(module)
     except PackageNotFoundError:
@@ -284,8 +285,6 @@ def stored_attrs(path) -> dict:
     where opening it with xarray reads every variable's metadata."""
     path = Path(path)
     if path.is_dir():
-        import json
-
         meta = json.loads((path / "zarr.json").read_text())
         return dict(meta.get("attributes", {}))
     import h5py  # deferred: h5py loads only where results are read or written

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 
 from conftest import ROOT
 
@@ -111,3 +112,43 @@ def test_only_the_runner_calls_the_model():
         if re.search(r"\bsimulate\(", p.read_text()):
             callers.add(str(p.relative_to(ROOT)))
     assert callers == {"sim/runner.py"}
+
+
+def test_every_function_local_import_says_why_it_is_deferred():
+    """An import inside a function is there for a reason (start-up: ``--help`` and a small run
+    load no more than they use; an optional extra; pyplot after the backend is chosen): the
+    reason is written on its line, or on the nearest line above its block of imports."""
+    silent = []
+    for p in SIM.rglob("*.py"):
+        lines = p.read_text().splitlines()
+        for fn in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(fn):
+                if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                    continue
+                i = node.lineno - 1
+                above = i - 1
+                while above >= 0 and (not lines[above].strip() or lines[above].strip().startswith(("import ", "from "))):
+                    above -= 1
+                if "#" not in lines[i] and "#" not in lines[above]:
+                    silent.append(f"{p.relative_to(ROOT)}:{node.lineno}")
+    assert not silent, f"function-local imports with no reason given: {silent}"
+
+
+def test_no_standard_library_module_is_imported_inside_a_function():
+    """The standard library's modules cost nothing worth deferring: they are imported at the top."""
+    inside = []
+    for p in SIM.rglob("*.py"):
+        for fn in ast.walk(ast.parse(p.read_text())):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for node in ast.walk(fn):
+                    if isinstance(node, ast.Import):
+                        names = [a.name for a in node.names]
+                    elif isinstance(node, ast.ImportFrom) and not node.level:
+                        names = [node.module]
+                    else:
+                        continue
+                    inside += [f"{p.relative_to(ROOT)}:{node.lineno} {n}" for n in names
+                               if n.split(".")[0] in sys.stdlib_module_names]
+    assert not inside, f"standard-library imports inside functions: {inside}"

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import binom
 
 from sim.model import lifetime
 
@@ -22,12 +23,19 @@ def test_age_chain_mean_lifetime_is_exact():
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.integers(0, 12), st.integers(1, 40), st.floats(0.0, 1.0))
-def test_binomial_sf_is_scipy_stats_bit_for_bit(k, n, p):
-    # the lead-time retirement weights no longer import scipy.stats (half a second of start-up)
-    from scipy.stats import binom
-
-    assert lifetime.binomial_sf(k, n, p)[()] == binom.sf(k, n, p)
+@given(st.integers(1, 12), st.lists(st.floats(0.01, 1.0), min_size=1, max_size=5),
+       st.lists(st.floats(0.0, 30.0), min_size=5, max_size=5))
+def test_exit_weights_are_the_binomial_closed_form(stages, exit_probability, lead):
+    # the chain run forward gives what a server in stage k needs: K - k moves in n monthly
+    # chances, P(Binomial(n, p) >= K - k), with n = floor(lead) + 1 and n + 1 mixed by the
+    # lead's fraction (scipy.stats, an independent source)
+    p = np.array(exit_probability)
+    lead = np.array(lead[:len(p)])
+    w = lifetime.exit_weights(stages, p, lead)[:, 0]
+    n, frac = np.floor(lead) + 1, lead - np.floor(lead)
+    needed = (stages - np.arange(stages))[:, None]
+    expected = (1 - frac) * binom.sf(needed - 1, n, p) + frac * binom.sf(needed - 1, n + 1, p)
+    np.testing.assert_allclose(w, expected, rtol=1e-12, atol=1e-14)
 
 
 def test_exit_weights_are_the_chance_of_retiring_within_the_lead_time():

@@ -65,20 +65,17 @@ def observe(observation: Observation, get, generations, years, scope: str | None
     elif not o.generations:
         value = get(o.quantity)[:, index]
     else:
+        # the registry says which output counts it by generation, what it counts per server there,
+        # in what unit, and the units it converts between (registry.count_factor)
         columns = [list(generations).index(g) for g in o.generations]
-        output = registry.OUTPUTS[o.quantity]    # which by-generation output counts it, and per server what
+        output = registry.OUTPUTS[o.quantity]
         by_generation = get(output.by_generation)[:, index, columns]   # (n, k)
-        weight = np.ones_like(by_generation)
-        if output.per_server:
-            weight = np.column_stack([np.broadcast_to(per_server(get, g, output.per_server, trends), (len(by_generation),))
-                                      for g in o.generations])
-        if o.quantity == "revenue":
-            weight = weight * np.column_stack([np.broadcast_to(per_server(get, g, "gpus_per_server", trends),
-                                                               (len(by_generation),)) for g in o.generations])
-        if o.quantity == "nameplate_power":
-            weight = weight * 1e-6                       # kW per server → GW
-        if o.quantity == "compute_installed":
-            weight = weight / np.broadcast_to(get("fleet.h100_gpu_performance"), (len(weight),))[:, None]
+        n = len(by_generation)
+        weight = np.full_like(by_generation, registry.count_factor(o.quantity))
+        for what in output.per_server:
+            weight *= np.column_stack([np.broadcast_to(per_server(get, g, what, trends), (n,)) for g in o.generations])
+        if output.divided_by:
+            weight /= np.broadcast_to(get(output.divided_by), (n,))[:, None]
         value = (by_generation * weight).sum(axis=1)
     return np.asarray(value, dtype=float) * o.factor
 

@@ -4,6 +4,8 @@ distribution's ppf: :func:`through_ppf`), and the coordinates its results carry.
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 import numpy as np
 
 from .. import parameters as registry
@@ -49,8 +51,6 @@ def resolve_groups(names, groups) -> list[tuple[str, list[int]]]:
     """Factors: (label, indices into ``names``). A group takes the keys its patterns match (glob:
     ``power.additions.*``); a key in no group is a factor of its own; one line for a group that
     names no analysed parameter or a key in two groups."""
-    from fnmatch import fnmatchcase
-
     if not groups:
         return [(name, [i]) for i, name in enumerate(names)]
     taken, factors = {}, []

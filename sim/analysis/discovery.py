@@ -34,9 +34,11 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import xarray as xr
 
 from ..errors import InputError, suggest
 from ..parameters import human_units
+from ..results import carried
 
 OPERATORS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
 _WHERE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::(\d{4}))?\s*(>=|<=|>|<)\s*(p\d{1,2}(?:\.\d+)?|[-+0-9.eE]+)\s*$")
@@ -310,8 +312,6 @@ def describe(found: Discovery, units: list[str], where: str) -> str:
 
 def dataset(found: Discovery, units: list[str], where: str, attrs: dict, ranges: np.ndarray | None = None):
     """The discovery as a CF netCDF-ready Dataset: trajectory, box, p-values and stability."""
-    import xarray as xr
-
     d = len(found.names)
     limits = np.stack([s.box.limits for s in found.steps])       # (steps, d, 2)
     finite = lambda a: np.where(np.isfinite(a), a, np.nan)       # noqa: E731 - unrestricted: NaN
@@ -353,8 +353,6 @@ def discover_result(result, where: str, *, coverage: float = 0.5, alpha: float =
     """Scenario discovery on a result of ``sim.run`` (a Dataset): the Dataset that ``sim discover``
     writes, its plain-words box in ``attrs["description"]`` (``sim.plot(box, "discovery")``
     draws it)."""
-    from ..results import carried
-
     check_settings(alpha, coverage, resamples)
     if "draw" not in result.dims or "method" in result.attrs:
         raise InputError(None, None, "discover needs a result of sim run (its draws), not a sweep")

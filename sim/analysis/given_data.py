@@ -7,12 +7,14 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import xarray as xr
 
 from ..errors import InputError, suggest
 from ..results import carried
+from .discovery import inputs
 from .metrics import parse_metric
 
 GIVEN_DATA = ("pawn", "delta", "rbd_fast")   # indices from an existing result (from_result)
@@ -31,9 +33,8 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
     (default: the result's) fixes the estimators' resampling; SALib treats 0 as no seed, so it
     is given ``seed + 1``.
     """
+    # SALib's estimators (with pandas and scipy.stats) load only when they run
     from SALib.analyze import delta, pawn, rbd_fast
-
-    from .discovery import inputs
 
     if method not in GIVEN_DATA:
         raise InputError("--method", None, f"a result file is analysed by {', '.join(GIVEN_DATA)}; "
@@ -87,8 +88,6 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
 def _metric_from_result(ds, text, file):
     """A sweep metric (:mod:`sim.analysis.metrics`, the same parsing and arithmetic as a sweep's) read
     from a result's variables: its values by draw, its name and its units."""
-    from types import SimpleNamespace
-
     years = [int(y) for y in ds.year.values]
     frame = SimpleNamespace(years=years, start_year=years[0], end_year=years[-1], mode=ds.attrs.get("shipments_mode"),
                             key_years=[int(y) for y in np.atleast_1d(ds.attrs.get("key_years", years[-1]))])

@@ -320,6 +320,7 @@ def _morris(scenario, metric, names, trajectories, levels, seed, run, factors, o
     """Morris screening designed and analysed by SALib (groups, optimised trajectories, a
     bootstrap interval on mu*), on sim's distributions: unit levels 0..1 map to each input's
     quantiles 0.05..0.95, so unbounded distributions stay finite."""
+    # SALib's Morris (with pandas and scipy.stats) loads only when a Morris sweep runs
     from SALib.analyze import morris as analyze
     from SALib.sample import morris as sample
 
@@ -385,7 +386,7 @@ def as_salib(ds, year: int | None = None):
     ``sigma`` for Morris; ...; ``.to_df()`` gives a pandas DataFrame). A ``_conf`` is the
     half-width of sim's interval (``(high - low) / 2``), or the half-width SALib gave; a per-year
     metric takes ``year`` (default: its last)."""
-    from SALib.util.results import ResultDict
+    from SALib.util.results import ResultDict  # SALib loads only when its names are asked for
 
     names = SALIB_NAMES.get(ds.attrs.get("method"))
     if names is None:

@@ -8,6 +8,7 @@ file), 1 for a failed validation (later commands).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shlex
@@ -68,6 +69,7 @@ def main(argv=None) -> int:
 
 
 def cmd_list() -> int:
+    # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from ..scenario import library
 
     for path in library.scenarios():
@@ -111,9 +113,7 @@ def cmd_sweep(args) -> int:
     from ..options import RunOptions
     from ..results import default_path, identity, write_netcdf
     from ..scenario.load import resolve
-    from ..analysis.sensitivity import sweep
-
-    from ..analysis.sensitivity import GIVEN_DATA
+    from ..analysis.sensitivity import GIVEN_DATA, sweep
 
     if args.method in GIVEN_DATA or _is_result(args.scenario):
         return _sweep_result(args)
@@ -184,8 +184,7 @@ def _groups(specs) -> dict | None:
 
 def _sweep_result(args) -> int:
     """``sim sweep RESULT.nc --method pawn|delta|rbd_fast``: indices from a result's draws."""
-    import hashlib
-
+    # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from ..atomic import claimed
     from ..results import open_result, write_netcdf
     from ..analysis.given_data import GIVEN_DATA, from_result
@@ -223,7 +222,6 @@ def cmd_validate(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from ..scenario.load import load_scenario
     from ..analysis.validation import table, validate_scenario
-
     from ..scenario import library
 
     paths = args.scenarios or [str(p) for p in library.scenarios()]
@@ -316,7 +314,7 @@ def stamp(attrs, argv) -> dict:
 
 def use_files_backend() -> None:
     """Figures from the command line go to files: Agg, chosen here and nowhere on import."""
-    import matplotlib
+    import matplotlib  # deferred: only the commands that draw load matplotlib
 
     matplotlib.use("Agg")
 
@@ -324,7 +322,7 @@ def use_files_backend() -> None:
 def cmd_plot(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     use_files_backend()
-    from ..report.plots import plot_file
+    from ..report.plots import plot_file  # after Agg is chosen: pyplot takes its backend on import
 
     for path in plot_file(args.result, args.kinds or None, args.out, args.format, force=args.force):
         print(path)
@@ -334,7 +332,7 @@ def cmd_plot(args) -> int:
 def cmd_brief(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     use_files_backend()
-    from ..report.brief import make_brief
+    from ..report.brief import make_brief  # after Agg is chosen: pyplot takes its backend on import
 
     path = make_brief(args.scenario, draws=args.draws, seed=args.seed, out=args.out,
                       overrides=args.overrides, variant=args.variant, quiet=args.quiet, force=args.force)
@@ -344,8 +342,6 @@ def cmd_brief(args) -> int:
 
 def cmd_discover(args, argv) -> int:
     # deferred: xarray, scipy.stats and matplotlib load only for this command
-    import hashlib
-
     from ..analysis import discovery
     from ..atomic import check_writable, claimed, writing
     from ..report.plots import figure as plot_figure

@@ -16,6 +16,7 @@ A backend never needs to know the writer, nor a writer the backend: :func:`execu
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 from functools import partial
@@ -79,10 +80,8 @@ def watched() -> bool:
 
 def _bar():
     """tqdm's notebook bar in a notebook with ipywidgets (a widget, not lines of text), else tqdm."""
-    import importlib.util
-
     if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets") is not None:
-        from tqdm.notebook import tqdm as notebook_bar
+        from tqdm.notebook import tqdm as notebook_bar  # ipywidgets: only in a notebook
 
         return notebook_bar
     return tqdm

@@ -11,10 +11,15 @@ and the client keeps what comes back (:func:`sim.execution.execute`).
 
 from __future__ import annotations
 
+import ctypes
+import ipaddress
 import os
+import signal
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
+from urllib.parse import urlsplit
 
 from ..errors import InputError
 
@@ -32,10 +37,6 @@ class Serial:
 def die_with_parent(parent: int) -> None:
     """In a worker: ask Linux to kill this process when its parent dies (``PR_SET_PDEATHSIG``),
     so a killed run leaves no worker computing on, or racing a new run. Elsewhere, nothing."""
-    import ctypes
-    import signal
-    import sys
-
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
@@ -130,9 +131,6 @@ def exposure(address: str) -> str | None:
     this machine (loopback) or reached over TLS; otherwise a line saying that the scenario, the
     draws and the results travel unencrypted to another machine, and that whoever can reach
     that scheduler can run code in this client's name (Dask sends pickled functions)."""
-    import ipaddress
-    from urllib.parse import urlsplit
-
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
     if parts.scheme == "tls":
         return None
@@ -154,8 +152,6 @@ def connect(address: str, timeout: float = 5.0):
     (:func:`exposure`)."""
     note = exposure(address)
     if note:
-        import sys
-
         print(f"sim: note: {note}", file=sys.stderr, flush=True)
     try:
         from distributed import Client  # deferred: Dask is an optional extra
@@ -174,8 +170,6 @@ def connect(address: str, timeout: float = 5.0):
 def _quiet_failed_clients() -> None:
     """A Client that failed to connect still closes itself when collected, and reports that
     close failing as an 'Exception ignored' traceback: silence those, and only those."""
-    import sys
-
     previous = sys.unraisablehook
 
     def hook(unraisable):

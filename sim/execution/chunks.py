@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import mmap
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -158,8 +159,6 @@ class ChunkStore:
             return
         left = self.clear()
         if left:
-            import sys
-
             print(f"sim: note: {self.directory} holds files sim did not write ({', '.join(left[:3])}); "
                   "it is left as it is", file=sys.stderr)
             return

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import mmap
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,8 +77,6 @@ def reserve(path) -> None:
     """Give a preallocated file real blocks on the disk (its draws are written later, through a
     memory map, where a full disk would kill the writer with SIGBUS): a full disk fails here,
     with ENOSPC, before any chunk is written."""
-    import os
-
     with open(path, "r+b") as handle:
         if hasattr(os, "posix_fallocate"):
             os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size)

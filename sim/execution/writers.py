@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-import warnings
+import shutil
 import uuid
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -279,8 +280,6 @@ class Preallocated(InStore):
 
 def check_space(folder, needed: int) -> None:
     """One line if the disk holding ``folder`` has less free space than a result needs."""
-    import shutil
-
     free = shutil.disk_usage(folder).free
     if needed > free:
         raise InputError(str(folder), None, f"the result needs about {needed / 1e9:,.2f} GB and the disk has "

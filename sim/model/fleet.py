@@ -27,6 +27,7 @@ from functools import partial
 
 import numpy as np
 
+from ..parameters.outputs import count_factor
 from . import cohorts, kernels, lifetime
 
 # the fleet's measures: rows of its (3, B) state arrays (sums over generations of servers ×)
@@ -242,11 +243,12 @@ class Fleet:
         record.add("retired", t, self.retired[self.row[SERVERS]])
 
     def year_end(self, t: int) -> None:
-        """At the end of a December: the installed base (servers, nameplate power, compute),
+        """At the end of a December: the installed base (servers, nameplate power, compute:
+        each a measure converted as the registry counts it, :func:`sim.parameters.count_factor`),
         and the results by generation's year."""
         record, installed, row = self.record, self.installed, self.row
         record.end_of_year("installed", t, installed[row[SERVERS]])
-        record.end_of_year("nameplate_power", t, installed[row[POWER_KW]] * (1 / kernels.KW_PER_GW))
+        record.end_of_year("nameplate_power", t, installed[row[POWER_KW]] * count_factor("nameplate_power"))
         if self.inputs.h100_gpu_performance is not None:
             record.end_of_year("compute_installed", t, installed[row[PERFORMANCE]] / self.inputs.h100_gpu_performance)
         if self.by_generation is not None:

@@ -6,8 +6,10 @@ mean). The chain is advanced month by month for the fleet's measures (:func:`age
 for the results by generation, whose stock is wanted only at each year's end,
 :class:`YearlyChain` gives the same numbers in closed form (a test holds them equal); the
 demand side looks ahead with the probability of retiring within a lead time
-(:func:`exit_weights`, through :func:`binomial_sf`). Pure numpy functions, as in
-:mod:`.kernels`.
+(:func:`exit_weights`). The stage chain is the one definition of a server's life: the yearly
+chain's coefficients and the look-ahead's probabilities are computed by running it
+(:func:`chain_powers`, :func:`exit_weights`), so they cannot describe another life. Pure numpy
+functions, as in :mod:`.kernels`.
 """
 
 from __future__ import annotations
@@ -158,9 +160,12 @@ def age_chain(stages: np.ndarray, exit_probability: np.ndarray, entering: np.nda
 def exit_weights(stages: int, exit_probability: np.ndarray, lead_months: np.ndarray) -> np.ndarray:
     """Fraction of each aging-chain stage that retires within the next ``lead + 1`` months.
 
-    A server can move one stage a month, with probability ``p``, so one in stage ``k`` (of
-    ``K``) has retired after ``n`` months when ``Binomial(n, p) >= K - k``. A fractional
-    lead time mixes ``n = floor(lead) + 1`` and ``n + 1`` as :class:`Delay` mixes the months.
+    Computed by running the chain itself (:func:`age_chain`) from one server in each stage and
+    adding up what it retires, month by month: the look-ahead is the stage chain's own, by
+    construction (in closed form it is ``P(Binomial(n, p) >= K - k)`` for a server in stage
+    ``k`` after ``n`` months; a test holds it to scipy.stats). A fractional lead time mixes
+    ``n = floor(lead) + 1`` and ``n + 1`` months as :class:`~sim.model.kernels.Delay` mixes
+    the months.
 
     Returns
     -------
@@ -168,22 +173,16 @@ def exit_weights(stages: int, exit_probability: np.ndarray, lead_months: np.ndar
         Weights to multiply the chain's stages (K, G, B) with.
     """
     floor, frac = whole_months(lead_months)
-    needed = (stages - np.arange(stages))[:, None]        # transitions left, (K, 1)
-    n = floor[None, :] + 1.0
-    within = binomial_sf(needed - 1, n, exit_probability[None, :])
-    within_next = binomial_sf(needed - 1, n + 1.0, exit_probability[None, :])
+    months = floor + 1.0                                   # (B,)
+    batch = exit_probability.shape[0]
+    state = np.zeros((stages, stages, batch))              # column j: one server started in stage j
+    state[np.arange(stages), np.arange(stages)] = 1.0
+    retired = np.zeros((stages, batch))                    # retired so far, by starting stage
+    within = np.zeros((stages, batch))
+    within_next = np.zeros((stages, batch))
+    no_one = np.zeros((stages, batch))
+    for m in range(1, int(months.max()) + 2):
+        retired += age_chain(state, exit_probability, no_one)
+        np.copyto(within, retired, where=months == m)
+        np.copyto(within_next, retired, where=months + 1.0 == m)
     return ((1.0 - frac) * within + frac * within_next)[:, None, :]
-
-
-def binomial_sf(k, n, p) -> np.ndarray:
-    """``P(Binomial(n, p) > k)`` for whole ``k >= 0`` and ``n >= 1``: what ``scipy.stats.binom.sf``
-    gives, bit for bit (the same Boost routine, 0 from ``k >= n``), without importing
-    scipy.stats (half a second)."""
-    from scipy import special
-
-    sf = getattr(special._ufuncs, "_binom_sf", None) or special.bdtrc   # scipy.stats' own, else cephes
-    k, n, p = np.broadcast_arrays(np.asarray(k, dtype=float), np.asarray(n, dtype=float), np.asarray(p, dtype=float))
-    inside = k < n
-    out = np.zeros(k.shape)
-    out[inside] = np.clip(sf(np.floor(k[inside]), n[inside], p[inside]), 0.0, 1.0)
-    return out

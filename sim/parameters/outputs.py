@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .inputs import spec
+
 @dataclass(frozen=True)
 class Output:
     """One result variable: its dimensions after ``draw``, units (UDUNITS), long name, CF
@@ -20,7 +22,8 @@ class Output:
     undefined_ok: bool = False   # NaN means "undefined" (no energy, no efficiency; no price before demand)
     whole_run: bool = False      # only a whole run gives it (a counterfactual, a second accounting)
     by_generation: str = ""      # the output that counts it by generation (an observation of some generations)
-    per_server: str = ""         # the generation key it counts per server there (gpus_per_server, power_kw, ...)
+    per_server: tuple[str, ...] = ()   # generation keys whose product it counts per server there (power_kw, ...)
+    divided_by: str = ""         # a parameter the count is in units of (compute_installed: one H100)
     observed_only: bool = False  # not a result variable: only observations count it (by generation)
 
 
@@ -76,15 +79,16 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
       "AI servers installed at the end of the year if the same shipments accumulate as an "
       "installed base", "time: point", measure="servers", whole_run=True),
     O("gpus_shipped", _Y, "year-1", "Accelerators (GPU packages) shipped per year, in AI servers",
-      "time: mean", measure="GPUs/yr", by_generation="shipments_by_generation", per_server="gpus_per_server"),
+      "time: mean", measure="GPUs/yr", by_generation="shipments_by_generation", per_server=("gpus_per_server",)),
     O("gpus_installed", _Y, "1", "Accelerators (GPU packages) installed at the end of the year",
-      "time: point", measure="GPUs", by_generation="installed_by_generation", per_server="gpus_per_server"),
+      "time: point", measure="GPUs", by_generation="installed_by_generation", per_server=("gpus_per_server",)),
     O("compute_installed", _Y, "1",
       "Installed compute at the end of the year, in H100-equivalents (dense 16-bit throughput)",
-      "time: point", measure="H100e", by_generation="installed_by_generation", per_server="performance"),
+      "time: point", measure="H100e", by_generation="installed_by_generation", per_server=("performance",),
+      divided_by="fleet.h100_gpu_performance"),
     O("nameplate_power", _Y, "GW",
       "Maximum IT power of the servers installed at the end of the year", "time: point", measure="power",
-      by_generation="installed_by_generation", per_server="power_kw"),
+      by_generation="installed_by_generation", per_server=("power_kw",)),
     O("price", _Y, "1", "Price of a unit of compute relative to its cost when demand started, annual mean "
       "(the hardware's cost times the scarcity markup)", "time: mean", measure="index", undefined_ok=True),
     O("scarcity_rent", _Y, "1", "Markup of the clearing price over the hardware's cost when capacity is "
@@ -96,9 +100,10 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
     O("electricity_share", _Y, "1",
       "Share of the total electricity of the scenario's scope (world, a country or a region) used by its AI servers",
       measure="share"),
-    O("revenue", _Y, "1", "Revenue from the accelerators shipped in the year at their generations' prices "
-      "(generation.<name>.price_kusd), thousand US dollars; counted by observations only", measure="USD/yr",
-      by_generation="shipments_by_generation", per_server="price_kusd", observed_only=True),
+    O("revenue", _Y, "year-1", "Revenue from the accelerators shipped in the year at their generations' prices "
+      "(generation.<name>.price_kusd), thousand US dollars per year; counted by observations only", measure="USD/yr",
+      by_generation="shipments_by_generation", per_server=("price_kusd", "gpus_per_server"),
+      observed_only=True),
     O("energy_by_region", ("year", "region"), "TW h",
       "Facility electricity of AI servers in the year, by region (the world is their sum)", "time: sum",
       measure="energy"),
@@ -127,3 +132,32 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
       "time: sum", measure="energy", whole_run=True),
 )}
 del O, _Y, _YG
+
+# the units a count by generation multiplies and converts: (dimension, size in one base unit)
+UNIT_DIMENSIONS = {"1": ((), 1.0), "year-1": (("1/yr",), 1.0), "kW": (("power",), 1e3), "GW": (("power",), 1e9),
+                   "TW h": (("energy",), 1.0)}
+
+
+def count_factor(name: str) -> float:
+    """The factor that turns the count of an output by generation into the output's units:
+    ``output = Σ_g by_generation_g × Π per_server keys_g / divided_by × factor``, from the
+    registry's units of each (the keys' in :mod:`.inputs`, the outputs' here): 1e-6 for
+    ``nameplate_power`` (servers × kW per server → GW). Raises ``ValueError`` when the units do
+    not multiply to the output's dimension (a registry error: tested over every output)."""
+    output = OUTPUTS[name]
+    factors = [OUTPUTS[output.by_generation].units] + [spec(f"generation.<name>.{k}").units
+                                                       for k in output.per_server]
+    dims, size = [], 1.0
+    for units in factors:
+        d, s = UNIT_DIMENSIONS[units]
+        dims += d
+        size *= s
+    if output.divided_by:
+        d, s = UNIT_DIMENSIONS[spec(output.divided_by).units]
+        if d:
+            raise ValueError(f"{name}: divided_by {output.divided_by} must be a dimensionless unit of count")
+        size /= s
+    target, target_size = UNIT_DIMENSIONS[output.units]
+    if sorted(dims) != sorted(target):
+        raise ValueError(f"{name}: {' x '.join(factors)} is not in {output.units}'s dimension")
+    return size / target_size

@@ -18,7 +18,11 @@ import json
 
 import numpy as np
 
+from ..analysis.given_data import from_result
+from ..atomic import check_writable, writing
 from ..parameters import human_units, label, var_name
+from ..results import open_result
+from .plots.runs import published_points
 
 MAX_DRAWS = 2_000        # draws a page holds per result (the first ones: an ensemble's order is random)
 SLIDERS = 6              # assumptions with sliders: those with the largest PAWN index
@@ -29,9 +33,6 @@ def view(ds, year: int | None = None) -> dict:
     """What the page needs of one result: its draws' electricity, its main assumptions' values
     and their PAWN indices for ``year`` (default: 2030 if simulated, else the last key year),
     and the published figures of its scope."""
-    from ..analysis.given_data import from_result
-    from .plots.runs import published_points
-
     years = [int(y) for y in ds.year.values]
     if year is None:
         keys = [int(y) for y in np.atleast_1d(ds.attrs.get("key_years", years[-1]))]
@@ -63,9 +64,6 @@ def view(ds, year: int | None = None) -> dict:
 def write(results: list[str], out, force: bool = False, year: int | None = None) -> tuple[str, int]:
     """Write the page of ``results`` (result files) to ``out`` by sim's one rule for outputs
     (:func:`sim.atomic.writing`); return its path and size in bytes."""
-    from ..atomic import check_writable, writing
-    from ..results import open_result
-
     check_writable(out)
     views = [view(open_result(r), year) for r in results]
     text = page(views)
@@ -83,7 +81,7 @@ def _rounded(values) -> list:
 
 def page(views: list[dict]) -> str:
     """The HTML of the page: the views as JSON, plotly.js inlined, and the script that draws."""
-    from plotly.offline import get_plotlyjs
+    from plotly.offline import get_plotlyjs  # plotly is an optional extra (sim[explore])
 
     data = json.dumps(views, separators=(",", ":")).replace("</", "<\\/")
     return (_HTML.replace("__PLOTLY__", get_plotlyjs()).replace("__DATA__", data)

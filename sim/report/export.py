@@ -18,6 +18,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..atomic import check_writable, writing
 from ..errors import InputError
@@ -122,8 +123,6 @@ def to_ema(ds) -> tuple:
     ``policy`` (the variant, or "none") and ``model`` ("sim"); and a dict of outcomes, each an
     array (draws, years) of a result variable by year (``energy``, ``installed``, ...), as
     ``ema_workbench.analysis`` takes them (PRIM, feature scoring, plotting)."""
-    import pandas as pd
-
     if "draw" not in ds.dims or "energy" not in ds:
         raise InputError(None, None, "not a result of sim run: the EMA Workbench's experiments are its draws")
     columns = {var.attrs["key"]: np.asarray(var.values) for var in ds.data_vars.values()

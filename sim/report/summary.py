@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..parameters import var_name
+
 QUANTILES = (0.05, 0.5, 0.95)
 
 
@@ -81,8 +83,6 @@ def rebound_by_prior_half(ds, share: np.ndarray, year: int) -> list[str]:
     value of each prior lies in the prior's lower or upper half (the prior's median: over the
     calibration's candidates, or the draws of an uncalibrated run). A headline that swings from
     one half to the other is the prior speaking, not the observations."""
-    from ..parameters import var_name
-
     rows = []
     for key in DEMAND_PRIORS:
         name = var_name(key)

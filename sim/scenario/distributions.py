@@ -177,7 +177,7 @@ def _closed_form_ppf(family: str, a: dict, q: np.ndarray) -> np.ndarray | None:
         with np.errstate(invalid="ignore"):
             inner = np.where(q < c, np.sqrt(c * q), 1 - np.sqrt((1 - c) * (1 - q)))
     elif family == "pert":
-        from scipy import special
+        from scipy import special  # deferred: reading a scenario (sim check, sim list) needs no scipy
 
         # the routine scipy.stats.beta's ppf calls (Boost's ibeta_inv); public betaincinv otherwise
         beta_ppf = getattr(special._ufuncs, "_beta_ppf", None) or (lambda q, a, b: special.betaincinv(a, b, q))
@@ -185,7 +185,7 @@ def _closed_form_ppf(family: str, a: dict, q: np.ndarray) -> np.ndarray | None:
         loc, scale = a["low"], a["high"] - a["low"]
         inner = beta_ppf(q, *_pert_shapes(a))
     elif family == "lognormal" and a.get("low", 0.0) <= 0.0 and a.get("high", math.inf) == math.inf:
-        from scipy.special import ndtri
+        from scipy.special import ndtri  # deferred, as above
 
         loc, scale = 0.0, a["median"]
         inner = np.exp(a["sigma"] * ndtri(q))

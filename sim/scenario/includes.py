@@ -22,10 +22,13 @@ them), so a result reproduces without the files.
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from pathlib import Path
 
 from ..errors import ScenarioError
+from .library import FOLDER
 
 SHARED_SECTIONS = ("generation", "observation")
 NAMED = ("families", "regions", "variants")   # tables of named tables: merged one level deeper
@@ -37,9 +40,6 @@ def read(path, what: str = "scenario") -> str:
     or a one-line error. Only a regular file is read, and at most :data:`MAX_BYTES` of it: a
     device (``/dev/zero``), a pipe or a ``/proc`` file is refused before it is read (opened
     without blocking, so a pipe with no writer cannot hang the read)."""
-    import os
-    import stat
-
     file = str(path)
     if not file:
         raise ScenarioError("SCENARIO", None, f"is empty: give a {what} file, or a scenario's name (sim list)")
@@ -98,8 +98,6 @@ def find_include(name: str, folder: Path, file) -> Path:
     """Where an included file is: beside the scenario, else among the library's files (so a
     scenario copied out of the library still finds ``shared/catalogue.toml``); one line naming
     both places when it is in neither."""
-    from .library import FOLDER
-
     for place in (folder, FOLDER):
         if (place / name).exists():
             return place / name

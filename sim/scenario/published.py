@@ -366,7 +366,7 @@ def check_prices(observations, scenario, file) -> None:
     it counts (a trend generation: its family's last catalogued one) must have one."""
     bases = scenario.trend_bases
     for i, o in enumerate(observations):
-        for g in (o.generations if OUTPUTS[o.quantity].per_server == "price_kusd" else ()):
+        for g in (o.generations if "price_kusd" in OUTPUTS[o.quantity].per_server else ()):
             base = bases.get(g, (g,))[0]
             if f"generation.{base}.price_kusd" not in scenario.parameters:
                 raise ScenarioError(file, f"observation[{i}].quantity", f"{o.quantity} counts generation {g}, "

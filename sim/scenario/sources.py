@@ -4,6 +4,10 @@ the brief can print a source for every number (:func:`sources`)."""
 
 from __future__ import annotations
 
+from html import escape
+
+from ..parameters import label, spec
+
 
 def value_lines(text: str) -> dict[str, int]:
     """Line index of each key written in a scenario's TOML text: ``section.key``, and for
@@ -71,10 +75,6 @@ DEFAULT = "not in the scenario file: sim's default (docs/parameters.md)"
 def html(scenario) -> str:
     """A scenario in a notebook: the title, and every assumption with its distribution, units
     and source (:func:`sources`)."""
-    from html import escape
-
-    from ..parameters import label, spec
-
     found = sources(scenario)   # its source key, or the comment the file gives it
     rows = []
     for key, dist in scenario.parameters.items():

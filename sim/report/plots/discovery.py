@@ -3,6 +3,7 @@ trajectory's coverage/density trade-off, and the chosen box against each input's
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt  # the backend is the user's (the command line picks Agg)
 import numpy as np
 
 from ... import parameters as registry
@@ -12,8 +13,6 @@ from . import style
 def figure(ds):
     """The coverage/density trade-off, and the chosen box against each input's range, from a
     discovery's Dataset (:func:`dataset`; ``sim plot FILE``)."""
-    import matplotlib.pyplot as plt
-
     kept = [j for j in range(ds.sizes["parameter"])
             if np.isfinite(ds.box_low.values[j]) or np.isfinite(ds.box_high.values[j])]
     coverage, density = ds.attrs["box_coverage"], ds.attrs["box_density"]

@@ -21,8 +21,6 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 def sequential(x: float):
     """A colour of a sequential palette (viridis, readable in grey and for colour-blind readers),
     ``x`` in [0, 1]: for more layers than :data:`PALETTE` has colours."""
-    import matplotlib
-
     return matplotlib.colormaps["viridis"](0.1 + 0.8 * x)
 BAND = "#0072B2"
 FULL_WIDTH_IN = 6.3     # A4 text width with 2.5 cm margins

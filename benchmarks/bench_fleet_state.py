@@ -1,0 +1,104 @@
+"""What one fleet state by generation would cost (a script that prints figures, not a test).
+
+The fleet keeps its state as three measures (servers, maximum power, performance) per region,
+and the results by generation beside them (:mod:`sim.model.fleet`). The alternative, one
+state by generation (and region) with the measures as its weighted sums, is timed here on the
+fleet's own kernels, with each scenario's real shape (generations, regions, stages, months):
+
+* measures: the lead time (``kernels.Delay``) and the aging chain (``lifetime.age_chain``) on
+  3 x regions rows, and the installed base (``kernels.sum_rows``), every month;
+* by generation: what the results by generation do every month (``CohortRing.push``,
+  ``kernels.lagged``, ``YearlyChain.enter``) on the generations' rows;
+* one state: the lead time and the aging chain on generations x regions rows, the installed
+  base, and the three measures as weighted sums of it, every month.
+
+The added cost of one state is ``one state - (measures + by generation)``, printed beside a
+plain run of the scenario with the same draws (``sim.run``, no calibration).
+
+    python benchmarks/bench_fleet_state.py [--draws 10000] [--scenario nvidia_2027 iea_2030]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import sim
+from sim.model import cohorts, kernels, lifetime
+
+BATCH = 5_000   # draws per batch, as the runner splits them
+
+
+def best(fn, repeat=3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def months_of_work(rows: int, stages: int, months: int, batch: int, lead: np.ndarray, p: np.ndarray,
+                   measures_of: np.ndarray | None = None) -> None:
+    """The monthly lead time and aging of ``rows`` rows; with ``measures_of`` (3, rows, B), the
+    three measures as weighted sums of the installed base."""
+    delay = kernels.Delay(lead, rows)
+    chain = np.zeros((stages, rows, batch))
+    installed = np.zeros((rows, batch))
+    flow = np.random.default_rng(0).random((rows, batch))
+    for t in range(months):
+        ready = delay.step(t, flow)
+        lifetime.age_chain(chain, p, ready)
+        kernels.sum_rows(chain, out=installed)
+        if measures_of is not None:
+            for m in range(3):
+                kernels.weighted_sum(installed, measures_of[m][:, None, :])
+
+
+def by_generation_work(rows: int, stages: int, months: int, batch: int, lead: np.ndarray, p: np.ndarray) -> None:
+    floor, frac = kernels.whole_months(lead)
+    runs = kernels.lead_runs(floor)
+    ring = cohorts.CohortRing(rows, batch, size=max(16, int(floor.max()) + 2))
+    chain = lifetime.YearlyChain(stages, p, rows)
+    flow = np.random.default_rng(0).random((rows, batch))
+    before = np.zeros((rows, batch))
+    for t in range(months):
+        ring.push(t, flow, t - int(floor.max()))
+        admitted = kernels.lagged(ring, t + 1, floor, frac, runs, 0, rows)
+        chain.enter(t, np.maximum(admitted - before, 0.0))
+        before = admitted
+        if t % 12 == 11:
+            chain.year()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--scenario", nargs="+", default=["nvidia_2027", "iea_2030"])
+    args = parser.parse_args()
+    batches = max(1, args.draws // BATCH)
+    rng = np.random.default_rng(1)
+    print(f"{args.draws:,} draws in batches of {BATCH:,}; seconds for the whole run's months")
+    print(f"{'scenario':<14}{'rows G x R':>11}{'measures':>10}{'by gen':>8}{'one state':>10}{'added':>8}"
+          f"{'plain run':>10}{'added %':>9}")
+    for name in args.scenario:
+        scenario = sim.load_scenario(name)
+        generations, regions = len(scenario.generation_rows), max(1, len(scenario.regions))
+        stages, months = scenario.lifetime_stages, scenario.n_months
+        lead = np.sort(rng.uniform(2.0, 6.0, BATCH))
+        p = np.minimum(stages / (12.0 * rng.uniform(4.0, 6.0, BATCH)), 1.0)
+        per_server = rng.random((3, generations * regions, BATCH))
+        measures = best(lambda: months_of_work(3 * regions, stages, months, BATCH, lead, p)) * batches
+        by_gen = best(lambda: by_generation_work(generations, stages, months, BATCH, lead, p)) * batches
+        one = best(lambda: months_of_work(generations * regions, stages, months, BATCH, lead, p, per_server)) * batches
+        sim.run(scenario, draws=200, seed=1, calibrate=False)
+        run = best(lambda: sim.run(scenario, draws=args.draws, seed=1, calibrate=False), 2)
+        added = one - measures - by_gen
+        print(f"{name:<14}{generations:>6} x {regions:<2}{measures:>10.3f}{by_gen:>8.3f}{one:>10.3f}{added:>8.3f}"
+              f"{run:>10.3f}{100 * added / run:>8.0f}%", flush=True)
+
+
+if __name__ == "__main__":
+    main()
