@@ -8,9 +8,13 @@ fleet's own kernels, with each scenario's real shape (generations, regions, stag
 * measures: the lead time (``kernels.Delay``) and the aging chain (``lifetime.age_chain``) on
   3 x regions rows, and the installed base (``kernels.sum_rows``), every month;
 * by generation: what the results by generation do every month (``CohortRing.push``,
-  ``kernels.lagged``, ``YearlyChain.enter``) on the generations' rows;
-* one state: the lead time and the aging chain on generations x regions rows, the installed
-  base, and the three measures as weighted sums of it, every month.
+  ``kernels.lagged``, ``YearlyChain.enter``) on the generations launched so far;
+* one state: the lead time and the aging chain on the generations launched so far x regions
+  rows (a generation's row holds servers until its last one retires), the installed base, and
+  the three measures as weighted sums of it, every month.
+
+The generations launched by each month are the scenario's, in its median draw (the trend's
+launches are sampled).
 
 The added cost of one state is ``one state - (measures + by generation)``, printed beside a
 plain run of the scenario with the same draws (``sim.run``, no calibration).
@@ -26,6 +30,8 @@ import time
 import numpy as np
 
 import sim
+import sim.model
+import sim.sampling
 from sim.model import cohorts, kernels, lifetime
 
 BATCH = 5_000   # draws per batch, as the runner splits them
@@ -41,23 +47,26 @@ def best(fn, repeat=3) -> float:
 
 
 def months_of_work(rows: int, stages: int, months: int, batch: int, lead: np.ndarray, p: np.ndarray,
-                   measures_of: np.ndarray | None = None) -> None:
-    """The monthly lead time and aging of ``rows`` rows; with ``measures_of`` (3, rows, B), the
-    three measures as weighted sums of the installed base."""
+                   measures_of: np.ndarray | None = None, in_use=None) -> None:
+    """The monthly lead time and aging of ``rows`` rows (or of the first ``in_use[t]`` in month
+    ``t``); with ``measures_of`` (3, rows, B), the three measures as weighted sums of the
+    installed base."""
     delay = kernels.Delay(lead, rows)
     chain = np.zeros((stages, rows, batch))
     installed = np.zeros((rows, batch))
     flow = np.random.default_rng(0).random((rows, batch))
     for t in range(months):
-        ready = delay.step(t, flow)
-        lifetime.age_chain(chain, p, ready)
-        kernels.sum_rows(chain, out=installed)
+        n = rows if in_use is None else in_use[t]
+        ready = delay.step(t, flow)[:n]
+        lifetime.age_chain(chain[:, :n], p, ready)
+        kernels.sum_rows(chain[:, :n], out=installed[:n])
         if measures_of is not None:
             for m in range(3):
-                kernels.weighted_sum(installed, measures_of[m][:, None, :])
+                kernels.weighted_sum(installed[:n], measures_of[m][:n, None, :])
 
 
-def by_generation_work(rows: int, stages: int, months: int, batch: int, lead: np.ndarray, p: np.ndarray) -> None:
+def by_generation_work(rows: int, stages: int, months: int, batch: int, lead: np.ndarray, p: np.ndarray,
+                       in_use) -> None:
     floor, frac = kernels.whole_months(lead)
     runs = kernels.lead_runs(floor)
     ring = cohorts.CohortRing(rows, batch, size=max(16, int(floor.max()) + 2))
@@ -65,10 +74,11 @@ def by_generation_work(rows: int, stages: int, months: int, batch: int, lead: np
     flow = np.random.default_rng(0).random((rows, batch))
     before = np.zeros((rows, batch))
     for t in range(months):
-        ring.push(t, flow, t - int(floor.max()))
-        admitted = kernels.lagged(ring, t + 1, floor, frac, runs, 0, rows)
-        chain.enter(t, np.maximum(admitted - before, 0.0))
-        before = admitted
+        n = in_use[t]
+        ring.push(t, flow[:n], t - int(floor.max()))
+        admitted = kernels.lagged(ring, t + 1, floor, frac, runs, 0, n)
+        chain.enter(t, np.maximum(admitted - before[:n], 0.0))
+        before[:n] = admitted
         if t % 12 == 11:
             chain.year()
 
@@ -90,9 +100,14 @@ def main() -> None:
         lead = np.sort(rng.uniform(2.0, 6.0, BATCH))
         p = np.minimum(stages / (12.0 * rng.uniform(4.0, 6.0, BATCH)), 1.0)
         per_server = rng.random((3, generations * regions, BATCH))
+        values = sim.sampling.sample(scenario, 0, 1001, draws=1001, seed=1)
+        launch = np.median(sim.model.Inputs.from_values(scenario, values).launch_month, axis=1)
+        in_use = [max(1, int((launch <= t).sum())) for t in range(months)]
+        in_use_regions = [n * regions for n in in_use]
         measures = best(lambda: months_of_work(3 * regions, stages, months, BATCH, lead, p)) * batches
-        by_gen = best(lambda: by_generation_work(generations, stages, months, BATCH, lead, p)) * batches
-        one = best(lambda: months_of_work(generations * regions, stages, months, BATCH, lead, p, per_server)) * batches
+        by_gen = best(lambda: by_generation_work(generations, stages, months, BATCH, lead, p, in_use)) * batches
+        one = best(lambda: months_of_work(generations * regions, stages, months, BATCH, lead, p, per_server,
+                                          in_use_regions)) * batches
         sim.run(scenario, draws=200, seed=1, calibrate=False)
         run = best(lambda: sim.run(scenario, draws=args.draws, seed=1, calibrate=False), 2)
         added = one - measures - by_gen

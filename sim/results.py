@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from .sampling import STREAM_BLOCK_DRAWS
 # --compress: monthly and per-generation floats shrink only by about a third, and zlib writes
 # about five times slower than no compression, so it is off by default
 ENCODING = {"zlib": True, "complevel": 1, "shuffle": True}
+
 
 
 class Result:
@@ -285,8 +285,7 @@ def stored_attrs(path) -> dict:
     where opening it with xarray reads every variable's metadata."""
     path = Path(path)
     if path.is_dir():
-        meta = json.loads((path / "zarr.json").read_text())
-        return dict(meta.get("attributes", {}))
+        return dict(json.loads((path / ".zattrs").read_text()))
     import h5py  # deferred: h5py loads only where results are read or written
 
     def plain(v):  # as xarray gives them: text as str, a one-element array as its number
@@ -388,7 +387,7 @@ def open_result(path):
     """Open a result written by :func:`write_netcdf` or as Zarr (loaded into memory)."""
     import xarray as xr  # deferred: xarray and pandas load only where a Dataset is made
 
-    if Path(path).is_dir() and (Path(path) / "zarr.json").exists() or str(path).endswith(".zarr"):
+    if Path(path).is_dir() and (Path(path) / ".zgroup").exists() or str(path).endswith(".zarr"):
         if not Path(path).exists():
             raise InputError(str(path), None, "no such file")
         try:
@@ -409,12 +408,12 @@ def write_result(ds, out: Path, fmt: str, compress: bool) -> Path:
     (netCDF or Zarr)."""
     if fmt == "netcdf":
         return write_netcdf(ds, out, compress)
+    from .execution.files import ZARR_FORMAT, zarr_text_encoding  # as in write_netcdf: the file side's
+
     ds = as_dataset(ds)
     no_fill_values(ds)
     with replacing(out, directory=True) as tmp:
-        with warnings.catch_warnings():  # zarr notes that v3 consolidation is an extension
-            warnings.filterwarnings("ignore", message="Consolidated metadata")
-            ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=True)
+        ds.to_zarr(tmp, mode="w", zarr_format=ZARR_FORMAT, consolidated=True, encoding=zarr_text_encoding(ds))
     return out
 
 

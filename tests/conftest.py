@@ -120,3 +120,14 @@ def reference():
     import sim
 
     return {"nvidia": sim.run(SCENARIOS / "nvidia_2027.toml", draws=3000, seed=5, calibrate=False), "jevons": sim.run(SCENARIOS / "jevons_2035.toml", draws=2000, seed=5, rebound=True)}
+
+
+# uncertain fleet and shipment inputs over the base scenario (base_dict), for tests of draws
+UNCERTAIN = {
+    "fleet": {"pue": {"dist": "triangular", "low": 1.1, "mode": 1.2, "high": 1.5},
+              "utilisation": {"dist": "uniform", "low": 0.4, "high": 0.9},
+              "lifetime_years": {"dist": "uniform", "low": 3, "high": 6},
+              "lead_time_months": {"dist": "uniform", "low": 0, "high": 7.5}},
+    "shipments": {"adoption_ramp_months": {"dist": "uniform", "low": 1, "high": 24},
+                  "growth_after": {"dist": "uniform", "low": -0.2, "high": 0.4}},
+}

@@ -44,7 +44,7 @@ def result(tmp_path):
 def test_a_record_lists_every_file_with_its_size_and_sha256(tmp_path):
     folder = tmp_path / "store"
     (folder / "c").mkdir(parents=True)
-    (folder / "zarr.json").write_text("{}")
+    (folder / ".zgroup").write_text("{}")
     (folder / "c" / "0").write_bytes(b"abc")
     atomic.write_record(folder, {"seed": 1})
     record = atomic.read_record(folder)
@@ -151,7 +151,7 @@ def test_a_zarr_store_holding_a_users_file_is_never_deleted(tmp_path, capsys):
     for extra in ([], ["--force"]):
         assert main(RUN + ["--format", "zarr", "--out", str(out), *extra]) == 2
         assert "files sim did not write (notes.txt)" in one_line(capsys)
-    assert (out / "notes.txt").read_text() == "mine" and (out / "zarr.json").exists()
+    assert (out / "notes.txt").read_text() == "mine" and (out / ".zgroup").exists()
 
 
 def test_a_result_saved_again_with_xarray_is_the_users(tmp_path, result, capsys):

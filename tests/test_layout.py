@@ -152,3 +152,28 @@ def test_no_standard_library_module_is_imported_inside_a_function():
                     inside += [f"{p.relative_to(ROOT)}:{node.lineno} {n}" for n in names
                                if n.split(".")[0] in sys.stdlib_module_names]
     assert not inside, f"standard-library imports inside functions: {inside}"
+
+
+# test files about the whole rather than one module: published arithmetic end to end, fuzzed
+# scenario files, the package's layout, the notebooks and the README's commands
+WHOLE = {"test_devries.py", "test_fuzz.py", "test_layout.py", "test_notebooks.py", "test_readme.py"}
+
+
+def test_the_tests_mirror_the_modules():
+    """tests/model/test_fleet.py tests sim/model/fleet.py: a test file in a folder is named for a
+    module of the package of that name (or for the package), and one at the top for a top-level
+    module, or is about the whole (``WHOLE``)."""
+    tests = ROOT / "tests"
+    strays = []
+    for path in tests.rglob("test_*.py"):
+        folder = path.parent.relative_to(tests)
+        package = SIM / folder
+        name = path.stem.removeprefix("test_")
+        if folder == type(folder)("."):
+            ok = (SIM / f"{name}.py").exists() or path.name in WHOLE
+        else:
+            ok = package.is_dir() and ((package / f"{name}.py").exists() or (package / name).is_dir()
+                                       or name == package.name)
+        if not ok:
+            strays.append(str(path.relative_to(ROOT)))
+    assert not strays, f"test files that mirror no module: {strays}"

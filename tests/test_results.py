@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import SCENARIOS
-from test_model import UNCERTAIN
+from conftest import SCENARIOS, UNCERTAIN
 
 import sim
 from sim.cli import main
@@ -134,6 +133,25 @@ def test_run_and_sweep_results_pass_the_cf_checker_without_errors_or_warnings(tm
         r = results[str(path)]["cf:1.11"]
         problems = [m for p in r["high_priorities"] + r["medium_priorities"] for m in p["msgs"]]
         assert r["high_count"] == 0 and r["medium_count"] == 0, (kind, problems)
+
+
+def test_zarr_results_open_in_the_netcdf_library(tmp_path):
+    """A Zarr result, written in memory (calibrated) or streamed into a preallocated store, is in
+    Zarr's format 2, which netCDF-C reads (``#mode=zarr``): the netCDF library gives the same
+    electricity, units and global attributes as xarray."""
+    netCDF4 = pytest.importorskip("netCDF4")
+    pytest.importorskip("zarr")
+    stores = {"calibrated": tmp_path / "calibrated.zarr", "streamed": tmp_path / "streamed.zarr"}
+    assert main(["run", "nvidia_2027", "--draws", "20", "--format", "zarr", "--out", str(stores["calibrated"]),
+                 "--quiet"]) == 0
+    assert main(["run", "nvidia_2027", "--no-calibrate", "--draws", "20", "--chunk-draws", "8", "--format", "zarr",
+                 "--out", str(stores["streamed"]), "--quiet"]) == 0
+    for kind, store in stores.items():
+        ds = open_result(store)
+        with netCDF4.Dataset(f"file://{store}#mode=zarr,file") as nc:
+            assert nc["energy"].units == "TW h", kind
+            np.testing.assert_array_equal(np.asarray(nc["energy"][:]), ds.energy.values)
+            assert nc.getncattr("seed") == ds.attrs["seed"], kind
 
 
 def test_every_variable_is_an_attribute_and_cf_tools_find_the_time_axis(tmp_path):

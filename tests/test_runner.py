@@ -5,8 +5,7 @@ import re
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import SCENARIOS, same
-from test_model import UNCERTAIN
+from conftest import SCENARIOS, UNCERTAIN, same
 
 import sim
 from sim.parameters import var_name

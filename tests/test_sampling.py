@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import correlated_scenario
+from conftest import UNCERTAIN, correlated_scenario
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import spearmanr
-from test_model import UNCERTAIN
 
 import sim
 from sim.scenario.distributions import from_value

@@ -5,7 +5,7 @@ from-B rows (Saltelli 2010), as :func:`scipy.stats.sobol_indices` builds it; wit
 factors, the columns of a whole group come from B together (one block of rows per group).
 The estimators are Saltelli's (2010) first-order and Jansen's total-order ones, on outputs
 centred on the mean of every evaluation, exactly as ``SALib.analyze.sobol`` computes them
-(``tests/test_sobol.py`` compares the two on the same runs).
+(``tests/analysis/test_sobol.py`` compares the two on the same runs).
 """
 
 from __future__ import annotations

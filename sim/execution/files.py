@@ -16,6 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
+# Zarr results are written in Zarr's format 2, the one netCDF libraries open (netCDF-C 4.9 and
+# later, ``file://PATH#mode=zarr,file``; tested with netCDF4-python); format 3 they do not read
+ZARR_FORMAT = 2
+
+
+def zarr_text_encoding(ds) -> dict:
+    """Text variables (generation, region, family names) as UTF-8 bytes of fixed width in a Zarr
+    store: netCDF-C reads those as strings, where it fails on Zarr's variable-length text
+    (xarray reads them back as text)."""
+    return {name: {"dtype": "S1"} for name, v in ds.variables.items() if v.dtype.kind in "OU"}
+
+
 PAGE = 4096                 # a preallocated result's variables start on page boundaries
 
 
@@ -130,7 +142,8 @@ def preallocate_zarr(ds, draws: int, path, chunk_draws: int) -> None:
 
     encoding = {name: {"chunks": tuple(chunk_draws if d == "draw" else n for d, n in v.sizes.items())}
                 for name, v in ds.variables.items() if "draw" in v.dims}
-    ds.isel(draw=slice(0, 0)).to_zarr(path, mode="w", zarr_format=3, consolidated=False, encoding=encoding)
+    ds.isel(draw=slice(0, 0)).to_zarr(path, mode="w", zarr_format=ZARR_FORMAT, consolidated=False,
+                                      encoding={**encoding, **zarr_text_encoding(ds)})
     group = zarr.open_group(path, mode="r+")
     for name in encoding:
         group[name].resize((draws,) + group[name].shape[1:])
@@ -149,13 +162,13 @@ def open_zarr_result(path):
     import zarr  # deferred: Zarr is an optional extra
 
     try:
-        missing = [p.name for p in Path(path).iterdir() if p.is_dir() and not (p / "zarr.json").exists()]
+        missing = [p.name for p in Path(path).iterdir() if p.is_dir() and not (p / ".zarray").exists()]
         if missing:
             raise ValueError(f"no metadata for {', '.join(sorted(missing))}")
         group = zarr.open_group(path, mode="r+")
         draws = group["draw"].shape[0]
         if not draws or any(a.shape[:1] != (draws,) for a in group.array_values()
-                            if (a.metadata.dimension_names or ())[:1] == ("draw",)):
+                            if tuple(a.attrs.get("_ARRAY_DIMENSIONS", ()))[:1] == ("draw",)):
             raise ValueError("its arrays do not all have the full number of draws")
     except Exception as exc:  # noqa: BLE001 - zarr raises many kinds; all mean a damaged store
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

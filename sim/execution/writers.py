@@ -22,7 +22,6 @@ import fcntl
 import os
 import shutil
 import uuid
-import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from ..atomic import check_size_limit, commit, discard, open_lock, replacing
 from ..errors import InputError
 from ..results import ENCODING, as_dataset, encoded
 from .chunks import CHUNK_SUFFIX, DONE_SUFFIX, ChunkStore, save_chunk
-from .files import (preallocate, preallocate_zarr, read_layout, write_rows, write_zarr_rows, open_zarr_result,
+from .files import (ZARR_FORMAT, preallocate, preallocate_zarr, read_layout, write_rows, write_zarr_rows, open_zarr_result,
                     variable)
 
 RESULT = "result.nc"        # a preallocated netCDF result, inside the store until it is complete
@@ -269,9 +268,7 @@ class Preallocated(InStore):
         if self.path.suffix == ".zarr":  # every array is written: one metadata document, so readers open it at once
             import zarr  # deferred: Zarr is an optional extra
 
-            with warnings.catch_warnings():  # zarr notes that v3 consolidation is an extension
-                warnings.filterwarnings("ignore", message="Consolidated metadata")
-                zarr.consolidate_metadata(str(self.path))
+            zarr.consolidate_metadata(str(self.path), zarr_format=ZARR_FORMAT)
         return commit(self.path, self.out)
 
     def abandon(self) -> None:

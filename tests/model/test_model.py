@@ -6,18 +6,9 @@ import xarray as xr
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import SCENARIOS
+from conftest import SCENARIOS, UNCERTAIN
 
 import sim
-
-UNCERTAIN = {
-    "fleet": {"pue": {"dist": "triangular", "low": 1.1, "mode": 1.2, "high": 1.5},
-              "utilisation": {"dist": "uniform", "low": 0.4, "high": 0.9},
-              "lifetime_years": {"dist": "uniform", "low": 3, "high": 6},
-              "lead_time_months": {"dist": "uniform", "low": 0, "high": 7.5}},
-    "shipments": {"adoption_ramp_months": {"dist": "uniform", "low": 1, "high": 24},
-                  "growth_after": {"dist": "uniform", "low": -0.2, "high": 0.4}},
-}
 
 
 def test_installed_base_is_deployed_minus_retired(make_scenario):

@@ -163,7 +163,7 @@ def test_resume_over_a_damaged_partial_result_is_one_line_and_status_2(tmp_path,
         partial = Path(f"{out}.chunks") / RESULT
         partial.write_bytes(partial.read_bytes()[:1000])     # e.g. a full disk, outside sim
     else:
-        (Path(f"{out}.chunks") / ZARR_RESULT / "energy" / "zarr.json").unlink()
+        (Path(f"{out}.chunks") / ZARR_RESULT / "energy" / ".zarray").unlink()
     assert main(args + ["--resume"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a preallocated" in err and "delete the folder" in err
