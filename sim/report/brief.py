@@ -19,6 +19,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the command line picks Agg)
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.textpath import TextToPath  # noqa: E402
 
 from .. import parameters as registry  # noqa: E402
 from ..atomic import check_replaceable, check_writable, writing  # noqa: E402
@@ -31,7 +33,7 @@ from ..analysis.sensitivity import sweep  # noqa: E402
 from ..scenario.sources import sources  # noqa: E402
 
 A4 = (8.27, 11.69)  # inches, portrait
-MARGIN = 0.07
+MARGIN = style.PAGE_MARGIN
 
 
 class Progress:
@@ -70,15 +72,21 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     try:
         with (writing(out, what, force, suffix=".pdf") as tmp, plt.rc_context(style.RC),
               PdfPages(tmp, metadata=metadata) as pdf):
-            pages = [_page_summary(ds, oat), _page_two(ds, oat), _page_three(ds, rebound)]
-            pages += _pages_assumptions(ds, scenario)
-            for number, fig in enumerate(pages, 1):
-                _footer(fig, ds, number, len(pages))
+            for fig in brief_pages(ds, oat, scenario, rebound):
                 pdf.savefig(fig)
     finally:
         plt.close("all")
     progress(f"wrote {out}")
     return out
+
+
+def brief_pages(ds, oat, scenario, rebound: bool) -> list:
+    """The brief's pages as matplotlib figures, footers included (within ``style.RC``)."""
+    pages = [_page_summary(ds, oat), _page_two(ds, oat), _page_three(ds, rebound)]
+    pages += _pages_assumptions(ds, scenario)
+    for number, fig in enumerate(pages, 1):
+        _footer(fig, ds, number, len(pages))
+    return pages
 
 
 def _page(rows=None, ratios=None):
@@ -126,6 +134,12 @@ def summary_text(ds, oat) -> str:
         text += (f" The Jevons rebound, the electricity due to demand responding to cheaper compute, is "
                  f"{s50:.0%} of the {last} total (90 % range {s5:.0%} to {s95:.0%}), "
                  f"{twh[1]:,.0f} TWh ({twh[0]:,.0f} to {twh[2]:,.0f}).")
+        if "energy_no_rebound" in ds:
+            base = ds.energy_no_rebound.sel(year=last).quantile([0.05, 0.5, 0.95]).values
+            text += (f" The comparison is the same draws with no demand response (price elasticity 0): "
+                     f"efficiency alone would then bring the {last} electricity to {base[1]:,.1f} TWh "
+                     f"({base[0]:,.1f} to {base[2]:,.1f}), so the share says as much about that case as "
+                     f"about the rebound.")
     if "energy_if_accumulated" in ds:
         text += (f" Counted as an installed base instead of one year's shipments, the same servers would use "
                  f"{float(ds.energy_if_accumulated.sel(year=last).median()):,.1f} TWh in {last}.")
@@ -222,46 +236,81 @@ def _compact(dist) -> str:
 
 
 ROWS_PER_PAGE = 90   # the most lines of the assumptions table on a page
-# the table's columns: where each starts (share of the text width) and how many characters fit
-# at its font size (6.2 pt; the key's 5.4 pt monospace): every cell wraps, none is cut
+# the table's columns: where each starts (share of the text width); every cell is wrapped to its
+# column's width as the font measures its text (nothing cut, nothing running into the next)
 COLUMNS = (0.0, 0.22, 0.41, 0.59)
-WIDTHS = (32, 26, 26, 60)
+SIZES = (6.2, 5.4, 6.2, 6.2)            # points; the key (column 1) in monospace
+GUTTER = 6.0                            # points between columns
+SLACK = 1.03                            # a measured width's margin (hinting at 200 dpi and more)
 LINE = 0.0125        # of the page's height, per line, when they are fewer
 
 
-def _wrap_key(key: str, width: int) -> list[str]:
-    """A dotted key over lines of at most ``width`` characters, broken after its dots (a part
+def column_widths() -> list[float]:
+    """Each column's width for text, in points."""
+    text = (1 - 2 * MARGIN) * A4[0] * 72
+    edges = COLUMNS + (1.0,)
+    return [(edges[j + 1] - edges[j]) * text - GUTTER for j in range(len(COLUMNS))]
+
+
+class Measure:
+    """Widths of text as the page's fonts draw it in the PDF, in points: the glyphs' outlines
+    (matplotlib's ``TextToPath``), unhinted as vector text is, and :data:`SLACK` wider for
+    the hinting of a page rendered at a screen's resolution."""
+
+    def __init__(self):
+        self.outlines = TextToPath()
+        with plt.rc_context(style.RC):
+            self.fonts = {False: FontProperties(), True: FontProperties(family="monospace")}
+
+    def width(self, text: str, size: float, mono: bool = False) -> float:
+        font = self.fonts[mono].copy()
+        font.set_size(size)
+        return self.outlines.get_text_width_height_descent(text, font, ismath=False)[0] * SLACK
+
+    def wrap(self, pieces: list[str], joiner: str, limit: float, size: float, mono: bool = False) -> list[str]:
+        """``pieces`` (words, or a key's parts) joined by ``joiner`` over lines no wider than
+        ``limit`` points, greedily; a piece wider than a line is broken where it must."""
+        lines = [""]
+        for piece in pieces:
+            candidate = lines[-1] + joiner + piece if lines[-1] else piece
+            if self.width(candidate, size, mono) <= limit:
+                lines[-1] = candidate
+                continue
+            if lines[-1]:
+                lines.append("")
+            while self.width(piece, size, mono) > limit:
+                cut = max(1, max(i for i in range(1, len(piece) + 1) if self.width(piece[:i], size, mono) <= limit
+                                 or i == 1))
+                lines[-1], piece = piece[:cut], piece[cut:]
+                lines.append("")
+            lines[-1] = piece
+        return [line for line in lines if line] or [""]
+
+
+def _wrap_key(key: str, limit: float, measure: Measure) -> list[str]:
+    """A dotted key over lines no wider than ``limit`` points, broken after its dots (a part
     longer than a line is broken where it must); the lines joined give the key back."""
     parts = [p + "." for p in key.split(".")]
     parts[-1] = parts[-1][:-1]
-    lines = [""]
-    for part in parts:
-        while len(part) > width:
-            if lines[-1]:
-                lines.append("")
-            lines[-1], part = part[:width], part[width:]
-            lines.append("")
-        if len(lines[-1]) + len(part) > width and lines[-1]:
-            lines.append("")
-        lines[-1] += part
-    return [line for line in lines if line] or [""]
+    return measure.wrap(parts, "", limit, SIZES[1], mono=True)
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """Words over lines of at most ``width`` characters, hyphenated words kept whole."""
-    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+def _wrap(text: str, limit: float, size: float, measure: Measure) -> list[str]:
+    """Words over lines no wider than ``limit`` points, hyphenated words kept whole."""
+    return measure.wrap(text.split(), " ", limit, size)
 
 
 def assumption_rows(scenario) -> list[tuple[list[str], ...]]:
     """One row a number the model uses: its words, key, value and units, and source, each cell
-    wrapped to its column (:data:`WIDTHS`) and nothing cut."""
+    wrapped to its column's width (:func:`column_widths`) and nothing cut."""
     found = sources(scenario)
+    measure, widths = Measure(), column_widths()
     rows = []
     for key, dist in scenario.parameters.items():
         units = registry.human_units(registry.spec(key).units)
         value = _compact(dist) + (f" {units}" if units else "")
-        rows.append((_wrap(registry.label(key), WIDTHS[0]), _wrap_key(key, WIDTHS[1]), _wrap(value, WIDTHS[2]),
-                     _wrap(found[key], WIDTHS[3])))
+        rows.append((_wrap(registry.label(key), widths[0], SIZES[0], measure), _wrap_key(key, widths[1], measure),
+                     _wrap(value, widths[2], SIZES[2], measure), _wrap(found[key], widths[3], SIZES[3], measure)))
     return rows
 
 
@@ -311,7 +360,7 @@ def _pages_assumptions(ds, scenario) -> list:
                 for k, line in enumerate(cell):
                     # parse_math=False: a source's "$5.61 tn" is money, not TeX
                     fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], top - k * step, line,
-                             fontsize=6.2 if j != 1 else 5.4, color="#222222" if j != 1 else "#666666",
+                             fontsize=SIZES[j], color="#222222" if j != 1 else "#666666",
                              family="monospace" if j == 1 else None, gid=f"row-{i}-{j}", parse_math=False)
             y = top - (heights[i] - 1) * step - step * 0.35     # a little air between rows
         pages.append((fig, y))

@@ -3,7 +3,10 @@ assumption with its source, the references, and words instead of raw keys."""
 
 import re
 
+import numpy as np
 import pytest
+from matplotlib.axes import Axes
+from matplotlib.text import Text
 from conftest import SCENARIOS
 
 import sim
@@ -35,6 +38,9 @@ def test_brief_summary_speaks_in_words_with_numbers_and_drivers():
     oat = sim.sweep(SCENARIOS / "jevons_2035.toml", "oat", "energy:2035")
     text = summary_text(ds, oat)
     assert "TWh" in text and "90 % range" in text and "rebound" in text
+    # the rebound's share comes with the case it is measured against, and that case's number
+    base = float(ds.energy_no_rebound.sel(year=2035).median())
+    assert "no demand response (price elasticity 0)" in text and f"{base:,.1f} TWh" in text
     assert "price elasticity of demand" in text and "demand.elasticity" not in text
 
 
@@ -74,4 +80,63 @@ def test_every_assumption_has_a_source_and_the_references_close_the_brief():
     lines = [sum(height[i] for i, pages in page_of.items() if n in pages) for n in range(len(figures))]
     lines = [n for n in lines if n]
     assert min(lines) >= 0.5 * max(lines)
+    plt.close("all")
+
+
+def _boxes(fig):
+    """Each piece of text on a rendered page, with its box in page pixels: the page's own texts
+    and those of its subfigures and charts (titles, labels, ticks, legends, annotations)."""
+    renderer = fig.canvas.get_renderer()
+    undrawn = set()     # tick labels of ticks outside their axis's view: matplotlib does not draw them
+    for ax in fig.findobj(lambda a: isinstance(a, Axes)):
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - 1e-9 * (high - low) <= tick.get_loc() <= high + 1e-9 * (high - low):
+                    undrawn.update((id(tick.label1), id(tick.label2)))
+    found = []
+    for artist in fig.findobj(lambda a: isinstance(a, Text)):
+        if not artist.get_visible() or not artist.get_text().strip() or id(artist) in undrawn:
+            continue
+        found.append((artist, artist.get_window_extent(renderer)))
+    return found
+
+
+@pytest.mark.parametrize("scenario", ["nvidia_2027", "jevons_2035"])
+def test_every_rendered_page_keeps_its_text_on_the_page_and_apart(scenario):
+    """Each page drawn as it is printed (Agg, A4, 200 dpi): every piece of text lies inside the page, and
+    the page's own text (headings, the summary, the key-number table, every line of every
+    cell of the assumptions table, the references, the footer) overlaps no other text; the
+    assumptions table's columns keep to their own column."""
+    import matplotlib.pyplot as plt
+
+    from sim.report import brief
+    from sim.report.plots import style
+
+    scenario = sim.load_scenario(SCENARIOS / f"{scenario}.toml")
+    rebound = scenario.mode == "demand"
+    ds = sim.run(scenario, draws=60, seed=3, rebound=rebound, calibrate=False)
+    oat = sim.sweep(scenario, "oat", f"energy:{scenario.key_years[-1]}")
+    with plt.rc_context(style.RC):
+        figures = brief.brief_pages(ds, oat, scenario, rebound)
+        for n, fig in enumerate(figures, 1):
+            fig.set_dpi(200)     # as printed: at a screen's 100 dpi, hinting widens small text by a tenth
+            fig.canvas.draw()
+            width, height = fig.bbox.width, fig.bbox.height
+            boxes = _boxes(fig)
+            outside = [a.get_text()[:40] for a, b in boxes
+                       if b.x0 < -0.5 or b.y0 < -0.5 or b.x1 > width + 0.5 or b.y1 > height + 0.5]
+            assert not outside, (n, outside)
+            own = [(a, b) for a, b in boxes if a in fig.texts]
+            clashes = [(a.get_text()[:30], c.get_text()[:30]) for i, (a, b) in enumerate(own)
+                       for c, d in own[i + 1:] if b.overlaps(d) and b.intersection(b, d).width > 0.5
+                       and b.intersection(b, d).height > 0.5]
+            assert not clashes, (n, clashes[:5])
+            # a cell's lines stay left of where the next column starts
+            left = fig.bbox.width * (brief.MARGIN + (1 - 2 * brief.MARGIN) * np.array(brief.COLUMNS + (1.0,)))
+            for a, b in own:
+                gid = a.get_gid() or ""
+                if gid.startswith("row-"):
+                    j = int(gid.split("-")[2])
+                    assert b.x1 <= left[j + 1] + 0.5, (n, a.get_text())
     plt.close("all")

@@ -191,10 +191,15 @@ def context(ds, year: int | None = None):
     bars = ax.barh(labels, values, color=colours)
     k = [i for i, item in enumerate(items) if item[2]][0]
     ax.errorbar([median], [k], xerr=[[median - p5], [p95 - median]], fmt="none", color="black", capsize=3, lw=1)
+    def number(v):
+        return f"{v:,.0f}" if v >= 10 else f"{v:.1f}"
+
     for i, (bar, v) in enumerate(zip(bars, values)):
-        at = p95 if i == k else v  # beside the whisker for this scenario's bar
-        ax.annotate(f"{v:,.0f}" if v >= 10 else f"{v:.1f}", (at, bar.get_y() + bar.get_height() / 2),
+        # this scenario's bar: beside its whisker, saying which number is the median and which the range
+        text = f"median {number(v)} (90 %: {number(p5)}-{number(p95)})" if i == k else number(v)
+        ax.annotate(text, (p95 if i == k else v, bar.get_y() + bar.get_height() / 2),
                     xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.set_xlim(0, max(max(values), p95) * 1.45)   # room for the labels beside the longest bar
     ax.set_xlabel("electricity (TWh per year)")
     style.title(ax, f"{ds.attrs.get('scenario')}: {year} in context")
     ax.grid(axis="y", visible=False)

@@ -10,6 +10,7 @@ from pathlib import Path
 import matplotlib
 
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the command line picks Agg)
+from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
 from ... import parameters as registry  # noqa: E402
 from ...atomic import writing  # noqa: E402
@@ -26,6 +27,7 @@ BAND = "#0072B2"
 FULL_WIDTH_IN = 6.3     # A4 text width with 2.5 cm margins
 HEIGHT_IN = 3.6
 FORMATS = ("png", "svg", "pdf")
+PAGE_MARGIN = 0.07      # a brief's page margins, left and right, as a share of its width
 
 RC = {
     "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
@@ -106,8 +108,10 @@ def finish(fig, ds, note: str = "") -> None:
     """Lay out and add the source line (and a note) under the axes."""
     text = source_line(ds) + (f"\n{note}" if note else "")
     if hasattr(fig, "sim_note"):  # a subfigure of a page: the page lays it out
-        fig.sim_note.text(0.0, 0.0, "\n".join(textwrap.wrap(source_line(ds), 130) + textwrap.wrap(note, 130)),
-                          fontsize=6.5, color="#444444", ha="left", va="bottom", transform=fig.sim_note.transAxes)
+        # from the page's margin (not the axes', which long labels push right), under the axes
+        where = blended_transform_factory(fig.transSubfigure, fig.sim_note.transAxes)
+        fig.sim_note.text(PAGE_MARGIN, 0.0, "\n".join(textwrap.wrap(source_line(ds), 130) + textwrap.wrap(note, 130)),
+                          fontsize=6.5, color="#444444", ha="left", va="bottom", transform=where)
         return
     with plt.rc_context(RC):
         fig.tight_layout(rect=(0, 0.07 if not note else 0.1, 1, 1))
