@@ -227,13 +227,17 @@ def cmd_validate(args) -> int:
     paths = args.scenarios or [str(p) for p in library.scenarios()]
     if not paths:
         raise InputError("scenarios/", None, "no scenario files found; give them as arguments")
+    if args.widen and not args.prior_widths:
+        raise InputError("--widen", None, "scales priors for --prior-widths: give the factors too (--prior-widths 0.5 2)")
     outcomes = []
     for path in paths:
         if not load_scenario(path).validations:
-            if args.scenarios:
+            if args.scenarios and not args.prior_widths:
                 print(f"{path}: no [[validation]] tables", file=sys.stderr)
             continue
         outcomes += validate_scenario(path, draws=args.draws, seed=args.seed)
+    if args.prior_widths:
+        return _prior_widths(args, paths, table(outcomes) if outcomes else "")
     if not outcomes:
         raise InputError(None, None, "no [[validation]] tables in the scenarios given")
     print(table(outcomes))
@@ -242,6 +246,22 @@ def cmd_validate(args) -> int:
     print(f"\n{len(outcomes) - failed - gaps} passed, {failed} failed"
           + (f", {gaps} known gap{'s' * (gaps > 1)} (the scenario says why)" if gaps else ""))
     return 1 if failed else 0
+
+
+def _prior_widths(args, paths, checks: str) -> int:
+    """``sim validate --prior-widths F ...``: the checks (if any), then each scenario's forecast
+    with its priors scaled in width (:mod:`sim.analysis.priors`)."""
+    # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
+    from ..analysis.priors import prior_widths, table as widths_table
+    from ..scenario.load import load_scenario
+
+    if checks:
+        print(checks + "\n")
+    for path in paths:
+        scenario = load_scenario(path)
+        rows = prior_widths(scenario, args.prior_widths, draws=args.draws, seed=args.seed, patterns=args.widen)
+        print(widths_table(rows, scenario.name, args.widen) + "\n")
+    return 0
 
 
 def cmd_run(args, argv) -> int:

@@ -163,4 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--draws", type=int, metavar="N", default=None,
                           help="draws per scenario (default: each scenario's)")
     validate.add_argument("--seed", type=int, metavar="S", default=None)
+    validate.add_argument("--prior-widths", type=float, nargs="+", metavar="F", default=None,
+                          help="also run each scenario with its uncertain priors scaled in width by each "
+                          "factor (e.g. 0.5 2) and show how far the forecast moves: does its range follow "
+                          "the priors or the observations?")
+    validate.add_argument("--widen", nargs="+", metavar="PATTERN", default=None,
+                          help="with --prior-widths: scale only the priors whose keys match (globs, e.g. 'demand.*')")
     return parser
