@@ -62,8 +62,8 @@ class Inputs:
     adoption_ramp_months: np.ndarray  # (B,)
     lead_time_months: np.ndarray      # (B,)
     lifetime_years: np.ndarray        # (B,)
-    utilisation: np.ndarray           # (B,) compute utilisation: throughput used / throughput
-    draw_fraction: np.ndarray         # (B,) mean power / maximum power: idle + (1 - idle) x utilisation
+    utilisation: np.ndarray           # (B,) compute utilisation: throughput used / throughput; (Y, B) by year
+    draw_fraction: np.ndarray         # (B,) mean power / maximum power: idle + (1 - idle) x utilisation; (Y, B)
     pue: np.ndarray                   # (B,)
     power_kw: np.ndarray              # (G, B)
     performance: np.ndarray           # (G, B)
@@ -83,6 +83,16 @@ class Inputs:
     region_pue: np.ndarray | None = None               # (R, B)
     view: int | None = None                            # the region the results report (None: the world)
     other_datacenters: np.ndarray | None = None        # (Y, B) or (Y, R, B) TWh of non-AI data centers
+    inference_energy_share: np.ndarray | None = None   # (B,) or (Y, B): inference's share of the electricity
+
+    def utilisation_at(self, t: int) -> np.ndarray:
+        """The fleet's compute utilisation in month ``t`` (B,): fixed, or with two workload
+        streams (``demand.training_growth``) the year's, from its mix of work."""
+        return self.utilisation if self.utilisation.ndim == 1 else self.utilisation[t // 12]
+
+    def draw_fraction_at(self, t: int) -> np.ndarray:
+        """The fleet's mean power over its maximum in month ``t`` (B,), as :meth:`utilisation_at`."""
+        return self.draw_fraction if self.draw_fraction.ndim == 1 else self.draw_fraction[t // 12]
 
     @property
     def regions(self) -> int:
@@ -95,19 +105,28 @@ class Inputs:
         batch = len(values["fleet.pue"])
         launch, power_kw, performance, gpus, max_share, family = _generations(scenario, values, batch)
         anchors = np.stack([values[f"shipments.anchors.{y}"] for y in scenario.anchor_years])
-        demand = None
-        if scenario.mode == "demand":
-            demand = DemandInputs.from_values(scenario, values, elasticity)
+        demand = work_share0 = energy_share = None
         if "demand.inference_share" in values:
             # inference's share of the electricity (as published), as a share of the work; the
             # servers per unit of work add up by workload: the fleet's mean draw is the
             # work-weighted harmonic mean of the workloads' utilisations
             inference, training = values["demand.inference_utilisation"], values["demand.training_utilisation"]
-            share = kernels.work_share(values["demand.inference_share"], values["fleet.idle_fraction"], inference,
-                                       training)
+            idle = values["fleet.idle_fraction"]
+            share = work_share0 = kernels.work_share(values["demand.inference_share"], idle, inference, training)
+            energy_share = values["demand.inference_share"]
+            if "demand.training_growth" in values:
+                # two streams (inference at demand.growth, training at demand.training_growth): the
+                # mix of the work, so the fleet's utilisation and draw, set each January from the
+                # years since demand started (the mix of its start before then)
+                years = np.maximum(np.asarray(scenario.years) - scenario.demand_start_year, 0)[:, None]
+                share = kernels.workload_mix(work_share0, values["demand.growth"], values["demand.training_growth"],
+                                             years)
+                energy_share = kernels.energy_share(share, idle, inference, training)
             utilisation = 1.0 / (share / inference + (1.0 - share) / training)
         else:
             utilisation = values["fleet.utilisation"]
+        if scenario.mode == "demand":
+            demand = DemandInputs.from_values(scenario, values, elasticity, work_share0)
 
         def years_of(key, point_years):
             points = np.stack([values[f"{key}.{y}"] for y in point_years])
@@ -171,6 +190,7 @@ class Inputs:
             region_pue=region_pue,
             view=scenario.view,
             other_datacenters=other,
+            inference_energy_share=energy_share,
         )
 
 

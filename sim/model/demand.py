@@ -62,6 +62,8 @@ class DemandInputs:
     spending_share_max: np.ndarray | None = None
     spending_share_rate: np.ndarray | None = None
     it_spending_growth: np.ndarray | None = None
+    training_growth: np.ndarray | None = None     # training's own growth (two streams); growth is then inference's
+    work_share0: np.ndarray | None = None         # inference's share of the work when demand starts
     _rates: tuple | None = None   # the clock's rates, made when first asked
 
     def clock(self, years: float) -> dict:
@@ -80,10 +82,15 @@ class DemandInputs:
             if self.spending_share_max is not None:
                 rates["it_spending"] = np.log1p(self.it_spending_growth)
                 rates["share"] = -self.spending_share_rate
+            if self.training_growth is not None:
+                rates["training"] = np.log1p(self.training_growth)
             self._rates = (list(rates), np.stack([np.broadcast_to(r, self.growth.shape) for r in rates.values()]))
         names, rates = self._rates
         out = dict(zip(names, np.exp(years * rates)))
         out.setdefault("algorithmic", 1.0)
+        if "training" in out:   # two streams: the work demanded grows as their mix at the start says
+            s0 = self.work_share0
+            out["growth"] = s0 * out["growth"] + (1.0 - s0) * out.pop("training")
         out["ceiling"] = None
         if self.spending_share_max is not None:
             ratio = self.spending_share_max / self.spending_share_start
@@ -91,7 +98,7 @@ class DemandInputs:
         return out
 
     @classmethod
-    def from_values(cls, scenario, values: dict, elasticity=None) -> "DemandInputs":
+    def from_values(cls, scenario, values: dict, elasticity=None, work_share0=None) -> "DemandInputs":
         get = values.get
         return cls(
             start_month=12 * (scenario.demand_start_year - scenario.start_year),
@@ -109,6 +116,8 @@ class DemandInputs:
             spending_share_max=get("demand.spending_share_max"),
             spending_share_rate=get("demand.spending_share_rate"),
             it_spending_growth=get("demand.it_spending_growth"),
+            training_growth=get("demand.training_growth"),
+            work_share0=work_share0,
         )
 
 
@@ -137,7 +146,7 @@ class Demand:
         batch = inputs.pue.shape[0]
         self.work_demanded = np.zeros(batch)  # reference-server-hours this month
         # work a month per unit of performance (the fleet's measure): utilisation x 730 h
-        self.work_per_performance = inputs.utilisation * HOURS   # (B,)
+        self.work_per_performance = inputs.utilisation * HOURS   # (B,), or (Y, B) with two workload streams
         self.horizon = inputs.lead_time_months + 1.0             # months an order looks ahead
         self.ordered_total = None             # (B,) servers to ship this month, once demand starts
         self.cost_per_work = np.ones(batch)   # cost of a unit of work at the hardware's cost, relative to the start
@@ -176,6 +185,12 @@ class Demand:
         backlog_work = np.maximum(wanted_work - total * per_new_server, 0.0)
         self.record.end_of_year("backlog", t, backlog_work / per_new_server)
 
+    def work_rate(self, t: int) -> np.ndarray:
+        """Work a month per unit of the fleet's performance in month ``t`` (B,): its utilisation
+        x 730 h (the year's, with two workload streams)."""
+        w = self.work_per_performance
+        return w if w.ndim == 1 else w[t // 12]
+
     def energy_per_work(self, mix: np.ndarray) -> np.ndarray:
         """Facility kWh per reference-server-hour of one server of a mix (the fleet's measures
         of it, (3, B)). The fleet's mix changes only while a generation ramps up: the last
@@ -194,7 +209,7 @@ class Demand:
         performance = fleet.installed[PERFORMANCE] + fleet.in_transit[PERFORMANCE]
         if self.queue is not None:
             performance = performance + self.queue.queued[PERFORMANCE]
-        self.work0 = performance * self.work_per_performance
+        self.work0 = performance * self.work_rate(self.d.start_month)
         self.work_demanded = self.work0     # the month before demand starts demanded what was there
         self.energy_per_work0 = self.energy_per_work(fleet.mix)
 
@@ -227,12 +242,13 @@ class Demand:
                    + fleet.in_transit[PERFORMANCE])
         if self.queue is not None:
             pending += self.queue.queued[PERFORMANCE]
-        in_place = pending * self.work_per_performance
+        work_rate = self.work_rate(t)
+        in_place = pending * work_rate
         # what is wanted is the gap, revised every month (orders no longer needed are
         # cancelled); it is capacity (work per month) until it ships, as servers of the
         # generations on sale then
         wanted_work = np.maximum(expected - in_place, 0.0)
-        per_new_server = fleet.mix[PERFORMANCE] * self.work_per_performance
+        per_new_server = fleet.mix[PERFORMANCE] * work_rate
         total = wanted_work / per_new_server
         if d.supply_capacity is not None:
             np.minimum(total, d.supply_capacity * (clock["supply"] / 12.0), out=total)
@@ -243,7 +259,7 @@ class Demand:
     def serve_history(self, t: int) -> None:
         """Monthly, before demand starts: the installed base's work is what was demanded and
         served (the history's shipments were made to meet demand)."""
-        capacity = self.capacity = self.fleet.installed[PERFORMANCE] * self.work_per_performance
+        capacity = self.capacity = self.fleet.installed[PERFORMANCE] * self.work_rate(t)
         self.record.add("compute_demand", t, capacity)
         self.record.add("compute_served", t, capacity)
 
@@ -262,7 +278,7 @@ class Demand:
         stays unserved at cost.
         """
         d = self.d
-        capacity = self.capacity = self.fleet.installed[PERFORMANCE] * self.work_per_performance
+        capacity = self.capacity = self.fleet.installed[PERFORMANCE] * self.work_rate(t)
         wanted = self.work_demanded
         served = np.minimum(wanted, capacity)
         markup = np.ones_like(wanted)

@@ -167,23 +167,26 @@ class Fleet:
             self.family_changes = [kernels.changing_months(self.launch_month[m], self.inputs.adoption_ramp_months,
                                                            n_months) for m in self.families]
             self.family_displaced = [0] * len(self.families)
+            # each family's rows, gathered once into arrays of their own: a month reads slices
+            self.family_rows = [(self.launch_month[m], self.inputs.max_share[m], self.per_server[:, m])
+                                for m in self.families]
         year_share = self.inputs.family_share[t // 12]          # (F, B)
         for f, members in enumerate(self.families):
-            launched = members[:np.searchsorted(members, self.n)]   # the family's rows the fleet covers
-            changed = t == 0 or self.family_changes[f][t] or len(launched) != len(self.family_within[f])
+            k = int(np.searchsorted(members, self.n))               # the family's rows the fleet covers
+            changed = t == 0 or self.family_changes[f][t] or k != len(self.family_within[f])
             if not changed and t % 12:
                 continue
             before = self.family_displaced[f]
             if changed:
+                launch, max_share, per_server = self.family_rows[f]
                 within, self.family_displaced[f] = kernels.adoption_shares(
-                    t - self.launch_month[launched], self.inputs.adoption_ramp_months,
-                    self.inputs.max_share[launched], displaced=True, first=before)
+                    t - launch[:k], self.inputs.adoption_ramp_months, max_share[:k], displaced=True, first=before)
                 self.family_within[f] = within
                 lo = self.family_displaced[f]
-                self.family_mix[f] = kernels.weighted_sum(within[lo:], self.per_server[:, launched[lo:]].swapaxes(0, 1))
+                self.family_mix[f] = kernels.weighted_sum(within[lo:], per_server[:, lo:k].swapaxes(0, 1))
                 self.shares[members[before:lo]] = 0.0    # left behind for good
             lo = self.family_displaced[f]
-            self.shares[launched[lo:]] = self.family_within[f][lo:] * year_share[f]
+            self.shares[members[lo:k]] = self.family_within[f][lo:] * year_share[f]
         self.mix = kernels.weighted_sum(year_share, self.family_mix)   # (3, B)
         # leading generations (of any family) that their families have left behind for good
         behind = self.displaced
@@ -303,9 +306,8 @@ class ByGeneration:
         # TWh per installed server-month, by generation: maximum power × draw fraction × PUE × 730 h
         # (with regions, the IT electricity: the year's PUE of the fleet's regions is applied when
         # the run finishes, :meth:`sim.model.Record.finish`)
-        pue = inputs.pue if inputs.region_share is None else 1.0
-        self.twh_per_server_month = inputs.power_kw * (
-            inputs.draw_fraction * pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH))
+        self.pue = inputs.pue if inputs.region_share is None else 1.0
+        self.twh_per_server_month = None if inputs.draw_fraction.ndim > 1 else self._twh_per_server_month(0)
 
     def ship(self, t: int, total: np.ndarray, shares: np.ndarray, queue) -> None:
         """This month's shipments by generation (``total × shares``), added to the cumulative
@@ -375,6 +377,13 @@ class ByGeneration:
                and np.array_equal(self.admitted_before[self.closed], shipped[self.closed])):
             self.closed += 1
 
+    def _twh_per_server_month(self, t: int) -> np.ndarray:
+        """(G, B) for the year of ``t``: the draw fraction is the year's (two workload streams
+        set the fleet's mix each January), so a year's servers-months times it is exact."""
+        return self.inputs.power_kw * (
+            self.inputs.draw_fraction_at(t) * self.pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH))
+
     def _record(self, t: int, december: np.ndarray, year_sum: np.ndarray) -> None:
         self.record.end_of_year("installed_by_generation", t, december)
-        self.record.end_of_year("energy_by_generation", t, year_sum * self.twh_per_server_month)
+        twh = self.twh_per_server_month if self.twh_per_server_month is not None else self._twh_per_server_month(t)
+        self.record.end_of_year("energy_by_generation", t, year_sum * twh)

@@ -275,6 +275,26 @@ def work_share(energy_share: np.ndarray, idle_fraction: np.ndarray, utilisation:
     return mine / (mine + other)
 
 
+def energy_share(work_share_: np.ndarray, idle_fraction: np.ndarray, utilisation: np.ndarray,
+                 other_utilisation: np.ndarray) -> np.ndarray:
+    """The share of the electricity of a workload doing ``work_share_`` of the work: the inverse
+    of :func:`work_share`, ``s_E = s_W e_1 / (s_W e_1 + (1 - s_W) e_2)`` with ``e(u) =
+    draw_fraction(u) / u``. Shapes broadcast."""
+    mine = work_share_ * draw_fraction(idle_fraction, utilisation) / utilisation
+    other = (1.0 - work_share_) * draw_fraction(idle_fraction, other_utilisation) / other_utilisation
+    return mine / (mine + other)
+
+
+def workload_mix(work_share0: np.ndarray, growth: np.ndarray, other_growth: np.ndarray,
+                 years: np.ndarray) -> np.ndarray:
+    """A workload's share of the work ``years`` after it was ``work_share0``, when its work grows
+    at ``growth`` a year and the other workload's at ``other_growth`` (two streams at constant
+    cost; what acts on both, cost and algorithms, cancels):
+    ``s0 (1+g)^τ / (s0 (1+g)^τ + (1 - s0) (1+g')^τ)``. ``years`` (Y, 1) and (B,) arrays give (Y, B)."""
+    mine = work_share0 * (1.0 + growth) ** years
+    return mine / (mine + (1.0 - work_share0) * (1.0 + other_growth) ** years)
+
+
 def interpolate_years(years, point_years, points: np.ndarray) -> np.ndarray:
     """Linear interpolation of per-draw values given at ``point_years``; flat outside them.
 

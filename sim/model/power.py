@@ -38,7 +38,7 @@ class Power:
         and electricity (× 8,760 h) follow from it (:meth:`sim.model.Record.finish`).
         """
         fleet = self.fleet
-        it_kw = fleet.installed[fleet.row[POWER_KW]] * self.inputs.draw_fraction     # (B,) or by region (R, B)
+        it_kw = fleet.installed[fleet.row[POWER_KW]] * self.inputs.draw_fraction_at(t)   # (B,) or by region (R, B)
         self.record.add("it_power", t, it_kw * (1 / (12 * kernels.KW_PER_GW)))
         if self.record.wants("facility_power_monthly"):
             pue = self.inputs.pue if self.inputs.region_pue is None else self.inputs.region_pue

@@ -106,10 +106,11 @@ class Record:
             admitted, waited = out.pop("queue_admitted"), out.pop("queue_waited")
             out["queue_wait"] = np.divide(waited, admitted, out=np.full_like(waited, np.nan),
                                           where=admitted > 0)
-        if inputs.demand is not None and inputs.demand.inference_share is not None:
+        if inputs.inference_energy_share is not None:
             # demand.inference_share is inference's share of the electricity (its work share
-            # follows from it, sim.model.kernels.work_share): the split is that share, exactly
-            share = inputs.demand.inference_share
+            # follows from it, sim.model.kernels.work_share): the split is that share, exactly;
+            # with two workload streams, the year's share of the year's mix of work
+            share = inputs.inference_energy_share
             out["energy_by_workload"] = np.stack([out["energy"] * (1.0 - share), out["energy"] * share], axis=1)
         if inputs.demand is not None:  # no price before demand starts
             first = inputs.demand.start_month // 12

@@ -184,8 +184,8 @@ REGISTRY: tuple[Parameter, ...] = (
     P("demand.start_year", "integer", "year",
       "First year whose shipments follow demand; earlier years follow shipments.anchors. "
       "Demand starts at the work the fleet serves just before.", low=1990, high=2100),
-    P("demand.growth", "number", "year-1",
-      "Exogenous growth of demand for useful AI tasks at constant cost (0.3 = +30 %/yr).",
+    P("demand.growth", "number", "year-1", "Exogenous growth of demand for useful AI tasks at constant cost (0.3 = "
+      "+30 %/yr); inference's, when demand.training_growth gives training its own.",
       low=-0.99, high=10, default=0.0, label='growth of demand at constant cost'),
     P("demand.elasticity", "number", "1",
       "Price elasticity of demand for AI tasks, eps: demand ~ (cost/cost0)^-eps. 0: no rebound; "
@@ -195,9 +195,8 @@ REGISTRY: tuple[Parameter, ...] = (
       "Months for algorithmic and software efficiency to halve the work per useful task; "
       "absent: no algorithmic gains.", low=1, high=1200, low_open=False, default=None,
       label='months for algorithms to halve the work'),
-    P("demand.energy_cost_share", "number", "1",
-      "Share of the cost of a unit of work that is electricity (the rest is capital).",
-      low=0, high=1, default=1.0, label="electricity's share of the cost of work"),
+    P("demand.energy_cost_share", "number", "1", "Share of the cost of a unit of work that is electricity (the rest "
+      "is capital).", low=0, high=1, default=1.0, label="electricity's share of the cost of work"),
     P("demand.capital_cost_decline", "number", "year-1",
       "Annual decline of the capital cost of a unit of work.", low=0, high=0.99, default=0.0,
       label='yearly fall in the capital cost of work'),
@@ -205,15 +204,17 @@ REGISTRY: tuple[Parameter, ...] = (
       "Inference's share of the AI servers' electricity (as published: 80-90 %); the rest is "
       "training. Its share of the work follows from the two utilisations and idle power. Absent: "
       "one workload at fleet.utilisation.", low=0, high=1, default=None, label='inference share of electricity'),
-    P("demand.training_utilisation", "number", "1",
-      "Compute utilisation of training servers (fraction of throughput used).", low=0, high=1,
-      low_open=True, default=None, label='utilisation of training servers'),
-    P("demand.inference_utilisation", "number", "1",
-      "Compute utilisation of inference servers (fraction of throughput used).", low=0, high=1,
-      low_open=True, default=None, label='utilisation of inference servers'),
-    P("demand.supply_capacity", "number", "year-1",
-      "Servers that can be manufactured per year in demand.start_year (e.g. advanced "
-      "packaging); absent: no supply cap.", low=0, low_open=True, default=None,
+    P("demand.training_utilisation", "number", "1", "Compute utilisation of training servers (fraction of throughput "
+      "used).", low=0, high=1, low_open=True, default=None, label='utilisation of training servers'),
+    P("demand.inference_utilisation", "number", "1", "Compute utilisation of inference servers (fraction of "
+      "throughput used).", low=0, high=1, low_open=True, default=None, label='utilisation of inference servers'),
+    P("demand.training_growth", "number", "year-1",
+      "Growth of demand for training work at constant cost, for training and inference as two streams: demand.growth "
+      "is then inference's, their mix of work when demand starts follows from demand.inference_share, and the "
+      "fleet's mix, utilisation and draw are set each January from it. Needs the workload mix. Absent: one stream.",
+      low=-0.99, high=10, default=None, label='growth of training demand at constant cost'),
+    P("demand.supply_capacity", "number", "year-1", "Servers that can be manufactured per year in demand.start_year "
+      "(e.g. advanced packaging); absent: no supply cap.", low=0, low_open=True, default=None,
       label='servers that can be made per year'),
     P("demand.supply_growth", "number", "year-1", "Annual growth of the supply capacity.",
       low=-0.99, high=10, default=0.0, label='growth of manufacturing capacity'),
@@ -230,8 +231,7 @@ REGISTRY: tuple[Parameter, ...] = (
     P("demand.it_spending_growth", "number", "year-1", "Annual growth of world IT spending.",
       low=-0.5, high=1, default=None, label='growth of world IT spending'),
     P("demand.decompose_rebound", "bool", "",
-      "Also run every draw with elasticity 0 and report energy_no_rebound and rebound.",
-      default=False),
+      "Also run every draw with elasticity 0 and report energy_no_rebound and rebound.", default=False),
     # [power]: an optional power-capacity queue in front of deployment.
     P("power.capacity_gw", "number", "GW",
       "Facility power available to AI servers at the start; absent: no power queue.",

@@ -309,13 +309,14 @@ def _check(data: dict, file: str | None) -> Scenario:
             raise ScenarioError(file, "demand.start_year", f"{demand_start} must be after the start "
                                 f"year {start} (the years before are the history demand starts from) "
                                 f"and no later than the end year {end}")
-        workload = [k for k in ("demand.inference_share", "demand.training_utilisation",
-                                "demand.inference_utilisation") if k.split(".")[1] in data.get("demand", {})]
+        trio = ("demand.inference_share", "demand.training_utilisation", "demand.inference_utilisation")
+        workload = [k for k in trio if k.split(".")[1] in data.get("demand", {})]
         if workload and len(workload) < 3:
-            missing = sorted({"demand.inference_share", "demand.training_utilisation",
-                              "demand.inference_utilisation"} - set(workload))
-            raise ScenarioError(file, missing[0], "a workload mix needs inference_share, "
+            raise ScenarioError(file, sorted(set(trio) - set(workload))[0], "a workload mix needs inference_share, "
                                 "training_utilisation and inference_utilisation together")
+        if "training_growth" in data.get("demand", {}) and not workload:
+            raise ScenarioError(file, "demand.training_growth", "two workload streams start from the workload mix: "
+                                "give inference_share, training_utilisation and inference_utilisation too")
         get.numbers("demand", params)
         budget = ("demand.spending_share_start", "demand.spending_share_max", "demand.spending_share_rate",
                   "demand.it_spending_growth")

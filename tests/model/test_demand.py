@@ -178,6 +178,46 @@ def test_workload_mix_sets_utilisation_and_splits_energy(idle):
     np.testing.assert_allclose(ds.compute_served, one.compute_served, rtol=1e-12)
 
 
+MIX = {**DEMAND["demand"], "inference_share": 0.8, "training_utilisation": 0.8, "inference_utilisation": 0.3}
+NO_UTILISATION = {**DEMAND["fleet"], "utilisation": None, "idle_fraction": 0.2}
+
+
+def test_two_workload_streams_growing_alike_are_one_stream():
+    # training growing as inference does keeps the mix of work: the same run to rounding
+    one = run(scenario(demand={**MIX, "growth": 0.4}, fleet=NO_UTILISATION))
+    two = run(scenario(demand={**MIX, "growth": 0.4, "training_growth": 0.4}, fleet=NO_UTILISATION))
+    np.testing.assert_allclose(two.energy, one.energy, rtol=1e-9)
+    np.testing.assert_allclose(two.energy_by_workload, one.energy_by_workload, rtol=1e-9)
+
+
+@pytest.mark.parametrize("training", [0.0, 2.0])
+def test_two_workload_streams_move_the_mix_and_the_fleets_draw(training):
+    # training's work growing slower (or faster) than inference's shifts the work, year by year,
+    # towards inference (training); the split of the electricity follows the year's mix of
+    # work (kernels.energy_share), adds up to the electricity, and the electricity still adds
+    # up by generation; before demand starts the mix is the one given
+    ds = run(scenario(demand={**MIX, "growth": 0.5, "training_growth": training}, fleet=NO_UTILISATION))
+    share = (ds.energy_by_workload.sel(workload="inference") / ds.energy).values      # (draw, year)
+    np.testing.assert_allclose(ds.energy_by_workload.sum("workload"), ds.energy, rtol=1e-12)
+    np.testing.assert_allclose(ds.energy_by_generation.sum("generation"), ds.energy, rtol=1e-9)
+    np.testing.assert_allclose(share[:, ds.year.values <= 2024], 0.8, rtol=1e-12)
+    steps = np.diff(share[:, ds.year.values >= 2024], axis=1)
+    assert (steps < 0).all() if training > 0.5 else (steps > 0).all()
+    # the years' shares are those of the closed form: work shares s0 (1+g)^t / (...), in energy
+    idle, u_i, u_t = 0.2, 0.3, 0.8
+    s0 = sim.model.kernels.work_share(0.8, idle, u_i, u_t)
+    years = np.maximum(ds.year.values - 2024, 0)
+    work = s0 * 1.5 ** years / (s0 * 1.5 ** years + (1 - s0) * (1 + training) ** years)
+    expected = sim.model.kernels.energy_share(work, idle, u_i, u_t)
+    np.testing.assert_allclose(share, np.broadcast_to(expected, share.shape), rtol=1e-12)
+
+
+def test_training_growth_needs_the_workload_mix():
+    with pytest.raises(sim.ScenarioError) as err:
+        scenario(demand={**DEMAND["demand"], "training_growth": 1.0})
+    assert err.value.key == "demand.training_growth" and "workload mix" in err.value.message
+
+
 def test_emissions_are_energy_times_intensity():
     ds = run(scenario(carbon={"intensity": {"2022": 500, "2032": 300}}))
     intensity = np.interp(ds.year, [2022, 2032], [500, 300])

@@ -135,3 +135,27 @@ def test_clearing_above_unit_elasticity_reads_the_unbounded_demand():
     m = kernels.clearing_markup(np.array([3.0]), np.array([2.0]), np.array([1.0]), np.array([1.5]))
     assert m[0] == pytest.approx(min(3.0 ** (1 / 1.5), 2.0))          # 2.08, not 2 ** (1/1.5) = 1.59
     assert min(3.0 * m[0] ** -1.5, 2.0 / m[0]) == pytest.approx(1.0)  # demand at the price is capacity
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.01, 0.99), st.floats(0.0, 0.6), st.floats(0.05, 1.0), st.floats(0.05, 1.0))
+def test_energy_share_and_work_share_invert_each_other(share, idle, u, other):
+    # a workload's share of the electricity and its share of the work, through e(u) = draw(u) / u
+    work = kernels.work_share(share, idle, u, other)
+    assert kernels.energy_share(work, idle, u, other) == pytest.approx(share, rel=1e-12)
+    # with no idle power a unit of work costs the same electricity at any utilisation
+    assert kernels.work_share(share, 0.0, u, other) == pytest.approx(share, rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.01, 0.99), st.floats(-0.5, 3.0), st.floats(-0.5, 3.0))
+def test_the_workload_mix_starts_where_it_is_and_drifts_to_the_faster_stream(s0, growth, other):
+    years = np.arange(0, 12)[:, None]
+    mix = kernels.workload_mix(np.array([s0]), np.array([growth]), np.array([other]), years)[:, 0]
+    assert mix[0] == pytest.approx(s0, rel=1e-15)
+    assert ((mix >= 0) & (mix <= 1)).all()
+    steps = np.diff(mix)
+    if growth > other:
+        assert (steps >= -1e-15).all()
+    elif growth < other:
+        assert (steps <= 1e-15).all()
