@@ -398,7 +398,7 @@ def cmd_explore(args) -> int:
     # deferred: plotly and SALib load only for this command
     from ..report.explore import write
 
-    path, size = write(args.results, args.out, force=args.force, year=args.year)
+    path, size = write(args.results, args.out, force=args.force, year=args.year, draws=args.draws)
     print(f"{path}: {size / 1e6:.1f} MB, opens in a browser offline")
     return 0
 

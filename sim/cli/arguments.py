@@ -134,8 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true", help="replace a CSV sim wrote from another result")
 
     explore = sub.add_parser("explore", help="write a web page to read a result and move its assumptions")
-    explore.add_argument("results", metavar="RESULT.nc", nargs="+", help="one or more results of sim run")
-    explore.add_argument("--out", required=True, metavar="PATH", help="HTML file to write (self-contained)")
+    explore.add_argument("results", metavar="RESULT.nc|SCENARIO", nargs="+",
+                         help="one or more results of sim run, or scenarios (names or .toml files) to run first")
+    explore.add_argument("--out", metavar="PATH",
+                         help="HTML file to write, self-contained (default: outputs/<first>/<first>-explore.html)")
+    explore.add_argument("--draws", type=int, metavar="N", help="draws of a scenario run first (default: its own)")
     explore.add_argument("--year", type=int, help="the year whose drivers the sliders follow (default 2030)")
     explore.add_argument("--force", action="store_true", help="replace a page sim wrote from other results")
 

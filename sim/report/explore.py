@@ -1,6 +1,7 @@
 """``sim explore``: one self-contained web page to read and move a result's assumptions.
 
-The page holds one or more ``sim run`` results (a reader picks one): the fan chart of their
+The page holds one or more ``sim run`` results (a reader picks one; a scenario named instead of
+a result is run first, as ``sim run`` runs it, in memory): the fan chart of their
 electricity with the published figures of the same scope, a pair of sliders for each of the
 assumptions that drive the chosen year most, the drivers' PAWN indices (SALib, from the draws,
 no model runs) and buttons that download the figure (PNG) and the plotted quantiles (CSV).
@@ -15,13 +16,16 @@ file opens offline and can be mailed); the arithmetic in the page is quantiles o
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
 from ..analysis.given_data import from_result
 from ..atomic import check_writable, writing
 from ..parameters import human_units, label, var_name
-from ..results import open_result
+from ..results import open_result, stored_attrs
+from ..runner import run
+from ..scenario.load import resolve
 from .plots.runs import published_points
 
 MAX_DRAWS = 2_000        # draws a page holds per result (the first ones: an ensemble's order is random)
@@ -61,13 +65,45 @@ def view(ds, year: int | None = None) -> dict:
                      f"{ds.attrs.get('source', 'sim')}"}
 
 
-def write(results: list[str], out, force: bool = False, year: int | None = None) -> tuple[str, int]:
-    """Write the page of ``results`` (result files) to ``out`` by sim's one rule for outputs
+def is_result(item) -> bool:
+    """A result file (netCDF or Zarr) rather than a scenario (a library name or a TOML file)."""
+    path = Path(str(item))
+    return path.suffix in (".nc", ".zarr") or (path.exists() and path.suffix != ".toml")
+
+
+def dataset(item, draws: int | None = None):
+    """A result file's Dataset, or a scenario run in memory as ``sim run`` runs it (calibrated if
+    it calibrates by default, with its rebound in demand mode; ``draws``: default its own)."""
+    if is_result(item):
+        return open_result(item)
+    scenario = resolve(str(item))
+    return run(scenario, draws=draws, rebound=scenario.mode == "demand")
+
+
+def _name(item) -> str:
+    """The scenario a result or a scenario is of (a damaged file: its name; opening it says why)."""
+    if not is_result(item):
+        return resolve(str(item)).name
+    try:
+        return str(stored_attrs(item).get("scenario", Path(str(item)).stem))
+    except (OSError, ValueError):
+        return Path(str(item)).stem
+
+
+def write(results: list[str], out=None, force: bool = False, year: int | None = None,
+          draws: int | None = None) -> tuple[str, int]:
+    """Write the page of ``results`` (result files, or scenarios to run: :func:`dataset`) to
+    ``out`` (default: ``outputs/<first>/<first>-explore.html``) by sim's one rule for outputs
     (:func:`sim.atomic.writing`); return its path and size in bytes."""
-    check_writable(out)
-    views = [view(open_result(r), year) for r in results]
+    if out is None:     # named before any run, so that a page that cannot be written costs none
+        name = _name(results[0])
+        out = Path("outputs") / name / f"{name}-explore.html"
+    out = check_writable(out)
+    datasets = [dataset(r, draws) for r in results]
+    views = [view(ds, year) for ds in datasets]
     text = page(views)
-    identity = {"kind": "explorer", "results": [str(r) for r in results], "year": year}
+    identity = {"kind": "explorer", "results": [str(r) for r in results], "year": year,
+                "draws": [int(ds.attrs.get("draws", ds.sizes["draw"])) for ds in datasets]}
     with writing(out, identity, force=force) as tmp:
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)

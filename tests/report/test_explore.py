@@ -133,3 +133,17 @@ def test_explore_refuses_what_is_not_a_result_in_one_line(tmp_path, capsys):
     bogus.write_text("not a result")
     assert main(["explore", str(bogus), "--out", str(tmp_path / "p.html")]) == 2
     assert capsys.readouterr().err.count("\n") == 1 and not (tmp_path / "p.html").exists()
+
+
+def test_a_scenario_named_instead_of_a_result_is_run_first(tmp_path, monkeypatch, capsys):
+    # sim explore NAME: the scenario runs as sim run runs it, in memory, and the page is written
+    # where sim writes its outputs (outputs/<name>/<name>-explore.html) unless told
+    pytest.importorskip("plotly")
+    monkeypatch.chdir(tmp_path)
+    assert main(["explore", "devries_2023", "--draws", "40"]) == 0
+    page = tmp_path / "outputs" / "devries_2023" / "devries_2023-explore.html"
+    assert str(page.relative_to(tmp_path)) in capsys.readouterr().out
+    text = page.read_text()
+    assert '"name":"devries_2023"' in text and "40 of 40 draws" in text
+    assert main(["explore", "no_such_scenario", "--out", str(tmp_path / "p.html")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1 and not (tmp_path / "p.html").exists()
