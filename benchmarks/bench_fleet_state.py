@@ -25,25 +25,16 @@ plain run of the scenario with the same draws (``sim.run``, no calibration).
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 import sim
 import sim.model
 import sim.sampling
+from bench_run import best_time  # this folder's: the best of a few timings
 from sim.model import cohorts, kernels, lifetime
 
 BATCH = 5_000   # draws per batch, as the runner splits them
-
-
-def best(fn, repeat=3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def months_of_work(rows: int, stages: int, months: int, batch: int, lead: np.ndarray, p: np.ndarray,
@@ -104,12 +95,12 @@ def main() -> None:
         launch = np.median(sim.model.Inputs.from_values(scenario, values).launch_month, axis=1)
         in_use = [max(1, int((launch <= t).sum())) for t in range(months)]
         in_use_regions = [n * regions for n in in_use]
-        measures = best(lambda: months_of_work(3 * regions, stages, months, BATCH, lead, p)) * batches
-        by_gen = best(lambda: by_generation_work(generations, stages, months, BATCH, lead, p, in_use)) * batches
-        one = best(lambda: months_of_work(generations * regions, stages, months, BATCH, lead, p, per_server,
-                                          in_use_regions)) * batches
+        measures = best_time(lambda: months_of_work(3 * regions, stages, months, BATCH, lead, p), 3) * batches
+        by_gen = best_time(lambda: by_generation_work(generations, stages, months, BATCH, lead, p, in_use), 3) * batches
+        one = best_time(lambda: months_of_work(generations * regions, stages, months, BATCH, lead, p, per_server,
+                                               in_use_regions), 3) * batches
         sim.run(scenario, draws=200, seed=1, calibrate=False)
-        run = best(lambda: sim.run(scenario, draws=args.draws, seed=1, calibrate=False), 2)
+        run = best_time(lambda: sim.run(scenario, draws=args.draws, seed=1, calibrate=False), 2)
         added = one - measures - by_gen
         print(f"{name:<14}{generations:>6} x {regions:<2}{measures:>10.3f}{by_gen:>8.3f}{one:>10.3f}{added:>8.3f}"
               f"{run:>10.3f}{100 * added / run:>8.0f}%", flush=True)

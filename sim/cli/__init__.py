@@ -236,32 +236,31 @@ def cmd_validate(args) -> int:
                 print(f"{path}: no [[validation]] tables", file=sys.stderr)
             continue
         outcomes += validate_scenario(path, draws=args.draws, seed=args.seed)
-    if args.prior_widths:
-        return _prior_widths(args, paths, table(outcomes) if outcomes else "")
-    if not outcomes:
+    if not outcomes and not args.prior_widths:
         raise InputError(None, None, "no [[validation]] tables in the scenarios given")
-    print(table(outcomes))
     failed = sum(not o.passed for o in outcomes)
-    gaps = sum(o.gap for o in outcomes)
-    print(f"\n{len(outcomes) - failed - gaps} passed, {failed} failed"
-          + (f", {gaps} known gap{'s' * (gaps > 1)} (the scenario says why)" if gaps else ""))
+    if outcomes:
+        print(table(outcomes))
+        gaps = sum(o.gap for o in outcomes)
+        print(f"\n{len(outcomes) - failed - gaps} passed, {failed} failed"
+              + (f", {gaps} known gap{'s' * (gaps > 1)} (the scenario says why)" if gaps else ""))
+    if args.prior_widths:
+        _prior_widths(args, paths)
     return 1 if failed else 0
 
 
-def _prior_widths(args, paths, checks: str) -> int:
-    """``sim validate --prior-widths F ...``: the checks (if any), then each scenario's forecast
-    with its priors scaled in width (:mod:`sim.analysis.priors`)."""
+def _prior_widths(args, paths) -> None:
+    """``sim validate --prior-widths F ...``: each scenario's forecast with its priors scaled in
+    width (:mod:`sim.analysis.priors`), after the checks."""
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from ..analysis.priors import prior_widths, table as widths_table
     from ..scenario.load import load_scenario
 
-    if checks:
-        print(checks + "\n")
     for path in paths:
+        print()
         scenario = load_scenario(path)
         rows = prior_widths(scenario, args.prior_widths, draws=args.draws, seed=args.seed, patterns=args.widen)
         print(widths_table(rows, scenario.name, args.widen) + "\n")
-    return 0
 
 
 def cmd_run(args, argv) -> int:
