@@ -15,8 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, suggest
+from ..parameters import OUTPUTS
 
-METRICS = ("energy", "cumulative", "peak_power", "rebound_share")
+# each metric and the result variable it is read from: its units are that variable's
+# (the registry's), a rebound share a ratio
+READS = {"energy": "energy", "cumulative": "energy", "peak_power": "facility_power", "rebound_share": None}
+METRICS = tuple(READS)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ class Metric:
 
     @property
     def units(self) -> str:
-        return {"energy": "TW h", "cumulative": "TW h", "peak_power": "GW", "rebound_share": "1"}[self.kind]
+        reads = READS[self.kind]
+        return OUTPUTS[reads].units if reads else "1"
 
     @property
     def long_name(self) -> str:
