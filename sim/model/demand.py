@@ -206,7 +206,7 @@ class Demand:
         or waiting for power): the history's shipments were made to meet demand. (In the
         month demand starts, after the month's offer.)"""
         fleet = self.fleet
-        performance = fleet.installed[PERFORMANCE] + fleet.in_transit[PERFORMANCE]
+        performance = fleet.world(fleet.installed, PERFORMANCE) + fleet.world(fleet.in_transit, PERFORMANCE)
         if self.queue is not None:
             performance = performance + self.queue.queued[PERFORMANCE]
         self.work0 = performance * self.work_rate(self.d.start_month)
@@ -238,8 +238,8 @@ class Demand:
         expected = self.work_demanded * trend ** self.horizon
         # capacity in place or on its way, in work per month at the fleet's utilisation,
         # net of the installed servers that will retire before an order placed now arrives
-        pending = (fleet.installed[PERFORMANCE] - fleet.retiring_within_lead(PERFORMANCE)
-                   + fleet.in_transit[PERFORMANCE])
+        pending = (fleet.world(fleet.installed, PERFORMANCE) - fleet.retiring_within_lead(PERFORMANCE)
+                   + fleet.world(fleet.in_transit, PERFORMANCE))
         if self.queue is not None:
             pending += self.queue.queued[PERFORMANCE]
         work_rate = self.work_rate(t)
@@ -259,7 +259,7 @@ class Demand:
     def serve_history(self, t: int) -> None:
         """Monthly, before demand starts: the installed base's work is what was demanded and
         served (the history's shipments were made to meet demand)."""
-        capacity = self.capacity = self.fleet.installed[PERFORMANCE] * self.work_rate(t)
+        capacity = self.capacity = self.fleet.world(self.fleet.installed, PERFORMANCE) * self.work_rate(t)
         self.record.add("compute_demand", t, capacity)
         self.record.add("compute_served", t, capacity)
 
@@ -278,7 +278,7 @@ class Demand:
         stays unserved at cost.
         """
         d = self.d
-        capacity = self.capacity = self.fleet.installed[PERFORMANCE] * self.work_rate(t)
+        capacity = self.capacity = self.fleet.world(self.fleet.installed, PERFORMANCE) * self.work_rate(t)
         wanted = self.work_demanded
         served = np.minimum(wanted, capacity)
         markup = np.ones_like(wanted)

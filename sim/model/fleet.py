@@ -228,13 +228,20 @@ class Fleet:
         if self.by_generation is not None:
             self.by_generation.admit(t, self.n, self.gate)
 
+    def world(self, array: np.ndarray, measure: int) -> np.ndarray:
+        """One measure of a state array (3R, B) for the whole fleet (B,): the sum of its regions
+        in order (the demand side orders for the world, and the fleet ships to the regions)."""
+        rows = array[self.row[measure]]
+        return rows if self.regions == 1 else kernels.sum_rows(rows)
+
     def retiring_within_lead(self, measure: int) -> np.ndarray:
         """One measure (B,) of the installed base that will have retired by the time a server
         shipped this month starts drawing power (the chain is deterministic in the mean)."""
         if self.exit_weights is None:
             self.exit_weights = lifetime.exit_weights(self.inputs.lifetime_stages, self.exit_probability,
                                                      self.inputs.lead_time_months)[:, 0]
-        return kernels.weighted_sum(self.exit_weights, self.stages[:, measure])
+        retiring = kernels.weighted_sum(self.exit_weights, self.stages[:, self.row[measure]])
+        return retiring if self.regions == 1 else kernels.sum_rows(retiring)
 
     def retire(self, t: int) -> None:
         """Deployed servers retire along an Erlang lifetime (``fleet.lifetime_years``,

@@ -379,7 +379,7 @@ def _check(data: dict, file: str | None) -> Scenario:
                               cadence)
     regions = world.regions(data, file, params)
     scope = world.check_scope(get.value("scenario.scope"), regions, file, {
-        "shipments.mode": mode == "demand", "power.capacity_gw": capacity is not None,
+        "power.capacity_gw": capacity is not None,
         "carbon.intensity": bool(carbon_years), "context.total_electricity": bool(total_years),
         "context.other_datacenters": bool(other_years)})
 

@@ -185,6 +185,6 @@ def check_scope(scope, regions, file, given: dict) -> str:
                 per_region = "carbon_intensity" if section == "carbon" else name
                 raise ScenarioError(file, key, f"a fleet divided into [regions] gives this per region "
                                     f"(regions.<region>.{per_region}); the world's is their sum")
-            raise ScenarioError(file, key, "a fleet divided into [regions] follows its shipment trajectory "
-                                "without a power queue or a demand side (those are not yet modelled region by region)")
+            raise ScenarioError(file, key, "a fleet divided into [regions] has no power queue yet: grid power "
+                                "is not yet modelled region by region")
     return scope

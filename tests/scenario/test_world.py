@@ -172,3 +172,34 @@ def test_the_summary_prints_each_region_the_families_and_all_data_centers(capsys
     assert "electricity by region" in out and "this scenario reports north" in out
     assert "north" in out and "south" in out and "world" in out
     assert "by accelerator family" in out and "all data centers" in out
+
+
+DEMAND = {"shipments": {"mode": "demand"},
+          "demand": {"start_year": 2024, "growth": {"dist": "uniform", "low": 0.1, "high": 0.6},
+                     "elasticity": {"dist": "uniform", "low": 0.2, "high": 1.4},
+                     "algorithmic_halving_months": 20, "energy_cost_share": 0.3, "capital_cost_decline": 0.2}}
+
+
+def test_demand_orders_for_the_world_and_the_regions_divide_it():
+    # demand sees the whole fleet: with every region at the fleet's PUE (no PUE of their own)
+    # the regions are a partition, and the world's numbers are those of the same draws with no
+    # regions; the
+    # regions add up to the world, the demand-side results are the world's, and a region's
+    # slice never exceeds it
+    same_pue = {"regions": {"north": {"pue": None}, "south": {"pue": None}}}
+    regional = world(merge(DEMAND, same_pue), uncertain=True)
+    data = merge(merge(base_dict(), WORLD), merge(DEMAND, {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.4},
+                                                                     "lifetime_years": {"dist": "uniform", "low": 3, "high": 6}},
+                                                           "shipments": {"growth_after": {"dist": "uniform", "low": -0.1,
+                                                                                          "high": 0.3}}}))
+    del data["regions"]
+    whole = sim.scenario.load.from_dict(data, text=toml_text(data))
+    a = sim.run(regional, draws=30, seed=5, rebound=True)
+    b = sim.run(whole, draws=30, seed=5, rebound=True)
+    for name in ("energy", "compute_served", "compute_demand", "rebound", "installed"):
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-9, err_msg=name)
+    np.testing.assert_array_equal(a.energy.values, a.energy_by_region.sum("region").values)
+    north = sim.run(world(merge(DEMAND, merge(same_pue, {"scenario": {"scope": "north"}})), uncertain=True),
+                    draws=30, seed=5)
+    assert (north.energy.values <= a.energy.values).all()
+    np.testing.assert_array_equal(north.energy.values, a.energy_by_region.sel(region="north").values)
