@@ -44,7 +44,7 @@ import simpy
 
 from . import kernels
 from .calendar import PHASES, Calendar, Step, steps  # noqa: F401 - PHASES and Step: the model's vocabulary
-from .demand import Demand, DemandInputs, PowerQueue
+from .demand import Demand, DemandInputs, PowerQueue, RegionalQueues
 from .fleet import Fleet
 from .power import Power
 from .record import Record
@@ -84,6 +84,7 @@ class Inputs:
     view: int | None = None                            # the region the results report (None: the world)
     other_datacenters: np.ndarray | None = None        # (Y, B) or (Y, R, B) TWh of non-AI data centers
     inference_energy_share: np.ndarray | None = None   # (B,) or (Y, B): inference's share of the electricity
+    region_queues: tuple | None = None                 # per region: (capacity GW (B,) or None, additions)
 
     def utilisation_at(self, t: int) -> np.ndarray:
         """The fleet's compute utilisation in month ``t`` (B,): fixed, or with two workload
@@ -191,6 +192,10 @@ class Inputs:
             view=scenario.view,
             other_datacenters=other,
             inference_energy_share=energy_share,
+            region_queues=tuple(
+                (values.get(f"regions.{r.name}.power_capacity_gw"),
+                 tuple((12 * (y - scenario.start_year), values[f"regions.{r.name}.power_additions.{y}"])
+                       for y in r.addition_years)) for r in regions) if any(r.queue for r in regions) else None,
         )
 
 
@@ -237,8 +242,11 @@ def build(scenario, values: dict, accounting: str | None = None, elasticity=None
     record = Record(inputs.pue.shape[0], len(scenario.years), scenario.n_months)
     fleet = Fleet(inputs, record)
     queue = None
-    if inputs.power_capacity_gw is not None and inputs.accounting == "installed_base":
-        queue = PowerQueue(inputs, record)
+    if inputs.accounting == "installed_base":
+        if inputs.power_capacity_gw is not None:
+            queue = PowerQueue(inputs, record)
+        elif inputs.region_queues is not None:
+            queue = RegionalQueues(inputs, record)
     demand = Demand(inputs, fleet, record, queue) if inputs.demand is not None else None
     fleet.connect(orders=demand, gate=queue)
     families = [f for f in (fleet, queue, demand, Power(inputs, fleet, record)) if f is not None]
@@ -326,7 +334,7 @@ def _simulate(scenario, values, accounting, elasticity, rebound, until=None) -> 
         # (the split of shipments does not depend on demand)
         fleet = next(family for family in families if isinstance(family, Fleet))
         fleet.offers = {}
-        memo = {id(fleet.by_generation): None, id(record): record.lean_copy({"it_power", "energy"}),
+        memo = {id(fleet.by_generation): None, id(fleet.parts): [], id(record): record.lean_copy({"it_power", "energy"}),
                 id(fleet.offers): fleet.offers}
         fork = copy.deepcopy((inputs, record, families), memo)
     env.run(until=scenario.n_months if until is None else min(until, scenario.n_months))

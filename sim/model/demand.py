@@ -321,17 +321,22 @@ class PowerQueue:
     ----------
     inputs : sim.model.Inputs
     record : sim.model.Record
+    capacity_gw, additions, pue : optional
+        A region's queue (:class:`RegionalQueues`): its capacity, additions and PUE instead of
+        the scenario's ``power.capacity_gw``, ``power.additions`` and ``fleet.pue``.
     """
 
-    def __init__(self, inputs, record):
+    def __init__(self, inputs, record, capacity_gw=None, additions=None, pue=None):
         self.record = record
         batch = inputs.pue.shape[0]
-        self.capacity_kw = inputs.power_capacity_gw * kernels.KW_PER_GW
-        self.additions = [(month, gw) for month, gw in inputs.power_additions if month > 0]
-        for month, gw in inputs.power_additions:
+        capacity_gw = inputs.power_capacity_gw if capacity_gw is None else capacity_gw
+        additions = inputs.power_additions if additions is None else additions
+        self.capacity_kw = capacity_gw * kernels.KW_PER_GW
+        self.additions = [(month, gw) for month, gw in additions if month > 0]
+        for month, gw in additions:
             if month <= 0:
                 self.capacity_kw = self.capacity_kw + gw * kernels.KW_PER_GW
-        self.pue = inputs.pue
+        self.pue = inputs.pue if pue is None else pue
         self.nameplate_kw = self.capacity_kw / self.pue   # capacity in maximum power (peak / PUE)
         # cumulative over cohorts: the measures, and servers × arrival month (row MONTHS)
         self.cumulative = cohorts.CohortRing(4, batch, size=cohorts.QUEUE_MONTHS)
@@ -394,3 +399,39 @@ class PowerQueue:
             record.add("queue_admitted", t, count)
             record.add("queue_waited", t, np.maximum(count * t - now[MONTHS], 0.0))
         return now[:MONTHS]
+
+
+class RegionalQueues:
+    """Power queues region by region (``regions.<region>.power_capacity_gw``): each region's ready
+    servers wait in its own first-come :class:`PowerQueue` for its own capacity, at its own PUE;
+    a region without one admits all it gets. Like the fleet, it counts in measures by region
+    (rows ``m R + r``); ``queued`` is the world's, what the demand side counts as on its way."""
+
+    def __init__(self, inputs, record):
+        self.record = record
+        regions = inputs.regions
+        self.queues = {r: PowerQueue(inputs, record, capacity, additions, inputs.region_pue[r])
+                       for r, (capacity, additions) in enumerate(inputs.region_queues) if capacity is not None}
+        self.rows = {r: [r, regions + r, 2 * regions + r] for r in self.queues}
+
+    def one_off_events(self) -> list:
+        return [event for queue in self.queues.values() for event in queue.one_off_events()]
+
+    def phases(self) -> dict:
+        return {}  # the fleet's admit phase asks the queues (:meth:`admit`)
+
+    @property
+    def queued(self) -> np.ndarray:
+        """The measures waiting for power (3, B), summed over the regions' queues in order."""
+        return kernels.sum_rows(np.stack([queue.queued for queue in self.queues.values()]))
+
+    def year_end(self, t: int) -> None:
+        self.record.end_of_year("power_queue", t, self.queued[SERVERS])
+
+    def admit(self, t: int, arriving: np.ndarray, installed: np.ndarray) -> np.ndarray:
+        """The ready servers (3R, B) each region admits this month under its own capacity."""
+        admitted = arriving.copy()
+        for r, queue in self.queues.items():
+            rows = self.rows[r]
+            admitted[rows] = queue.admit(t, arriving[rows], installed[rows])
+        return admitted

@@ -95,10 +95,25 @@ class Fleet:
         self.orders = None         # the demand side, whose ``ordered_total`` sets shipments once set
         self.gate = None           # the power queue that admits ready servers, if any
         self.by_generation = ByGeneration(inputs, record, self.exit_probability) if by_generation else None
+        self.parts = []            # (ByGeneration, its region or None, its power queue): :meth:`connect`
 
     def connect(self, orders=None, gate=None) -> None:
-        """Wire the demand side (orders) and the power queue (admission) to the fleet."""
+        """Wire the demand side (orders) and the power queue (admission) to the fleet; and the
+        results by generation to the queue they follow: the scope's, or with queues region by
+        region the view's region's, or for the world one part per region, each following its
+        own region's queue, whose results add up (:meth:`ByGeneration.year_end`)."""
         self.orders, self.gate = orders, gate
+        if self.by_generation is None:
+            return
+        view, queues = self.inputs.view, getattr(gate, "queues", None)
+        if queues is None:
+            self.parts = [(self.by_generation, view, gate)]
+        elif view is not None:
+            self.parts = [(self.by_generation, view, queues.get(view))]
+        else:
+            self.parts = [(self.by_generation if r == 0 else
+                           ByGeneration(self.inputs, self.record, self.exit_probability, adds=True), r, queues.get(r))
+                          for r in range(self.regions)]
 
     def one_off_events(self) -> list:
         """Launches of generations after the first month: (month, action), one event for each
@@ -212,9 +227,9 @@ class Fleet:
             np.multiply(world[:, None, :], share[None, :, :], out=self.shipped.reshape(3, self.regions, -1))
         self.record.add("shipments", t, self.shipped[self.row[SERVERS]])
         if self.by_generation is not None:
-            if self.inputs.view is not None:   # the results by generation are the view's region's
-                total = total * self.inputs.region_share[t // 12, self.inputs.view]
-            self.by_generation.ship(t, total, self.shares, self.gate)
+            for part, region, queue in self.parts:   # the view's region's (or a region's) part of the total
+                part.ship(t, total if region is None else total * self.inputs.region_share[t // 12, region],
+                          self.shares, queue)
 
     def deploy(self, t: int) -> None:
         """Shipped servers are ready to draw power after ``fleet.lead_time_months``
@@ -226,7 +241,8 @@ class Fleet:
         """Ready servers start drawing power: all of them, or what the power queue admits."""
         self.deployed = self.ready if self.gate is None else self.gate.admit(t, self.ready, self.installed)
         if self.by_generation is not None:
-            self.by_generation.admit(t, self.n, self.gate)
+            for part, _, queue in self.parts:
+                part.admit(t, self.n, queue)
 
     def world(self, array: np.ndarray, measure: int) -> np.ndarray:
         """One measure of a state array (3R, B) for the whole fleet (B,): the sum of its regions
@@ -262,7 +278,8 @@ class Fleet:
         if self.inputs.h100_gpu_performance is not None:
             record.end_of_year("compute_installed", t, installed[row[PERFORMANCE]] / self.inputs.h100_gpu_performance)
         if self.by_generation is not None:
-            self.by_generation.year_end(t, self.n, self.displaced)
+            for part, _, _ in self.parts:
+                part.year_end(t, self.n, self.displaced)
 
     def count_annual_shipments(self, t: int) -> None:
         """``fleet.accounting = "annual_shipments"``: a year's shipments are that year's fleet.
@@ -296,8 +313,10 @@ class ByGeneration:
       gives the December stock and the year's sum of installed servers.
     """
 
-    def __init__(self, inputs, record, exit_probability):
+    def __init__(self, inputs, record, exit_probability, adds: bool = False):
         self.inputs, self.record = inputs, record
+        # a region's part of the world's results adds to the parts before it (the first writes)
+        self.keep = record.add_to_year if adds else record.end_of_year
         n_gen, batch = inputs.power_kw.shape
         self.lead_floor, self.lead_frac = kernels.whole_months(inputs.lead_time_months)
         self.runs = kernels.lead_runs(self.lead_floor)
@@ -372,7 +391,7 @@ class ByGeneration:
         shipped = self.cumulative[t + 1]        # shipped before next month
         year = np.zeros_like(self.shipped)
         np.subtract(shipped[lo:n], self.shipped_before[lo:n], out=year[lo:n])
-        self.record.end_of_year("shipments_by_generation", t, year)
+        self.keep("shipments_by_generation", t, year)
         self.shipped_before[lo:n] = shipped[lo:n]
         if self.inputs.accounting == "annual_shipments":
             self._record(t, self.installed, self.installed_sum.copy())
@@ -391,6 +410,6 @@ class ByGeneration:
             self.inputs.draw_fraction_at(t) * self.pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH))
 
     def _record(self, t: int, december: np.ndarray, year_sum: np.ndarray) -> None:
-        self.record.end_of_year("installed_by_generation", t, december)
+        self.keep("installed_by_generation", t, december)
         twh = self.twh_per_server_month if self.twh_per_server_month is not None else self._twh_per_server_month(t)
-        self.record.end_of_year("energy_by_generation", t, year_sum * twh)
+        self.keep("energy_by_generation", t, year_sum * twh)

@@ -53,6 +53,11 @@ class Record:
             return
         self._array(name, self.n_years, value)[t // 12] = value
 
+    def add_to_year(self, name: str, t: int, value: np.ndarray) -> None:
+        """Add ``value`` to the end-of-year stock already kept for the year of ``t``."""
+        if self.wants(name):
+            self.arrays[name][t // 12] += value
+
     def monthly(self, name: str, t: int, value: np.ndarray) -> None:
         if not self.wants(name):
             return

@@ -18,10 +18,10 @@ Only *mechanisms* live in code; the values are assumptions and live in scenario 
 """
 
 from .docs import docs_text, markdown_table, outputs_table
-from .inputs import (ARRAY_SECTIONS, BY_KEY, FREE_SECTIONS, HUMAN_UNITS, NAMED_SECTIONS, REGISTRY, REQUIRED, SECTIONS,
-                     Parameter, named_keys,
-                     generation_keys, human_units, label, numeric_keys, section_keys, spec, var_name)
+from .inputs import (ARRAY_SECTIONS, BY_KEY, FREE_SECTIONS, NAMED_SECTIONS, REGISTRY, REQUIRED, SECTIONS,
+                     Parameter, named_keys, generation_keys, numeric_keys, section_keys, spec, var_name)
 from .outputs import OUTPUTS, Output, count_factor
+from .words import HUMAN_UNITS, human_units, label
 
 __all__ = ["ARRAY_SECTIONS", "BY_KEY", "count_factor", "FREE_SECTIONS", "HUMAN_UNITS", "NAMED_SECTIONS", "named_keys", "OUTPUTS", "Output", "Parameter", "REGISTRY",
            "REQUIRED", "SECTIONS", "docs_text", "generation_keys", "human_units", "label", "markdown_table",

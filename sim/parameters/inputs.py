@@ -277,6 +277,14 @@ REGISTRY: tuple[Parameter, ...] = (
     P("regions.<region>.pue", "number", "1",
       "Power usage effectiveness of the region's AI data centers; absent: fleet.pue.",
       low=1, high=3, default=None, label='{name} PUE'),
+    P("regions.<region>.power_capacity_gw", "number", "GW",
+      "Facility power available to the region's AI servers at the start: servers ready to deploy there wait in "
+      "the region's own first-come queue until it is free. Absent: no power queue in the region.",
+      low=0, default=None, label='{name} grid power for AI servers at the start'),
+    P("regions.<region>.power_additions", "table", "GW",
+      "Facility power added in the region in January of the given years (needs power_capacity_gw)."),
+    P("regions.<region>.power_additions.<year>", "number", "GW", "Facility power added in the region that year.",
+      low=0, label='{name} power added in {year}'),
     P("regions.<region>.carbon_intensity", "table", "g kW-1 h-1",
       "Carbon intensity of the region's electricity at given years; linear between, flat outside."),
     P("regions.<region>.carbon_intensity.<year>", "number", "g kW-1 h-1",
@@ -423,28 +431,3 @@ def spec(key: str) -> Parameter:
     if len(parts) == 3 and f"{parts[0]}.{parts[1]}.<year>" in BY_KEY:
         return BY_KEY[f"{parts[0]}.{parts[1]}.<year>"]
     return BY_KEY[key]
-
-
-
-# UDUNITS strings in result files → how a reader writes them (axes, CSV, the brief)
-HUMAN_UNITS = {"730 h": "months", "1": "", "year-1": "per year", "TW h": "TWh", "kW-1": "per kWh",
-               "h year-1": "hours per year", "Tg year-1": "Mt per year", "Tg": "Mt", "g kW-1 h-1": "gCO2/kWh"}
-
-
-def human_units(units: str) -> str:
-    """How a reader writes a UDUNITS string (``"TW h"`` → ``"TWh"``; a pure number: empty)."""
-    return HUMAN_UNITS.get(units, units)
-
-
-def label(key: str) -> str:
-    """The words a reader sees for a scenario key (``demand.elasticity`` → "price elasticity of
-    demand (Jevons)"); a name that is no key (a group of factors) comes back as it is."""
-    try:
-        row = spec(key)
-    except KeyError:
-        return key if "." in key else key.replace("_", " ")
-    parts = key.split(".")
-    year = parts[-1] if parts[-1].isdigit() else ""
-    name = parts[1] if (parts[0] == "generation" and len(parts) == 3) or parts[0] in NAMED_SECTIONS else ""
-    template = row.label or parts[-1].replace("_", " ")
-    return template.format(year=year, name=name)

@@ -49,6 +49,8 @@ class Region:
     total_years: tuple[int, ...] = ()
     other_years: tuple[int, ...] = ()
     description: str = ""
+    queue: bool = False                       # a power queue of its own (power_capacity_gw)
+    addition_years: tuple[int, ...] = ()      # years of its power additions
 
 
 def _table(section: str, name: str, data, file, what: str) -> dict:
@@ -142,14 +144,19 @@ def regions(data, file, params) -> tuple[Region, ...]:
         entry = _table("regions", name, data, file, "share, pue and context tables")
         key = f"regions.{name}"
         share = _years(entry, f"{key}.share", file, params, "share = { 2023 = 0.5, 2030 = 0.45 }")
-        if "pue" in entry:
-            params[f"{key}.pue"] = number(file, f"{key}.pue", entry["pue"])
+        for own in ("pue", "power_capacity_gw"):
+            if own in entry:
+                params[f"{key}.{own}"] = number(file, f"{key}.{own}", entry[own])
+        additions = _years(entry, f"{key}.power_additions", file, params, "power_additions = { 2027 = 5 }")
+        if additions and "power_capacity_gw" not in entry:
+            raise ScenarioError(file, f"{key}.power_additions", f"needs {key}.power_capacity_gw, the capacity "
+                                "the additions add to")
         out.append(Region(
             name, share, "pue" in entry,
             _years(entry, f"{key}.carbon_intensity", file, params, "carbon_intensity = { 2024 = 380 }"),
             _years(entry, f"{key}.total_electricity", file, params, "total_electricity = { 2024 = 4_100 }"),
             _years(entry, f"{key}.other_datacenters", file, params, "other_datacenters = { 2024 = 150 }"),
-            entry.get("description", "")))
+            entry.get("description", ""), "power_capacity_gw" in entry, additions))
     rest = [r for r in out if not r.share_years]
     if len(rest) != 1:
         raise ScenarioError(file, f"regions.{(rest or out)[-1].name}.share",
@@ -185,6 +192,6 @@ def check_scope(scope, regions, file, given: dict) -> str:
                 per_region = "carbon_intensity" if section == "carbon" else name
                 raise ScenarioError(file, key, f"a fleet divided into [regions] gives this per region "
                                     f"(regions.<region>.{per_region}); the world's is their sum")
-            raise ScenarioError(file, key, "a fleet divided into [regions] has no power queue yet: grid power "
-                                "is not yet modelled region by region")
+            raise ScenarioError(file, key, "a fleet divided into [regions] queues for grid power region by "
+                                "region: give regions.<region>.power_capacity_gw (and power_additions)")
     return scope

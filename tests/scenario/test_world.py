@@ -140,7 +140,9 @@ BAD = [
     ({"families": {"NVIDIA": {"share": {"2021": 0.1}}}}, "families.NVIDIA.share", "lead family"),
     ({"scenario": {"scope": "west"}}, "scenario.scope", "a region of [regions]"),
     ({"carbon": {"intensity": {"2021": 400}}}, "carbon.intensity", "regions.<region>.carbon_intensity"),
-    ({"power": {"capacity_gw": 10}}, "power.capacity_gw", "not yet modelled region by region"),
+    ({"power": {"capacity_gw": 10}}, "power.capacity_gw", "regions.<region>.power_capacity_gw"),
+    ({"regions": {"north": {"power_additions": {"2024": 1}}}}, "regions.north.power_additions",
+     "needs regions.north.power_capacity_gw"),
     ({"observation": [{"quantity": "gpus_shipped", "year": 2023, "value": 1, "units": "million GPUs/yr",
                        "scope": "north", "family": "other", "counting": "c", "source": "s"}]},
      "observation[0].scope", "needs results by generation of north"),
@@ -203,3 +205,42 @@ def test_demand_orders_for_the_world_and_the_regions_divide_it():
                     draws=30, seed=5)
     assert (north.energy.values <= a.energy.values).all()
     np.testing.assert_array_equal(north.energy.values, a.energy_by_region.sel(region="north").values)
+
+
+QUEUED = {"regions": {"north": {"power_capacity_gw": 0.02, "power_additions": {"2024": 0.01}}}}
+
+
+def test_a_regions_power_queue_holds_that_region_alone():
+    # north waits for grid power, south does not: south's numbers are those of the run with no
+    # queue, bit for bit; north's mean facility power stays under its capacity (0.02 GW, 0.03 GW
+    # from 2024) in every draw and year; the servers left waiting are counted; and the results by
+    # generation, one part per region following its own queue, still add up to the fleet
+    free = sim.run(world(uncertain=True), draws=20, seed=3)
+    held = sim.run(world(QUEUED, uncertain=True), draws=20, seed=3)
+    for name in ("energy_by_region", "installed_by_region"):
+        np.testing.assert_array_equal(held[name].sel(region="south").values, free[name].sel(region="south").values)
+    capacity = np.where(held.year.values >= 2024, 0.03, 0.02)
+    mean_gw = held.energy_by_region.sel(region="north") / 8.76          # TWh a year / 8,760 h
+    assert (mean_gw.values <= capacity * (1 + 1e-9)).all()
+    assert (held.energy_by_region.sel(region="north") < free.energy_by_region.sel(region="north") + 1e-12).all()
+    assert float(held.power_queue.sel(year=2027).min()) > 0
+    for name in ("installed", "energy", "shipments"):
+        np.testing.assert_allclose(held[f"{name}_by_generation"].sum("generation"), held[name], rtol=1e-12)
+
+
+def test_a_queued_regions_view_is_the_world_runs_slice_and_follows_its_queue():
+    ours = sim.run(world(merge(QUEUED, {"scenario": {"scope": "north"}}), uncertain=True), draws=20, seed=3)
+    everyone = sim.run(world(QUEUED, uncertain=True), draws=20, seed=3)
+    np.testing.assert_array_equal(ours.energy.values, everyone.energy_by_region.sel(region="north").values)
+    np.testing.assert_allclose(ours.installed_by_generation.sum("generation"), ours.installed, rtol=1e-12)
+
+
+def test_a_queue_with_room_for_everything_changes_nothing_and_demand_counts_what_waits():
+    roomy = sim.run(world({"regions": {"north": {"power_capacity_gw": 1e6}}}, uncertain=True), draws=20, seed=3)
+    free = sim.run(world(uncertain=True), draws=20, seed=3)
+    np.testing.assert_allclose(roomy.energy, free.energy, rtol=1e-12)
+    # in demand mode the servers waiting in a region's queue are capacity on its way
+    ds = sim.run(world(merge(DEMAND, QUEUED), uncertain=True), draws=20, seed=3)
+    assert np.isfinite(ds.energy).all() and float(ds.power_queue.sel(year=2027).min()) > 0
+    capacity = np.where(ds.year.values >= 2024, 0.03, 0.02)
+    assert (ds.energy_by_region.sel(region="north").values / 8.76 <= capacity * (1 + 1e-9)).all()
