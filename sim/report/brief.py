@@ -11,8 +11,8 @@ registry's words (:func:`sim.parameters.label`), not raw keys.
 
 from __future__ import annotations
 
+import functools
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -157,9 +157,9 @@ def summary_text(ds, oat) -> str:
 
 def _page_summary(ds, oat):
     a = ds.attrs
-    title = textwrap.wrap(a.get("title", a["scenario"]), 62)
-    comment = textwrap.wrap(a.get("comment", ""), 125)
-    summary = textwrap.wrap(summary_text(ds, oat), 100)
+    title = lines(a.get("title", a["scenario"]), 15, bold=True)
+    comment = lines(a.get("comment", ""), 7.5)
+    summary = lines(summary_text(ds, oat), 9)
     years = [int(y) for y in np.atleast_1d(a["key_years"])]
     rows = [("year", "median TWh", "90 % range TWh", "facility GW (median)")]
     for y in years:
@@ -213,7 +213,7 @@ def _page_three(ds, rebound: bool):
             "move within their stated ranges. Published estimates are drawn where the scenario's years "
             "include them; de Vries (2023) counts one year's shipments at full power, which is why a "
             "fleet model that keeps servers in service for years gives more.")
-    notes.text(MARGIN, 0.95, textwrap.fill(text, 95), fontsize=9.5, va="top", linespacing=1.4)
+    notes.text(MARGIN, 0.95, "\n".join(lines(text, 9.5)), fontsize=9.5, va="top", linespacing=1.4)
     return fig
 
 
@@ -243,6 +243,7 @@ SIZES = (6.2, 5.4, 6.2, 6.2)            # points; the key (column 1) in monospac
 GUTTER = 6.0                            # points between columns
 SLACK = 1.03                            # a measured width's margin (hinting at 200 dpi and more)
 LINE = 0.0125        # of the page's height, per line, when they are fewer
+AIR = 0.35           # lines of air after each row of the table
 
 
 def column_widths() -> list[float]:
@@ -262,29 +263,47 @@ class Measure:
         with plt.rc_context(style.RC):
             self.fonts = {False: FontProperties(), True: FontProperties(family="monospace")}
 
-    def width(self, text: str, size: float, mono: bool = False) -> float:
+    def width(self, text: str, size: float, mono: bool = False, bold: bool = False) -> float:
         font = self.fonts[mono].copy()
         font.set_size(size)
+        if bold:
+            font.set_weight("bold")
         return self.outlines.get_text_width_height_descent(text, font, ismath=False)[0] * SLACK
 
-    def wrap(self, pieces: list[str], joiner: str, limit: float, size: float, mono: bool = False) -> list[str]:
+    def wrap(self, pieces: list[str], joiner: str, limit: float, size: float, mono: bool = False,
+             bold: bool = False) -> list[str]:
         """``pieces`` (words, or a key's parts) joined by ``joiner`` over lines no wider than
         ``limit`` points, greedily; a piece wider than a line is broken where it must."""
+        def fits(text):
+            return self.width(text, size, mono, bold) <= limit
+
         lines = [""]
         for piece in pieces:
             candidate = lines[-1] + joiner + piece if lines[-1] else piece
-            if self.width(candidate, size, mono) <= limit:
+            if fits(candidate):
                 lines[-1] = candidate
                 continue
             if lines[-1]:
                 lines.append("")
-            while self.width(piece, size, mono) > limit:
-                cut = max(1, max(i for i in range(1, len(piece) + 1) if self.width(piece[:i], size, mono) <= limit
-                                 or i == 1))
+            while not fits(piece):
+                cut = max([1] + [i for i in range(1, len(piece) + 1) if fits(piece[:i])])
                 lines[-1], piece = piece[:cut], piece[cut:]
                 lines.append("")
             lines[-1] = piece
         return [line for line in lines if line] or [""]
+
+
+TEXT_WIDTH = (1 - 2 * MARGIN) * A4[0] * 72      # points between the page's margins
+
+
+def lines(text: str, size: float, width: float = TEXT_WIDTH, bold: bool = False) -> list[str]:
+    """Running text over lines that fit ``width`` points at ``size`` as the page's font draws it."""
+    return _measure().wrap(text.split(), " ", width, size, bold=bold) if text.strip() else []
+
+
+@functools.cache
+def _measure() -> "Measure":
+    return Measure()
 
 
 def _wrap_key(key: str, limit: float, measure: Measure) -> list[str]:
@@ -314,7 +333,7 @@ def assumption_rows(scenario) -> list[tuple[list[str], ...]]:
     return rows
 
 
-def _paginate(heights: list[int], total_extra: int) -> list[list[int]]:
+def _paginate(heights: list[float], total_extra: int) -> list[list[int]]:
     """Rows (by their heights in lines) onto as few pages as :data:`ROWS_PER_PAGE` allows, filled
     evenly, a row never split across pages; ``total_extra`` lines (the references) follow."""
     total = sum(heights) + total_extra + 4
@@ -337,12 +356,14 @@ def _pages_assumptions(ds, scenario) -> list:
     its row and column (``gid`` ``"row-<i>-<j>"``)."""
     rows = assumption_rows(scenario)
     heights = [max(len(cell) for cell in row) for row in rows]
-    references = [textwrap.wrap(f"{i}. {ref}", 120) for i, ref in enumerate(scenario.references, 1)]
+    references = [lines(f"{i}. {ref}", 7.5, TEXT_WIDTH - 0.02 * A4[0] * 72) for i, ref in enumerate(scenario.references, 1)]
     extra = sum(len(r) for r in references)
     pages, columns = [], COLUMNS
     head = ("quantity", "key", "value, units", "source (source key or comment)")
-    layout = _paginate(heights, extra)
-    most = max(sum(heights[i] for i in page) for page in layout) if rows else 1
+    # a row takes its lines and a little air after it: pages are filled and spaced by both
+    spans = [h + AIR for h in heights]
+    layout = _paginate(spans, extra)
+    most = max(sum(spans[i] for i in page) for page in layout) if rows else 1
     step = min(LINE, 0.86 / (most + (extra if len(layout) == 1 else 0) + 6))
     for n, page in enumerate(layout):
         fig, _ = _page()
@@ -362,7 +383,7 @@ def _pages_assumptions(ds, scenario) -> list:
                     fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], top - k * step, line,
                              fontsize=SIZES[j], color="#222222" if j != 1 else "#666666",
                              family="monospace" if j == 1 else None, gid=f"row-{i}-{j}", parse_math=False)
-            y = top - (heights[i] - 1) * step - step * 0.35     # a little air between rows
+            y = top - (heights[i] - 1) * step - step * AIR     # a little air between rows
         pages.append((fig, y))
     # the references below the last table, or on a page of their own when they do not fit
     fig, y = pages[-1]

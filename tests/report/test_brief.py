@@ -102,9 +102,10 @@ def _boxes(fig):
     return found
 
 
-@pytest.mark.parametrize("scenario", ["nvidia_2027", "jevons_2035"])
+@pytest.mark.parametrize("scenario", ["nvidia_2027", "jevons_2035", "lbnl_us_2028"])
 def test_every_rendered_page_keeps_its_text_on_the_page_and_apart(scenario):
-    """Each page drawn as it is printed (Agg, A4, 200 dpi): every piece of text lies inside the page, and
+    """Each page drawn as it is printed (Agg, A4, 200 dpi), for a scenario of each kind (a long
+    world scenario's sources fill six pages of assumptions): every piece of text lies inside the page, and
     the page's own text (headings, the summary, the key-number table, every line of every
     cell of the assumptions table, the references, the footer) overlaps no other text; the
     assumptions table's columns keep to their own column."""
