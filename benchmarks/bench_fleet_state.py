@@ -5,7 +5,7 @@ and the results by generation beside them (:mod:`sim.model.fleet`). The alternat
 state by generation (and region) with the measures as its weighted sums, is timed here on the
 fleet's own kernels, with each scenario's real shape (generations, regions, stages, months):
 
-* measures: the lead time (``kernels.Delay``) and the aging chain (``lifetime.age_chain``) on
+* measures: the lead time (``CohortRing.push``, ``kernels.lagged``) and the aging chain (``lifetime.age_chain``) on
   3 x regions rows, and the installed base (``kernels.sum_rows``), every month;
 * by generation: what the results by generation do every month (``CohortRing.push``,
   ``kernels.lagged``, ``YearlyChain.enter``) on the generations launched so far;
@@ -42,13 +42,19 @@ def months_of_work(rows: int, stages: int, months: int, batch: int, lead: np.nda
     """The monthly lead time and aging of ``rows`` rows (or of the first ``in_use[t]`` in month
     ``t``); with ``measures_of`` (3, rows, B), the three measures as weighted sums of the
     installed base."""
-    delay = kernels.Delay(lead, rows)
+    floor, frac = kernels.whole_months(lead)
+    runs = kernels.lead_runs(floor)
+    ring = cohorts.CohortRing(rows, batch, size=max(16, int(floor.max()) + 2))
     chain = np.zeros((stages, rows, batch))
     installed = np.zeros((rows, batch))
+    arrived = np.zeros((rows, batch))
     flow = np.random.default_rng(0).random((rows, batch))
     for t in range(months):
         n = rows if in_use is None else in_use[t]
-        ready = delay.step(t, flow)[:n]
+        ring.push(t, flow[:n], t - int(floor.max()))
+        now = kernels.lagged(ring, t + 1, floor, frac, runs, 0, n)
+        ready = now - arrived[:n]
+        arrived[:n] = now
         lifetime.age_chain(chain[:, :n], p, ready)
         kernels.sum_rows(chain[:, :n], out=installed[:n])
         if measures_of is not None:

@@ -302,7 +302,7 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
         Variable name → array with ``draw`` as first axis (see :class:`Record`).
     """
     # the draws are independent: the model runs them sorted by whole months of lead time, so
-    # that the deployment delay reads slices (kernels.Delay), and returns them in their order
+    # that the lead time reads slices (kernels.lagged), and returns them in their order
     batch = len(values["fleet.pue"])
     order = np.argsort(np.floor(values["fleet.lead_time_months"]), kind="stable")
     if np.array_equal(order, np.arange(batch)):

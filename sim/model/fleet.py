@@ -84,7 +84,12 @@ class Fleet:
         self.deployed = np.zeros((rows, batch))      # starting to draw power this month
         self.retired = np.zeros((rows, batch))       # leaving service this month
         self.installed = np.zeros((rows, batch))     # drawing power this month
-        self.lead = kernels.Delay(inputs.lead_time_months, rows)
+        # the lead time, as the results by generation keep it: shipments so far, by month, and what
+        # has arrived by now, (1 - f) S(t + 1 - L) + f S(t - L) (kernels.lagged)
+        self.lead_floor, self.lead_frac = kernels.whole_months(inputs.lead_time_months)
+        self.runs = kernels.lead_runs(self.lead_floor)
+        self.shipped_so_far = cohorts.CohortRing(rows, batch, size=max(16, int(self.lead_floor.max()) + 2))
+        self.arrived = np.zeros((rows, batch))       # arrived so far
         self.stages = np.zeros((inputs.lifetime_stages, rows, batch))
         self.exit_probability = np.minimum(
             inputs.lifetime_stages / (12.0 * inputs.lifetime_years), 1.0)
@@ -233,8 +238,14 @@ class Fleet:
 
     def deploy(self, t: int) -> None:
         """Shipped servers are ready to draw power after ``fleet.lead_time_months``
-        (servers/month); until then they are in transit."""
-        self.ready = self.lead.step(t, self.shipped)
+        (servers/month); until then they are in transit. What is ready is what has arrived
+        since last month, counted from the cumulative shipments exactly as the results by
+        generation count it (:func:`~sim.model.kernels.lagged`, one lead time for both)."""
+        self.shipped_so_far.push(t, self.shipped, t - int(self.lead_floor.max()))
+        arrived = kernels.lagged(self.shipped_so_far, t + 1, self.lead_floor, self.lead_frac, self.runs, 0,
+                                 len(self.shipped))
+        self.ready = arrived - self.arrived
+        self.arrived = arrived
         self.in_transit += self.shipped - self.ready
 
     def admit(self, t: int) -> None:
@@ -305,7 +316,7 @@ class ByGeneration:
       month (a year's shipments are the difference of two Decembers);
     * the servers that have arrived by a month are those shipped a lead time earlier,
       ``(1 - f) S(t - L) + f S(t - L - 1)`` with the lead's whole months ``L`` and fraction
-      ``f`` (as :class:`~sim.model.kernels.Delay` splits them);
+      ``f``, as the fleet's measures count them (:meth:`Fleet.deploy`);
     * with a power queue, which admits servers in order of arrival, the servers admitted by
       generation are the arrivals where the queue's head stands (its cohort and the part of
       it admitted);

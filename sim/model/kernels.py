@@ -146,43 +146,6 @@ def lead_runs(lead_floor: np.ndarray) -> list | None:
     return [(int(lead_floor[a]), int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-class Delay:
-    """A fixed per-draw delay of an (R, B) monthly flow, through a ring buffer over months.
-
-    ``lead`` months may be fractional: the output is split linearly between the two
-    neighbouring months, so the delayed total is conserved. The months a draw reads are the
-    same every ``size`` months, so their flat indices are made once.
-
-    Parameters
-    ----------
-    lead_months : ndarray, shape (B,)
-    rows : int
-        ``R``.
-    """
-
-    def __init__(self, lead_months: np.ndarray, rows: int):
-        batch = lead_months.shape[0]
-        lead_floor, self.lead_frac = whole_months(lead_months)
-        self.size = size = int(lead_floor.max()) + 2
-        self.buffer = np.zeros((size, rows, batch))
-        offset = np.arange(rows)[:, None] * batch + np.arange(batch)[None, :]   # (R, B) within a month
-        phase = np.arange(size)[:, None, None]
-        self.recent = ((phase - lead_floor) % size) * (rows * batch) + offset          # (size, R, B)
-        self.older = ((phase - lead_floor - 1) % size) * (rows * batch) + offset
-
-    def step(self, t: int, flow: np.ndarray) -> np.ndarray:
-        """Store month ``t``'s ``flow`` (R, B); return what leaves the delay in month ``t`` (R, B)."""
-        phase = t % self.size
-        self.buffer[phase] = flow
-        flat = self.buffer.reshape(-1)
-        recent = flat.take(self.recent[phase])
-        older = flat.take(self.older[phase])
-        older -= recent
-        older *= self.lead_frac
-        older += recent
-        return older
-
-
 def lagged(ring, top: int, lead_floor: np.ndarray, lead_frac: np.ndarray, runs,
            first: int, rows: int) -> np.ndarray:
     """``(1 - f) × ring[top - L] + f × ring[top - L - 1]`` for each draw (whole months of lead

@@ -164,7 +164,7 @@ def exit_weights(stages: int, exit_probability: np.ndarray, lead_months: np.ndar
     adding up what it retires, month by month: the look-ahead is the stage chain's own, by
     construction (in closed form it is ``P(Binomial(n, p) >= K - k)`` for a server in stage
     ``k`` after ``n`` months; a test holds it to scipy.stats). A fractional lead time mixes
-    ``n = floor(lead) + 1`` and ``n + 1`` months as :class:`~sim.model.kernels.Delay` mixes
+    ``n = floor(lead) + 1`` and ``n + 1`` months as :func:`~sim.model.kernels.lagged` mixes
     the months.
 
     Returns

@@ -45,12 +45,21 @@ def test_an_older_line_keeps_what_a_capped_generation_leaves_until_the_next_one(
 
 @given(lead=st.lists(st.floats(0, 24), min_size=1, max_size=6))
 @settings(max_examples=30, deadline=None)
-def test_delay_conserves_and_shifts(lead):
+def test_the_lead_time_conserves_and_shifts(lead):
+    # what arrives each month: the difference of the arrivals so far, (1 - f) S(t + 1 - L) + f S(t - L),
+    # from the cumulative shipments (the fleet's and the results by generation's lead time)
     lead = np.array(lead)
-    delay = kernels.Delay(lead, rows=2)
+    floor, frac = kernels.whole_months(lead)
+    ring = cohorts.CohortRing(2, len(lead), size=max(16, int(floor.max()) + 2))
     flows = np.random.default_rng(0).random((40, 2, len(lead)))
-    out = np.array([delay.step(t, flows[t]) for t in range(40)] +
-                   [delay.step(t, np.zeros((2, len(lead)))) for t in range(40, 80)])
+    arrived, out = np.zeros((2, len(lead))), []
+    for t in range(80):
+        ring.push(t, flows[t] if t < 40 else np.zeros((2, len(lead))), t - int(floor.max()))
+        now = kernels.lagged(ring, t + 1, floor, frac, None, 0, 2)
+        assert (now >= arrived).all()          # arrivals never go back
+        out.append(now - arrived)
+        arrived = now
+    out = np.array(out)
     np.testing.assert_allclose(out.sum(axis=0), flows.sum(axis=0), rtol=1e-12)
     # mean delay equals the lead time
     t = np.arange(80)[:, None, None]
