@@ -197,6 +197,10 @@ def summary(ds, seconds: float | None = None) -> str:
                      f"{backlog:,.0f} servers on backlog"
                      + (f", {median(annual('power_queue'))[-1]:,.0f} waiting for power"
                         if "power_queue" in ds else ""))
+    elif "power_queue" in ds:   # a power queue in trajectory mode (in demand mode: the line above)
+        where = " (the regions' queues together)" if "energy_by_region" in ds else ""
+        lines += ["", f"In {years[-1]}: {median(annual('power_queue'))[-1]:,.0f} servers waiting for grid power "
+                      f"(median){where}"]
     if "energy_if_accumulated" in ds:
         lines.append("")
         lines.append("The same shipments accumulated as an installed base (servers stay in service "

@@ -1,6 +1,8 @@
 """One world fleet (sim.scenario.world, sim.model.record): accelerator families and regions; the
 world is the sum of its regions, a regional scenario is a slice of it."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -174,6 +176,12 @@ def test_the_summary_prints_each_region_the_families_and_all_data_centers(capsys
     assert "electricity by region" in out and "this scenario reports north" in out
     assert "north" in out and "south" in out and "world" in out
     assert "by accelerator family" in out and "all data centers" in out
+    # with a region's power queue, the servers left waiting (through the command line's summary)
+    path.write_text(toml_text(merge(merge(merge(base_dict(), WORLD), {"scenario": {"scope": "north"}}),
+                                    {"regions": {"north": {"power_capacity_gw": 0.02}}})))
+    assert main(["run", str(path), "--draws", "4", "--out", str(tmp_path / "q.nc")]) == 0
+    assert re.search(r"In 2027: [\d,]+ servers waiting for grid power \(median\) \(the regions' queues together\)",
+                     capsys.readouterr().out)
 
 
 DEMAND = {"shipments": {"mode": "demand"},
