@@ -77,6 +77,9 @@ def _within(dist: Distribution, key: str) -> Distribution:
 def scaled(scenario, factor: float, patterns=None):
     """The scenario with its uncertain priors (those whose keys match ``patterns``, globs; all
     when none) scaled in width by ``factor``; and the keys scaled."""
+    if not scenario.uncertain:
+        raise InputError("--prior-widths", None, f"{scenario.name} has no uncertain priors to scale (every "
+                         "number is a constant)")
     keys = [k for k in scenario.uncertain if not patterns or any(fnmatchcase(k, p) for p in patterns)]
     if not keys:
         raise InputError("--widen", " ".join(patterns or ()), "matches none of the scenario's uncertain "

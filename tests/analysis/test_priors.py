@@ -109,3 +109,8 @@ def test_a_width_whose_calibration_finds_too_few_draws_is_reported_not_fatal(mak
     text = priors.table(rows, "small")
     assert "20x: no forecast, too few candidates match the observations" in text
     assert "0.5x" in text and "elasticity of the range" in text
+
+
+def test_a_scenario_of_constants_has_no_priors_to_scale(make_scenario):
+    with pytest.raises(sim.InputError, match="no uncertain priors to scale"):
+        priors.prior_widths(make_scenario(), (2.0,), draws=5)
