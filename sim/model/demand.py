@@ -29,7 +29,7 @@ its first month follow demand:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 
 import numpy as np
@@ -45,12 +45,14 @@ HOURS = kernels.HOURS_PER_MONTH
 
 @dataclass
 class DemandInputs:
-    """Per-draw demand-side arrays for one batch (all shape (B,) unless noted)."""
+    """Per-draw demand-side arrays for one batch (all shape (B,) unless noted). Each field but
+    the first and the last is the ``[demand]`` key of its name (``growth`` is ``demand.growth``):
+    :meth:`from_values` reads them by name, so a key is declared once, in the registry."""
 
     start_month: int
     growth: np.ndarray
     elasticity: np.ndarray
-    halving_months: np.ndarray | None
+    algorithmic_halving_months: np.ndarray | None
     energy_cost_share: np.ndarray
     capital_cost_decline: np.ndarray
     inference_share: np.ndarray | None
@@ -77,8 +79,8 @@ class DemandInputs:
         if self._rates is None:
             rates = {"growth": np.log1p(self.growth), "capital": np.log1p(-self.capital_cost_decline),
                      "supply": np.log1p(self.supply_growth)}
-            if self.halving_months is not None:
-                rates["algorithmic"] = -12.0 * np.log(2.0) / self.halving_months
+            if self.algorithmic_halving_months is not None:
+                rates["algorithmic"] = -12.0 * np.log(2.0) / self.algorithmic_halving_months
             if self.spending_share_max is not None:
                 rates["it_spending"] = np.log1p(self.it_spending_growth)
                 rates["share"] = -self.spending_share_rate
@@ -99,26 +101,12 @@ class DemandInputs:
 
     @classmethod
     def from_values(cls, scenario, values: dict, elasticity=None, work_share0=None) -> "DemandInputs":
-        get = values.get
-        return cls(
-            start_month=12 * (scenario.demand_start_year - scenario.start_year),
-            growth=values["demand.growth"],
-            elasticity=values["demand.elasticity"] if elasticity is None else elasticity,
-            halving_months=get("demand.algorithmic_halving_months"),
-            energy_cost_share=values["demand.energy_cost_share"],
-            capital_cost_decline=values["demand.capital_cost_decline"],
-            inference_share=get("demand.inference_share"),
-            training_utilisation=get("demand.training_utilisation"),
-            inference_utilisation=get("demand.inference_utilisation"),
-            supply_capacity=get("demand.supply_capacity"),
-            supply_growth=values["demand.supply_growth"],
-            spending_share_start=get("demand.spending_share_start"),
-            spending_share_max=get("demand.spending_share_max"),
-            spending_share_rate=get("demand.spending_share_rate"),
-            it_spending_growth=get("demand.it_spending_growth"),
-            training_growth=get("demand.training_growth"),
-            work_share0=work_share0,
-        )
+        keys = {f.name: values.get(f"demand.{f.name}") for f in fields(cls)
+                if f.name not in ("start_month", "work_share0", "_rates")}     # absent: None
+        if elasticity is not None:
+            keys["elasticity"] = elasticity
+        return cls(start_month=12 * (scenario.demand_start_year - scenario.start_year), work_share0=work_share0,
+                   **keys)
 
 
 class Demand:

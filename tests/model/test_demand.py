@@ -1,13 +1,16 @@
 """The demand side's economics, checked for every draw: rebound, backfire, supply and power
 limits, and the bookkeeping that must hold whatever the parameters."""
 
+from dataclasses import fields
+
 import numpy as np
 import pytest
 import xarray as xr
 from conftest import base_dict, merge
 
 import sim
-from sim.parameters import var_name
+from sim.model.demand import DemandInputs
+from sim.parameters import BY_KEY, var_name
 from sim.scenario.load import from_dict
 
 DEMAND = {
@@ -442,3 +445,10 @@ def test_the_rebound_fork_with_accelerator_families_is_a_separate_run_bit_for_bi
     counterfactual = simulate(s, values, elasticity=np.zeros(DRAWS))
     np.testing.assert_array_equal(counterfactual["energy"], ds.energy_no_rebound.values)
     np.testing.assert_allclose(ds.energy_by_family.sum("family"), ds.energy, rtol=1e-12)
+
+
+def test_the_demand_inputs_are_the_registrys_demand_keys_by_name():
+    # each field is read by its name from the sampled values: a key is declared once
+    names = [f.name for f in fields(DemandInputs) if f.name not in ("start_month", "work_share0", "_rates")]
+    assert names and all(f"demand.{name}" in BY_KEY for name in names), \
+        [name for name in names if f"demand.{name}" not in BY_KEY]
