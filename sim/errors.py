@@ -37,6 +37,10 @@ class ScenarioError(InputError):
     """A problem in a scenario file (or a ``--set``/``--variant`` change to one)."""
 
 
+class TooFewMatches(ScenarioError):
+    """A calibration whose candidates hold fewer draws matching every observation than wanted."""
+
+
 def suggest(word: str, valid) -> str:
     """``" (did you mean 'x'?)"`` for the closest valid name, or a list of valid names."""
     valid = list(valid)

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import parameters as registry
 from .. import sampling
-from ..errors import ScenarioError
+from ..errors import TooFewMatches
 from ..model.kernels import sum_rows
 from ..scenario.published import Observation, figure_text
 
@@ -131,7 +131,7 @@ def too_few(scenario, observations, accepted: int, wanted: int, observed: np.nda
         movers = [names[j] for j in np.argsort(-np.abs(rho))[:2] if abs(rho[j]) > 0.05]
     hint = f"widen {' or '.join(movers)}, or the observed range" if movers else "widen the priors or the observed range"
     p5, p95 = np.quantile(observed[:, worst], [0.05, 0.95])
-    return ScenarioError(
+    return TooFewMatches(
         scenario.path, f"observation {o.name!r}",
         f"{accepted:,} of {len(observed):,} candidate draws match every observation, {wanted:,} wanted; "
         f"{o.name} ({figure_text(o.low, o.high, o.units)}) rejects {rejected[worst]:,}, the model gives "

@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, TooFewMatches
 from ..parameters import spec
 from ..runner import run
 from ..scenario.distributions import Distribution
@@ -120,11 +120,11 @@ def prior_widths(scenario, factors=(0.5, 2.0), draws: int | None = None, seed: i
         variant, keys = scaled(scenario, factor, patterns)
         try:
             ds = run(variant, draws=draws, seed=seed, rebound=demand, quiet=True)
-        except InputError as exc:
-            if factor == 1.0 or "candidate draws match" not in str(exc):
+        except TooFewMatches as exc:
+            if factor == 1.0:
                 raise
             # priors so wide (or narrow) that the cap's candidates hold too few matches: say so
-            rows.append(Width(factor, tuple(keys), 0, 0, {}, {}, str(exc).split(": ", 1)[-1]))
+            rows.append(Width(factor, tuple(keys), 0, 0, {}, {}, exc.message))
             continue
         energy = {y: tuple(float(q) for q in ds.energy.sel(year=y).quantile(QUANTILES).values) for y in years}
         share = {}

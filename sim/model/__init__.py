@@ -86,13 +86,9 @@ class Inputs:
     inference_energy_share: np.ndarray | None = None   # (B,) or (Y, B): inference's share of the electricity
     region_queues: tuple | None = None                 # per region: (capacity GW (B,) or None, additions)
 
-    def utilisation_at(self, t: int) -> np.ndarray:
-        """The fleet's compute utilisation in month ``t`` (B,): fixed, or with two workload
-        streams (``demand.training_growth``) the year's, from its mix of work."""
-        return self.utilisation if self.utilisation.ndim == 1 else self.utilisation[t // 12]
-
     def draw_fraction_at(self, t: int) -> np.ndarray:
-        """The fleet's mean power over its maximum in month ``t`` (B,), as :meth:`utilisation_at`."""
+        """The fleet's mean power over its maximum in month ``t`` (B,): fixed, or with two workload
+        streams (``demand.training_growth``) the year's, from its mix of work."""
         return self.draw_fraction if self.draw_fraction.ndim == 1 else self.draw_fraction[t // 12]
 
     @property
@@ -132,6 +128,9 @@ class Inputs:
         def years_of(key, point_years):
             points = np.stack([values[f"{key}.{y}"] for y in point_years])
             return kernels.interpolate_years(scenario.years, point_years, points)
+
+        def additions(key, years):   # ((month of its January, (B,) GW), ...)
+            return tuple((12 * (y - scenario.start_year), values[f"{key}.{y}"]) for y in years)
 
         def by_region(table, attr):
             return np.stack([years_of(f"regions.{r.name}.{table}", getattr(r, attr)) for r in scenario.regions], axis=1)
@@ -181,8 +180,7 @@ class Inputs:
             h100_gpu_performance=values.get("fleet.h100_gpu_performance"),
             demand=demand,
             power_capacity_gw=values.get("power.capacity_gw"),
-            power_additions=tuple((12 * (y - scenario.start_year), values[f"power.additions.{y}"])
-                                  for y in scenario.power_addition_years),
+            power_additions=additions("power.additions", scenario.power_addition_years),
             carbon_intensity=carbon,
             total_electricity=total,
             family=family if family_share is not None else None,
@@ -193,9 +191,9 @@ class Inputs:
             other_datacenters=other,
             inference_energy_share=energy_share,
             region_queues=tuple(
-                (values.get(f"regions.{r.name}.power_capacity_gw"),
-                 tuple((12 * (y - scenario.start_year), values[f"regions.{r.name}.power_additions.{y}"])
-                       for y in r.addition_years)) for r in regions) if any(r.queue for r in regions) else None,
+                (values.get(f"regions.{r.name}.power_capacity_gw"), additions(f"regions.{r.name}.power_additions",
+                                                                               r.addition_years))
+                for r in regions) if any(r.queue for r in regions) else None,
         )
 
 

@@ -88,6 +88,7 @@ class Fleet:
         # has arrived by now, (1 - f) S(t + 1 - L) + f S(t - L) (kernels.lagged)
         self.lead_floor, self.lead_frac = kernels.whole_months(inputs.lead_time_months)
         self.runs = kernels.lead_runs(self.lead_floor)
+        self.lead = (self.lead_floor, self.lead_frac, self.runs)     # shared with the results by generation
         self.shipped_so_far = cohorts.CohortRing(rows, batch, size=max(16, int(self.lead_floor.max()) + 2))
         self.arrived = np.zeros((rows, batch))       # arrived so far
         self.stages = np.zeros((inputs.lifetime_stages, rows, batch))
@@ -99,7 +100,7 @@ class Fleet:
         self.displaced = 0         # leading generations no draw ships any more, for good
         self.orders = None         # the demand side, whose ``ordered_total`` sets shipments once set
         self.gate = None           # the power queue that admits ready servers, if any
-        self.by_generation = ByGeneration(inputs, record, self.exit_probability) if by_generation else None
+        self.by_generation = ByGeneration(inputs, record, self.exit_probability, self.lead) if by_generation else None
         self.parts = []            # (ByGeneration, its region or None, its power queue): :meth:`connect`
 
     def connect(self, orders=None, gate=None) -> None:
@@ -117,7 +118,8 @@ class Fleet:
             self.parts = [(self.by_generation, view, queues.get(view))]
         else:
             self.parts = [(self.by_generation if r == 0 else
-                           ByGeneration(self.inputs, self.record, self.exit_probability, adds=True), r, queues.get(r))
+                           ByGeneration(self.inputs, self.record, self.exit_probability, self.lead, adds=True), r,
+                           queues.get(r))
                           for r in range(self.regions)]
 
     def one_off_events(self) -> list:
@@ -324,13 +326,12 @@ class ByGeneration:
       gives the December stock and the year's sum of installed servers.
     """
 
-    def __init__(self, inputs, record, exit_probability, adds: bool = False):
+    def __init__(self, inputs, record, exit_probability, lead, adds: bool = False):
         self.inputs, self.record = inputs, record
         # a region's part of the world's results adds to the parts before it (the first writes)
         self.keep = record.add_to_year if adds else record.end_of_year
         n_gen, batch = inputs.power_kw.shape
-        self.lead_floor, self.lead_frac = kernels.whole_months(inputs.lead_time_months)
-        self.runs = kernels.lead_runs(self.lead_floor)
+        self.lead_floor, self.lead_frac, self.runs = lead     # the fleet's (Fleet.deploy): one lead time
         self.deepest = int(self.lead_floor.max())
         self.shipped = np.zeros((n_gen, batch))       # this month's shipments
         self.cumulative = None                        # shipped so far, by month (made in the first month)
