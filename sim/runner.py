@@ -88,8 +88,7 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
 
 def _outputs(scenario: Scenario, values: dict, rebound: bool) -> dict[str, np.ndarray]:
     """Every output of a batch of draws: the model's, the installed-base comparison of annual
-    accounting, and with ``rebound`` the same draws without the demand response (what
-    efficiency alone would give; it goes on from the run's state when demand starts)."""
+    accounting, and with ``rebound`` the two counterfactuals (:func:`sim.model.simulate`)."""
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite outputs are reported by check_finite
         batch = simulate(scenario, values, rebound=rebound)
         if scenario.accounting == "annual_shipments":
@@ -98,6 +97,8 @@ def _outputs(scenario: Scenario, values: dict, rebound: bool) -> dict[str, np.nd
             batch["energy_if_accumulated"] = accumulated["energy"]
     if rebound:
         batch["rebound"] = batch["energy"] - batch["energy_no_rebound"]
+        if "energy_trend" in batch:   # the first year's growth held
+            batch["rebound_beyond_trend"] = batch["energy"] - batch["energy_trend"]
     return batch
 
 

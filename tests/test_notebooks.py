@@ -1,5 +1,6 @@
 """The notebooks run top to bottom on a fresh install (executed with nbclient)."""
 
+import runpy
 from pathlib import Path
 
 import nbformat
@@ -14,6 +15,15 @@ def test_there_are_three_notebooks_committed_without_outputs():
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name
+
+
+def test_the_committed_notebooks_are_those_make_notebooks_writes():
+    made = runpy.run_path(str(NOTEBOOKS[0].with_name("make_notebooks.py")), run_name="made")["NOTEBOOKS"]
+    assert sorted(made) == [p.name for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        committed = nbformat.read(path, as_version=4)
+        assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in made[path.name].cells], (
+            f"{path.name} differs from notebooks/make_notebooks.py: edit the script and run it")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

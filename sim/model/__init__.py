@@ -286,10 +286,12 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
         Override of ``demand.elasticity`` (0 for the no-rebound counterfactual).
     rebound : bool
         In demand mode, also run the same draws with elasticity 0 and return its ``energy``
-        as ``energy_no_rebound``. The two runs are the same until demand starts (elasticity
-        acts on demand only), so the counterfactual goes on from a copy of the batch's state
-        at that month instead of running the history again: its numbers are those of a
-        separate run with ``elasticity = 0``, bit for bit (tested).
+        as ``energy_no_rebound``; and the same draws with the growth of demand's first year
+        held from then on, with no response to cost (:meth:`.demand.Demand.hold_growth`), as
+        ``energy_trend``. The runs are the same until demand starts (elasticity acts on demand
+        only), or until its first year ends, so each counterfactual goes on from a copy of the
+        batch's state at that month instead of running the history again: the first's numbers
+        are those of a separate run with ``elasticity = 0``, bit for bit (tested).
     until : int, optional
         Run only the first ``until`` months (a calibration's candidates: the observations look
         no further); the results of later months are zeros. Not with ``rebound``.
@@ -323,28 +325,42 @@ def _simulate(scenario, values, accounting, elasticity, rebound, until=None) -> 
     """:func:`simulate` on a batch already in the model's order (sorted by lead time)."""
     inputs, record, families = build(scenario, values, accounting, elasticity)
     env = _environment(families)
-    fork = None
+    forks = []
     if rebound and inputs.demand is not None:
-        start = min(inputs.demand.start_month, scenario.n_months)
+        # the counterfactuals go on from copies of the run's state: with no demand response from
+        # the month demand starts, and with demand's first-year growth held from a year later
+        n = scenario.n_months
+        start = min(inputs.demand.start_month, n)
         env.run(until=start)
-        # the counterfactual needs only the electricity: its copy leaves out the results by
-        # generation and keeps only the record of IT power; it reads the offers this run makes
-        # (the split of shipments does not depend on demand)
-        fleet = next(family for family in families if isinstance(family, Fleet))
-        fleet.offers = {}
-        memo = {id(fleet.by_generation): None, id(fleet.parts): [], id(record): record.lean_copy({"it_power", "energy"}),
-                id(fleet.offers): fleet.offers}
-        fork = copy.deepcopy((inputs, record, families), memo)
+        forks.append(("energy_no_rebound", start, _fork(inputs, record, families)))
+        if start + 12 < n:
+            env.run(until=start + 12)
+            forks.append(("energy_trend", start + 12, _fork(inputs, record, families)))
     env.run(until=scenario.n_months if until is None else min(until, scenario.n_months))
     out = record.finish(inputs)
     _release(families)
-    if fork is not None:
-        inputs, record, families = fork
-        inputs.demand.elasticity = np.zeros_like(inputs.demand.elasticity)
-        _environment(families, start).run(until=scenario.n_months)
-        out["energy_no_rebound"] = record.finish(inputs)["energy"]
+    for name, month, (inputs, record, families) in forks:
+        demand = next(family for family in families if isinstance(family, Demand))
+        if name == "energy_no_rebound":
+            inputs.demand.elasticity = np.zeros_like(inputs.demand.elasticity)
+        else:
+            demand.hold_growth(month)
+        _environment(families, month).run(until=scenario.n_months)
+        out[name] = record.finish(inputs)["energy"]
         _release(families)
     return out
+
+
+def _fork(inputs, record, families):
+    """A copy of a run's state for a counterfactual, which needs only the electricity: it leaves
+    out the results by generation and keeps only the record of IT power; it reads the offers
+    the run makes from the fork on (the split of shipments does not depend on demand)."""
+    fleet = next(family for family in families if isinstance(family, Fleet))
+    if fleet.offers is None:
+        fleet.offers = {}
+    memo = {id(fleet.by_generation): None, id(fleet.parts): [], id(record): record.lean_copy({"it_power", "energy"}),
+            id(fleet.offers): fleet.offers}
+    return copy.deepcopy((inputs, record, families), memo)
 
 
 def _release(families) -> None:

@@ -33,7 +33,7 @@ class Step:
     action: object
     start: int = 0
     before: object = None
-    begin: object = None     # called once, in month ``start``, before its action
+    begin: object = None     # called once, in month ``start``, before its action (not again in a fork)
 
 
 def steps(families) -> list[tuple[str, Step]]:
@@ -96,7 +96,7 @@ class Calendar:
                     yield env.timeout(1)
             else:
                 yield env.timeout(step.start - first)
-        if step.begin is not None:
+        if step.begin is not None and int(env.now) == step.start:   # not in a run forked after it began
             step.begin()
         action = step.action
         while True:

@@ -144,6 +144,7 @@ class Demand:
         self.energy_per_work0 = None
         self._mix = self._energy_per_work = None   # the last mix asked about, and its value
         self._planned = None                  # this month's plan, once demand has started
+        self.held = None                      # (work, monthly factor, month): demand's growth held (hold_growth)
 
     def one_off_events(self) -> list:
         return []
@@ -212,7 +213,11 @@ class Demand:
             d.energy_cost_share * self.energy_per_work(fleet.mix) / self.energy_per_work0
             + (1.0 - d.energy_cost_share) * clock["capital"])
         previous = self.work_demanded
-        self.work_demanded = self.work0 * clock["growth"] * algorithmic * relative_cost ** -d.elasticity
+        if self.held is None:
+            self.work_demanded = self.work0 * clock["growth"] * algorithmic * relative_cost ** -d.elasticity
+        else:
+            work, factor, month = self.held
+            self.work_demanded = work * factor ** (t - month)
         # spending on compute is bounded: at the hardware's cost, no more work is bought than the
         # ceiling pays for (the cost of a unit of work is the cost of a task over the work per task)
         self.cost_per_work = relative_cost / algorithmic
@@ -220,7 +225,10 @@ class Demand:
         if self.serving:
             self.work_unbounded = self.work_demanded.copy()   # the demand curve at cost, before the budget
         if self.ceiling is not None:
-            np.minimum(self.work_demanded, self.ceiling * self.work0 / self.cost_per_work, out=self.work_demanded)
+            affordable = self.ceiling * self.work0 / self.cost_per_work
+            if self.serving:
+                self.record.add("budget_bound", t, (self.work_demanded > affordable) / 12.0)
+            np.minimum(self.work_demanded, affordable, out=self.work_demanded)
         # adaptive expectations: demand's latest monthly growth, carried over the lead time
         trend = np.divide(self.work_demanded, previous, out=np.ones_like(previous), where=previous > 0)
         expected = self.work_demanded * trend ** self.horizon
@@ -243,6 +251,19 @@ class Demand:
         self.ordered_total = total
         self._planned = (wanted_work, total, per_new_server)    # for the backlog at the year's end
         self.record.add("compute_demand", t, self.work_demanded)
+
+    def hold_growth(self, t: int) -> None:
+        """From month ``t``, a year after demand started, the work demanded keeps the monthly
+        growth of demand's first year (each draw's own: its work demanded in the year's twelfth
+        month over that of its first, ``W0``, eleven months of growth), with no response to cost;
+        the supply cap, the power queue and the spending ceiling act as before. This is the
+        counterfactual in which the growth seen in demand's first year simply goes on
+        (``energy_trend``; :func:`sim.model.simulate`)."""
+        if t != self.d.start_month + 12:
+            raise ValueError("hold_growth: the growth held is that of demand's first year")
+        last, first = self.work_demanded, self.work0
+        ratio = np.divide(last, first, out=np.ones_like(last), where=first > 0)
+        self.held = (last, ratio ** (1.0 / 11.0), t - 1)
 
     def serve_history(self, t: int) -> None:
         """Monthly, before demand starts: the installed base's work is what was demanded and

@@ -75,6 +75,12 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
     O("rebound", _Y, "TW h",
       "Electricity in the year due to the Jevons response (energy - energy_no_rebound)",
       "time: sum", measure="energy", whole_run=True),
+    O("energy_trend", _Y, "TW h",
+      "Facility electricity in the year if the work demanded had kept the growth of demand's first year, "
+      "with no response to cost after it", "time: sum", measure="energy", whole_run=True),
+    O("rebound_beyond_trend", _Y, "TW h",
+      "Electricity in the year due to the demand response beyond the growth of demand's first year "
+      "(energy - energy_trend)", "time: sum", measure="energy", whole_run=True),
     O("installed_if_accumulated", _Y, "1",
       "AI servers installed at the end of the year if the same shipments accumulate as an "
       "installed base", "time: point", measure="servers", whole_run=True),
@@ -97,6 +103,8 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
       "demand started, annual mean", "time: mean", measure="index", undefined_ok=True),
     O("spending_ceiling", _Y, "1", "The most spending the budget allows, relative to the spending when "
       "demand started, annual mean", "time: mean", measure="index", undefined_ok=True),
+    O("budget_bound", _Y, "1", "Share of the year's months in which the spending ceiling capped the work "
+      "demanded (from demand's start; 0 before it)", "time: mean", measure="share"),
     O("electricity_share", _Y, "1",
       "Share of the total electricity of the scenario's scope (world, a country or a region) used by its AI servers",
       measure="share"),

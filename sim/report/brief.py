@@ -140,6 +140,16 @@ def summary_text(ds, oat) -> str:
                      f"efficiency alone would then bring the {last} electricity to {base[1]:,.1f} TWh "
                      f"({base[0]:,.1f} to {base[2]:,.1f}), so the share says as much about that case as "
                      f"about the rebound.")
+        if "rebound_beyond_trend" in ds:
+            beyond = (ds.rebound_beyond_trend / ds.energy).where(ds.energy > 0).sel(year=last)
+            b5, b50, b95 = (0.0 if abs(x) < 0.005 else x for x in beyond.quantile([0.05, 0.5, 0.95]).values)
+            text += (f" Compared instead with demand going on at the growth of its first year, with no further "
+                     f"response to cost, the response adds {b50:.0%} of the {last} total ({b5:.0%} to {b95:.0%}).")
+    if "budget_bound" in ds:
+        bound = float(ds.budget_bound.sel(year=last).mean())
+        if bound >= 0.5:
+            text += (f" The spending ceiling caps demand in {bound:.0%} of the months of {last}: there the "
+                     f"electricity is what the budget for AI compute buys at its cost, whatever the elasticity.")
     if "energy_if_accumulated" in ds:
         text += (f" Counted as an installed base instead of one year's shipments, the same servers would use "
                  f"{float(ds.energy_if_accumulated.sel(year=last).median()):,.1f} TWh in {last}.")

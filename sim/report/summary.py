@@ -186,7 +186,20 @@ def summary(ds, seconds: float | None = None) -> str:
         middle = median(rebound)
         for j, year in enumerate(years):
             lines.append(f"{year:>6}  {middle[j]:18.1f}  {share[0, j]:9.0%} {share[1, j]:8.0%} {share[2, j]:8.0%}")
+        if "rebound_beyond_trend" in ds:
+            # the same draws with the growth of demand's first year held, with no response to cost
+            with np.errstate(divide="ignore", invalid="ignore"):
+                beyond = quantiles(np.where(energy > 0, annual("rebound_beyond_trend") / energy, np.nan))
+            lines.append("against demand's first-year growth held instead (same draws, no response to cost after "
+                         "it), the response adds (share of energy p5 p50 p95): " + "; ".join(
+                             f"{y} " + " ".join(f"{0.0 if abs(x) < 0.005 else x:.0%}" for x in beyond[:, j])
+                             for j, y in enumerate(years)))
         lines += rebound_by_prior_half(ds, rebound[:, -1] / energy[:, -1], years[-1])
+    if "budget_bound" in ds:
+        bound = annual("budget_bound").mean(axis=0)
+        lines.append("months in which the spending ceiling capped demand (mean over draws): " + "; ".join(
+            f"{y} {bound[j]:.0%}" for j, y in enumerate(years))
+            + ": there the electricity is what the budget buys at the cost of compute, whatever the elasticity")
     if "unserved_demand" in ds:
         last = years[-1]
         with np.errstate(divide="ignore", invalid="ignore"):

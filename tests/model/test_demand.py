@@ -269,6 +269,36 @@ def test_power_queue_results_do_not_depend_on_the_batch(chunk_draws):
     xr.testing.assert_identical(part, whole)
 
 
+def test_holding_the_growth_changes_nothing_when_demand_already_grows_at_one_rate():
+    # elasticity 0 and no budget: W0 (1 + g)^t 2^(-12 t / halving) is one exponential, so the
+    # growth of demand's first year, held, is the same demand (to rounding: another formula)
+    ds = run(with_elasticity(0.0), rebound=True)
+    np.testing.assert_allclose(ds.energy_trend, ds.energy, rtol=1e-9)
+    np.testing.assert_allclose(ds.rebound_beyond_trend, ds.energy - ds.energy_trend, rtol=1e-12, atol=1e-12)
+
+
+def test_the_held_growth_run_is_the_run_through_demands_first_year_and_differs_after():
+    # demand starts in 2024: the counterfactual goes on from the run's state at the end of 2024
+    s = with_elasticity({"dist": "uniform", "low": 0.5, "high": 1.5}, demand={"energy_cost_share": 1.0})
+    ds = run(s, rebound=True)
+    np.testing.assert_array_equal(ds.energy_trend.sel(year=slice(None, 2024)), ds.energy.sel(year=slice(None, 2024)))
+    # generation D (2028) cuts the electricity per unit of work by more than the first year's
+    # hardware did: the cost falls faster, and with a demand response, demand outgrows the trend
+    later = ds.rebound_beyond_trend.sel(year=slice(2029, None))
+    assert float(later.max()) > 0
+    assert not np.allclose(ds.energy_trend.sel(year=2032), ds.energy.sel(year=2032), rtol=1e-3)
+
+
+def test_budget_bound_counts_the_months_the_ceiling_caps_demand():
+    tight = run(with_budget(1.2, spending_share_max=0.04, spending_share_rate=0.01, it_spending_growth=0.0,
+                            growth={"dist": "uniform", "low": 0.8, "high": 1.5}))
+    assert bool((tight.budget_bound.sel(year=slice(None, 2023)) == 0).all())      # before demand starts
+    np.testing.assert_array_equal(tight.budget_bound.sel(year=slice(2026, None)), 1.0)   # it binds throughout
+    roomy = run(with_budget(0.8, spending_share_max=0.99, spending_share_rate=10.0, it_spending_growth=1.0))
+    assert float(roomy.budget_bound.max()) == 0.0
+    assert "budget_bound" not in run(with_elasticity(0.8))    # no budget, no ceiling to bind
+
+
 # ---- bounded spending and prices that clear -------------------------------------------------
 
 BUDGET = {"spending_share_start": 0.037, "spending_share_max": {"dist": "uniform", "low": 0.06, "high": 0.15},
