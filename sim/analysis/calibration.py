@@ -31,15 +31,14 @@ CANDIDATES_PER_DRAW = 1_000   # fewer matching draws give no width (their 5-95 %
 
 
 def per_server(get, generation: str, what: str, trends=None):
-    """A generation's per-server figure (``power_kw``, ``performance``, ``gpus_per_server``) for
-    every draw: its parameter, or for a trend generation its base's times the trend's gain to
-    its step (:func:`sim.model.kernels.trend_generations`)."""
-    if not trends or generation not in trends:
-        return get(f"generation.{generation}.{what}")
-    base, step = trends[generation]
-    value = get(f"generation.{base}.{what}")
-    gain = {"power_kw": "trend.power_gain", "performance": "trend.performance_gain"}.get(what)
-    return value if gain is None else value * get(gain) ** step
+    """A generation's per-server figure (``power_kw``, ``performance``, ``gpus_per_server``,
+    ``price_kusd``) for every draw: its parameter, or for a trend's row its base's (the trend's
+    generations keep its GPUs per server and price; a figure counted at their power or
+    performance is observed only before they launch, when the row is zero:
+    :func:`sim.scenario.published.parse_observations`)."""
+    if trends and generation in trends:
+        generation = trends[generation][0]
+    return get(f"generation.{generation}.{what}")
 
 
 def observe(observation: Observation, get, generations, years, scope: str | None = None,

@@ -85,11 +85,20 @@ class Inputs:
     other_datacenters: np.ndarray | None = None        # (Y, B) or (Y, R, B) TWh of non-AI data centers
     inference_energy_share: np.ndarray | None = None   # (B,) or (Y, B): inference's share of the electricity
     region_queues: tuple | None = None                 # per region: (capacity GW (B,) or None, additions)
+    # the results' generation axis (Scenario.result_rows): the catalogue's rows, then one per trend
+    catalogue_rows: np.ndarray | None = None           # (C,) the model's rows of the catalogue's generations
+    trend_groups: tuple = ()                           # per family with a trend: its generations' rows
 
     def draw_fraction_at(self, t: int) -> np.ndarray:
         """The fleet's mean power over its maximum in month ``t`` (B,): fixed, or with two workload
         streams (``demand.training_growth``) the year's, from its mix of work."""
         return self.draw_fraction if self.draw_fraction.ndim == 1 else self.draw_fraction[t // 12]
+
+    @property
+    def result_index(self) -> np.ndarray:
+        """Each result row's model row whose GPUs per server and family it has (a trend's: its
+        first generation's, which are those of all of them)."""
+        return np.concatenate([self.catalogue_rows, [members[0] for members in self.trend_groups]]).astype(int)
 
     @property
     def regions(self) -> int:
@@ -194,6 +203,8 @@ class Inputs:
                 (values.get(f"regions.{r.name}.power_capacity_gw"), additions(f"regions.{r.name}.power_additions",
                                                                                r.addition_years))
                 for r in regions) if any(r.queue for r in regions) else None,
+            catalogue_rows=np.array([m[0] for _, _, m, trend in scenario.result_rows if not trend], dtype=int),
+            trend_groups=tuple(np.array(m, dtype=int) for _, _, m, trend in scenario.result_rows if trend),
         )
 
 

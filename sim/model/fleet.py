@@ -16,9 +16,9 @@ the lead time, the power queue, the aging chain — is linear and treats all gen
 these three *measures* (:data:`MEASURES`; rows of (3, B) arrays) instead of one row per
 generation: the same numbers, up to rounding, for a fifth of the work when fifteen
 generations are on sale. The results by generation are kept beside them by
-:class:`ByGeneration`, which follows the same flows generation by generation and feeds back
-into nothing; a run that needs only the electricity (the rebound's counterfactual) leaves it
-out.
+:class:`~sim.model.by_generation.ByGeneration` (the results' rows: each catalogued generation,
+and each trend's generations summed in one), which follows the same flows row by row and feeds
+back into nothing; a run that needs only the electricity (a counterfactual) leaves it out.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import numpy as np
 
 from ..parameters.outputs import count_factor
 from . import cohorts, kernels, lifetime
+from .by_generation import ByGeneration
 
 # the fleet's measures: rows of its (3, B) state arrays (sums over generations of servers ×)
 MEASURES = ("servers", "power_kw", "performance")
@@ -236,7 +237,7 @@ class Fleet:
         if self.by_generation is not None:
             for part, region, queue in self.parts:   # the view's region's (or a region's) part of the total
                 part.ship(t, total if region is None else total * self.inputs.region_share[t // 12, region],
-                          self.shares, queue)
+                          self.shares, queue, self.n)
 
     def deploy(self, t: int) -> None:
         """Shipped servers are ready to draw power after ``fleet.lead_time_months``
@@ -255,7 +256,7 @@ class Fleet:
         self.deployed = self.ready if self.gate is None else self.gate.admit(t, self.ready, self.installed)
         if self.by_generation is not None:
             for part, _, queue in self.parts:
-                part.admit(t, self.n, queue)
+                part.admit(t, queue)
 
     def world(self, array: np.ndarray, measure: int) -> np.ndarray:
         """One measure of a state array (3R, B) for the whole fleet (B,): the sum of its regions
@@ -292,7 +293,7 @@ class Fleet:
             record.end_of_year("compute_installed", t, installed[row[PERFORMANCE]] / self.inputs.h100_gpu_performance)
         if self.by_generation is not None:
             for part, _, _ in self.parts:
-                part.year_end(t, self.n, self.displaced)
+                part.year_end(t, self.displaced)
 
     def count_annual_shipments(self, t: int) -> None:
         """``fleet.accounting = "annual_shipments"``: a year's shipments are that year's fleet.
@@ -303,125 +304,4 @@ class Fleet:
         """
         np.multiply(self.shipped, 12.0, out=self.installed)
         if self.by_generation is not None:
-            self.by_generation.count_annual_shipments(t, self.n)
-
-
-class ByGeneration:
-    """The fleet's results by generation: shipments, installed base and electricity.
-
-    It follows the fleet's flows generation by generation and writes
-    ``shipments_by_generation``, ``installed_by_generation`` and ``energy_by_generation``; the
-    fleet's measures are the sums of these over generations (up to rounding; tested), and
-    nothing in the model reads them back. All of it is kept in cumulative form:
-
-    * servers shipped so far, by generation, in a :class:`~sim.model.cohorts.CohortRing` by
-      month (a year's shipments are the difference of two Decembers);
-    * the servers that have arrived by a month are those shipped a lead time earlier,
-      ``(1 - f) S(t - L) + f S(t - L - 1)`` with the lead's whole months ``L`` and fraction
-      ``f``, as the fleet's measures count them (:meth:`Fleet.deploy`);
-    * with a power queue, which admits servers in order of arrival, the servers admitted by
-      generation are the arrivals where the queue's head stands (its cohort and the part of
-      it admitted);
-    * each month's admitted servers enter a :class:`~sim.model.lifetime.YearlyChain`, which
-      gives the December stock and the year's sum of installed servers.
-    """
-
-    def __init__(self, inputs, record, exit_probability, lead, adds: bool = False):
-        self.inputs, self.record = inputs, record
-        # a region's part of the world's results adds to the parts before it (the first writes)
-        self.keep = record.add_to_year if adds else record.end_of_year
-        n_gen, batch = inputs.power_kw.shape
-        self.lead_floor, self.lead_frac, self.runs = lead     # the fleet's (Fleet.deploy): one lead time
-        self.deepest = int(self.lead_floor.max())
-        self.shipped = np.zeros((n_gen, batch))       # this month's shipments
-        self.cumulative = None                        # shipped so far, by month (made in the first month)
-        self.shipped_before = np.zeros((n_gen, batch))   # shipped before this year
-        self.admitted_before = np.zeros((n_gen, batch))  # admitted before this month
-        self.chain = lifetime.YearlyChain(inputs.lifetime_stages, exit_probability, n_gen)
-        self.closed = 0     # leading generations that will ship and admit no more servers
-        self.installed = np.zeros((n_gen, batch))        # annual accounting: this month's fleet
-        self.installed_sum = np.zeros((n_gen, batch))    # annual accounting: this year's sum
-        # TWh per installed server-month, by generation: maximum power × draw fraction × PUE × 730 h
-        # (with regions, the IT electricity: the year's PUE of the fleet's regions is applied when
-        # the run finishes, :meth:`sim.model.Record.finish`)
-        self.pue = inputs.pue if inputs.region_share is None else 1.0
-        self.twh_per_server_month = None if inputs.draw_fraction.ndim > 1 else self._twh_per_server_month(0)
-
-    def ship(self, t: int, total: np.ndarray, shares: np.ndarray, queue) -> None:
-        """This month's shipments by generation (``total × shares``), added to the cumulative
-        ring (keeping the rows this month needs); at a December, the year's shipments."""
-        n, lo = len(shares), self.closed
-        if self.cumulative is None:
-            # a lead time of rows (and two more); with a power queue, also the months it may hold
-            months = self.deepest + 2 + (cohorts.QUEUE_MONTHS if queue is not None else 0)
-            self.cumulative = cohorts.CohortRing(*self.shipped.shape, size=max(16, months))
-        np.multiply(total, shares[lo:], out=self.shipped[lo:n])
-        self.cumulative.push(t, self.shipped[lo:n], self._oldest(t, queue), first=lo)
-
-    def _oldest(self, t: int, queue) -> int:
-        """The oldest row of the cumulative ring this month needs: a lead time before now, or
-        before the oldest head of the power queue."""
-        oldest = t - self.deepest
-        if queue is not None and queue.waiting.size:
-            oldest = min(oldest, int((queue.head_cohort - self.lead_floor[queue.waiting]).min()) - 1)
-        return oldest
-
-    def admit(self, t: int, n: int, queue) -> None:
-        """The servers by generation admitted this month enter the aging chain: all that arrived,
-        or with a power queue the arrivals up to where its head now stands."""
-        lo = self.closed
-        # a queue that clears (or none): all that arrived, (1 - f) S[t + 1 - L] + f S[t - L] with
-        # S[r] the ring's row r, the servers shipped before month r
-        admitted = kernels.lagged(self.cumulative, t + 1, self.lead_floor, self.lead_frac, self.runs, lo, n)
-        if queue is not None and queue.waiting.size:
-            waiting, cohort, fraction = queue.waiting, queue.head_cohort, queue.head_fraction
-            frac = self.lead_frac[waiting]
-            # the ring's rows c - L - 1, c - L and c + 1 - L of each waiting draw, in one gather
-            rows = (cohort - self.lead_floor[waiting]) + np.array([[-1], [0], [1]])
-            older, recent, newer = self.cumulative.gather(rows, waiting, rows=n, first=lo)
-            start = recent + frac * (older - recent)            # arrived before the head's cohort
-            end = newer + frac * (recent - newer)               # ... and with it
-            admitted[:, waiting] = start + fraction * (end - start)
-        entering = np.maximum(admitted - self.admitted_before[lo:n], 0.0)
-        self.admitted_before[lo:n] = admitted
-        self.chain.enter(t, entering, first=lo)
-
-    def count_annual_shipments(self, t: int, n: int) -> None:
-        """De Vries's accounting: the fleet is the year's shipment rate (12 × this month's)."""
-        np.multiply(self.shipped[:n], 12.0, out=self.installed[:n])
-        self.installed_sum[:n] += self.installed[:n]
-
-    def year_end(self, t: int, n: int, displaced: int) -> None:
-        """At the end of a December: the year's shipments (the difference of two Decembers of
-        the cumulative ring); the December stock and the year's sum of installed servers (from
-        the aging chain, or in de Vries's accounting the year's shipment rate), by generation.
-
-        Generations that no draw ships any more (``displaced``, from the fleet's offer) and whose
-        every server has been admitted are closed: their rows get exact zeros from then on, so
-        they are left out of the work (the chain still ages them)."""
-        lo = self.closed
-        shipped = self.cumulative[t + 1]        # shipped before next month
-        year = np.zeros_like(self.shipped)
-        np.subtract(shipped[lo:n], self.shipped_before[lo:n], out=year[lo:n])
-        self.keep("shipments_by_generation", t, year)
-        self.shipped_before[lo:n] = shipped[lo:n]
-        if self.inputs.accounting == "annual_shipments":
-            self._record(t, self.installed, self.installed_sum.copy())
-            self.installed_sum[:] = 0.0
-            return
-        december, year_sum = self.chain.year()
-        self._record(t, december, year_sum)
-        while (self.closed < min(displaced, n)
-               and np.array_equal(self.admitted_before[self.closed], shipped[self.closed])):
-            self.closed += 1
-
-    def _twh_per_server_month(self, t: int) -> np.ndarray:
-        """(G, B) for the year of ``t``: the draw fraction is the year's (two workload streams
-        set the fleet's mix each January), so a year's servers-months times it is exact."""
-        return self.inputs.power_kw * (
-            self.inputs.draw_fraction_at(t) * self.pue * (kernels.HOURS_PER_MONTH / kernels.KWH_PER_TWH))
-
-    def _record(self, t: int, december: np.ndarray, year_sum: np.ndarray) -> None:
-        self.keep("installed_by_generation", t, december)
-        twh = self.twh_per_server_month if self.twh_per_server_month is not None else self._twh_per_server_month(t)
-        self.keep("energy_by_generation", t, year_sum * twh)
+            self.by_generation.count_annual_shipments(t)

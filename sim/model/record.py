@@ -88,7 +88,8 @@ class Record:
         installed, shipped = out["installed_by_generation"], out["shipments_by_generation"]   # (Y, G, B)
         # term by term over generations: numpy's .sum(axis=1) adds pairwise when a batch is
         # narrow and row by row when it is wide, so a draw's last digit depended on its batch
-        gpus = inputs.gpus_per_server
+        rows = inputs.result_index                         # each result row's GPUs per server and family
+        gpus = inputs.gpus_per_server[rows]
         out["gpus_shipped"] = kernels.weighted_sum(gpus, shipped.transpose(1, 0, 2))
         out["gpus_installed"] = kernels.weighted_sum(gpus, installed.transpose(1, 0, 2))
         if inputs.region_share is not None:
@@ -101,7 +102,7 @@ class Record:
             for name in ("energy", "installed"):
                 by_generation = out[f"{name}_by_generation"]
                 out[f"{name}_by_family"] = np.stack(
-                    [kernels.sum_rows(by_generation[:, inputs.family == f].swapaxes(0, 1))
+                    [kernels.sum_rows(by_generation[:, inputs.family[rows] == f].swapaxes(0, 1))
                      for f in range(inputs.family_share.shape[1])], axis=1)
         if "compute_served" in out:
             kwh = out["energy"] * kernels.KWH_PER_TWH

@@ -101,39 +101,37 @@ class Scenario:
 
     @property
     def generation_rows(self) -> list[tuple[str, int, int, int]]:
-        """The generations the model follows, in the order of its arrays and of a result's
-        ``generation`` axis: (name, family index, catalogue index or -1, trend step or 0): the
-        catalogue's and those each family's trend may launch beyond its last one (the lead
-        family's ``trend-1``, ...; another's ``AMD-trend-1``, ...), by earliest launch (a trend's
-        at its shortest cadence), so that the model can leave out the rows no draw has launched
-        yet. With one family: the catalogue, then ``trend-1``, ``trend-2``, ..."""
-        rows = [(self.launch_month_index(g), 0, i, g.name, self.family_index(g.family), i, 0)
-                for i, g in enumerate(self.generations)]
-        for f, family in enumerate(self.families):
-            if family.trend:
-                last = self.launch_month_index(self.generations[family.generations[-1]])
-                for j, name in enumerate(family.trend_names(lead=f == 0), start=1):
-                    rows.append((last + j * self.trend_shortest, 1, f * 1000 + j, name, f, -1, j))
-        return [row[3:] for row in sorted(rows, key=lambda r: r[:3])]
+        """The generations the model follows (:func:`.world.generation_rows`)."""
+        return world.generation_rows(self)
+
+    @property
+    def result_rows(self) -> list[tuple[str, int, tuple[int, ...], bool]]:
+        """The rows of a result's ``generation`` axis (:func:`.world.result_rows`)."""
+        return world.result_rows(self)
 
     @property
     def trend_bases(self) -> dict[str, tuple[str, int]]:
-        """Each trend generation's catalogued base (its family's last) and step: ``trend-2`` is
-        the base's per-server figures times the trend's gains squared."""
-        return {name: (self.generations[self.families[f].generations[-1]].name, j)
-                for name, f, i, j in self.generation_rows if j}
+        """Each family's trend row (``trend``, ``AMD-trend``): its catalogued base (the family's last
+        generation, whose GPUs per server and price it keeps) and the first year any draw can
+        launch one of its generations (before it, the row holds exact zeros)."""
+        out = {}
+        for name, f, members, trend in self.result_rows:
+            if trend:
+                first = world.earliest_trend_launch(self, f)
+                out[name] = (self.generations[self.families[f].generations[-1]].name, self.start_year + first // 12)
+        return out
 
     def family_index(self, name: str) -> int:
         return next(i for i, f in enumerate(self.families) if f.name == name)
 
     @property
     def generation_names(self) -> list[str]:
-        return [row[0] for row in self.generation_rows]
+        return [row[0] for row in self.result_rows]
 
     @property
     def generation_families(self) -> list[str]:
         """Each generation's family, in the order of :attr:`generation_names`."""
-        return [self.families[row[1]].name for row in self.generation_rows]
+        return [self.families[row[1]].name for row in self.result_rows]
 
     @property
     def region_names(self) -> list[str]:
@@ -246,7 +244,7 @@ def from_dict(data: dict, file: str | None = None, text: str = "", overrides=Non
     validations = parse_validations(data.get("validation"), file, variants)
     observations = parse_observations(data.get("observation"), file, scenario.start_year, scenario.end_year,
                                       scenario.scope, scenario.generation_names, scenario.generation_families,
-                                      scenario.region_names)
+                                      scenario.region_names, scenario.trend_bases)
     check_prices(observations, scenario, file)
     try:
         correlations = check_correlations(data.get("correlation"), file, scenario)

@@ -275,14 +275,18 @@ def parse(tables, file: str | None, variant_names) -> tuple[Validation, ...]:
 
 
 def parse_observations(tables, file: str | None, first: int, last: int, scope: str,
-                       generation_names, generation_families=(), regions=()) -> tuple[Observation, ...]:
+                       generation_names, generation_families=(), regions=(), trends=None) -> tuple[Observation, ...]:
     """Check ``[[observation]]`` tables against the scenario (its years, scope, generations and
     their families, and regions).
 
     Without regions a figure's scope is the scenario's. With regions it may be the world or any
     region: one of another scope than the scenario's is read from the results by region (a
     quantity of :data:`BY_REGION`), or, for a world figure of some generations that calibrates, from
-    the candidates' run of the world (:func:`sim.analysis.calibration.candidate_scenario`)."""
+    the candidates' run of the world (:func:`sim.analysis.calibration.candidate_scenario`).
+
+    A trend's row (``trends``: its name → its base and first possible year) sums generations whose
+    power and performance per server differ by draw: a quantity counted at those is refused from
+    the trend's first year on (before it the row holds exact zeros)."""
     out, names = [], set()
     scopes = ("world",) + tuple(regions) if regions else SCOPES
     for i, table in enumerate(_tables(tables, file, "observation")):
@@ -315,6 +319,13 @@ def parse_observations(tables, file: str | None, first: int, last: int, scope: s
             generations = [g for g, f in zip(generation_names, generation_families) if f == family]
             if len(generations) == len(generation_names) and not OUTPUTS[quantity].observed_only:
                 generations = []    # every generation: the quantity itself
+        weighted = {"power_kw", "performance"} & set(OUTPUTS[quantity].per_server)
+        late = [g for g in generations if weighted and g in (trends or {}) and year >= trends[g][1]]
+        if late:
+            t.fail("family" if family is not None else "generations",
+                   f"{quantity} counts {late[0]} at its {'/'.join(sorted(weighted))} per server, which its "
+                   f"generations, launched at each draw's own cadence from {trends[late[0]][1]}, do not share: "
+                   f"observe a year before {trends[late[0]][1]}, or a count (shipments, installed, GPUs)")
         if OUTPUTS[quantity].observed_only and not generations:
             t.fail("family", f"{quantity} is counted by generation: name the family or the generations it covers")
         if generations and quantity not in BY_GENERATION:

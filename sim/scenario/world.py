@@ -12,6 +12,7 @@ world is the sum of its regions; a scenario whose ``scope`` is a region reports 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .. import parameters as registry
@@ -32,9 +33,52 @@ class Family:
     trend: int = 0
     description: str = ""
 
+    def trend_name(self, lead: bool) -> str:
+        """The result row of all the generations its trend launches: ``trend`` for the lead
+        family, ``<family>-trend`` for another; the model's rows are ``trend-1``, ..."""
+        return "trend" if lead else f"{self.name}-trend"
+
     def trend_names(self, lead: bool) -> list[str]:
-        prefix = "trend" if lead else f"{self.name}-trend"
-        return [f"{prefix}-{j}" for j in range(1, self.trend + 1)]
+        return [f"{self.trend_name(lead)}-{j}" for j in range(1, self.trend + 1)]
+
+
+def generation_rows(scenario) -> list[tuple[str, int, int, int]]:
+    """The generations the model follows, in the order of its arrays: (name, family index,
+    catalogue index or -1, trend step or 0): the catalogue's and those each family's trend may
+    launch beyond its last one (the lead family's ``trend-1``, ...; another's
+    ``AMD-trend-1``, ...), by earliest launch (a trend's at its shortest cadence), so that the
+    model can leave out the rows no draw has launched yet."""
+    rows = [(scenario.launch_month_index(g), 0, i, g.name, scenario.family_index(g.family), i, 0)
+            for i, g in enumerate(scenario.generations)]
+    for f, family in enumerate(scenario.families):
+        if family.trend:
+            last = scenario.launch_month_index(scenario.generations[family.generations[-1]])
+            for j, name in enumerate(family.trend_names(lead=f == 0), start=1):
+                rows.append((last + j * scenario.trend_shortest, 1, f * 1000 + j, name, f, -1, j))
+    return [row[3:] for row in sorted(rows, key=lambda r: r[:3])]
+
+
+def result_rows(scenario) -> list[tuple[str, int, tuple[int, ...], bool]]:
+    """The rows of a result's ``generation`` axis: (name, family index, the model's rows it
+    sums, whether it is a trend's): each catalogued generation, in the model's order, then for
+    each family with a trend one row for all the generations it launches beyond the catalogue
+    (``trend``; another family's ``AMD-trend``). A trend's generations launch at each draw's
+    own cadence, so its ``trend-3`` is a different generation in every draw; their sum is one
+    quantity across draws (and keeps a world result's generation axis short)."""
+    rows = generation_rows(scenario)
+    out = [(name, f, (k,), False) for k, (name, f, i, j) in enumerate(rows) if j == 0]
+    for f, family in enumerate(scenario.families):
+        members = tuple(k for k, row in enumerate(rows) if row[3] and row[1] == f)
+        if members:
+            out.append((family.trend_name(lead=f == 0), f, members, True))
+    return out
+
+
+def earliest_trend_launch(scenario, f: int) -> int:
+    """The first month (from the scenario's start) in which family ``f``'s trend can launch a
+    generation in some draw: its last catalogued launch plus the shortest cadence."""
+    last = scenario.launch_month_index(scenario.generations[scenario.families[f].generations[-1]])
+    return int(math.floor(last + scenario.trend_shortest))
 
 
 @dataclass(frozen=True)

@@ -269,3 +269,30 @@ def test_the_summary_says_how_calibration_moved_the_forecast_and_each_observatio
     calibrating = [o for o in sim.load_scenario("nvidia_2027").observations if o.use == "calibrate"]
     assert out.count("by the others' prediction;") == len(calibrating)
     assert "what each observation alone narrows in 2030" in out
+
+
+def test_a_trends_row_is_observed_by_count_in_any_year_and_by_power_only_before_it_launches():
+    from sim.analysis.calibration import observe
+    from sim.parameters import var_name
+
+    trend = {"trend": {"cadence_months": {"dist": "uniform", "low": 18, "high": 30}, "performance_gain": 2.0,
+                       "power_gain": 1.2}}
+    power = {"quantity": "nameplate_power", "units": "GW", "low": 0.0, "high": 1.0, "scope": "world",
+             "counting": "the trend's servers", "source": "a test figure, 2024", "generations": ["trend"]}
+    # B launches in 2022-07 and the shortest cadence is 18 months: a trend generation from 2024
+    with pytest.raises(sim.ScenarioError) as err:
+        calibrated([{**power, "year": 2024}], **trend)
+    assert err.value.key == "observation[0].generations" and "from 2024" in err.value.message
+    assert calibrated([{**power, "year": 2023}], **trend).observations[0].generations == ("trend",)
+    # a count: the row's servers times its base's GPUs per server, in any year
+    s = calibrated([{**SHIPPED_2027, "generations": ["trend"], "low": 0.0, "high": 1e9}], **trend)
+    ds = sim.run(s, draws=30, seed=2, calibrate=False)
+
+    def get(name):
+        var = ds[name if name in ds else var_name(name)]
+        return np.broadcast_to(var.values, (30,) + var.shape[1:])
+
+    value = observe(s.observations[0], get, s.generation_names, s.years, trends=s.trend_bases)
+    expected = ds.shipments_by_generation.sel(year=2027, generation="trend").values * 8 / 1e6
+    assert expected.max() > 0
+    np.testing.assert_allclose(value, expected, rtol=1e-12)

@@ -445,14 +445,14 @@ def test_leaving_out_displaced_generations_changes_no_bit(monkeypatch):
     closing = []
     year_end = fleet.ByGeneration.year_end
 
-    def watched(self, t, n, displaced):
-        year_end(self, t, n, displaced)
+    def watched(self, t, displaced):
+        year_end(self, t, displaced)
         closing.append(self.closed)
 
     monkeypatch.setattr(fleet.ByGeneration, "year_end", watched)
     left_out = simulate(s, values, rebound=True)
     assert max(closing) >= 1 and max(closing) < 4      # some closed, not all
-    monkeypatch.setattr(fleet.ByGeneration, "year_end", lambda self, t, n, displaced: year_end(self, t, n, 0))
+    monkeypatch.setattr(fleet.ByGeneration, "year_end", lambda self, t, displaced: year_end(self, t, 0))
     kept = simulate(s, values, rebound=True)
     for name, array in kept.items():
         np.testing.assert_array_equal(left_out[name], array, err_msg=name)

@@ -6,7 +6,7 @@ import xarray as xr
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import SCENARIOS, UNCERTAIN
+from conftest import SCENARIOS, UNCERTAIN, base_dict
 
 import sim
 
@@ -330,47 +330,55 @@ TREND = {"scenario": {"start_year": 2020, "end_year": 2030, "key_years": [2030]}
 
 
 def test_generations_beyond_the_catalogue_arrive_at_the_trends_cadence_and_gains(make_scenario):
+    from sim.model import simulate
+    from sim.sampling import sample
+
     s = make_scenario(TREND)
-    # B launches 2022-07 (month 30); the shortest cadence, 18 months, fits 5 more launches by December 2030
-    assert s.generation_names == ["A", "B", "trend-1", "trend-2", "trend-3", "trend-4", "trend-5"]
+    # B launches 2022-07 (month 30); the shortest cadence, 18 months, fits 5 more launches by
+    # December 2030: the model follows each; a result sums them in one row
+    assert [row[0] for row in s.generation_rows] == ["A", "B", "trend-1", "trend-2", "trend-3", "trend-4", "trend-5"]
+    assert s.generation_names == ["A", "B", "trend"]
+    assert s.trend_bases == {"trend": ("B", 2024)}     # 30 + 18 months: 2024-01 at the earliest
     ds = sim.run(s, draws=40, seed=2)
     for b in range(40):
-        shipped = ds.shipments_by_generation.isel(draw=b)
-        for j in (1, 2):
-            launch = 30 + int(np.floor(j * float(ds["trend_cadence_months"][b])))
-            year = 2020 + launch // 12
-            name = f"trend-{j}"
-            assert float(shipped.sel(generation=name, year=slice(2020, year - 1)).sum()) == 0.0
-            if launch % 12 < 11:
-                assert float(shipped.sel(generation=name, year=year)) > 0.0
-    # power per server of each trend generation: the power gain, compounded
-    power_gain = ds["trend_power_gain"].isel(draw=0).item()
-    installed = ds.installed_by_generation.isel(draw=0).sel(year=2030)
-    kw = np.array([6.5, 10.2] + [10.2 * power_gain ** j for j in range(1, 6)])
-    np.testing.assert_allclose(ds.nameplate_power.isel(draw=0).sel(year=2030).item(),
-                               (installed.values * kw).sum() / 1e6, rtol=1e-12)
-
-
-def performance_per_kw(ds, year, gains):
-    """Performance per kW of maximum power of the year's shipments."""
-    shipped = ds.shipments_by_generation.sel(year=year)
-    j = np.array([0, 0] + list(range(1, ds.sizes["generation"] - 1)))
-    performance = xr.DataArray(np.where(j > 0, 3.0, [1.0, 3.0] + [3.0] * (len(j) - 2)), dims="generation")
-    kw = xr.DataArray(np.where(j > 0, 10.2, [6.5, 10.2] + [10.2] * (len(j) - 2)), dims="generation")
-    if gains:
-        performance = performance * ds["trend_performance_gain"] ** xr.DataArray(j, dims="generation")
-        kw = kw * ds["trend_power_gain"] ** xr.DataArray(j, dims="generation")
-    return (shipped * performance).sum("generation") / (shipped * kw).sum("generation")
+        shipped = ds.shipments_by_generation.isel(draw=b).sel(generation="trend")
+        launch = 30 + int(np.floor(float(ds["trend_cadence_months"][b])))
+        year = 2020 + launch // 12
+        assert float(shipped.sel(year=slice(2020, year - 1)).sum()) == 0.0
+        if launch % 12 < 11:
+            assert float(shipped.sel(year=year)) > 0.0
+    # the trend's row is the sum of its generations, each at the power gain compounded: its
+    # electricity is its installed servers' at their own power
+    values = sample(s, 0, 40, draws=40, seed=2)
+    gains = values["trend.power_gain"][None, :] ** np.arange(1, 6)[:, None]                  # (5, B)
+    kw = np.concatenate([[np.full(40, 6.5), np.full(40, 10.2)], 10.2 * gains])             # (7, B)
+    installed = ds.installed_by_generation.sel(year=2030).transpose("generation", "draw").values
+    catalogue_kw = (installed[:2] * kw[:2]).sum(axis=0)
+    np.testing.assert_allclose(ds.nameplate_power.sel(year=2030).values * 1e6 - catalogue_kw,
+                               simulate(s, values)["nameplate_power"][:, -1] * 1e6 - catalogue_kw, rtol=1e-12)
+    trend_kw = ds.nameplate_power.sel(year=2030).values * 1e6 - catalogue_kw               # kW of trend servers
+    per_server = trend_kw / installed[2]
+    # between the first and the last trend generation's power
+    assert bool(((per_server >= kw[2] * (1 - 1e-9)) & (per_server <= kw[-1] * (1 + 1e-9))).all())
+    # and its electricity, at its generations' own power, adds up with the catalogue's to the fleet's
+    np.testing.assert_allclose(ds.energy_by_generation.sum("generation"), ds.energy, rtol=1e-12)
+    assert float(ds.energy_by_generation.sel(year=2030, generation="trend").min()) > 0
 
 
 def test_efficiency_keeps_improving_after_the_catalogue(make_scenario):
-    frozen = sim.run(make_scenario({**TREND, "trend": None}), draws=20, seed=1)
-    trending = sim.run(make_scenario(TREND), draws=20, seed=1)
-    assert frozen.sizes["generation"] == 2 and trending.sizes["generation"] == 7
+    h100 = {"fleet": {**base_dict()["fleet"], "h100_gpu_performance": 0.396}}
+    frozen = sim.run(make_scenario({**TREND, **h100, "trend": None}), draws=20, seed=1)
+    trending = sim.run(make_scenario({**TREND, **h100}), draws=20, seed=1)
+    assert frozen.sizes["generation"] == 2 and trending.sizes["generation"] == 3
     np.testing.assert_allclose(trending.shipments, frozen.shipments, rtol=1e-12)   # the same servers shipped
-    # without a trend, new servers stop getting more efficient once the catalogue ends
-    np.testing.assert_allclose(performance_per_kw(frozen, 2030, False), performance_per_kw(frozen, 2025, False))
-    assert bool((performance_per_kw(trending, 2030, True) > 1.05 * performance_per_kw(trending, 2025, True)).all())
+    # without a trend, new servers stop getting more efficient once the catalogue ends: from 2023
+    # every server shipped is a B (performance 3 per 10.2 kW)
+    shipped = frozen.shipments_by_generation.sel(year=slice(2023, None))
+    np.testing.assert_array_equal(shipped.sel(generation="A"), 0.0)
+    # with it, the same shipments make an installed base that does more work per kW by 2030
+    def per_kw(ds):
+        return ds.compute_installed.sel(year=2030) / ds.nameplate_power.sel(year=2030)
+    assert bool((per_kw(trending) > 1.05 * per_kw(frozen)).all())
 
 
 def test_the_share_of_total_electricity_is_energy_over_the_interpolated_total(make_scenario):
@@ -416,7 +424,7 @@ def test_a_draw_alone_gives_the_numbers_it_gives_in_a_batch_of_fifteen_generatio
     from sim.scenario.load import load_scenario
 
     s = load_scenario(SCENARIOS / "jevons_2035.toml")
-    assert len(s.generation_names) >= 9
+    assert len(s.generation_rows) >= 9
     values = sample(s, 0, 64, draws=64, seed=8)
     together = simulate(s, values, rebound=True)
     for draw in (0, 17, 63):

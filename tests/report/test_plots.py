@@ -119,8 +119,8 @@ def test_the_generations_chart_has_a_colour_and_a_readable_name_for_each_layer(r
     ax = fig.axes[0]
     layers = [c for c in ax.collections]
     names = [t.get_text() for t in ax.get_legend().get_texts()]
-    # the catalogue's generations one by one, the trend's beyond it as one layer: no "trend-N" names
-    catalogue = [str(g) for g in ds.generation.values if not str(g).startswith("trend-")]
+    # the catalogue's generations one by one, the trend's beyond it as one layer, named in words
+    catalogue = [str(g) for g in ds.generation.values if str(g) != "trend"]
     assert names[:len(catalogue)] == catalogue and names[len(catalogue)].startswith("beyond the catalogue")
     colours = {tuple(layer.get_facecolor()[0][:3]) for layer in layers}
     assert len(colours) == len(layers) == len(catalogue) + 1

@@ -91,12 +91,9 @@ def generations(ds):
         groups = [(str(f), ds.energy_by_family.sel(family=f)) for f in ds.family.values]
         what = "accelerator family"
     else:
-        names = [str(g) for g in ds.generation.values]
-        trend = [g for g in names if g.startswith("trend-")]
-        groups = [(g, ds.energy_by_generation.sel(generation=g)) for g in names if g not in trend]
-        if trend:
-            groups.append((f"beyond the catalogue ({trend[0]} to {trend[-1]})" if len(trend) > 1 else trend[0],
-                           ds.energy_by_generation.sel(generation=trend).sum("generation")))
+        # the trend's generations are one row of a result (sim.scenario.world.result_rows)
+        groups = [(g if g != "trend" else "beyond the catalogue (the trend's generations)",
+                   ds.energy_by_generation.sel(generation=g)) for g in map(str, ds.generation.values)]
         what = "hardware generation"
     colours = (style.PALETTE[:len(groups)] if len(groups) <= len(style.PALETTE)
                else [style.sequential(k / (len(groups) - 1)) for k in range(len(groups))])
