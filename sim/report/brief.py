@@ -65,14 +65,17 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     progress(f"running {scenario.name}")
     ds = run(scenario, draws=draws, seed=seed, rebound=rebound)
     last = scenario.key_years[-1]
-    progress(f"one-at-a-time sweep of energy in {last}")
+    progress(f"one-at-a-time sweep of energy in {last}" + (" and its drivers among the kept draws"
+                                                          if int(ds.attrs.get("calibrated", 0)) else ""))
     oat = sweep(scenario, "oat", f"energy:{last}", seed=seed)
+    # calibrated, the draws kept are the forecast: what shapes it among them (given-data PAWN)
+    given = sweep(ds, "pawn", f"energy:{last}", seed=seed) if int(ds.attrs.get("calibrated", 0)) else None
     progress("drawing the pages")
     metadata = {"Title": f"sim brief: {scenario.name}", "Creator": f"sim {ds.attrs['sim_version']}"}
     try:
         with (writing(out, what, force, suffix=".pdf") as tmp, plt.rc_context(style.RC),
               PdfPages(tmp, metadata=metadata) as pdf):
-            for fig in brief_pages(ds, oat, scenario, rebound):
+            for fig in brief_pages(ds, oat, scenario, rebound, given):
                 pdf.savefig(fig)
     finally:
         plt.close("all")
@@ -80,9 +83,9 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     return out
 
 
-def brief_pages(ds, oat, scenario, rebound: bool) -> list:
+def brief_pages(ds, oat, scenario, rebound: bool, given=None) -> list:
     """The brief's pages as matplotlib figures, footers included (within ``style.RC``)."""
-    pages = [_page_summary(ds, oat), _page_two(ds, oat), _page_three(ds, rebound)]
+    pages = [_page_summary(ds, oat, given), _page_two(ds, oat), _page_three(ds, rebound)]
     pages += _pages_assumptions(ds, scenario)
     for number, fig in enumerate(pages, 1):
         _footer(fig, ds, number, len(pages))
@@ -112,7 +115,7 @@ def _chart(sub, ds, kind):
         plot_figure(ds, kind)
 
 
-def summary_text(ds, oat) -> str:
+def summary_text(ds, oat, given=None) -> str:
     """The brief's one-paragraph summary, with the key numbers."""
     a = ds.attrs
     years = [int(y) for y in np.atleast_1d(a["key_years"])]
@@ -157,19 +160,23 @@ def summary_text(ds, oat) -> str:
     swings = [float(oat.swing.sel(parameter=p)) for p in drivers]
     if swings and swings[0] > 0:
         text += (f" The assumptions that move the {last} figure most, each from its 5th to its 95th "
-                 f"percentile, are " + ", ".join(f"the {registry.label(p)} ({s:,.0f} TWh)"
-                                                 for p, s in zip(drivers, swings) if s > 0) + ".")
+                 f"percentile" + (" with the others at the prior's medians" if given is not None else "") + ", are "
+                 + ", ".join(f"the {registry.label(p)} ({s:,.0f} TWh)" for p, s in zip(drivers, swings) if s > 0) + ".")
+    if given is not None:
+        top = given.pawn_median.to_series().sort_values(ascending=False).index[:3]
+        text += (f" Among the draws kept, those that most shape it (PAWN indices over the draws) are "
+                 + ", ".join(f"the {registry.label(str(p))}" for p in top) + ".")
     if int(a.get("rejected_draws", 0)):
         text += (f" The draws are those of {int(a.get('candidates', 0)):,} that reproduce the observed "
                  f"2022-2025 figures the scenario names (history matching).")
     return text
 
 
-def _page_summary(ds, oat):
+def _page_summary(ds, oat, given=None):
     a = ds.attrs
     title = lines(a.get("title", a["scenario"]), 15, bold=True)
     comment = lines(a.get("comment", ""), 7.5)
-    summary = lines(summary_text(ds, oat), 9)
+    summary = lines(summary_text(ds, oat, given), 9)
     years = [int(y) for y in np.atleast_1d(a["key_years"])]
     rows = [("year", "median TWh", "90 % range TWh", "facility GW (median)")]
     for y in years:

@@ -42,6 +42,22 @@ def test_brief_summary_speaks_in_words_with_numbers_and_drivers():
     base = float(ds.energy_no_rebound.sel(year=2035).median())
     assert "no demand response (price elasticity 0)" in text and f"{base:,.1f} TWh" in text
     assert "price elasticity of demand" in text and "demand.elasticity" not in text
+    # against the first year's growth held, and where the budget binds
+    assert "growth of its first year" in text
+
+
+def test_a_calibrated_brief_names_the_drivers_among_the_kept_draws():
+    from sim.parameters import label
+    from sim.report.brief import summary_text
+    ds = sim.run(SCENARIOS / "jevons_2035.toml", draws=100, seed=2, rebound=True)
+    assert int(ds.attrs["calibrated"]) == 1
+    oat = sim.sweep(SCENARIOS / "jevons_2035.toml", "oat", "energy:2035")
+    given = sim.sweep(ds, "pawn", "energy:2035")
+    text = summary_text(ds, oat, given)
+    top = given.pawn_median.to_series().sort_values(ascending=False).index[:3]
+    assert "with the others at the prior's medians" in text and "Among the draws kept" in text
+    assert all(f"the {label(str(p))}" in text for p in top)
+    assert "with the others at the prior's medians" not in summary_text(ds, oat)
 
 
 def test_every_assumption_has_a_source_and_the_references_close_the_brief():
@@ -118,8 +134,10 @@ def test_every_rendered_page_keeps_its_text_on_the_page_and_apart(scenario):
     rebound = scenario.mode == "demand"
     ds = sim.run(scenario, draws=60, seed=3, rebound=rebound, calibrate=False)
     oat = sim.sweep(scenario, "oat", f"energy:{scenario.key_years[-1]}")
+    # a calibrated brief's summary also names the drivers among the kept draws: the longest text
+    given = sim.sweep(ds, "pawn", f"energy:{scenario.key_years[-1]}") if rebound else None
     with plt.rc_context(style.RC):
-        figures = brief.brief_pages(ds, oat, scenario, rebound)
+        figures = brief.brief_pages(ds, oat, scenario, rebound, given)
         for n, fig in enumerate(figures, 1):
             fig.set_dpi(200)     # as printed: at a screen's 100 dpi, hinting widens small text by a tenth
             fig.canvas.draw()
