@@ -6,7 +6,8 @@ not, the forecast's range follows the priors' widths, and a reader should know i
 scenario is run again, calibrated as it is by default, with every uncertain prior (or those
 whose keys match ``patterns``) scaled in width about its median by each factor, and the
 forecast's median and 90 % range are compared, year by year, with the scenario as written;
-in demand mode, the Jevons rebound's share of the electricity too.
+in demand mode, the Jevons rebound's share of the electricity too (against elasticity 0 and against
+the first year's growth held), and how often the spending ceiling binds.
 
 A prior is scaled by the affine map ``x → m + f (x − m)`` about its median ``m``: a uniform,
 triangular, PERT or normal prior stays in its family with the same shape (bounds and mode
@@ -20,7 +21,7 @@ the width alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 import numpy as np
@@ -100,8 +101,10 @@ class Width:
     draws: int
     candidates: int
     energy: dict                  # year -> (p5, median, p95) TWh
-    rebound_share: dict           # year -> median share of the electricity (demand mode)
+    rebound_share: dict           # year -> median share of the electricity (demand mode), against ε = 0
     failed: str = ""              # why no forecast: its calibration found too few matching draws
+    beyond_trend: dict = field(default_factory=dict)   # year -> the same against the first year's growth held
+    budget_bound: dict = field(default_factory=dict)   # year -> mean share of months at the spending ceiling
 
 
 def prior_widths(scenario, factors=(0.5, 2.0), draws: int | None = None, seed: int | None = None,
@@ -127,13 +130,18 @@ def prior_widths(scenario, factors=(0.5, 2.0), draws: int | None = None, seed: i
             rows.append(Width(factor, tuple(keys), 0, 0, {}, {}, exc.message))
             continue
         energy = {y: tuple(float(q) for q in ds.energy.sel(year=y).quantile(QUANTILES).values) for y in years}
-        share = {}
-        if demand and "rebound" in ds:
-            for y in years:
-                ratio = (ds.rebound.sel(year=y) / ds.energy.sel(year=y)).where(ds.energy.sel(year=y) > 0)
-                share[y] = float(ratio.median())
+        share, beyond, bound = {}, {}, {}
+        for y in years:
+            positive = ds.energy.sel(year=y) > 0
+            if demand and "rebound" in ds:
+                share[y] = float((ds.rebound.sel(year=y) / ds.energy.sel(year=y)).where(positive).median())
+            if demand and "rebound_beyond_trend" in ds:
+                beyond[y] = float((ds.rebound_beyond_trend.sel(year=y) / ds.energy.sel(year=y)).where(positive).median())
+            if "budget_bound" in ds:
+                bound[y] = float(ds.budget_bound.sel(year=y).mean())
         rows.append(Width(factor, tuple(keys), int(ds.attrs["draws"]),
-                          int(ds.attrs.get("candidates", ds.attrs["draws"])), energy, share))
+                          int(ds.attrs.get("candidates", ds.attrs["draws"])), energy, share,
+                          beyond_trend=beyond, budget_bound=bound))
     return rows
 
 
@@ -148,7 +156,8 @@ def table(rows: list[Width], name: str, patterns=None) -> str:
     lines = [f"{name}: the forecast with {scope} scaled in width about its median "
              f"({base.draws:,} draws each, the same uniform draws in every run)",
              f"{'year':<6}{'width':>6}{'median TWh':>12}{'90 % range':>16}   {'against the scenario as written':<36}"
-             + ("rebound share" if base.rebound_share else "")]
+             + ("rebound vs ε=0" if base.rebound_share else "") + ("  vs trend" if base.beyond_trend else "")
+             + ("  at budget" if base.budget_bound else "")]
     done = [row for row in rows if not row.failed]
     for y in years:
         b5, b50, b95 = base.energy[y]
@@ -156,7 +165,9 @@ def table(rows: list[Width], name: str, patterns=None) -> str:
             p5, p50, p95 = row.energy[y]
             moved = "" if row is base else f"median {_change(p50, b50)}, range x{_ratio(p95 - p5, b95 - b5)}"
             lines.append(f"{str(y) if i == 0 else '':<6}{row.factor:>5g}x{p50:>12,.0f}{f'{p5:,.0f}-{p95:,.0f}':>16}   "
-                         f"{moved:<36}" + (f"{row.rebound_share[y]:.0%}" if base.rebound_share else ""))
+                         f"{moved:<36}" + (f"{row.rebound_share[y]:>14.0%}" if base.rebound_share else "")
+                         + (f"{_pct(row.beyond_trend.get(y)):>10}" if base.beyond_trend else "")
+                         + (f"{_pct(row.budget_bound.get(y)):>11}" if base.budget_bound else ""))
     if base.candidates != base.draws:
         lines.append("calibration: " + ", ".join(f"{r.draws / r.candidates:.1%} of {r.candidates:,} candidates kept at "
                                                  f"{r.factor:g}x" for r in done))
@@ -164,6 +175,10 @@ def table(rows: list[Width], name: str, patterns=None) -> str:
               for row in rows if row.failed]
     lines.append(_verdict(done, years[-1]))
     return "\n".join(lines)
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{0.0 if abs(x) < 0.005 else x:.0%}"
 
 
 def _change(value: float, base: float) -> str:

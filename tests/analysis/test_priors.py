@@ -114,3 +114,28 @@ def test_a_width_whose_calibration_finds_too_few_draws_is_reported_not_fatal(mak
 def test_a_scenario_of_constants_has_no_priors_to_scale(make_scenario):
     with pytest.raises(sim.InputError, match="no uncertain priors to scale"):
         priors.prior_widths(make_scenario(), (2.0,), draws=5)
+
+
+def test_in_demand_mode_the_widths_carry_both_rebounds_and_the_budgets_hold(make_scenario):
+    # a small demand scenario with a spending ceiling: each width's rebound shares (against
+    # elasticity 0 and against the first year's growth held) and its months at the ceiling are
+    # those of its own run, as sim run gives them
+    demand = {"shipments": {"mode": "demand", "anchors": {"2021": 10_000, "2023": 40_000}, "growth_before": 0.5},
+              "scenario": {"start_year": 2020, "end_year": 2030, "key_years": [2026, 2030]},
+              "demand": {"start_year": 2024, "growth": {"dist": "uniform", "low": 0.3, "high": 1.0},
+                         "elasticity": {"dist": "uniform", "low": 0.3, "high": 1.5},
+                         "energy_cost_share": 0.3, "capital_cost_decline": 0.2,
+                         "spending_share_start": 0.037, "spending_share_max": 0.08, "spending_share_rate": 0.4,
+                         "it_spending_growth": 0.079}}
+    scenario = make_scenario(demand)
+    rows = priors.prior_widths(scenario, (2.0,), draws=40, seed=3)
+    for row in rows:
+        ds = sim.run(priors.scaled(scenario, row.factor)[0], draws=40, seed=3, rebound=True, calibrate=False)
+        for y in (2026, 2030):
+            e = ds.energy.sel(year=y)
+            assert row.rebound_share[y] == pytest.approx(float((ds.rebound.sel(year=y) / e).median()), rel=1e-12)
+            assert row.beyond_trend[y] == pytest.approx(float((ds.rebound_beyond_trend.sel(year=y) / e).median()),
+                                                        rel=1e-12, abs=1e-15)
+            assert row.budget_bound[y] == pytest.approx(float(ds.budget_bound.sel(year=y).mean()), rel=1e-12)
+    assert 0 < rows[0].budget_bound[2030] <= 1
+    assert "vs trend" in priors.table(rows, "small") and "at budget" in priors.table(rows, "small")
