@@ -37,7 +37,7 @@ fires, after every phase of a December.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import simpy
@@ -50,29 +50,37 @@ from .power import Power
 from .record import Record
 
 
+def _key(key: str, *default):
+    """An :class:`Inputs` field that is the sampled values of one registry key, as they are
+    (:meth:`Inputs.from_values` reads it by that key; absent and optional: ``None``)."""
+    return field(default=default[0], metadata={"key": key}) if default else field(metadata={"key": key})
+
+
 @dataclass
 class Inputs:
-    """Per-draw parameter arrays for one batch, shaped for the processes (draw axis last)."""
+    """Per-draw parameter arrays for one batch, shaped for the processes (draw axis last). A
+    field declared with :func:`_key` is one registry key's sampled values, read by that key;
+    the others are derived from several."""
 
     accounting: str
     lifetime_stages: int
     n_months: int
     launch_month: np.ndarray          # (G, B) months from the first month, launch order
     annual_shipments: np.ndarray      # (Y, B) servers per year
-    adoption_ramp_months: np.ndarray  # (B,)
-    lead_time_months: np.ndarray      # (B,)
-    lifetime_years: np.ndarray        # (B,)
+    adoption_ramp_months: np.ndarray = _key("shipments.adoption_ramp_months")  # (B,)
+    lead_time_months: np.ndarray = _key("fleet.lead_time_months")          # (B,)
+    lifetime_years: np.ndarray = _key("fleet.lifetime_years")              # (B,)
     utilisation: np.ndarray           # (B,) compute utilisation: throughput used / throughput; (Y, B) by year
     draw_fraction: np.ndarray         # (B,) mean power / maximum power: idle + (1 - idle) x utilisation; (Y, B)
-    pue: np.ndarray                   # (B,)
+    pue: np.ndarray = _key("fleet.pue")                                    # (B,)
     power_kw: np.ndarray              # (G, B)
     performance: np.ndarray           # (G, B)
     gpus_per_server: np.ndarray       # (G, B)
     max_share: np.ndarray             # (G, B) the most of its predecessors' shipments a generation takes
-    idle_fraction: np.ndarray         # (B,)
-    h100_gpu_performance: np.ndarray | None  # (B,) one H100 GPU in the catalogue's units
+    idle_fraction: np.ndarray = _key("fleet.idle_fraction")                # (B,)
+    h100_gpu_performance: np.ndarray | None = _key("fleet.h100_gpu_performance")  # (B,) one H100 GPU, or None
     demand: DemandInputs | None = None
-    power_capacity_gw: np.ndarray | None = None        # (B,)
+    power_capacity_gw: np.ndarray | None = _key("power.capacity_gw", None)   # (B,)
     power_additions: tuple = ()                        # ((month, (B,) GW), ...)
     carbon_intensity: np.ndarray | None = None         # (Y, B) gCO2/kWh
     total_electricity: np.ndarray | None = None        # (Y, B) TWh in the scenario's scope
@@ -168,6 +176,7 @@ class Inputs:
             if regions[0].other_years:
                 other = by_region("other_datacenters", "other_years")
         return cls(
+            **{f.name: values.get(f.metadata["key"]) for f in fields(cls) if "key" in f.metadata},
             accounting=accounting or scenario.accounting,
             lifetime_stages=scenario.lifetime_stages,
             n_months=scenario.n_months,
@@ -175,20 +184,13 @@ class Inputs:
             annual_shipments=kernels.annual_trajectory(
                 scenario.years, scenario.anchor_years, anchors,
                 values.get("shipments.growth_before"), values["shipments.growth_after"]),
-            adoption_ramp_months=values["shipments.adoption_ramp_months"],
-            lead_time_months=values["fleet.lead_time_months"],
-            lifetime_years=values["fleet.lifetime_years"],
             utilisation=utilisation,
             draw_fraction=kernels.draw_fraction(values["fleet.idle_fraction"], utilisation),
-            pue=values["fleet.pue"],
             power_kw=power_kw,
             performance=performance,
             gpus_per_server=gpus,
             max_share=max_share,
-            idle_fraction=values["fleet.idle_fraction"],
-            h100_gpu_performance=values.get("fleet.h100_gpu_performance"),
             demand=demand,
-            power_capacity_gw=values.get("power.capacity_gw"),
             power_additions=additions("power.additions", scenario.power_addition_years),
             carbon_intensity=carbon,
             total_electricity=total,

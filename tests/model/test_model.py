@@ -431,3 +431,22 @@ def test_a_draw_alone_gives_the_numbers_it_gives_in_a_batch_of_fifteen_generatio
         alone = simulate(s, {k: v[draw:draw + 1] for k, v in values.items()}, rebound=True)
         for name, array in together.items():
             np.testing.assert_array_equal(alone[name][0], array[draw], err_msg=name)
+
+
+def test_an_input_read_by_a_key_is_that_keys_sampled_values_as_they_are():
+    from dataclasses import fields
+
+    from sim.model import Inputs
+    from sim.parameters import BY_KEY
+    from sim.sampling import sample
+
+    keyed = {f.name: f.metadata["key"] for f in fields(Inputs) if "key" in f.metadata}
+    assert len(keyed) == 7 and all(key in BY_KEY for key in keyed.values()), keyed
+    s = sim.load_scenario(SCENARIOS / "jevons_2035.toml")
+    values = sample(s, 0, 16, draws=16, seed=4)
+    inputs = Inputs.from_values(s, values)
+    for name, key in keyed.items():
+        if key in values:
+            assert getattr(inputs, name) is values[key], name
+        else:   # an optional key the scenario leaves out
+            assert getattr(inputs, name) is None, name
