@@ -64,24 +64,31 @@ class ByGeneration:
         self.pue = inputs.pue if inputs.region_share is None else 1.0
         self.twh_per_server_month = None if inputs.draw_fraction.ndim > 1 else self._twh_per_server_month(0)
 
-    def ship(self, t: int, total: np.ndarray, shares: np.ndarray, queue, n: int) -> None:
-        """This month's shipments by row (``total ×`` the generations' ``shares``, a trend's
-        summed, and its maximum power beside it), added to the cumulative ring (keeping the
-        rows this month needs); only the model's first ``n`` rows can hold servers yet."""
-        lo, c, k = self.closed, len(self.catalogue), len(self.groups)
-        if self.cumulative is None:
-            # a lead time of rows (and two more); with a power queue, also the months it may hold
-            months = self.deepest + 2 + (cohorts.QUEUE_MONTHS if queue is not None else 0)
-            self.cumulative = cohorts.CohortRing(*self.shipped.shape, size=max(16, months))
+    def split(self, shares: np.ndarray, n: int, first: int) -> np.ndarray:
+        """The month's split of shipments by row (rows, B), from the generations' ``shares``: a
+        catalogued generation's share, a trend's summed, and its maximum power (kW) per server
+        shipped beside it; rows before ``first`` are left as they were (closed: zero). Only the
+        model's first ``n`` rows can hold servers yet (``shares`` may hold only those). The
+        split is the same for every region's part: it is made once a month, by the first."""
+        c, k = len(self.catalogue), len(self.groups)
         split = self.row_shares
-        # the catalogue's rows the model covers (``shares`` may hold only its first ``n`` rows)
-        hi = int(np.searchsorted(self.catalogue, min(n, len(shares))))
-        np.take(shares, self.catalogue[lo:hi], axis=0, out=split[lo:hi])
+        hi = int(np.searchsorted(self.catalogue, min(n, len(shares))))   # the catalogue's rows covered
+        np.take(shares, self.catalogue[first:hi], axis=0, out=split[first:hi])
         for g, members in enumerate(self.groups):
             members = members[:np.searchsorted(members, n)]
             if len(members):
                 split[c + g] = kernels.sum_rows(shares[members])
                 split[c + k + g] = kernels.weighted_sum(shares[members], self.inputs.power_kw[members])
+        return split
+
+    def ship(self, t: int, total: np.ndarray, split: np.ndarray, queue) -> None:
+        """This month's shipments by row (``total × split``, :meth:`split`), added to the
+        cumulative ring (keeping the rows this month needs)."""
+        lo = self.closed
+        if self.cumulative is None:
+            # a lead time of rows (and two more); with a power queue, also the months it may hold
+            months = self.deepest + 2 + (cohorts.QUEUE_MONTHS if queue is not None else 0)
+            self.cumulative = cohorts.CohortRing(*self.shipped.shape, size=max(16, months))
         np.multiply(total, split[lo:], out=self.shipped[lo:])
         self.cumulative.push(t, self.shipped[lo:], self._oldest(t, queue), first=lo)
 

@@ -235,9 +235,10 @@ class Fleet:
             np.multiply(world[:, None, :], share[None, :, :], out=self.shipped.reshape(3, self.regions, -1))
         self.record.add("shipments", t, self.shipped[self.row[SERVERS]])
         if self.by_generation is not None:
+            split = self.by_generation.split(self.shares, self.n, min(part.closed for part, _, _ in self.parts))
             for part, region, queue in self.parts:   # the view's region's (or a region's) part of the total
                 part.ship(t, total if region is None else total * self.inputs.region_share[t // 12, region],
-                          self.shares, queue, self.n)
+                          split, queue)
 
     def deploy(self, t: int) -> None:
         """Shipped servers are ready to draw power after ``fleet.lead_time_months``
