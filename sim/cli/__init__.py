@@ -343,7 +343,8 @@ def cmd_plot(args) -> int:
     use_files_backend()
     from ..report.plots import plot_file  # after Agg is chosen: pyplot takes its backend on import
 
-    for path in plot_file(args.result, args.kinds or None, args.out, args.format, force=args.force):
+    for path in plot_file(args.result, args.kinds or None, args.out, args.format, force=args.force,
+                          references=args.references):
         print(path)
     return 0
 

@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--out", metavar="DIR", help="folder for the figures (default: the result's)")
     plot.add_argument("--format", default="png", help="png, svg or pdf (default png)")
     plot.add_argument("--force", action="store_true", help="replace figures sim drew from another result")
+    plot.add_argument("--references", default=None, metavar="same|all",
+                      help="the fan chart's published figures: same (default: those that count AI servers or "
+                           "AI data centers) or all (all data centers' too, a ceiling)")
 
     brief = sub.add_parser("brief", help="run a scenario and an OAT sweep, and write a PDF brief")
     scenario_args(brief)

@@ -227,8 +227,9 @@ def _page_three(ds, rebound: bool):
     _chart(context, ds, "context")
     text = ("The fan chart's bands are percentiles across Monte Carlo draws, not confidence intervals "
             "of a statistical fit: they show how far the answer moves when the assumptions that follow "
-            "move within their stated ranges. Published estimates are drawn where the scenario's years "
-            "include them; de Vries (2023) counts one year's shipments at full power, which is why a "
+            "move within their stated ranges. Published estimates of AI servers and AI data centers are "
+            "drawn where the scenario's years include them (all data centers' are a ceiling, shown in the "
+            "context chart); de Vries (2023) counts one year's shipments at full power, which is why a "
             "fleet model that keeps servers in service for years gives more.")
     notes.text(MARGIN, 0.95, "\n".join(lines(text, 9.5)), fontsize=9.5, va="top", linespacing=1.4)
     return fig

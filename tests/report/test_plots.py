@@ -89,6 +89,24 @@ def test_bad_kind_and_format(results, capsys):
     assert "png, svg, pdf" in capsys.readouterr().err
 
 
+def test_the_fan_chart_draws_estimates_of_what_it_counts_and_all_data_centers_only_when_asked(results, tmp_path):
+    from sim.report.plots.runs import references_file
+
+    ds = open_result(results["demand"])
+    legend = lambda fig: [t.get_text().replace("-\n", "-").replace("\n", " ")   # noqa: E731 - as wrapped
+                          for t in fig.axes[0].get_legend().get_texts()]
+    same, every = legend(sim.plot(ds, "fan")), legend(sim.plot(ds, "fan", references="all"))
+    ceilings = {p["label"] for p in references_file()["published"] if p["counts"] == "all data centers"
+                and p["scope"] == "world" and 2020 <= p["year"] <= 2035}
+    assert ceilings and not ceilings & set(same) and ceilings <= set(every)
+    assert set(same) < set(every)
+    # by default the axis follows the estimates of AI servers, not the IEA's 945-1,700 TWh of all data centers
+    top = max(float(ds.energy.quantile(0.95, dim="draw").max()), 600.0)
+    assert sim.plot(ds, "fan").axes[0].get_ylim()[1] < 1.3 * top
+    assert main(["plot", str(results["demand"]), "--kind", "fan", "--references", "all", "--out", str(tmp_path)]) == 0
+    assert main(["plot", str(results["demand"]), "--kind", "fan", "--references", "every", "--out", str(tmp_path)]) == 2
+
+
 def test_the_fan_charts_legend_covers_nothing_and_labels_of_a_year_do_not_sit_on_each_other():
     ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=60)
     fig = sim.plot(ds, "fan")

@@ -54,8 +54,10 @@ def _missing(ds, kind: str) -> str | None:
     return None
 
 
-def figure(ds, kind: str, file: str | None = None):
-    """The matplotlib Figure of one kind (raises InputError when the file cannot give it)."""
+def figure(ds, kind: str, file: str | None = None, references: str | None = None):
+    """The matplotlib Figure of one kind (raises InputError when the file cannot give it). For the
+    fan chart, ``references`` chooses its published figures: ``"same"`` (default: those that
+    count AI servers or AI data centers) or ``"all"`` (all data centers' too)."""
     if kind not in KINDS:
         raise InputError("--kind", None, f"unknown plot kind '{kind}'" + suggest(kind, KINDS))
     problem = _missing(ds, kind)
@@ -64,11 +66,16 @@ def figure(ds, kind: str, file: str | None = None):
                             f"a {kind} needs {KINDS[kind][3]}")
     import matplotlib.pyplot as plt  # deferred: matplotlib loads only when a figure is drawn
 
+    if references is not None:
+        runs.check_references(references)
     with plt.rc_context(style.RC):
+        if kind == "fan" and references is not None:
+            return runs.fan(ds, references)
         return KINDS[kind][0](ds)
 
 
-def plot_file(path, kinds=None, out_dir=None, fmt: str = "png", force: bool = False) -> list[Path]:
+def plot_file(path, kinds=None, out_dir=None, fmt: str = "png", force: bool = False,
+              references: str | None = None) -> list[Path]:
     """Draw a result file's figures; return the files written.
 
     Parameters
@@ -82,6 +89,8 @@ def plot_file(path, kinds=None, out_dir=None, fmt: str = "png", force: bool = Fa
     fmt : {"png", "svg", "pdf"}
     force : bool
         Replace figures sim drew from another result (never a file sim did not write).
+    references : {"same", "all"}, optional
+        The fan chart's published figures (:func:`figure`).
     """
     if fmt not in style.FORMATS:
         raise InputError("--format", None, f"must be one of {', '.join(style.FORMATS)}, got {fmt!r}")
@@ -89,7 +98,7 @@ def plot_file(path, kinds=None, out_dir=None, fmt: str = "png", force: bool = Fa
     kinds = kinds or available(ds)
     if not kinds:
         raise InputError(str(path), None, "nothing to plot: not a result of sim run or sim sweep")
-    figures = [(kind, figure(ds, kind, str(path))) for kind in kinds]  # every check before any file
+    figures = [(kind, figure(ds, kind, str(path), references)) for kind in kinds]  # every check before any file
     out_dir = Path(out_dir) if out_dir else Path(path).parent
     targets = [(kind, fig, out_dir / f"{Path(path).stem}-{kind}.{fmt}") for kind, fig in figures]
     for kind, _, target in targets:  # every figure's path checked before any is written

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ...errors import InputError
 from ...scenario.published import from_text
 from . import style
 
 
 @lru_cache(maxsize=1)
-def references() -> dict:
+def references_file() -> dict:
     """Published estimates and reference quantities (``references.toml``, with sources)."""
     return tomllib.loads((Path(__file__).with_name("references.toml")).read_text())
 
@@ -33,24 +34,42 @@ def _published_from_scenario(ds) -> list[dict]:
     return out
 
 
-def published_points(ds) -> list[dict]:
+# what a fan chart's electricity counts: published figures of these are estimates of it; those of
+# all data centers are a ceiling, and the context chart shows them (references.toml, "counts")
+SAME_COUNT = ("AI servers", "AI data centers")
+REFERENCES = ("same", "all")
+
+
+def check_references(references: str) -> None:
+    """One line for a choice of published figures that is neither ``same`` nor ``all``."""
+    if references not in REFERENCES:
+        raise InputError("--references", references, "expected same (figures that count AI servers or AI data "
+                         "centers) or all (all data centers too)")
+
+
+def published_points(ds, references: str = "same") -> list[dict]:
     """The published figures a chart of ``ds`` shows: ``references.toml``'s and the result's own
-    [[validation]] figures, within its years and of its scope."""
+    [[validation]] figures, within its years and of its scope; with ``references = "same"`` only
+    those that count what the chart does (AI servers or AI data centers, :data:`SAME_COUNT`), with
+    ``"all"`` those of all data centers too."""
+    check_references(references)
     years, scope = ds.year.values, ds.attrs.get("scope", "world")
-    return [p for p in references()["published"] + _published_from_scenario(ds)
-            if years[0] <= p["year"] <= years[-1] and p.get("scope", scope) == scope]
+    return [p for p in references_file()["published"] + _published_from_scenario(ds)
+            if years[0] <= p["year"] <= years[-1] and p.get("scope", scope) == scope
+            and (references == "all" or p.get("counts", "AI servers") in SAME_COUNT)]
 
 
-def fan(ds):
+def fan(ds, references: str = "same"):
     """Annual electricity: median, 50 % and 90 % bands, and published estimates (the legend
-    below the axes, so it covers nothing)."""
+    below the axes, so it covers nothing): by default those that count what the chart counts;
+    ``references = "all"`` adds the figures of all data centers (a ceiling, not an estimate)."""
     fig, ax = style.figure(height=style.HEIGHT_IN * 1.35)
     years = ds.year.values
     q = ds.energy.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim="draw").values
     ax.fill_between(years, q[0], q[4], color=style.BAND, alpha=0.18, lw=0, label="90 % of draws")
     ax.fill_between(years, q[1], q[3], color=style.BAND, alpha=0.35, lw=0, label="50 % of draws")
     ax.plot(years, q[2], color=style.BAND, lw=1.8, label="median")
-    published = published_points(ds)
+    published = published_points(ds, references)
     seen = {}
     markers = iter(["D", "s", "^", "v", "o", "P", "X", "*"])
     colours = iter(style.PALETTE[1:])
@@ -178,7 +197,7 @@ def context(ds, year: int | None = None):
     year = int(np.atleast_1d(ds.attrs.get("key_years", [ds.year.values[-1]]))[-1]) if year is None else year
     e = ds.energy.sel(year=year)
     median, p5, p95 = float(e.median()), float(e.quantile(0.05)), float(e.quantile(0.95))
-    items = [(c["label"], c["twh"], False) for c in references()["context"]]
+    items = [(c["label"], c["twh"], False) for c in references_file()["context"]]
     items.append((f"This scenario, {year} (median, 90 % range)", median, True))
     items.sort(key=lambda item: item[1])
     fig, ax = style.figure(height=3.2)
