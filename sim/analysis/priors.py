@@ -27,7 +27,7 @@ from fnmatch import fnmatchcase
 import numpy as np
 
 from ..errors import InputError, TooFewMatches
-from ..parameters import spec
+from ..parameters import percent, spec
 from ..runner import run
 from ..scenario.distributions import Distribution
 from ..scenario.load import load_scenario
@@ -166,8 +166,8 @@ def table(rows: list[Width], name: str, patterns=None) -> str:
             moved = "" if row is base else f"median {_change(p50, b50)}, range x{_ratio(p95 - p5, b95 - b5)}"
             lines.append(f"{str(y) if i == 0 else '':<6}{row.factor:>5g}x{p50:>12,.0f}{f'{p5:,.0f}-{p95:,.0f}':>16}   "
                          f"{moved:<36}" + (f"{row.rebound_share[y]:>14.0%}" if base.rebound_share else "")
-                         + (f"{_pct(row.beyond_trend.get(y)):>10}" if base.beyond_trend else "")
-                         + (f"{_pct(row.budget_bound.get(y)):>11}" if base.budget_bound else ""))
+                         + (f"{percent(row.beyond_trend.get(y)):>10}" if base.beyond_trend else "")
+                         + (f"{percent(row.budget_bound.get(y)):>11}" if base.budget_bound else ""))
     if base.candidates != base.draws:
         lines.append("calibration: " + ", ".join(f"{r.draws / r.candidates:.1%} of {r.candidates:,} candidates kept at "
                                                  f"{r.factor:g}x" for r in done))
@@ -175,10 +175,6 @@ def table(rows: list[Width], name: str, patterns=None) -> str:
               for row in rows if row.failed]
     lines.append(_verdict(done, years[-1]))
     return "\n".join(lines)
-
-
-def _pct(x) -> str:
-    return "n/a" if x is None or not math.isfinite(x) else f"{0.0 if abs(x) < 0.005 else x:.0%}"
 
 
 def _change(value: float, base: float) -> str:

@@ -1,7 +1,10 @@
-"""The words a reader sees: a scenario key's label (:func:`label`) and units as a reader writes
-them (:func:`human_units`), from the registry (:mod:`.inputs`)."""
+"""The words a reader sees: a scenario key's label (:func:`label`), units as a reader writes
+them (:func:`human_units`), from the registry (:mod:`.inputs`), and shares as whole per cents
+(:func:`percent`)."""
 
 from __future__ import annotations
+
+import math
 
 from .inputs import NAMED_SECTIONS, spec
 
@@ -27,3 +30,11 @@ def label(key: str) -> str:
     name = parts[1] if (parts[0] == "generation" and len(parts) == 3) or parts[0] in NAMED_SECTIONS else ""
     template = row.label or parts[-1].replace("_", " ")
     return template.format(year=year, name=name)
+
+
+def percent(x) -> str:
+    """A share as whole per cents, with no "-0%" for a value that rounds to zero from below;
+    ``None`` or a non-finite value is "n/a"."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    return f"{0.0 if abs(x) < 0.005 else x:.0%}"

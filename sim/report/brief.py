@@ -65,11 +65,11 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     progress(f"running {scenario.name}")
     ds = run(scenario, draws=draws, seed=seed, rebound=rebound)
     last = scenario.key_years[-1]
-    progress(f"one-at-a-time sweep of energy in {last}" + (" and its drivers among the kept draws"
-                                                          if int(ds.attrs.get("calibrated", 0)) else ""))
+    calibrated = bool(int(ds.attrs.get("calibrated", 0)))
+    progress(f"one-at-a-time sweep of energy in {last}" + (" and its drivers among the kept draws" if calibrated else ""))
     oat = sweep(scenario, "oat", f"energy:{last}", seed=seed)
     # calibrated, the draws kept are the forecast: what shapes it among them (given-data PAWN)
-    given = sweep(ds, "pawn", f"energy:{last}", seed=seed) if int(ds.attrs.get("calibrated", 0)) else None
+    given = sweep(ds, "pawn", f"energy:{last}", seed=seed) if calibrated else None
     progress("drawing the pages")
     metadata = {"Title": f"sim brief: {scenario.name}", "Creator": f"sim {ds.attrs['sim_version']}"}
     try:
@@ -145,9 +145,9 @@ def summary_text(ds, oat, given=None) -> str:
                      f"about the rebound.")
         if "rebound_beyond_trend" in ds:
             beyond = (ds.rebound_beyond_trend / ds.energy).where(ds.energy > 0).sel(year=last)
-            b5, b50, b95 = (0.0 if abs(x) < 0.005 else x for x in beyond.quantile([0.05, 0.5, 0.95]).values)
+            b5, b50, b95 = (registry.percent(x) for x in beyond.quantile([0.05, 0.5, 0.95]).values)
             text += (f" Compared instead with demand going on at the growth of its first year, with no further "
-                     f"response to cost, the response adds {b50:.0%} of the {last} total ({b5:.0%} to {b95:.0%}).")
+                     f"response to cost, the response adds {b50} of the {last} total ({b5} to {b95}).")
     if "budget_bound" in ds:
         bound = float(ds.budget_bound.sel(year=last).mean())
         if bound >= 0.5:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..parameters import var_name
+from ..parameters import percent, var_name
 
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -192,7 +192,7 @@ def summary(ds, seconds: float | None = None) -> str:
                 beyond = quantiles(np.where(energy > 0, annual("rebound_beyond_trend") / energy, np.nan))
             lines.append("against demand's first-year growth held instead (same draws, no response to cost after "
                          "it), the response adds (share of energy p5 p50 p95): " + "; ".join(
-                             f"{y} " + " ".join(f"{0.0 if abs(x) < 0.005 else x:.0%}" for x in beyond[:, j])
+                             f"{y} " + " ".join(percent(x) for x in beyond[:, j])
                              for j, y in enumerate(years)))
         lines += rebound_by_prior_half(ds, rebound[:, -1] / energy[:, -1], years[-1])
     if "budget_bound" in ds:
