@@ -12,6 +12,7 @@ registry's words (:func:`sim.parameters.label`), not raw keys.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import time
 from pathlib import Path
@@ -167,8 +168,10 @@ def summary_text(ds, oat, given=None) -> str:
         text += (f" Among the draws kept, those that most shape it (PAWN indices over the draws) are "
                  + ", ".join(f"the {registry.label(str(p))}" for p in top) + ".")
     if int(a.get("rejected_draws", 0)):
+        # the years observed, as the result's title gives them (sim.results.title)
+        span = re.search(r"calibrated to \d+ observations \((\d{4}(?:-\d{4})?)\)", str(a.get("title", "")))
         text += (f" The draws are those of {int(a.get('candidates', 0)):,} that reproduce the observed "
-                 f"2022-2025 figures the scenario names (history matching).")
+                 + (f"{span.group(1)} " if span else "") + "figures the scenario names (history matching).")
     return text
 
 
