@@ -131,3 +131,22 @@ UNCERTAIN = {
     "shipments": {"adoption_ramp_months": {"dist": "uniform", "low": 1, "high": 24},
                   "growth_after": {"dist": "uniform", "low": -0.2, "high": 0.4}},
 }
+
+
+# a small world fleet (two families, two regions) over base_dict(): tests of the world and its charts
+WORLD = {
+    "scenario": {"scope": "world"},
+    "generation": [
+        {"name": "A", "launch": "2020-01", "power_kw": 6.5, "performance": 1.0},
+        {"name": "B", "launch": "2022-07", "power_kw": 10.2, "performance": 3.0},
+        {"name": "X1", "launch": "2020-01", "power_kw": 2.0, "performance": 0.5, "family": "other"},
+        {"name": "X2", "launch": "2023-01", "power_kw": 3.0, "performance": 1.5, "family": "other"},
+    ],
+    "families": {"other": {"share": {"2021": 0.2, "2025": 0.4}}},
+    "regions": {
+        "north": {"share": {"2021": 0.7, "2025": 0.5}, "pue": 1.1, "total_electricity": {"2021": 4000},
+                  "other_datacenters": {"2021": 100, "2027": 160}, "carbon_intensity": {"2021": 400}},
+        "south": {"pue": 1.5, "total_electricity": {"2021": 6000}, "other_datacenters": {"2021": 50},
+                  "carbon_intensity": {"2021": 600}},
+    },
+}

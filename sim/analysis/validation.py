@@ -123,17 +123,35 @@ def validate_scenario(path, draws: int | None = None, seed: int | None = None) -
     for variant in dict.fromkeys([v.variant for v in scenario.validations] + ([None] if checks else [])):
         subject = scenario if variant is None else load_scenario(path, variant=variant)
         ds = run(subject, draws=draws, seed=seed)
-        for v in scenario.validations:
-            if v.variant == variant:
-                outcomes.append(evaluate(ds, v, scenario.name, variant))
-        if variant is None:
-            # a regional scenario's world figures of some generations: the world run of the same draws
-            world = None
-            if any(o.scope != subject.scope and o.generations for o in checks):
-                world = run(subject.replace(scope="world"), draws=draws, seed=seed)
-            outcomes += [evaluate_observation(world if world is not None and o.scope != subject.scope and o.generations
-                                              else ds, o, scenario.name, trends=subject.trend_bases) for o in checks]
-            outcomes += left_out(ds, subject, scenario.name)
+        # a regional scenario's world figures of some generations: the world run of the same draws
+        world = None
+        if variant is None and any(needs_world(subject, o) for o in checks):
+            world = run(subject.replace(scope="world"), draws=draws, seed=seed)
+        outcomes += result_checks(ds, subject, scenario.name, world)
+    return outcomes
+
+
+def needs_world(scenario, observation: Observation) -> bool:
+    """A held-out figure of some generations of a wider scope than a regional scenario's: the
+    result by generation is the region's, so only a world run of the same draws can check it."""
+    return observation.scope != scenario.scope and bool(observation.generations)
+
+
+def result_checks(ds, scenario, name: str = "", world=None, held_out: bool | None = None) -> list[Outcome]:
+    """Every check a result of ``scenario`` (its variant, as run) answers: its validations of
+    that variant; its held-out observations (by default only with no variant, as ``sim
+    validate`` checks them once; those that need a world run only with ``world``) and,
+    calibrated, each calibration observation predicted from the others. What ``sim validate``
+    prints and the brief's checks page shows (``held_out=True``: whatever the variant)."""
+    variant = scenario.variant
+    name = name or scenario.name
+    outcomes = [evaluate(ds, v, name, variant) for v in scenario.validations if v.variant == variant]
+    if variant is None if held_out is None else held_out:
+        outcomes += [evaluate_observation(world if needs_world(scenario, o) else ds, o, name,
+                                          trends=scenario.trend_bases)
+                     for o in scenario.observations
+                     if o.use == "check" and (world is not None or not needs_world(scenario, o))]
+        outcomes += left_out(ds, scenario, name)
     return outcomes
 
 

@@ -2,7 +2,9 @@
 
 Page 1: title, a one-paragraph summary with the key numbers, and the fan chart. Page 2: the
 split by hardware generation and the tornado of a one-at-a-time sweep. Page 3: the scenario
-in context (and the rebound, with its band, in demand mode). Then every assumption in words,
+in context (and the rebound, with its band, in demand mode). Then how the run meets what was
+observed (the figures it was calibrated to and those held out of it, with the verdicts of
+``sim validate``). Then every assumption in words,
 with its key, distribution, units and source (its ``source`` key or the scenario file's
 comment: :mod:`sim.scenario.sources`), and the scenario's references. Charts are drawn straight onto
 the pages (vector graphics, TrueType text a reader can search and copy); labels are the
@@ -11,7 +13,6 @@ registry's words (:func:`sim.parameters.label`), not raw keys.
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 import time
@@ -20,21 +21,19 @@ from pathlib import Path
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the command line picks Agg)
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from matplotlib.font_manager import FontProperties  # noqa: E402
-from matplotlib.textpath import TextToPath  # noqa: E402
 
 from .. import parameters as registry  # noqa: E402
 from ..atomic import check_replaceable, check_writable, writing  # noqa: E402
 from .plots import figure as plot_figure  # noqa: E402
+from .layout import A4, MARGIN, TEXT_WIDTH, column_widths, lines, page, table_pages, wrap, wrap_key  # noqa: E402
 from .plots import style  # noqa: E402
 from ..results import default_path, identity  # noqa: E402
 from ..runner import run  # noqa: E402
 from ..scenario.load import check_options, resolve  # noqa: E402
 from ..analysis.sensitivity import sweep  # noqa: E402
 from ..scenario.sources import sources  # noqa: E402
-
-A4 = (8.27, 11.69)  # inches, portrait
-MARGIN = style.PAGE_MARGIN
+from ..scenario.published import number  # noqa: E402
+from ..analysis.validation import result_checks  # noqa: E402
 
 
 class Progress:
@@ -86,20 +85,14 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
 
 def brief_pages(ds, oat, scenario, rebound: bool, given=None) -> list:
     """The brief's pages as matplotlib figures, footers included (within ``style.RC``)."""
-    pages = [_page_summary(ds, oat, given), _page_two(ds, oat), _page_three(ds, rebound)]
+    checks = check_rows(ds, scenario)
+    pages = [_page_summary(ds, oat, given, checks), _page_two(ds, oat), _page_three(ds, rebound)]
+    if checks:
+        pages += _pages_checks(checks, scenario)
     pages += _pages_assumptions(ds, scenario)
     for number, fig in enumerate(pages, 1):
         _footer(fig, ds, number, len(pages))
     return pages
-
-
-def _page(rows=None, ratios=None):
-    """An A4 page laid out by constrained layout, cut into rows of subfigures."""
-    fig = plt.figure(figsize=A4, layout="constrained")
-    fig.get_layout_engine().set(w_pad=MARGIN * A4[0] / 2, h_pad=0.35, hspace=0.02)
-    if rows is None:
-        return fig, []
-    return fig, list(np.atleast_1d(fig.subfigures(rows, 1, height_ratios=ratios)))
 
 
 def _footer(fig, ds, number: int, pages: int) -> None:
@@ -116,8 +109,9 @@ def _chart(sub, ds, kind):
         plot_figure(ds, kind)
 
 
-def summary_text(ds, oat, given=None) -> str:
-    """The brief's one-paragraph summary, with the key numbers."""
+def summary_text(ds, oat, given=None, checks=None) -> str:
+    """The brief's one-paragraph summary, with the key numbers (and, given :func:`check_rows`,
+    how the run meets the figures held out of it)."""
     a = ds.attrs
     years = [int(y) for y in np.atleast_1d(a["key_years"])]
     first, last = years[0], years[-1]
@@ -172,14 +166,23 @@ def summary_text(ds, oat, given=None) -> str:
         span = re.search(r"calibrated to \d+ observations \((\d{4}(?:-\d{4})?)\)", str(a.get("title", "")))
         text += (f" The draws are those of {int(a.get('candidates', 0)):,} that reproduce the observed "
                  + (f"{span.group(1)} " if span else "") + "figures the scenario names (history matching).")
+    held = [(" ".join(cells[0]), verdict) for cells, verdict, calibrated in checks or [] if not calibrated]
+    if held:
+        within = sum(verdict.startswith("within") for _, verdict in held)
+        gaps = [name for name, verdict in held if verdict.startswith("outside, as the scenario says")]
+        others = [name for name, verdict in held if verdict.startswith("outside") and name not in gaps]
+        text += (f" Of {len(held)} published figures held out of it, the model meets {within}"
+                 + (f"; it misses {len(gaps)} for reasons the scenario states ({'; '.join(gaps)})" if gaps else "")
+                 + (f"; it misses {len(others)} unexplained ({'; '.join(others)})" if others else "")
+                 + " (page 4).")
     return text
 
 
-def _page_summary(ds, oat, given=None):
+def _page_summary(ds, oat, given=None, checks=None):
     a = ds.attrs
     title = lines(a.get("title", a["scenario"]), 15, bold=True)
     comment = lines(a.get("comment", ""), 7.5)
-    summary = lines(summary_text(ds, oat, given), 9)
+    summary = lines(summary_text(ds, oat, given, checks), 9)
     years = [int(y) for y in np.atleast_1d(a["key_years"])]
     rows = [("year", "median TWh", "90 % range TWh", "facility GW (median)")]
     for y in years:
@@ -190,7 +193,7 @@ def _page_summary(ds, oat, given=None):
     blocks = [(title, 15 / 72 * 1.25, 0.1), (comment, 7.5 / 72 * 1.3, 0.15), (summary, 9 / 72 * 1.4, 0.2),
               ([""] * len(rows), 9 / 72 * 1.6, 0.1)]
     height = 0.3 + sum(len(lines) * step + gap for lines, step, gap in blocks)
-    fig, (head, fan) = _page(2, [height, A4[1] - height - 0.6])
+    fig, (head, fan) = page(2, [height, A4[1] - height - 0.6])
     y = 0.15
 
     def place(lines, step, gap, **style_):
@@ -211,7 +214,7 @@ def _page_summary(ds, oat, given=None):
 
 
 def _page_two(ds, oat):
-    fig, (head, generations, tornado) = _page(3, [0.04, 0.44, 0.52])
+    fig, (head, generations, tornado) = page(3, [0.04, 0.44, 0.52])
     _heading(head, "Where the electricity goes, and what moves it")
     _chart(generations, ds, "generations")
     _chart(tornado, oat, "tornado")
@@ -220,12 +223,12 @@ def _page_two(ds, oat):
 
 def _page_three(ds, rebound: bool):
     if rebound:
-        fig, (head, context, chart) = _page(3, [0.04, 0.44, 0.52])
+        fig, (head, context, chart) = page(3, [0.04, 0.44, 0.52])
         _heading(head, "In context, and the Jevons rebound")
         _chart(context, ds, "context")
         _chart(chart, ds, "rebound")
         return fig
-    fig, (head, context, notes) = _page(3, [0.04, 0.62, 0.34])
+    fig, (head, context, notes) = page(3, [0.04, 0.62, 0.34])
     _heading(head, "In context")
     _chart(context, ds, "context")
     text = ("The fan chart's bands are percentiles across Monte Carlo draws, not confidence intervals "
@@ -256,118 +259,72 @@ def _compact(dist) -> str:
     return dist.describe()
 
 
-ROWS_PER_PAGE = 90   # the most lines of the assumptions table on a page
-# the table's columns: where each starts (share of the text width); every cell is wrapped to its
-# column's width as the font measures its text (nothing cut, nothing running into the next)
+# the assumptions table's columns: where each starts (share of the text width), and its sizes in
+# points (the key, column 1, in monospace); every cell wraps in its column (layout.table_pages)
 COLUMNS = (0.0, 0.22, 0.41, 0.59)
-SIZES = (6.2, 5.4, 6.2, 6.2)            # points; the key (column 1) in monospace
-GUTTER = 6.0                            # points between columns
-SLACK = 1.03                            # a measured width's margin (hinting at 200 dpi and more)
-LINE = 0.0125        # of the page's height, per line, when they are fewer
-AIR = 0.35           # lines of air after each row of the table
-
-
-def column_widths() -> list[float]:
-    """Each column's width for text, in points."""
-    text = (1 - 2 * MARGIN) * A4[0] * 72
-    edges = COLUMNS + (1.0,)
-    return [(edges[j + 1] - edges[j]) * text - GUTTER for j in range(len(COLUMNS))]
-
-
-class Measure:
-    """Widths of text as the page's fonts draw it in the PDF, in points: the glyphs' outlines
-    (matplotlib's ``TextToPath``), unhinted as vector text is, and :data:`SLACK` wider for
-    the hinting of a page rendered at a screen's resolution."""
-
-    def __init__(self):
-        self.outlines = TextToPath()
-        with plt.rc_context(style.RC):
-            self.fonts = {False: FontProperties(), True: FontProperties(family="monospace")}
-
-    def width(self, text: str, size: float, mono: bool = False, bold: bool = False) -> float:
-        font = self.fonts[mono].copy()
-        font.set_size(size)
-        if bold:
-            font.set_weight("bold")
-        return self.outlines.get_text_width_height_descent(text, font, ismath=False)[0] * SLACK
-
-    def wrap(self, pieces: list[str], joiner: str, limit: float, size: float, mono: bool = False,
-             bold: bool = False) -> list[str]:
-        """``pieces`` (words, or a key's parts) joined by ``joiner`` over lines no wider than
-        ``limit`` points, greedily; a piece wider than a line is broken where it must."""
-        def fits(text):
-            return self.width(text, size, mono, bold) <= limit
-
-        lines = [""]
-        for piece in pieces:
-            candidate = lines[-1] + joiner + piece if lines[-1] else piece
-            if fits(candidate):
-                lines[-1] = candidate
-                continue
-            if lines[-1]:
-                lines.append("")
-            while not fits(piece):
-                cut = max([1] + [i for i in range(1, len(piece) + 1) if fits(piece[:i])])
-                lines[-1], piece = piece[:cut], piece[cut:]
-                lines.append("")
-            lines[-1] = piece
-        return [line for line in lines if line] or [""]
-
-
-TEXT_WIDTH = (1 - 2 * MARGIN) * A4[0] * 72      # points between the page's margins
-
-
-def lines(text: str, size: float, width: float = TEXT_WIDTH, bold: bool = False) -> list[str]:
-    """Running text over lines that fit ``width`` points at ``size`` as the page's font draws it."""
-    return _measure().wrap(text.split(), " ", width, size, bold=bold) if text.strip() else []
-
-
-@functools.cache
-def _measure() -> "Measure":
-    return Measure()
-
-
-def _wrap_key(key: str, limit: float, measure: Measure) -> list[str]:
-    """A dotted key over lines no wider than ``limit`` points, broken after its dots (a part
-    longer than a line is broken where it must); the lines joined give the key back."""
-    parts = [p + "." for p in key.split(".")]
-    parts[-1] = parts[-1][:-1]
-    return measure.wrap(parts, "", limit, SIZES[1], mono=True)
-
-
-def _wrap(text: str, limit: float, size: float, measure: Measure) -> list[str]:
-    """Words over lines no wider than ``limit`` points, hyphenated words kept whole."""
-    return measure.wrap(text.split(), " ", limit, size)
+SIZES = (6.2, 5.4, 6.2, 6.2)
 
 
 def assumption_rows(scenario) -> list[tuple[list[str], ...]]:
     """One row a number the model uses: its words, key, value and units, and source, each cell
-    wrapped to its column's width (:func:`column_widths`) and nothing cut."""
+    wrapped to its column's width (:func:`sim.report.layout.column_widths`) and nothing cut."""
     found = sources(scenario)
-    measure, widths = Measure(), column_widths()
+    widths = column_widths(COLUMNS)
     rows = []
     for key, dist in scenario.parameters.items():
         units = registry.human_units(registry.spec(key).units)
         value = _compact(dist) + (f" {units}" if units else "")
-        rows.append((_wrap(registry.label(key), widths[0], SIZES[0], measure), _wrap_key(key, widths[1], measure),
-                     _wrap(value, widths[2], SIZES[2], measure), _wrap(found[key], widths[3], SIZES[3], measure)))
+        rows.append((wrap(registry.label(key), widths[0], SIZES[0]), wrap_key(key, widths[1], SIZES[1]),
+                     wrap(value, widths[2], SIZES[2]), wrap(found[key], widths[3], SIZES[3])))
     return rows
 
 
-def _paginate(heights: list[float], total_extra: int) -> list[list[int]]:
-    """Rows (by their heights in lines) onto as few pages as :data:`ROWS_PER_PAGE` allows, filled
-    evenly, a row never split across pages; ``total_extra`` lines (the references) follow."""
-    total = sum(heights) + total_extra + 4
-    count = max(1, -(-total // ROWS_PER_PAGE))
-    target = -(-sum(heights) // count) if heights else 1
-    pages, current, filled = [], [], 0
-    for i, h in enumerate(heights):
-        if current and (filled + h > ROWS_PER_PAGE or (filled >= target and len(pages) < count - 1)):
-            pages.append(current)
-            current, filled = [], 0
-        current.append(i)
-        filled += h
-    return pages + [current] if current or not pages else pages
+# the checks table's columns: the figure, what was published and its source, the model, the verdict
+CHECK_COLUMNS = (0.0, 0.2, 0.46, 0.61)
+CHECK_SIZES = (6.6, 6.2, 6.6, 6.6)
+
+
+def check_rows(ds, scenario) -> list[tuple[tuple[list[str], ...], str, bool]]:
+    """How the run meets what was observed, one row a figure (:func:`result_checks`): a figure
+    it was calibrated to (every kept draw inside its range, as checked here, and what the
+    other observations alone predict), then each published figure held out of it, with the
+    model's median (5-95 %) and the verdict; a known gap with the scenario's reason. Each row:
+    its cells wrapped to :data:`CHECK_COLUMNS`, its verdict, and whether it was calibrated to."""
+    widths = column_widths(CHECK_COLUMNS)
+    out = []
+    for o in result_checks(ds, scenario, held_out=True):
+        v = o.validation
+        published = v.published_text() + (f" ±{v.tolerance * 100:g} %" if getattr(v, "tolerance", 0) else "")
+        model = f"{number(o.median)} ({number(o.p5)} to {number(o.p95)})"
+        if o.left_out:
+            j = [str(x) for x in np.asarray(ds["observation"])].index(v.name)
+            inside = np.asarray(ds["observed"])[:, j]
+            kept = bool(np.all((inside >= float(ds["observation_low"][j])) & (inside <= float(ds["observation_high"][j]))))
+            what = f"{v.label()} (calibrated to it)"
+            model = f"the other observations alone: {model}"
+            verdict = (("every draw kept lies in its range" if kept else "some draws kept lie outside its range")
+                       + ("; the others alone cover it" if o.passed else "; the others alone predict another range"))
+        else:
+            what = v.label() + ("" if o.kind == "independent" else " (a published calculation, re-done)")
+            if o.gap:
+                verdict = f"outside, as the scenario says: {v.known_gap}"
+            elif v.known_gap:   # met: the scenario's mark is out of date (sim validate fails on it)
+                verdict = "within, though the scenario calls it a known gap"
+            else:
+                verdict = "within" if o.passed else "outside" + (f" ({o.problem})" if o.problem else "")
+        cells = (what, f"{published}. {v.source}", model, verdict)
+        out.append((tuple(wrap(c, widths[j], CHECK_SIZES[j]) for j, c in enumerate(cells)), verdict, o.left_out))
+    return out
+
+
+def _pages_checks(checks, scenario) -> list:
+    """The checks of :func:`check_rows` as a table, each line's text carrying its row and column
+    (``gid`` ``"check-<i>-<j>"``)."""
+    intro = ("What was observed, against this run's draws: the figures it was calibrated to, then those held out "
+             "of it (neither an input nor a calibration target), with the model's median and 5-95 %.")
+    head = ("figure", "published (its source)", "model (5-95 %)", "verdict")
+    return table_pages("Checked against what was observed", intro, head, [cells for cells, _, _ in checks],
+                       CHECK_COLUMNS, CHECK_SIZES, "check")
 
 
 def _pages_assumptions(ds, scenario) -> list:
@@ -375,48 +332,9 @@ def _pages_assumptions(ds, scenario) -> list:
     scenario's references: as many pages as they need, none half empty, every cell wrapped in
     its column (nothing cut short) and a row never split across pages. Each line's text carries
     its row and column (``gid`` ``"row-<i>-<j>"``)."""
-    rows = assumption_rows(scenario)
-    heights = [max(len(cell) for cell in row) for row in rows]
     references = [lines(f"{i}. {ref}", 7.5, TEXT_WIDTH - 0.02 * A4[0] * 72) for i, ref in enumerate(scenario.references, 1)]
-    extra = sum(len(r) for r in references)
-    pages, columns = [], COLUMNS
+    intro = (f"Every number the model uses, from {scenario.name}.toml (sha256 {scenario.sha256[:8]}): its "
+             "distribution across draws, its units and its source.")
     head = ("quantity", "key", "value, units", "source (source key or comment)")
-    # a row takes its lines and a little air after it: pages are filled and spaced by both
-    spans = [h + AIR for h in heights]
-    layout = _paginate(spans, extra)
-    most = max(sum(spans[i] for i in page) for page in layout) if rows else 1
-    step = min(LINE, 0.86 / (most + (extra if len(layout) == 1 else 0) + 6))
-    for n, page in enumerate(layout):
-        fig, _ = _page()
-        fig.text(MARGIN, 0.955, "Assumptions" + (" (continued)" if n else ""), fontsize=13, weight="bold")
-        if not n:
-            fig.text(MARGIN, 0.935, f"Every number the model uses, from {scenario.name}.toml (sha256 "
-                     f"{scenario.sha256[:8]}): its distribution across draws, its units and its source.",
-                     fontsize=8, color="#333333")
-        y = 0.91
-        for j, cell in enumerate(head):
-            fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], y, cell, fontsize=6.8, weight="bold")
-        for i in page:
-            top = y - step
-            for j, cell in enumerate(rows[i]):
-                for k, line in enumerate(cell):
-                    # parse_math=False: a source's "$5.61 tn" is money, not TeX
-                    fig.text(MARGIN + (1 - 2 * MARGIN) * columns[j], top - k * step, line,
-                             fontsize=SIZES[j], color="#222222" if j != 1 else "#666666",
-                             family="monospace" if j == 1 else None, gid=f"row-{i}-{j}", parse_math=False)
-            y = top - (heights[i] - 1) * step - step * AIR     # a little air between rows
-        pages.append((fig, y))
-    # the references below the last table, or on a page of their own when they do not fit
-    fig, y = pages[-1]
-    needed = 0.05 + step * sum(len(r) for r in references)
-    if y - needed < 0.05:
-        fig, _ = _page()
-        pages.append((fig, 0.97))
-        y = 0.97
-    y -= 0.04
-    fig.text(MARGIN, y, "References", fontsize=13, weight="bold")
-    for ref in references:
-        for k, line in enumerate(ref):
-            y -= max(step, 0.012)
-            fig.text(MARGIN + (0.02 if k else 0), y, line, fontsize=7.5, parse_math=False)
-    return [f for f, _ in pages]
+    return table_pages("Assumptions", intro, head, assumption_rows(scenario), COLUMNS, SIZES, "row", mono=1,
+                       after=references, after_title="References")

@@ -64,6 +64,48 @@ def test_a_calibrated_brief_names_the_drivers_among_the_kept_draws():
     assert f"reproduce the observed {years[0]}-{years[-1]} figures" in text and years[-1] == 2026
 
 
+def test_the_checks_page_shows_every_figure_held_out_and_calibrated_to_with_its_verdict():
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.validation import result_checks
+    from sim.report.brief import _pages_checks, check_rows, summary_text
+
+    scenario = sim.load_scenario(SCENARIOS / "nvidia_2027.toml")
+    ds = sim.run(scenario, draws=60, seed=4)
+    rows = check_rows(ds, scenario)
+    outcomes = result_checks(ds, scenario, held_out=True)
+    held = [o for o in scenario.observations if o.use == "check"] + [v for v in scenario.validations if v.variant is None]
+    calibrated = [o for o in scenario.observations if o.use == "calibrate"]
+    assert len(rows) == len(outcomes) == len(held) + len(calibrated)
+    by_figure = {" ".join(cells[0]): (" ".join(cells[3]), left) for cells, _, left in rows}
+    for o in outcomes:
+        verdict, left = by_figure[next(k for k in by_figure if k.startswith(o.validation.label()))]
+        assert left == o.left_out
+        if o.left_out:   # every kept draw inside its range, as the calibration promises
+            assert verdict.startswith("every draw kept lies in its range")
+        elif o.gap:      # a known gap: outside, with the scenario's reason whole
+            assert verdict == " ".join(f"outside, as the scenario says: {o.validation.known_gap}".split())
+        elif o.validation.known_gap:   # a known gap these draws meet (sim validate would fail on it)
+            assert verdict == "within, though the scenario calls it a known gap"
+        else:
+            assert verdict == "within" if o.passed else verdict.startswith("outside")
+    assert any(o.gap for o in outcomes) and any(not o.left_out and o.passed for o in outcomes)
+    # the check of the kept draws can fail: a draw moved outside an observed range is reported
+    tampered = ds.copy(deep=True)
+    tampered["observed"][0, 0] = float(ds["observation_high"][0]) * 2
+    first = [cells for cells, _, left in check_rows(tampered, scenario) if left][0]
+    assert " ".join(first[3]).startswith("some draws kept lie outside its range")
+    # the summary counts the held-out figures met and missed
+    text = summary_text(ds, sim.sweep(scenario, "oat", "energy:2035"), None, rows)
+    met = sum(1 for o in outcomes if not o.left_out and not o.gap and (o.passed or o.validation.known_gap))
+    assert f"Of {len(held)} published figures held out of it, the model meets {met}" in text
+    gaps = [o.validation.label() for o in outcomes if o.gap]
+    assert f"it misses {len(gaps)} for reasons the scenario states ({'; '.join(gaps)})" in text
+    texts = [t.get_text() for fig in _pages_checks(rows, scenario) for t in fig.texts]
+    assert "Checked against what was observed" in texts
+    plt.close("all")
+
+
 def test_every_assumption_has_a_source_and_the_references_close_the_brief():
     import matplotlib.pyplot as plt
 
@@ -155,11 +197,12 @@ def test_every_rendered_page_keeps_its_text_on_the_page_and_apart(scenario):
                        for c, d in own[i + 1:] if b.overlaps(d) and b.intersection(b, d).width > 0.5
                        and b.intersection(b, d).height > 0.5]
             assert not clashes, (n, clashes[:5])
-            # a cell's lines stay left of where the next column starts
-            left = fig.bbox.width * (brief.MARGIN + (1 - 2 * brief.MARGIN) * np.array(brief.COLUMNS + (1.0,)))
-            for a, b in own:
-                gid = a.get_gid() or ""
-                if gid.startswith("row-"):
-                    j = int(gid.split("-")[2])
-                    assert b.x1 <= left[j + 1] + 0.5, (n, a.get_text())
+            # a cell's lines stay left of where the next column starts, in either table
+            for table, columns in (("row", brief.COLUMNS), ("check", brief.CHECK_COLUMNS)):
+                left = fig.bbox.width * (brief.MARGIN + (1 - 2 * brief.MARGIN) * np.array(columns + (1.0,)))
+                for a, b in own:
+                    gid = a.get_gid() or ""
+                    if gid.startswith(f"{table}-"):
+                        j = int(gid.split("-")[2])
+                        assert b.x1 <= left[j + 1] + 0.5, (n, a.get_text())
     plt.close("all")

@@ -145,8 +145,7 @@ def test_the_generations_chart_has_a_colour_and_a_readable_name_for_each_layer(r
 
 
 def test_a_world_result_stacks_its_families(tmp_path):
-    from conftest import base_dict, merge, toml_text
-    from test_world import WORLD
+    from conftest import WORLD, base_dict, merge, toml_text
 
     path = tmp_path / "w.toml"
     path.write_text(toml_text(merge(base_dict(), WORLD)))

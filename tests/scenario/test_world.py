@@ -7,27 +7,11 @@ import numpy as np
 import pytest
 
 import sim
-from conftest import SCENARIOS, base_dict, merge, toml_text
+from conftest import SCENARIOS, WORLD, base_dict, merge, toml_text
 from sim.analysis.calibration import candidate_scenario
 from sim.cli import main
 from sim.errors import ScenarioError
 
-WORLD = {
-    "scenario": {"scope": "world"},
-    "generation": [
-        {"name": "A", "launch": "2020-01", "power_kw": 6.5, "performance": 1.0},
-        {"name": "B", "launch": "2022-07", "power_kw": 10.2, "performance": 3.0},
-        {"name": "X1", "launch": "2020-01", "power_kw": 2.0, "performance": 0.5, "family": "other"},
-        {"name": "X2", "launch": "2023-01", "power_kw": 3.0, "performance": 1.5, "family": "other"},
-    ],
-    "families": {"other": {"share": {"2021": 0.2, "2025": 0.4}}},
-    "regions": {
-        "north": {"share": {"2021": 0.7, "2025": 0.5}, "pue": 1.1, "total_electricity": {"2021": 4000},
-                  "other_datacenters": {"2021": 100, "2027": 160}, "carbon_intensity": {"2021": 400}},
-        "south": {"pue": 1.5, "total_electricity": {"2021": 6000}, "other_datacenters": {"2021": 50},
-                  "carbon_intensity": {"2021": 600}},
-    },
-}
 
 
 def world(changes=None, uncertain=False):
