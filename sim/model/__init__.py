@@ -183,7 +183,8 @@ class Inputs:
             launch_month=launch,
             annual_shipments=kernels.annual_trajectory(
                 scenario.years, scenario.anchor_years, anchors,
-                values.get("shipments.growth_before"), values["shipments.growth_after"]),
+                values.get("shipments.growth_before"), values["shipments.growth_after"],
+                values.get("shipments.growth_next_year")),
             utilisation=utilisation,
             draw_fraction=kernels.draw_fraction(values["fleet.idle_fraction"], utilisation),
             power_kw=power_kw,

@@ -15,7 +15,8 @@ KW_PER_GW = 1e6
 KWH_PER_TWH = 1e9
 
 
-def annual_trajectory(years, anchor_years, anchor_values, growth_before, growth_after) -> np.ndarray:
+def annual_trajectory(years, anchor_years, anchor_values, growth_before, growth_after,
+                      growth_next=None) -> np.ndarray:
     """Servers shipped per year: geometric interpolation between anchors, growth outside them.
 
     Parameters
@@ -29,7 +30,10 @@ def annual_trajectory(years, anchor_years, anchor_values, growth_before, growth_
     growth_before : ndarray, shape (B,), or None
         Annual growth rate used to extrapolate back before the first anchor; ``None``: zero.
     growth_after : ndarray, shape (B,)
-        Annual growth rate after the last anchor.
+        Annual growth rate after the last anchor (after the year after it, with ``growth_next``).
+    growth_next : ndarray, shape (B,), or None
+        Growth in the year after the last anchor; ``None``: ``growth_after`` from the last
+        anchor on (the year after the last anchor is then ``anchor × (1 + growth_after)``).
 
     Returns
     -------
@@ -48,7 +52,10 @@ def annual_trajectory(years, anchor_years, anchor_values, growth_before, growth_
             out[j] = 0.0 if growth_before is None else \
                 np.exp(logv[0] - (first - year) * np.log1p(growth_before))
         elif year > last:
-            out[j] = np.exp(logv[-1] + (year - last) * np.log1p(growth_after))
+            if growth_next is None:
+                out[j] = np.exp(logv[-1] + (year - last) * np.log1p(growth_after))
+            else:
+                out[j] = np.exp(logv[-1] + np.log1p(growth_next) + (year - last - 1) * np.log1p(growth_after))
         else:
             k = np.searchsorted(anchor_years, year) - 1
             w = (year - anchor_years[k]) / (anchor_years[k + 1] - anchor_years[k])

@@ -135,8 +135,14 @@ REGISTRY: tuple[Parameter, ...] = (
       "absent: nothing shipped before it.", low=-0.99, high=10, default=None,
       label='shipment growth before the first anchor'),
     P("shipments.growth_after", "number", "year-1",
-      "Annual growth rate of shipments after the last anchor year (0.1 = +10 %/yr).",
+      "Annual growth rate of shipments after the last anchor year (0.1 = +10 %/yr); with "
+      "shipments.growth_next_year, from the year after it.",
       low=-0.99, high=10, default=0.0, label='shipment growth after the last anchor'),
+    P("shipments.growth_next_year", "number", "year-1",
+      "Growth of shipments in the year after the last anchor year, over that year's; "
+      "shipments.growth_after follows from then on. Absent: shipments.growth_after from the "
+      "last anchor on.", low=-0.99, high=10, default=None,
+      label='shipment growth in the year after the last anchor'),
     P("shipments.adoption_ramp_months", "number", "730 h",
       "Months over which a newly launched generation ramps from 0 to all of shipments.",
       low=1, high=120, default=12.0, label='months for a new generation to take over'),

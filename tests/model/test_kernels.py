@@ -77,6 +77,21 @@ def test_annual_trajectory_is_geometric_between_anchors():
     np.testing.assert_allclose(out[8, 0], 1_500_000 * 1.1 ** 2, rtol=1e-12)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-0.9, 3.0), st.floats(-0.9, 3.0))
+def test_the_year_after_the_last_anchor_grows_by_its_own_rate_then_growth_after(next_year, after):
+    values = np.array([[100_000.0], [1_500_000.0]])
+    years = range(2021, 2032)
+    out = kernels.annual_trajectory(years, [2023, 2027], values, None, np.array([after]), np.array([next_year]))
+    plain = kernels.annual_trajectory(years, [2023, 2027], values, None, np.array([after]))
+    np.testing.assert_array_equal(out[:7], plain[:7])                 # the anchors and between: untouched
+    np.testing.assert_allclose(out[7, 0], 1_500_000 * (1 + next_year), rtol=1e-12)
+    np.testing.assert_allclose(out[8:, 0] / out[7:-1, 0], 1 + after, rtol=1e-12)
+    # at the same rate it is the one growth, to rounding
+    same = kernels.annual_trajectory(years, [2023, 2027], values, None, np.array([after]), np.array([after]))
+    np.testing.assert_allclose(same, plain, rtol=1e-12)
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(0.0, 7.5), min_size=1, max_size=12), st.integers(0, 2), st.integers(0, 1))
 def test_lagged_reads_by_runs_of_equal_leads_are_the_gather(leads, first, rows_missing):
