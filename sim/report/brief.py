@@ -17,6 +17,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the command line picks Agg)
 import numpy as np  # noqa: E402
@@ -88,7 +89,7 @@ def brief_pages(ds, oat, scenario, rebound: bool, given=None) -> list:
     checks = check_rows(ds, scenario)
     pages = [_page_summary(ds, oat, given, checks), _page_two(ds, oat), _page_three(ds, rebound)]
     if checks:
-        pages += _pages_checks(checks, scenario)
+        pages += _pages_checks(checks)
     pages += _pages_assumptions(ds, scenario)
     for number, fig in enumerate(pages, 1):
         _footer(fig, ds, number, len(pages))
@@ -166,11 +167,11 @@ def summary_text(ds, oat, given=None, checks=None) -> str:
         span = re.search(r"calibrated to \d+ observations \((\d{4}(?:-\d{4})?)\)", str(a.get("title", "")))
         text += (f" The draws are those of {int(a.get('candidates', 0)):,} that reproduce the observed "
                  + (f"{span.group(1)} " if span else "") + "figures the scenario names (history matching).")
-    held = [(" ".join(cells[0]), verdict) for cells, verdict, calibrated in checks or [] if not calibrated]
+    held = [row for row in checks or [] if not row.calibrated]
     if held:
-        within = sum(verdict.startswith("within") for _, verdict in held)
-        gaps = [name for name, verdict in held if verdict.startswith("outside, as the scenario says")]
-        others = [name for name, verdict in held if verdict.startswith("outside") and name not in gaps]
+        within = sum(row.status == "within" for row in held)
+        gaps = [row.figure for row in held if row.status == "gap"]
+        others = [row.figure for row in held if row.status == "outside"]
         text += (f" Of {len(held)} published figures held out of it, the model meets {within}"
                  + (f"; it misses {len(gaps)} for reasons the scenario states ({'; '.join(gaps)})" if gaps else "")
                  + (f"; it misses {len(others)} unexplained ({'; '.join(others)})" if others else "")
@@ -284,12 +285,22 @@ CHECK_COLUMNS = (0.0, 0.2, 0.46, 0.61)
 CHECK_SIZES = (6.6, 6.2, 6.6, 6.6)
 
 
-def check_rows(ds, scenario) -> list[tuple[tuple[list[str], ...], str, bool]]:
+class CheckRow(NamedTuple):
+    """One figure of the checks page: its cells wrapped to :data:`CHECK_COLUMNS`, the verdict in
+    words, whether the run was calibrated to it, ``status`` (``within``, ``gap``: outside for
+    the reason the scenario states, ``outside``) and the figure's name."""
+    cells: tuple
+    verdict: str
+    calibrated: bool
+    status: str
+    figure: str
+
+
+def check_rows(ds, scenario) -> list[CheckRow]:
     """How the run meets what was observed, one row a figure (:func:`result_checks`): a figure
     it was calibrated to (every kept draw inside its range, as checked here, and what the
     other observations alone predict), then each published figure held out of it, with the
-    model's median (5-95 %) and the verdict; a known gap with the scenario's reason. Each row:
-    its cells wrapped to :data:`CHECK_COLUMNS`, its verdict, and whether it was calibrated to."""
+    model's median (5-95 %) and the verdict; a known gap with the scenario's reason."""
     widths = column_widths(CHECK_COLUMNS)
     out = []
     for o in result_checks(ds, scenario, held_out=True):
@@ -304,26 +315,29 @@ def check_rows(ds, scenario) -> list[tuple[tuple[list[str], ...], str, bool]]:
             model = f"the other observations alone: {model}"
             verdict = (("every draw kept lies in its range" if kept else "some draws kept lie outside its range")
                        + ("; the others alone cover it" if o.passed else "; the others alone predict another range"))
+            status = "within" if kept else "outside"
         else:
             what = v.label() + ("" if o.kind == "independent" else " (a published calculation, re-done)")
             if o.gap:
-                verdict = f"outside, as the scenario says: {v.known_gap}"
+                status, verdict = "gap", f"outside, as the scenario says: {v.known_gap}"
             elif v.known_gap:   # met: the scenario's mark is out of date (sim validate fails on it)
-                verdict = "within, though the scenario calls it a known gap"
+                status, verdict = "within", "within, though the scenario calls it a known gap"
             else:
-                verdict = "within" if o.passed else "outside" + (f" ({o.problem})" if o.problem else "")
+                status = "within" if o.passed else "outside"
+                verdict = status + (f" ({o.problem})" if o.problem and not o.passed else "")
         cells = (what, f"{published}. {v.source}", model, verdict)
-        out.append((tuple(wrap(c, widths[j], CHECK_SIZES[j]) for j, c in enumerate(cells)), verdict, o.left_out))
+        out.append(CheckRow(tuple(wrap(c, widths[j], CHECK_SIZES[j]) for j, c in enumerate(cells)), verdict,
+                            o.left_out, status, v.label()))
     return out
 
 
-def _pages_checks(checks, scenario) -> list:
+def _pages_checks(checks) -> list:
     """The checks of :func:`check_rows` as a table, each line's text carrying its row and column
     (``gid`` ``"check-<i>-<j>"``)."""
     intro = ("What was observed, against this run's draws: the figures it was calibrated to, then those held out "
              "of it (neither an input nor a calibration target), with the model's median and 5-95 %.")
     head = ("figure", "published (its source)", "model (5-95 %)", "verdict")
-    return table_pages("Checked against what was observed", intro, head, [cells for cells, _, _ in checks],
+    return table_pages("Checked against what was observed", intro, head, [row.cells for row in checks],
                        CHECK_COLUMNS, CHECK_SIZES, "check")
 
 

@@ -77,7 +77,7 @@ def test_the_checks_page_shows_every_figure_held_out_and_calibrated_to_with_its_
     held = [o for o in scenario.observations if o.use == "check"] + [v for v in scenario.validations if v.variant is None]
     calibrated = [o for o in scenario.observations if o.use == "calibrate"]
     assert len(rows) == len(outcomes) == len(held) + len(calibrated)
-    by_figure = {" ".join(cells[0]): (" ".join(cells[3]), left) for cells, _, left in rows}
+    by_figure = {" ".join(row.cells[0]): (" ".join(row.cells[3]), row.calibrated) for row in rows}
     for o in outcomes:
         verdict, left = by_figure[next(k for k in by_figure if k.startswith(o.validation.label()))]
         assert left == o.left_out
@@ -93,7 +93,7 @@ def test_the_checks_page_shows_every_figure_held_out_and_calibrated_to_with_its_
     # the check of the kept draws can fail: a draw moved outside an observed range is reported
     tampered = ds.copy(deep=True)
     tampered["observed"][0, 0] = float(ds["observation_high"][0]) * 2
-    first = [cells for cells, _, left in check_rows(tampered, scenario) if left][0]
+    first = [row.cells for row in check_rows(tampered, scenario) if row.calibrated][0]
     assert " ".join(first[3]).startswith("some draws kept lie outside its range")
     # the summary counts the held-out figures met and missed
     text = summary_text(ds, sim.sweep(scenario, "oat", "energy:2035"), None, rows)
@@ -101,7 +101,7 @@ def test_the_checks_page_shows_every_figure_held_out_and_calibrated_to_with_its_
     assert f"Of {len(held)} published figures held out of it, the model meets {met}" in text
     gaps = [o.validation.label() for o in outcomes if o.gap]
     assert f"it misses {len(gaps)} for reasons the scenario states ({'; '.join(gaps)})" in text
-    texts = [t.get_text() for fig in _pages_checks(rows, scenario) for t in fig.texts]
+    texts = [t.get_text() for fig in _pages_checks(rows) for t in fig.texts]
     assert "Checked against what was observed" in texts
     plt.close("all")
 
