@@ -33,8 +33,8 @@ from ..runner import run  # noqa: E402
 from ..scenario.load import check_options, resolve  # noqa: E402
 from ..analysis.sensitivity import sweep  # noqa: E402
 from ..scenario.sources import sources  # noqa: E402
-from ..scenario.published import number  # noqa: E402
-from ..analysis.validation import result_checks  # noqa: E402
+from ..scenario.published import Validation, number  # noqa: E402
+from ..analysis.validation import needs_world, result_checks  # noqa: E402
 
 
 class Progress:
@@ -62,9 +62,15 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     out = check_writable(out or default_path(scenario, kind="brief", suffix=".pdf"))
     what = identity(scenario, seed, draws=draws, calibrated=int(scenario.calibrate))
     check_replaceable(out, what, force)   # before minutes of runs, not after them
-    progress = Progress(4, quiet)
+    # a regional scenario's held-out world figures by generation need the world of the same draws
+    world_figures = [o for o in scenario.observations if o.use == "check" and needs_world(scenario, o)]
+    progress = Progress(5 if world_figures else 4, quiet)
     progress(f"running {scenario.name}")
     ds = run(scenario, draws=draws, seed=seed, rebound=rebound)
+    world = None
+    if world_figures:
+        progress(f"running the world of the same draws, for {len(world_figures)} figures held out")
+        world = run(scenario.replace(scope="world"), draws=draws, seed=seed)
     last = scenario.key_years[-1]
     calibrated = bool(int(ds.attrs.get("calibrated", 0)))
     progress(f"one-at-a-time sweep of energy in {last}" + (" and its drivers among the kept draws" if calibrated else ""))
@@ -76,7 +82,7 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     try:
         with (writing(out, what, force, suffix=".pdf") as tmp, plt.rc_context(style.RC),
               PdfPages(tmp, metadata=metadata) as pdf):
-            for fig in brief_pages(ds, oat, scenario, rebound, given):
+            for fig in brief_pages(ds, oat, scenario, rebound, given, world):
                 pdf.savefig(fig)
     finally:
         plt.close("all")
@@ -84,12 +90,14 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     return out
 
 
-def brief_pages(ds, oat, scenario, rebound: bool, given=None) -> list:
-    """The brief's pages as matplotlib figures, footers included (within ``style.RC``)."""
-    checks = check_rows(ds, scenario)
+def brief_pages(ds, oat, scenario, rebound: bool, given=None, world=None) -> list:
+    """The brief's pages as matplotlib figures, footers included (within ``style.RC``); ``world``:
+    a regional scenario's world of the same draws, for its held-out world figures."""
+    checks = check_rows(ds, scenario, world)
     pages = [_page_summary(ds, oat, given, checks), _page_two(ds, oat), _page_three(ds, rebound)]
     if checks:
-        pages += _pages_checks(checks)
+        left = 0 if world is not None else sum(o.use == "check" and needs_world(scenario, o) for o in scenario.observations)
+        pages += _pages_checks(checks, left)
     pages += _pages_assumptions(ds, scenario)
     for number, fig in enumerate(pages, 1):
         _footer(fig, ds, number, len(pages))
@@ -296,14 +304,14 @@ class CheckRow(NamedTuple):
     figure: str
 
 
-def check_rows(ds, scenario) -> list[CheckRow]:
+def check_rows(ds, scenario, world=None) -> list[CheckRow]:
     """How the run meets what was observed, one row a figure (:func:`result_checks`): a figure
     it was calibrated to (every kept draw inside its range, as checked here, and what the
     other observations alone predict), then each published figure held out of it, with the
     model's median (5-95 %) and the verdict; a known gap with the scenario's reason."""
     widths = column_widths(CHECK_COLUMNS)
     out = []
-    for o in result_checks(ds, scenario, held_out=True):
+    for o in result_checks(ds, scenario, world=world, held_out=True):
         v = o.validation
         published = v.published_text() + (f" ±{v.tolerance * 100:g} %" if getattr(v, "tolerance", 0) else "")
         model = f"{number(o.median)} ({number(o.p5)} to {number(o.p95)})"
@@ -317,7 +325,7 @@ def check_rows(ds, scenario) -> list[CheckRow]:
                        + ("; the others alone cover it" if o.passed else "; the others alone predict another range"))
             status = "within" if kept else "outside"
         else:
-            what = v.label() + ("" if o.kind == "independent" else " (a published calculation, re-done)")
+            what = _in_words(v) if isinstance(v, Validation) else v.label()   # an observation has its name
             if o.gap:
                 status, verdict = "gap", f"outside, as the scenario says: {v.known_gap}"
             elif v.known_gap:   # met: the scenario's mark is out of date (sim validate fails on it)
@@ -327,15 +335,25 @@ def check_rows(ds, scenario) -> list[CheckRow]:
                 verdict = status + (f" ({o.problem})" if o.problem and not o.passed else "")
         cells = (what, f"{published}. {v.source}", model, verdict)
         out.append(CheckRow(tuple(wrap(c, widths[j], CHECK_SIZES[j]) for j, c in enumerate(cells)), verdict,
-                            o.left_out, status, v.label()))
+                            o.left_out, status, what))
     return out
 
 
-def _pages_checks(checks) -> list:
+def _in_words(v) -> str:
+    """A published figure of a ``[[validation]]`` table in words: the registry's long name of its
+    quantity, its year (over another), its source's first clause; a re-done calculation says so."""
+    year = f"{v.year}" + (f" over {v.relative_to}" if v.relative_to else "")
+    words = f"{registry.OUTPUTS[v.quantity].long_name}, {year} ({v.source.split(':')[0]})"
+    return words + (" (a published calculation, re-done)" if v.kind == "reproduction" else "")
+
+
+def _pages_checks(checks, left: int = 0) -> list:
     """The checks of :func:`check_rows` as a table, each line's text carrying its row and column
-    (``gid`` ``"check-<i>-<j>"``)."""
+    (``gid`` ``"check-<i>-<j>"``); ``left``: held-out world figures not checked here."""
     intro = ("What was observed, against this run's draws: the figures it was calibrated to, then those held out "
-             "of it (neither an input nor a calibration target), with the model's median and 5-95 %.")
+             "of it (neither an input nor a calibration target), with the model's median and 5-95 %."
+             + (f" {left} figures of the world's fleet held out of it need a run of the world: sim validate checks them."
+                if left else ""))
     head = ("figure", "published (its source)", "model (5-95 %)", "verdict")
     return table_pages("Checked against what was observed", intro, head, [row.cells for row in checks],
                        CHECK_COLUMNS, CHECK_SIZES, "check")

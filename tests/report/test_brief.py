@@ -77,10 +77,13 @@ def test_the_checks_page_shows_every_figure_held_out_and_calibrated_to_with_its_
     held = [o for o in scenario.observations if o.use == "check"] + [v for v in scenario.validations if v.variant is None]
     calibrated = [o for o in scenario.observations if o.use == "calibrate"]
     assert len(rows) == len(outcomes) == len(held) + len(calibrated)
-    by_figure = {" ".join(row.cells[0]): (" ".join(row.cells[3]), row.calibrated) for row in rows}
-    for o in outcomes:
-        verdict, left = by_figure[next(k for k in by_figure if k.startswith(o.validation.label()))]
+    for row, o in zip(rows, outcomes):     # one row a check, in the checks' order
+        verdict, left = " ".join(row.cells[3]), row.calibrated
         assert left == o.left_out
+        if hasattr(o.validation, "kind"):   # a published figure in words, not a raw key
+            assert "_" not in " ".join(row.cells[0]) and str(o.validation.year) in " ".join(row.cells[0])
+        else:                               # an observation by its name
+            assert " ".join(row.cells[0]).startswith(o.validation.label())
         if o.left_out:   # every kept draw inside its range, as the calibration promises
             assert verdict.startswith("every draw kept lies in its range")
         elif o.gap:      # a known gap: outside, with the scenario's reason whole
@@ -99,10 +102,30 @@ def test_the_checks_page_shows_every_figure_held_out_and_calibrated_to_with_its_
     text = summary_text(ds, sim.sweep(scenario, "oat", "energy:2035"), None, rows)
     met = sum(1 for o in outcomes if not o.left_out and not o.gap and (o.passed or o.validation.known_gap))
     assert f"Of {len(held)} published figures held out of it, the model meets {met}" in text
-    gaps = [o.validation.label() for o in outcomes if o.gap]
+    gaps = [row.figure for row, o in zip(rows, outcomes) if o.gap]
     assert f"it misses {len(gaps)} for reasons the scenario states ({'; '.join(gaps)})" in text
     texts = [t.get_text() for fig in _pages_checks(rows) for t in fig.texts]
     assert "Checked against what was observed" in texts
+    plt.close("all")
+
+
+def test_a_regional_brief_checks_the_world_figures_on_the_world_of_the_same_draws():
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.validation import needs_world
+    from sim.report.brief import _pages_checks, check_rows
+
+    scenario = sim.load_scenario(SCENARIOS / "lbnl_us_2028.toml")
+    ds = sim.run(scenario, draws=30, seed=5)
+    world = sim.run(scenario.replace(scope="world"), draws=30, seed=5)
+    figures = [o for o in scenario.observations if o.use == "check" and needs_world(scenario, o)]
+    assert figures
+    alone, with_world = check_rows(ds, scenario), check_rows(ds, scenario, world)
+    assert len(with_world) == len(alone) + len(figures)
+    assert {o.name for o in figures} <= {row.figure for row in with_world}
+    # without the world, the page says how many are left to sim validate
+    texts = " ".join(t.get_text() for fig in _pages_checks(alone, len(figures)) for t in fig.texts)
+    assert f"{len(figures)} figures of the world's fleet held out of it need a run of the world" in texts
     plt.close("all")
 
 
