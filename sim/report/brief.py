@@ -305,11 +305,20 @@ class CheckRow(NamedTuple):
 
 
 def check_rows(ds, scenario, world=None) -> list[CheckRow]:
-    """How the run meets what was observed, one row a figure (:func:`result_checks`): a figure
+    """:func:`check_words`, each cell wrapped to its column of the checks page."""
+    widths = column_widths(CHECK_COLUMNS)
+    return [CheckRow(tuple(wrap(c, widths[j], CHECK_SIZES[j]) for j, c in enumerate(w["cells"])), w["verdict"],
+                     w["calibrated"], w["status"], w["figure"]) for w in check_words(ds, scenario, world)]
+
+
+def check_words(ds, scenario, world=None) -> list[dict]:
+    """How the run meets what was observed, one figure a dict (:func:`result_checks`): a figure
     it was calibrated to (every kept draw inside its range, as checked here, and what the
     other observations alone predict), then each published figure held out of it, with the
-    model's median (5-95 %) and the verdict; a known gap with the scenario's reason."""
-    widths = column_widths(CHECK_COLUMNS)
+    model's median (5-95 %) and the verdict; a known gap with the scenario's reason. Each:
+    ``cells`` (figure, published and its source, model, verdict), ``verdict``, ``calibrated``,
+    ``status`` (``within``, ``gap``: outside for the reason the scenario states, ``outside``)
+    and ``figure``. The brief's checks page and the explorer show them."""
     out = []
     for o in result_checks(ds, scenario, world=world, held_out=True):
         v = o.validation
@@ -333,9 +342,8 @@ def check_rows(ds, scenario, world=None) -> list[CheckRow]:
             else:
                 status = "within" if o.passed else "outside"
                 verdict = status + (f" ({o.problem})" if o.problem and not o.passed else "")
-        cells = (what, f"{published}. {v.source}", model, verdict)
-        out.append(CheckRow(tuple(wrap(c, widths[j], CHECK_SIZES[j]) for j, c in enumerate(cells)), verdict,
-                            o.left_out, status, what))
+        out.append({"cells": (what, f"{published}. {v.source}", model, verdict), "verdict": verdict,
+                    "calibrated": o.left_out, "status": status, "figure": what})
     return out
 
 

@@ -4,7 +4,9 @@ The page holds one or more ``sim run`` results (a reader picks one; a scenario n
 a result is run first, as ``sim run`` runs it, in memory): the fan chart of their
 electricity with the published figures of the same scope, a pair of sliders for each of the
 assumptions that drive the chosen year most, the drivers' PAWN indices (SALib, from the draws,
-no model runs) and buttons that download the figure (PNG) and the plotted quantiles (CSV).
+no model runs), how the result meets what was observed (the brief's checks: the figures it
+was calibrated to and those held out of it, with the verdicts) and buttons that download the
+figure (PNG) and the plotted quantiles (CSV).
 
 Moving a slider *conditions* the ensemble: the chart is drawn from the draws whose value of
 that assumption lies inside the slider's range, so what a reader sees is what the model gives
@@ -25,7 +27,10 @@ from ..atomic import check_writable, writing
 from ..parameters import human_units, label, var_name
 from ..results import open_result, stored_attrs
 from ..runner import run
+from ..analysis.validation import needs_world
 from ..scenario.load import resolve
+from ..scenario.stored import scenario_of_result
+from .brief import check_words
 from .plots.runs import published_points
 
 MAX_DRAWS = 2_000        # draws a page holds per result (the first ones: an ensemble's order is random)
@@ -55,10 +60,18 @@ def view(ds, year: int | None = None) -> dict:
         inputs.append({"key": d["key"], "label": d["label"], "units": units,
                        "values": shown, "low": min(shown), "high": max(shown)})
     published = published_points(ds)
+    # how the run meets what was observed, as the brief's checks page says it (the scenario
+    # rebuilt from the text the result stores; a regional scenario's world figures need a
+    # world run: the page says how many sim validate checks)
+    scenario = scenario_of_result(dict(ds.attrs))
+    checks, left = [], 0
+    if scenario is not None:
+        checks = [{"cells": list(w["cells"]), "status": w["status"]} for w in check_words(ds, scenario)]
+        left = sum(o.use == "check" and needs_world(scenario, o) for o in scenario.observations)
     name = ds.attrs.get("scenario", "result") + (f" [{ds.attrs['variant']}]" if ds.attrs.get("variant") else "")
     return {"name": name, "title": ds.attrs.get("title", name), "year": year, "years": years,
             "energy": [_rounded(row) for row in np.asarray(head.energy.values, dtype=float)],
-            "inputs": inputs, "drivers": drivers[:12],
+            "inputs": inputs, "drivers": drivers[:12], "checks": checks, "checks_left": left,
             "published": [{"label": p["label"], "year": p["year"], "low": p["low"], "high": p["high"]}
                           for p in published],
             "about": f"{n:,} of {ds.sizes['draw']:,} draws; seed {ds.attrs.get('seed')}; "
@@ -132,6 +145,7 @@ body{font-family:system-ui,sans-serif;margin:1.2em;color:#222;max-width:1100px}
 .slider label{display:block;font-size:.9em}.slider input{width:48%}
 table{border-collapse:collapse;font-size:.85em}td,th{padding:.15em .6em;text-align:left}
 button{margin-right:.6em}#kept{font-weight:bold}small{color:#666}
+#checks td{vertical-align:top;max-width:30em}.check-gap td:last-child,.check-outside td:last-child{color:#a33}
 </style>
 <script>__PLOTLY__</script></head><body>
 <h1 style="font-size:1.3em">sim explorer</h1>
@@ -146,6 +160,10 @@ for those assumptions, the others still uncertain. No model runs: quantiles of t
 <div id="controls"></div>
 <h2 style="font-size:1.1em" id="drivers-title">What drives it</h2>
 <table id="drivers"><thead><tr><th>assumption</th><th>key</th><th>PAWN (median KS)</th></tr></thead><tbody></tbody></table>
+<h2 style="font-size:1.1em">Checked against what was observed</h2>
+<p><small id="checks-note"></small></p>
+<table id="checks"><thead><tr><th>figure</th><th>published (its source)</th><th>model: median (5-95 %)</th>
+<th>verdict</th></tr></thead><tbody></tbody></table>
 <p><small id="about"></small></p>
 <script>
 const VIEWS = __DATA__;
@@ -193,6 +211,14 @@ function select(k){ view=VIEWS[k]; controls(); draw();
   document.getElementById('drivers-title').textContent='What drives its electricity in '+view.year;
   document.querySelector('#drivers tbody').innerHTML=view.drivers.map(d=>
     '<tr><td>'+d.label+'</td><td><code>'+d.key+'</code></td><td>'+d.pawn.toFixed(3)+'</td></tr>').join('');
+  const body=document.querySelector('#checks tbody'); body.innerHTML='';
+  view.checks.forEach(c=>{ const tr=document.createElement('tr'); tr.className='check-'+c.status;
+    c.cells.forEach(text=>{ const td=document.createElement('td'); td.textContent=text; tr.appendChild(td); });
+    body.appendChild(tr); });
+  document.getElementById('checks-note').textContent = (view.checks.length ?
+    'The figures the run was calibrated to, then those held out of it (neither an input nor a calibration target), against all its draws.' :
+    'The result does not say what it was checked against (it was run with --set overrides, or stores no scenario).') +
+    (view.checks_left ? ' '+view.checks_left+' figures of the world fleet held out of it need a run of the world: sim validate checks them.' : '');
   document.getElementById('about').textContent=view.about; }
 const pick=document.getElementById('result');
 VIEWS.forEach((v,k)=>{ const o=document.createElement('option'); o.value=k; o.textContent=v.name; pick.appendChild(o); });

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import tomllib
 import math
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -128,6 +128,30 @@ def test_another_result_can_be_picked(explored, browser):
     page.close()
 
 
+def test_the_page_shows_how_each_result_meets_what_was_observed(explored, browser):
+    from sim.report.brief import check_words
+
+    first, second, page_file = explored
+    views = embedded(page_file)
+    # the brief's checks, from the scenario rebuilt from the text the result stores
+    for view, path in zip(views, (first, second)):
+        ds = xr.open_dataset(path)
+        scenario = sim.load_scenario(SCENARIOS / "nvidia_2027.toml", variant=ds.attrs.get("variant") or None)
+        words = check_words(ds, scenario)
+        assert [c["cells"] for c in view["checks"]] == [list(w["cells"]) for w in words]
+        assert [c["status"] for c in view["checks"]] == [w["status"] for w in words]
+    assert any(c["status"] == "gap" for c in views[0]["checks"])
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#chart .main-svg")
+    rows = page.query_selector_all("#checks tbody tr")
+    assert len(rows) == len(views[0]["checks"])
+    gap = next(i for i, c in enumerate(views[0]["checks"]) if c["status"] == "gap")
+    assert rows[gap].get_attribute("class") == "check-gap"
+    assert page.text_content(f"#checks tbody tr:nth-child({gap + 1}) td:nth-child(4)") == views[0]["checks"][gap]["cells"][3]
+    page.close()
+
+
 def test_explore_refuses_what_is_not_a_result_in_one_line(tmp_path, capsys):
     bogus = tmp_path / "x.nc"
     bogus.write_text("not a result")
