@@ -125,7 +125,7 @@ def validate_scenario(path, draws: int | None = None, seed: int | None = None) -
         ds = run(subject, draws=draws, seed=seed)
         # a regional scenario's world figures of some generations: the world run of the same draws
         world = None
-        if variant is None and any(needs_world(subject, o) for o in checks):
+        if variant is None and world_figures(subject):
             world = run(subject.replace(scope="world"), draws=draws, seed=seed)
         outcomes += result_checks(ds, subject, scenario.name, world)
     return outcomes
@@ -137,6 +137,12 @@ def needs_world(scenario, observation: Observation) -> bool:
     return observation.scope != scenario.scope and bool(observation.generations)
 
 
+def world_figures(scenario) -> list[Observation]:
+    """The held-out figures of ``scenario`` that only a world run of its draws can check
+    (:func:`needs_world`)."""
+    return [o for o in scenario.observations if o.use == "check" and needs_world(scenario, o)]
+
+
 def result_checks(ds, scenario, name: str = "", world=None, held_out: bool | None = None) -> list[Outcome]:
     """Every check a result of ``scenario`` (its variant, as run) answers: its validations of
     that variant; its held-out observations (by default only with no variant, as ``sim
@@ -146,7 +152,9 @@ def result_checks(ds, scenario, name: str = "", world=None, held_out: bool | Non
     variant = scenario.variant
     name = name or scenario.name
     outcomes = [evaluate(ds, v, name, variant) for v in scenario.validations if v.variant == variant]
-    if variant is None if held_out is None else held_out:
+    if held_out is None:
+        held_out = variant is None
+    if held_out:
         outcomes += [evaluate_observation(world if needs_world(scenario, o) else ds, o, name,
                                           trends=scenario.trend_bases)
                      for o in scenario.observations

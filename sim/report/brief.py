@@ -34,7 +34,7 @@ from ..scenario.load import check_options, resolve  # noqa: E402
 from ..analysis.sensitivity import sweep  # noqa: E402
 from ..scenario.sources import sources  # noqa: E402
 from ..scenario.published import Validation, number  # noqa: E402
-from ..analysis.validation import needs_world, result_checks  # noqa: E402
+from ..analysis.validation import result_checks, world_figures  # noqa: E402
 
 
 class Progress:
@@ -63,13 +63,13 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     what = identity(scenario, seed, draws=draws, calibrated=int(scenario.calibrate))
     check_replaceable(out, what, force)   # before minutes of runs, not after them
     # a regional scenario's held-out world figures by generation need the world of the same draws
-    world_figures = [o for o in scenario.observations if o.use == "check" and needs_world(scenario, o)]
-    progress = Progress(5 if world_figures else 4, quiet)
+    figures = world_figures(scenario)
+    progress = Progress(5 if figures else 4, quiet)
     progress(f"running {scenario.name}")
     ds = run(scenario, draws=draws, seed=seed, rebound=rebound)
     world = None
-    if world_figures:
-        progress(f"running the world of the same draws, for {len(world_figures)} figures held out")
+    if figures:
+        progress(f"running the world of the same draws, for {len(figures)} figures held out")
         world = run(scenario.replace(scope="world"), draws=draws, seed=seed)
     last = scenario.key_years[-1]
     calibrated = bool(int(ds.attrs.get("calibrated", 0)))
@@ -96,8 +96,7 @@ def brief_pages(ds, oat, scenario, rebound: bool, given=None, world=None) -> lis
     checks = check_rows(ds, scenario, world)
     pages = [_page_summary(ds, oat, given, checks), _page_two(ds, oat), _page_three(ds, rebound)]
     if checks:
-        left = 0 if world is not None else sum(o.use == "check" and needs_world(scenario, o) for o in scenario.observations)
-        pages += _pages_checks(checks, left)
+        pages += _pages_checks(checks, 0 if world is not None else len(world_figures(scenario)))
     pages += _pages_assumptions(ds, scenario)
     for number, fig in enumerate(pages, 1):
         _footer(fig, ds, number, len(pages))
@@ -294,11 +293,10 @@ CHECK_SIZES = (6.6, 6.2, 6.6, 6.6)
 
 
 class CheckRow(NamedTuple):
-    """One figure of the checks page: its cells wrapped to :data:`CHECK_COLUMNS`, the verdict in
-    words, whether the run was calibrated to it, ``status`` (``within``, ``gap``: outside for
-    the reason the scenario states, ``outside``) and the figure's name."""
+    """One figure of the checks page: its cells wrapped to :data:`CHECK_COLUMNS`, whether the run
+    was calibrated to it, ``status`` (``within``, ``gap``: outside for the reason the scenario
+    states, ``outside``) and the figure in words (its first cell, unwrapped)."""
     cells: tuple
-    verdict: str
     calibrated: bool
     status: str
     figure: str
@@ -307,8 +305,8 @@ class CheckRow(NamedTuple):
 def check_rows(ds, scenario, world=None) -> list[CheckRow]:
     """:func:`check_words`, each cell wrapped to its column of the checks page."""
     widths = column_widths(CHECK_COLUMNS)
-    return [CheckRow(tuple(wrap(c, widths[j], CHECK_SIZES[j]) for j, c in enumerate(w["cells"])), w["verdict"],
-                     w["calibrated"], w["status"], w["figure"]) for w in check_words(ds, scenario, world)]
+    return [CheckRow(tuple(wrap(c, widths[j], CHECK_SIZES[j]) for j, c in enumerate(w["cells"])), w["calibrated"],
+                     w["status"], w["cells"][0]) for w in check_words(ds, scenario, world)]
 
 
 def check_words(ds, scenario, world=None) -> list[dict]:
@@ -316,9 +314,9 @@ def check_words(ds, scenario, world=None) -> list[dict]:
     it was calibrated to (every kept draw inside its range, as checked here, and what the
     other observations alone predict), then each published figure held out of it, with the
     model's median (5-95 %) and the verdict; a known gap with the scenario's reason. Each:
-    ``cells`` (figure, published and its source, model, verdict), ``verdict``, ``calibrated``,
-    ``status`` (``within``, ``gap``: outside for the reason the scenario states, ``outside``)
-    and ``figure``. The brief's checks page and the explorer show them."""
+    ``cells`` (figure, published and its source, model, verdict), ``calibrated`` and ``status``
+    (``within``, ``gap``: outside for the reason the scenario states, ``outside``). The brief's
+    checks page and the explorer show them."""
     out = []
     for o in result_checks(ds, scenario, world=world, held_out=True):
         v = o.validation
@@ -342,8 +340,8 @@ def check_words(ds, scenario, world=None) -> list[dict]:
             else:
                 status = "within" if o.passed else "outside"
                 verdict = status + (f" ({o.problem})" if o.problem and not o.passed else "")
-        out.append({"cells": (what, f"{published}. {v.source}", model, verdict), "verdict": verdict,
-                    "calibrated": o.left_out, "status": status, "figure": what})
+        out.append({"cells": (what, f"{published}. {v.source}", model, verdict), "calibrated": o.left_out,
+                    "status": status})
     return out
 
 

@@ -27,7 +27,7 @@ from ..atomic import check_writable, writing
 from ..parameters import human_units, label, var_name
 from ..results import open_result, stored_attrs
 from ..runner import run
-from ..analysis.validation import needs_world
+from ..analysis.validation import world_figures
 from ..scenario.load import resolve
 from ..scenario.stored import scenario_of_result
 from .brief import check_words
@@ -67,7 +67,7 @@ def view(ds, year: int | None = None) -> dict:
     checks, left = [], 0
     if scenario is not None:
         checks = [{"cells": list(w["cells"]), "status": w["status"]} for w in check_words(ds, scenario)]
-        left = sum(o.use == "check" and needs_world(scenario, o) for o in scenario.observations)
+        left = len(world_figures(scenario))
     name = ds.attrs.get("scenario", "result") + (f" [{ds.attrs['variant']}]" if ds.attrs.get("variant") else "")
     return {"name": name, "title": ds.attrs.get("title", name), "year": year, "years": years,
             "energy": [_rounded(row) for row in np.asarray(head.energy.values, dtype=float)],

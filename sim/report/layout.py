@@ -134,13 +134,14 @@ def table_pages(title: str, intro: str, head: tuple, rows: list, columns, sizes,
     spans = [h + AIR for h in heights]
     layout = paginate(spans, extra)
     most = max(sum(spans[i] for i in p) for p in layout) if rows else 1
-    step = min(LINE, (0.86 - 0.013 * len(lines(intro, 8))) / (most + (extra if len(layout) == 1 else 0) + 6))
+    introduction = lines(intro, 8)     # under the first page's title
+    step = min(LINE, (0.86 - 0.013 * len(introduction)) / (most + (extra if len(layout) == 1 else 0) + 6))
     pages = []
     for n, rows_here in enumerate(layout):
         fig, _ = page()
         fig.text(MARGIN, 0.955, title + (" (continued)" if n else ""), fontsize=13, weight="bold")
         # the introduction's lines under the title (the first page's), the table under them
-        said = lines(intro, 8) if not n else []
+        said = introduction if not n else []
         for k, line in enumerate(said):
             fig.text(MARGIN, 0.935 - k * 0.013, line, fontsize=8, color="#333333")
         y = 0.91 - 0.013 * max(len(said) - 1, 0)

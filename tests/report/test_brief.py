@@ -112,13 +112,13 @@ def test_the_checks_page_shows_every_figure_held_out_and_calibrated_to_with_its_
 def test_a_regional_brief_checks_the_world_figures_on_the_world_of_the_same_draws():
     import matplotlib.pyplot as plt
 
-    from sim.analysis.validation import needs_world
+    from sim.analysis.validation import world_figures
     from sim.report.brief import _pages_checks, check_rows
 
     scenario = sim.load_scenario(SCENARIOS / "lbnl_us_2028.toml")
     ds = sim.run(scenario, draws=30, seed=5)
     world = sim.run(scenario.replace(scope="world"), draws=30, seed=5)
-    figures = [o for o in scenario.observations if o.use == "check" and needs_world(scenario, o)]
+    figures = world_figures(scenario)
     assert figures
     alone, with_world = check_rows(ds, scenario), check_rows(ds, scenario, world)
     assert len(with_world) == len(alone) + len(figures)
