@@ -77,18 +77,20 @@ def judge(values: np.ndarray, low: float, high: float, check: str) -> tuple[floa
 
 
 def evaluate(ds, validation: Validation, scenario: str = "", variant: str | None = None) -> Outcome:
-    """Check one :class:`Validation` against a result Dataset."""
-    years = ds.year.values
+    """Check one :class:`Validation` against a result: an xarray Dataset, or a file read with
+    h5py (:class:`sim.results.Stored`); its annual variables are (draw, year)."""
+    years = [int(y) for y in np.asarray(ds["year"])]
     v = validation
     missing = [y for y in (v.year, v.relative_to) if y is not None and y not in years]
     if v.quantity not in ds or missing:
         what = f"year {missing[0]}" if missing else f"variable {v.quantity}"
         return Outcome(scenario, variant, v, math.nan, math.nan, math.nan, False,
                        f"the result has no {what}")
-    values = ds[v.quantity].sel(year=v.year)
+    annual = np.asarray(ds[v.quantity], dtype=float)
+    values = annual[:, years.index(v.year)]
     if v.relative_to is not None:
-        values = values / ds[v.quantity].sel(year=v.relative_to)
-    values = np.asarray(values, dtype=float) * UNITS[v.units][1]
+        values = values / annual[:, years.index(v.relative_to)]
+    values = values * UNITS[v.units][1]
     p5, median, p95, met = judge(values, v.low * (1 - v.tolerance), v.high * (1 + v.tolerance), v.check)
     if v.known_gap:  # missed as the scenario says, or met: then the mark is out of date
         return Outcome(scenario, variant, v, median, p5, p95, not met,
@@ -98,15 +100,18 @@ def evaluate(ds, validation: Validation, scenario: str = "", variant: str | None
 
 def evaluate_observation(ds, observation: Observation, scenario: str = "", variant: str | None = None,
                          trends=None) -> Outcome:
-    """Check a held-out observation against a result: its median must lie in the observed range."""
-    def get(name):  # a result variable, or a scenario key's variable (fleet.h100_gpu_performance)
-        var = ds[name if name in ds else var_name(name)]
-        return np.broadcast_to(np.asarray(var.values), (ds.sizes["draw"],) + var.shape[1:])
+    """Check a held-out observation against a result (as :func:`evaluate` reads it): its median
+    must lie in the observed range."""
+    draws = np.asarray(ds["energy"]).shape[0]
 
-    regions = [str(r) for r in ds.region.values] if "region" in ds.coords else []
+    def get(name):  # a result variable, or a scenario key's variable (fleet.h100_gpu_performance)
+        var = np.asarray(ds[name if name in ds else var_name(name)])
+        return np.broadcast_to(var, (draws,) + var.shape[1:])
+
+    regions = [str(r) for r in np.asarray(ds["region"])] if "region" in ds else []
     scope = ds.attrs.get("scope") if regions else None
-    values = observe(observation, get, [str(g) for g in ds.generation.values], [int(y) for y in ds.year.values],
-                     scope, regions, trends)
+    values = observe(observation, get, [str(g) for g in np.asarray(ds["generation"])],
+                     [int(y) for y in np.asarray(ds["year"])], scope, regions, trends)
     p5, median, p95, passed = judge(values, observation.low, observation.high, "median")
     if observation.known_gap:   # as a Validation's known gap
         return Outcome(scenario, variant, observation, median, p5, p95, not passed,
@@ -172,8 +177,8 @@ def left_out(ds, scenario, name: str) -> list[Outcome]:
     by_name = {o.name: o for o in scenario.observations}
     out = []
     for j, label in enumerate(np.asarray(ds["observation"])):
-        p5, median, p95 = (float(x) for x in ds["loo_prediction"].values[:, j])
-        covered = bool(ds["loo_covered"].values[j])
+        p5, median, p95 = (float(x) for x in np.asarray(ds["loo_prediction"])[:, j])
+        covered = bool(np.asarray(ds["loo_covered"])[j])
         out.append(Outcome(name, None, by_name[str(label)], median, p5, p95, covered,
                            "" if covered else "the other observations predict another range", left_out=True))
     return out

@@ -268,6 +268,7 @@ def cmd_run(args, argv) -> int:
     from ..options import RunOptions
     from ..results import default_out, open_lazily
     from ..runner import DrawRange, run, simulate_draws
+    from ..report.checks import summary_lines
     from ..scenario.load import resolve
 
     scenario = resolve(args.scenario, args.overrides, args.variant)
@@ -305,6 +306,9 @@ def cmd_run(args, argv) -> int:
     with ds:  # the summary reads only what it prints
         if not args.quiet:
             print(summary(ds, seconds))
+            checks = summary_lines(ds, scenario)
+            if checks:
+                print("\n" + "\n".join(checks))
     print(out if args.quiet else f"result: {out}")
     return 0
 

@@ -33,8 +33,8 @@ from ..runner import run  # noqa: E402
 from ..scenario.load import check_options, resolve  # noqa: E402
 from ..analysis.sensitivity import sweep  # noqa: E402
 from ..scenario.sources import sources  # noqa: E402
-from ..scenario.published import Validation, number  # noqa: E402
-from ..analysis.validation import result_checks, world_figures  # noqa: E402
+from ..analysis.validation import world_figures  # noqa: E402
+from .checks import check_words  # noqa: E402
 
 
 class Progress:
@@ -307,50 +307,6 @@ def check_rows(ds, scenario, world=None) -> list[CheckRow]:
     widths = column_widths(CHECK_COLUMNS)
     return [CheckRow(tuple(wrap(c, widths[j], CHECK_SIZES[j]) for j, c in enumerate(w["cells"])), w["calibrated"],
                      w["status"], w["cells"][0]) for w in check_words(ds, scenario, world)]
-
-
-def check_words(ds, scenario, world=None) -> list[dict]:
-    """How the run meets what was observed, one figure a dict (:func:`result_checks`): a figure
-    it was calibrated to (every kept draw inside its range, as checked here, and what the
-    other observations alone predict), then each published figure held out of it, with the
-    model's median (5-95 %) and the verdict; a known gap with the scenario's reason. Each:
-    ``cells`` (figure, published and its source, model, verdict), ``calibrated`` and ``status``
-    (``within``, ``gap``: outside for the reason the scenario states, ``outside``). The brief's
-    checks page and the explorer show them."""
-    out = []
-    for o in result_checks(ds, scenario, world=world, held_out=True):
-        v = o.validation
-        published = v.published_text() + (f" ±{v.tolerance * 100:g} %" if getattr(v, "tolerance", 0) else "")
-        model = f"{number(o.median)} ({number(o.p5)} to {number(o.p95)})"
-        if o.left_out:
-            j = [str(x) for x in np.asarray(ds["observation"])].index(v.name)
-            inside = np.asarray(ds["observed"])[:, j]
-            kept = bool(np.all((inside >= float(ds["observation_low"][j])) & (inside <= float(ds["observation_high"][j]))))
-            what = f"{v.label()} (calibrated to it)"
-            model = f"the other observations alone: {model}"
-            verdict = (("every draw kept lies in its range" if kept else "some draws kept lie outside its range")
-                       + ("; the others alone cover it" if o.passed else "; the others alone predict another range"))
-            status = "within" if kept else "outside"
-        else:
-            what = _in_words(v) if isinstance(v, Validation) else v.label()   # an observation has its name
-            if o.gap:
-                status, verdict = "gap", f"outside, as the scenario says: {v.known_gap}"
-            elif v.known_gap:   # met: the scenario's mark is out of date (sim validate fails on it)
-                status, verdict = "within", "within, though the scenario calls it a known gap"
-            else:
-                status = "within" if o.passed else "outside"
-                verdict = status + (f" ({o.problem})" if o.problem and not o.passed else "")
-        out.append({"cells": (what, f"{published}. {v.source}", model, verdict), "calibrated": o.left_out,
-                    "status": status})
-    return out
-
-
-def _in_words(v) -> str:
-    """A published figure of a ``[[validation]]`` table in words: the registry's long name of its
-    quantity, its year (over another), its source's first clause; a re-done calculation says so."""
-    year = f"{v.year}" + (f" over {v.relative_to}" if v.relative_to else "")
-    words = f"{registry.OUTPUTS[v.quantity].long_name}, {year} ({v.source.split(':')[0]})"
-    return words + (" (a published calculation, re-done)" if v.kind == "reproduction" else "")
 
 
 def _pages_checks(checks, left: int = 0) -> list:

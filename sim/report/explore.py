@@ -30,7 +30,7 @@ from ..runner import run
 from ..analysis.validation import world_figures
 from ..scenario.load import resolve
 from ..scenario.stored import scenario_of_result
-from .brief import check_words
+from .checks import check_words
 from .plots.runs import published_points
 
 MAX_DRAWS = 2_000        # draws a page holds per result (the first ones: an ensemble's order is random)

@@ -129,7 +129,7 @@ def test_another_result_can_be_picked(explored, browser):
 
 
 def test_the_page_shows_how_each_result_meets_what_was_observed(explored, browser):
-    from sim.report.brief import check_words
+    from sim.report.checks import check_words
 
     first, second, page_file = explored
     views = embedded(page_file)
