@@ -156,6 +156,8 @@ def annotate(result, scenario, observations, candidates: np.ndarray, observed: n
         {"long_name": "observed figure the draws are calibrated to"}, coord=True)
     add("observation_units", ("observation",), np.array([o.units for o in observations], dtype=object),
         {"long_name": "units of the observed figure"}, coord=True)
+    add("observation_year", ("observation",), np.array([o.year for o in observations], dtype=np.int64),
+        {"long_name": "calendar year of the observed figure", "units": "1"}, coord=True)
     add("quantile", ("quantile",), np.array(QUANTILES), {"long_name": "quantile over the draws", "units": "1"},
         coord=True)
     add("parameter", ("parameter",), np.array(names, dtype=object), {"long_name": "uncertain parameter"}, coord=True)

@@ -13,7 +13,6 @@ registry's words (:func:`sim.parameters.label`), not raw keys.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from pathlib import Path
@@ -170,10 +169,11 @@ def summary_text(ds, oat, given=None, checks=None) -> str:
         text += (f" Among the draws kept, those that most shape it (PAWN indices over the draws) are "
                  + ", ".join(f"the {registry.label(str(p))}" for p in top) + ".")
     if int(a.get("rejected_draws", 0)):
-        # the years observed, as the result's title gives them (sim.results.title)
-        span = re.search(r"calibrated to \d+ observations \((\d{4}(?:-\d{4})?)\)", str(a.get("title", "")))
+        # the years observed, as the result stores them (sim.analysis.calibration)
+        years = sorted({int(y) for y in np.asarray(ds["observation_year"])}) if "observation_year" in ds else []
+        span = f"{years[0]}-{years[-1]} " if len(years) > 1 else f"{years[0]} " if years else ""
         text += (f" The draws are those of {int(a.get('candidates', 0)):,} that reproduce the observed "
-                 + (f"{span.group(1)} " if span else "") + "figures the scenario names (history matching).")
+                 f"{span}figures the scenario names (history matching).")
     held = [row for row in checks or [] if not row.calibrated]
     if held:
         within = sum(row.status == "within" for row in held)

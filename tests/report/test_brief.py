@@ -58,9 +58,11 @@ def test_a_calibrated_brief_names_the_drivers_among_the_kept_draws():
     assert "with the others at the prior's medians" in text and "Among the draws kept" in text
     assert all(f"the {label(str(p))}" in text for p in top)
     assert "with the others at the prior's medians" not in summary_text(ds, oat)
-    # the years observed are those the scenario calibrates to, as its result's title gives them
-    years = sorted({o.year for o in sim.load_scenario(SCENARIOS / "jevons_2035.toml").observations
-                    if o.use == "calibrate"})
+    # the years observed are those the scenario calibrates to, as its result stores them
+    observed = [o for o in sim.load_scenario(SCENARIOS / "jevons_2035.toml").observations if o.use == "calibrate"]
+    assert [str(n) for n in ds.observation.values] == [o.name for o in observed]
+    assert [int(y) for y in ds.observation_year.values] == [o.year for o in observed]
+    years = sorted({o.year for o in observed})
     assert f"reproduce the observed {years[0]}-{years[-1]} figures" in text and years[-1] == 2026
 
 
