@@ -344,7 +344,8 @@ REGISTRY: tuple[Parameter, ...] = (
     P("observation.<n>.high", "float", "", "High end of the observed range.", default=None),
     P("observation.<n>.tolerance", "float", "1", "Relative widening of the observed figure.", default=0.0),
     P("observation.<n>.units", "text", "", "Units of the figure: servers, servers/yr, GPUs, million GPUs, "
-      "GPUs/yr, million GPUs/yr, H100e, million H100e, GW, MW, TWh/yr, GWh/yr, MWh/day, MtCO2/yr."),
+      "GPUs/yr, million GPUs/yr, H100e, million H100e, GW, MW, TWh/yr, GWh/yr, MWh/day, MtCO2/yr, "
+      "billion USD/yr, index (a level relative to the base its quantity names: price, to when demand started)."),
     P("observation.<n>.generations", "texts", "", "Only these generations are counted.", default=()),
     P("observation.<n>.scope", "choice", "", "world or US: must be the scenario's scope.",
       choices=("world", "US")),

@@ -89,6 +89,7 @@ UNITS = {
     "million H100e": ("H100e", 1e-6),
     "MtCO2/yr": ("emissions", 1.0),
     "billion USD/yr": ("USD/yr", 1e-6),     # the model counts thousand US dollars
+    "index": ("index", 1.0),    # a level relative to the base the quantity names (price: when demand started)
     "ratio": (None, 1.0),
 }
 

@@ -80,3 +80,29 @@ def test_a_bad_discrepancy_is_one_line(write_scenario, capsys):
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "discrepancy" in err
+
+
+def test_the_price_of_compute_is_observed_as_an_index_draw_by_draw():
+    import numpy as np
+    from conftest import SCENARIOS
+
+    ds = sim.run(SCENARIOS / "jevons_2035.toml", draws=40, seed=3)
+    names = [str(n) for n in ds.observation.values]
+    j = names.index("Price of AI compute 2026 (H100 rental contracts)")
+    assert str(ds.observation_units.values[j]) == "index" and int(ds.observation_year.values[j]) == 2026
+    # the model's price of compute relative to when demand started, the year's mean, draw by draw
+    np.testing.assert_array_equal(ds.observed.values[:, j], ds.price.sel(year=2026).values)
+    low, high = float(ds.observation_low[j]), float(ds.observation_high[j])
+    assert ((ds.observed.values[:, j] >= low) & (ds.observed.values[:, j] <= high)).all()
+
+
+@pytest.mark.parametrize("quantity, units, fragment", [
+    ("shipments", "index", "does not convert"),      # an index is only an index's units
+    ("price", "ratio", "a level, not a ratio"),       # an observation is a level
+])
+def test_an_observation_in_units_its_quantity_does_not_count_is_one_line(write_scenario, quantity, units, fragment):
+    observation = {"quantity": quantity, "year": 2023, "low": 0.5, "high": 1.5, "units": units,
+                   "scope": "world", "counting": "c", "source": "s"}
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario(write_scenario({"observation": [observation]}))
+    assert err.value.key == "observation[0].units" and fragment in err.value.message
