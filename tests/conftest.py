@@ -119,7 +119,7 @@ def reference():
     """The in-memory run that every other way of running must reproduce."""
     import sim
 
-    return {"nvidia": sim.run(SCENARIOS / "nvidia_2027.toml", draws=3000, seed=5, calibrate=False), "jevons": sim.run(SCENARIOS / "jevons_2035.toml", draws=2000, seed=5, rebound=True)}
+    return {"nvidia": sim.run(SCENARIOS / "nvidia_2027.toml", draws=3000, seed=5, calibrate=False), "jevons": sim.run(SCENARIOS / "jevons_2035.toml", draws=500, seed=5, rebound=True)}
 
 
 # uncertain fleet and shipment inputs over the base scenario (base_dict), for tests of draws
