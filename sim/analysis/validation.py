@@ -102,7 +102,7 @@ def evaluate_observation(ds, observation: Observation, scenario: str = "", varia
                          trends=None) -> Outcome:
     """Check a held-out observation against a result (as :func:`evaluate` reads it): its median
     must lie in the observed range."""
-    draws = np.asarray(ds["energy"]).shape[0]
+    draws = len(np.asarray(ds["draw"]))
 
     def get(name):  # a result variable, or a scenario key's variable (fleet.h100_gpu_performance)
         var = np.asarray(ds[name if name in ds else var_name(name)])

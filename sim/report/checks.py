@@ -25,9 +25,9 @@ def check_words(ds, scenario, world=None) -> list[dict]:
     it was calibrated to (every kept draw inside its range, as checked here, and what the
     other observations alone predict), then each published figure held out of it, with the
     model's median (5-95 %) and the verdict; a known gap with the scenario's reason. Each:
-    ``cells`` (figure, published and its source, model, verdict), ``calibrated`` and ``status``
-    (``within``, ``gap``: outside for the reason the scenario states, ``outside``). The brief's
-    checks page and the explorer show them."""
+    ``cells`` (figure, published and its source, model, verdict), ``published`` (the figure
+    alone), ``calibrated`` and ``status`` (``within``, ``gap``: outside for the reason the
+    scenario states, ``outside``). The brief's checks page and the explorer show them."""
     out = []
     for o in result_checks(ds, scenario, world=world, held_out=True):
         v = o.validation
@@ -51,8 +51,8 @@ def check_words(ds, scenario, world=None) -> list[dict]:
             else:
                 status = "within" if o.passed else "outside"
                 verdict = status + (f" ({o.problem})" if o.problem and not o.passed else "")
-        out.append({"cells": (what, f"{published}. {v.source}", model, verdict), "calibrated": o.left_out,
-                    "status": status})
+        out.append({"cells": (what, f"{published}. {v.source}", model, verdict), "published": published,
+                    "calibrated": o.left_out, "status": status})
     return out
 
 
@@ -76,8 +76,8 @@ def summary_lines(ds, scenario) -> list[str]:
         return []
     lines = ["checked against published figures held out of the run (neither an input nor a calibration target):"]
     for w in held_out:
-        figure, published, model, verdict = w["cells"]
-        text = f"{w['status'].upper()}: {figure}: published {published.split('. ')[0]}; model {model}; {verdict}"
+        figure, _, model, verdict = w["cells"]
+        text = f"{w['status'].upper()}: {figure}: published {w['published']}; model {model}; {verdict}"
         lines += textwrap.wrap(text, WIDTH, initial_indent="  ", subsequent_indent="      ")
     met = sum(w["status"] == "within" for w in held_out)
     gaps = sum(w["status"] == "gap" for w in held_out)
