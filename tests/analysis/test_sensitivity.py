@@ -90,12 +90,6 @@ def test_two_parameter_grid_on_the_jevons_scenario():
     assert bool((ds.metric_median.isel({"demand_elasticity": -1}) >= ds.metric_median.isel({"demand_elasticity": 0})).all())
 
 
-def test_rebound_share_metric():
-    ds = sim.sweep(SCENARIOS / "jevons_2035.toml", "oat", "rebound_share:2030")
-    assert ds.parameter.values[0] == "demand.elasticity"
-    assert 0 < float(ds.metric_base) < 1
-
-
 def test_sweep_is_deterministic():
     s = uncertain_only(["pue", "utilisation", "lifetime_years"])
     a = sim.sweep(s, "sobol", "cumulative:2022-2027", samples=64, seed=3)
@@ -136,29 +130,6 @@ def test_bad_sweep_input_gives_one_line_and_status_2(capsys, tmp_path, args, fra
     err = capsys.readouterr().err
     assert code == 2 and fragment in err and err.count("\n") == 1, err
     assert not (tmp_path / "x.nc").exists()
-
-
-def correlated(rank=-0.8):
-    return from_dict(merge(base_dict(), {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.5},
-                                                   "utilisation": {"dist": "uniform", "low": 0.4, "high": 0.9}},
-                                         "correlation": [{"a": "fleet.utilisation", "b": "fleet.pue", "rank": rank}]}),
-                     file="c.toml")
-
-
-@pytest.mark.parametrize("method", ["sobol", "morris"])
-def test_designs_that_drop_correlations_are_refused_in_one_line(method):
-    with pytest.raises(sim.InputError) as err:
-        sim.sweep(correlated(), method, "energy:2027", samples=64)
-    assert "assumes independent inputs" in str(err.value) and "fleet.utilisation and fleet.pue" in str(err.value)
-
-
-def test_a_grid_keeps_the_scenarios_correlations_and_says_so():
-    from scipy.stats import spearmanr
-
-    ds = sim.sweep(correlated(), "grid", "energy:2027", params=["fleet.pue=1.1:1.5:2"], draws=1024)
-    assert "honoured" in ds.attrs["correlation_handling"]
-    draws = sim.run(correlated(), draws=1024, seed=ds.attrs["seed"])
-    assert abs(spearmanr(draws["fleet_utilisation"], draws["fleet_pue"])[0] + 0.8) < 0.03
 
 
 def test_a_small_sobol_sample_warns_and_names_a_better_one(capsys, tmp_path):
@@ -227,46 +198,6 @@ def test_a_group_naming_no_parameter_is_one_line(capsys, tmp_path, spec, fragmen
     assert not (tmp_path / "s.nc").exists()
 
 
-@pytest.fixture(scope="module")
-def run_result(tmp_path_factory):
-    out = tmp_path_factory.mktemp("given") / "nv.nc"
-    assert main(["run", "nvidia_2027", "--no-calibrate", "--draws", "1000", "--out", str(out), "--quiet"]) == 0
-    return out
-
-
-@pytest.mark.parametrize("method, measure", [("pawn", "pawn_median"),
-                                             pytest.param("delta", "delta", marks=pytest.mark.slow),
-                                             ("rbd_fast", "first_order")])
-def test_indices_from_an_existing_result_rank_its_drivers_without_model_runs(run_result, capsys, method, measure):
-    out = run_result.with_name(f"{method}.nc")
-    assert main(["sweep", str(run_result), "--method", method, "--metric", "energy:2030", "--out", str(out)]) == 0
-    assert "no model runs" in capsys.readouterr().out
-    ds = open_result(out)
-    assert ds.attrs["evaluations"] == 0 and ds.attrs["draws_analysed"] == 1000
-    assert ds.attrs["scenario"] == "nvidia_2027" and len(ds.attrs["source_result_sha256"]) == 64
-    ranked = [str(p) for p in ds.parameter.values[np.argsort(-ds[measure].values)]]
-    # 2027's shipments drive 2030's electricity; H200's performance cannot change it: its index
-    # is the estimator's noise floor, well below the driver's
-    assert "shipments.anchors.2027" in ranked[:3]
-    index = ds[measure].sel(parameter=["shipments.anchors.2027", "generation.H200.performance"]).values
-    assert index[1] < 0.5 * index[0]
-    if method != "delta":   # seeded: reproducible (delta's resamples take minutes; it shares the seeding)
-        again = sim.analysis.sensitivity.from_result(open_result(run_result), method, "energy:2030")
-        np.testing.assert_array_equal(again[measure].values, ds[measure].values)
-
-
-@pytest.mark.parametrize("args, fragment", [
-    (["nvidia_2027", "--method", "pawn"], "ranks the inputs of an existing result"),
-    (["RESULT", "--method", "sobol"], "runs the model: give it a scenario"),
-    (["RESULT", "--method", "pawn", "--metric", "energy:2050"], "must be a year of the result"),
-])
-def test_given_data_bad_input_is_one_line(run_result, capsys, args, fragment):
-    args = [str(run_result) if a == "RESULT" else a for a in args]
-    assert main(["sweep", *args]) == 2
-    err = capsys.readouterr().err
-    assert fragment in err and err.count("\n") == 1
-
-
 def test_indices_are_also_under_salibs_names():
     from sim.analysis.sensitivity import as_salib
 
@@ -278,43 +209,3 @@ def test_indices_are_also_under_salibs_names():
     np.testing.assert_allclose(si["ST_conf"], (ds.total_order_high - ds.total_order_low).values / 2)
     frame = si.to_df()
     assert list(frame.columns) == ["S1", "S1_conf", "ST", "ST_conf"] and len(frame) == ds.sizes["parameter"]
-
-
-def test_a_scenario_as_a_salib_problem_samples_what_sim_samples():
-    from SALib.util import scale_samples
-
-    from sim.analysis.designs import from_unit, salib_problem
-    from sim.scenario.load import from_dict
-
-    data = merge(base_dict(), {"fleet": {
-        "pue": {"dist": "uniform", "low": 1.1, "high": 1.5},
-        "utilisation": {"dist": "triangular", "low": 0.3, "mode": 0.5, "high": 0.9},
-        "lifetime_years": {"dist": "lognormal", "median": 5, "sigma": 0.2},
-        "lead_time_months": {"dist": "normal", "mean": 3, "sd": 1, "low": 1, "high": 6}},
-        "shipments": {"growth_after": {"dist": "normal", "mean": 0.1, "sd": 0.05}}})
-    scenario = from_dict(data)
-    problem = salib_problem(scenario)
-    assert problem["names"] == scenario.uncertain
-    expected = {"fleet.pue": "unif", "fleet.utilisation": "triang", "fleet.lifetime_years": "lognorm",
-                "fleet.lead_time_months": "truncnorm",
-                "shipments.growth_after": "truncnorm"}   # sim truncates a normal at the registry's bounds
-    assert dict(zip(problem["names"], problem["dists"])) == expected
-    unit = np.linspace(0.02, 0.98, 9)[:, None].repeat(len(problem["names"]), axis=1)
-    native = scale_samples(unit.copy(), problem)
-    ours = from_unit(scenario, unit)
-    for j, key in enumerate(problem["names"]):
-        # SALib's scaling of a unit row is sim's own ppf of it, parameter by parameter
-        np.testing.assert_allclose(native[:, j], ours[key], rtol=1e-6, err_msg=key)
-    unit_problem = salib_problem(scenario, space="unit")
-    assert unit_problem["bounds"] == [[0.0, 1.0]] * len(scenario.uncertain) and "dists" not in unit_problem
-
-
-def test_a_distribution_salib_lacks_is_one_line_naming_the_key():
-    from sim.analysis.designs import salib_problem
-    from sim.errors import InputError
-    from sim.scenario.load import from_dict
-
-    scenario = from_dict(merge(base_dict(), {"fleet": {"pue": {"dist": "pert", "low": 1.1, "mode": 1.2, "high": 1.5}}}))
-    with pytest.raises(InputError) as err:
-        salib_problem(scenario)
-    assert err.value.key == "fleet.pue" and "space=\"unit\"" in str(err.value) and "\n" not in str(err.value)

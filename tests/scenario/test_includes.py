@@ -93,19 +93,3 @@ def test_an_include_found_nowhere_names_the_key_and_where_it_was_looked_for(tmp_
     message = str(err.value)
     assert err.value.key == "scenario.include" and "'shared/catalog.toml' is not found" in message
     assert str(tmp_path) in message and "sim/scenarios" in message and "\n" not in message
-
-
-@pytest.mark.parametrize("name, variant", [("lbnl_us_2028", None), ("iea_2030", "headwinds")])
-def test_a_result_gives_back_the_scenario_it_was_run_from(name, variant):
-    from sim.scenario.stored import scenario_of_result
-
-    scenario = sim.load_scenario(name, variant=variant)
-    ds = sim.run(scenario, draws=5, calibrate=False)
-    again = scenario_of_result(dict(ds.attrs))
-    # the same texts (its own and its includes'), so the same hash, tables and variant
-    assert again.sha256 == scenario.sha256 and again.variant == variant
-    assert again.observations == scenario.observations and again.validations == scenario.validations
-    assert again.parameters.keys() == scenario.parameters.keys()
-    # a run with --set overrides stores them joined: not rebuilt, rather than rebuilt wrong
-    changed = sim.run(sim.load_scenario(name, overrides=["fleet.pue=1.2"]), draws=5, calibrate=False)
-    assert scenario_of_result(dict(changed.attrs)) is None

@@ -1,17 +1,11 @@
-"""The registry: the docs are generated from it, inputs and outputs alike."""
+"""The outputs' registry (sim.parameters.outputs): what an observation counts converts by its units."""
 
 import dataclasses
 
 import pytest
-from conftest import ROOT
 
 from sim import parameters as registry
 from sim.parameters import outputs
-
-
-def test_parameter_docs_are_generated_from_the_registry():
-    text = (ROOT / "docs" / "parameters.md").read_text()
-    assert text == registry.docs_text(), "regenerate docs/parameters.md with sim.parameters.docs_text()"
 
 
 def test_counts_by_generation_convert_by_the_registrys_units():

@@ -1,4 +1,5 @@
-"""The scenario parser: property tests with hypothesis, overrides, hashing, the registry."""
+"""The scenario parser (sim.scenario.load): property tests with hypothesis, hashing, the registry's
+bounds, bad files in one line."""
 
 import math
 
@@ -8,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.scenario.sources import DEFAULT, comment, sources, value_lines
 from sim import parameters as registry
 from sim.errors import ScenarioError
 from sim.scenario.load import from_dict
@@ -87,34 +87,6 @@ def test_fixture_serialiser_round_trips():
 def test_constant_with_a_source():
     s = from_dict(merge(base_dict(), {"fleet": {"pue": {"value": 1.3, "source": "measured, 2024"}}}))
     assert s.parameters["fleet.pue"].is_constant and s.parameters["fleet.pue"].annotations["source"] == "measured, 2024"
-
-
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
-def test_every_value_in_a_shipped_scenario_names_its_source(path):
-    """Every number a shipped scenario writes has a source key or a comment (sim.scenario.sources), so
-    the brief prints a source for each."""
-    scenario = sim.load_scenario(path)
-    found = sources(scenario)
-    written = set()
-    for text in [scenario.text] + [t for _, t in scenario.included]:
-        written |= set(value_lines(text))
-    checked = 0
-    for key in scenario.parameters:
-        table_key = key.rsplit(".", 1)[0] if key.rsplit(".", 1)[1].isdigit() else key
-        if table_key not in written:
-            assert found[key] == DEFAULT, key
-            continue
-        checked += 1
-        assert found[key] and found[key] != DEFAULT, f"{path.name}: {key} has no source key and no comment"
-    assert checked >= 5, path.name
-
-
-def test_the_source_reader_finds_comments_and_an_unsourced_value():
-    text = "[fleet]\n# a source\npue = 1.2\nidle_fraction = 0.2  # LBNL 2025\n\nutilisation = 0.7\n"
-    lines, where = text.splitlines(), value_lines(text)
-    assert comment(lines, where["fleet.pue"]) == "a source"
-    assert comment(lines, where["fleet.idle_fraction"]) == "LBNL 2025"
-    assert comment(lines, where["fleet.utilisation"]) == ""
 
 
 def test_a_byte_order_mark_is_accepted(write_scenario, tmp_path):
