@@ -1,0 +1,47 @@
+"""The fleet's results by generation (sim.model.by_generation): they follow the fleet's flows row by
+row, so they add up to its measures, a binding power queue included."""
+
+import numpy as np
+import xarray as xr
+from test_demand import queued_scenario, run
+
+
+def test_the_results_by_generation_add_up_to_the_fleet_under_a_binding_queue():
+    # the fleet counts in measures (servers, maximum power, performance); the results by
+    # generation follow the same flows generation by generation, the queue's head included
+    ds = run(queued_scenario())
+    assert float(ds.power_queue.max()) > 0 and float(ds.queue_wait.max()) > 1
+    kw = xr.DataArray([6.5, 10.2, 14.0, 18.0], coords={"generation": ["A", "B", "C", "D"]})
+    by_generation = {"installed": ds.installed_by_generation.sum("generation"),
+                     "energy": ds.energy_by_generation.sum("generation"),
+                     "shipments": ds.shipments_by_generation.sum("generation"),
+                     "nameplate_power": (ds.installed_by_generation * kw).sum("generation") / 1e6}
+    for name, total in by_generation.items():
+        np.testing.assert_allclose(total, ds[name], rtol=1e-11, atol=1e-9, err_msg=name)
+    # a wait in months is no longer than the run so far
+    months_so_far = 12 * (ds.year - 2020 + 1)
+    assert bool((ds.queue_wait.fillna(0) <= months_so_far).all())
+
+
+def test_leaving_out_displaced_generations_changes_no_bit(monkeypatch):
+    # a generation no draw ships any more, whose servers have all been admitted, gets exact
+    # zeros: leaving it out of the work must give the same numbers as computing them
+    from sim.model import fleet, simulate
+    from sim.sampling import sample
+
+    s = queued_scenario()
+    values = sample(s, 0, 40, draws=40, seed=8)
+    closing = []
+    year_end = fleet.ByGeneration.year_end
+
+    def watched(self, t, displaced):
+        year_end(self, t, displaced)
+        closing.append(self.closed)
+
+    monkeypatch.setattr(fleet.ByGeneration, "year_end", watched)
+    left_out = simulate(s, values, rebound=True)
+    assert max(closing) >= 1 and max(closing) < 4      # some closed, not all
+    monkeypatch.setattr(fleet.ByGeneration, "year_end", lambda self, t, displaced: year_end(self, t, 0))
+    kept = simulate(s, values, rebound=True)
+    for name, array in kept.items():
+        np.testing.assert_array_equal(left_out[name], array, err_msg=name)
