@@ -65,8 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="netcdf (default; uncompressed unless --compress) or zarr (compressed; "
                             "for the largest results; the default for an --out ending in .zarr)")
     scale.add_argument("--chunk-draws", "--batch-draws", type=int, default=None, metavar="N",
-                       help="draws per chunk (default 5,000; 20,000 with --format zarr): speed, memory and "
-                            "resume only (--batch-draws is its old name)")
+                       help="draws per chunk (default 5,000; 20,000 with --format zarr; calibrated: candidate "
+                            "draws per chunk, keep it in the thousands): speed, memory and resume only "
+                            "(--batch-draws is its old name)")
     run.add_argument("--compress", action="store_true",
                      help="zlib-compress the netCDF file: about a third smaller, several times slower to write")
 
