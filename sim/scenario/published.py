@@ -158,7 +158,13 @@ def number(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.4g}"
 
 
+# units said in words where their name is not a unit a reader would write after a number
+UNIT_WORDS = {"ratio": "times", "index": "(an index)"}
+
+
 def figure_text(low: float, high: float, units: str) -> str:
+    """A figure as a reader reads it: ``2.3 times``, ``69.1 to 103.7 billion USD/yr``."""
+    units = UNIT_WORDS.get(units, units)
     if low == high:
         return f"{number(low)} {units}"
     return f"{number(low)} to {number(high)} {units}"

@@ -106,3 +106,11 @@ def test_an_observation_in_units_its_quantity_does_not_count_is_one_line(write_s
     with pytest.raises(sim.ScenarioError) as err:
         sim.load_scenario(write_scenario({"observation": [observation]}))
     assert err.value.key == "observation[0].units" and fragment in err.value.message
+
+
+def test_a_figure_reads_as_a_reader_writes_it():
+    from sim.scenario.published import figure_text
+
+    assert figure_text(2.3, 2.3, "ratio") == "2.3 times"
+    assert figure_text(0.66, 1.35, "index") == "0.66 to 1.35 (an index)"
+    assert figure_text(69.1, 103.7, "billion USD/yr") == "69.1 to 103.7 billion USD/yr"
