@@ -32,6 +32,7 @@ from . import parameters as registry
 from .atomic import check_size_limit, check_writable, replacing
 from .errors import InputError
 from .sampling import STREAM_BLOCK_DRAWS
+from .scenario.includes import join_included
 
 # --compress: monthly and per-generation floats shrink only by about a third, and zlib writes
 # about five times slower than no compression, so it is off by default
@@ -257,7 +258,7 @@ def provenance(scenario, seed: int, title: str | None = None) -> dict:
         "simpy_version": _version("simpy"),
         "xarray_version": _version("xarray"),
         "scenario_text": scenario.text,
-        "scenario_included": "".join(f"# --- {name} ---\n{text}" for name, text in scenario.included),
+        "scenario_included": join_included(scenario.included),
     }
 
 

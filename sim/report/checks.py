@@ -29,14 +29,18 @@ def check_words(ds, scenario, world=None) -> list[dict]:
     alone), ``calibrated`` and ``status`` (``within``, ``gap``: outside for the reason the
     scenario states, ``outside``). The brief's checks page and the explorer show them."""
     out = []
-    for o in result_checks(ds, scenario, world=world, held_out=True):
+    outcomes = result_checks(ds, scenario, world=world, held_out=True)
+    if any(o.left_out for o in outcomes):   # the kept draws' simulated figures, read once
+        names = [str(x) for x in np.asarray(ds["observation"])]
+        observed = np.asarray(ds["observed"])
+        low, high = np.asarray(ds["observation_low"]), np.asarray(ds["observation_high"])
+    for o in outcomes:
         v = o.validation
         published = v.published_text() + (f" ±{v.tolerance * 100:g} %" if getattr(v, "tolerance", 0) else "")
         model = f"{number(o.median)} ({number(o.p5)} to {number(o.p95)})"
         if o.left_out:
-            j = [str(x) for x in np.asarray(ds["observation"])].index(v.name)
-            inside = np.asarray(ds["observed"])[:, j]
-            kept = bool(np.all((inside >= float(ds["observation_low"][j])) & (inside <= float(ds["observation_high"][j]))))
+            j = names.index(v.name)
+            kept = bool(np.all((observed[:, j] >= low[j]) & (observed[:, j] <= high[j])))
             what = f"{v.label()} (calibrated to it)"
             model = f"the other observations alone: {model}"
             verdict = (("every draw kept lies in its range" if kept else "some draws kept lie outside its range")

@@ -23,6 +23,7 @@ them), so a result reproduces without the files.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -180,3 +181,15 @@ def _merge_keys(into: dict, table: dict, named: bool) -> None:
             into[key] = {**into[key], **value}
         else:
             into[key] = value
+
+
+def join_included(included) -> str:
+    """A scenario's included files' texts, ``((name, text), ...)``, as a result stores them: each
+    after a line ``# --- name ---`` (a TOML comment)."""
+    return "".join(f"# --- {name} ---\n{text}" for name, text in included)
+
+
+def split_included(stored: str) -> tuple[tuple[str, str], ...]:
+    """The included files' texts as :func:`join_included` stored them, ``((name, text), ...)``."""
+    parts = re.split(r"# --- (.+?) ---\n", stored)
+    return tuple(zip(parts[1::2], parts[2::2]))

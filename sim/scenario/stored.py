@@ -4,10 +4,10 @@ against without the scenario files beside it (the explorer's checks)."""
 
 from __future__ import annotations
 
-import re
 import tomllib
 
 from ..errors import ScenarioError
+from .includes import split_included
 from .load import Scenario, from_dict
 
 
@@ -19,8 +19,7 @@ def scenario_of_result(attrs: dict) -> Scenario | None:
     text = str(attrs.get("scenario_text", ""))
     if not text or str(attrs.get("overrides", "")).strip():
         return None
-    parts = re.split(r"# --- (.+?) ---\n", str(attrs.get("scenario_included", "")))
-    included = tuple(zip(parts[1::2], parts[2::2]))
+    included = split_included(str(attrs.get("scenario_included", "")))
     try:
         return from_dict(tomllib.loads(text), file=str(attrs.get("scenario_file") or "") or None, text=text,
                          variant=str(attrs.get("variant") or "") or None, included=included)

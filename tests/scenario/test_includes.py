@@ -93,3 +93,11 @@ def test_an_include_found_nowhere_names_the_key_and_where_it_was_looked_for(tmp_
     message = str(err.value)
     assert err.value.key == "scenario.include" and "'shared/catalog.toml' is not found" in message
     assert str(tmp_path) in message and "sim/scenarios" in message and "\n" not in message
+
+
+def test_the_included_texts_a_result_stores_split_back_as_they_were():
+    from sim.scenario.includes import join_included, split_included
+
+    included = (("shared/catalogue.toml", "[[generation]]\nname = \"A\"\n"), ("shared/world.toml", "# a comment\n"))
+    assert split_included(join_included(included)) == included
+    assert split_included("") == ()
