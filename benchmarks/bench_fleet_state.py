@@ -11,13 +11,18 @@ fleet's own kernels, with each scenario's real shape (generations, regions, stag
   ``kernels.lagged``, ``YearlyChain.enter``) on the generations launched so far;
 * one state: the lead time and the aging chain on the generations launched so far x regions
   rows (a generation's row holds servers until its last one retires), the installed base, and
-  the three measures as weighted sums of it, every month.
+  the three measures as weighted sums of it, every month;
+* one state, compact: the same on the results' rows instead of the generations: each
+  catalogued generation, and each trend's generations summed in one row of servers with a
+  row of their maximum power and one of their performance beside it (the flows are linear),
+  x regions. This is the least that one state could carry.
 
 The generations launched by each month are the scenario's, in its median draw (the trend's
 launches are sampled).
 
 The added cost of one state is ``one state - (measures + by generation)``, printed beside a
-plain run of the scenario with the same draws (``sim.run``, no calibration).
+plain run of the scenario with the same draws (``sim.run``, no calibration), for the
+generations and for the compact rows.
 
     python benchmarks/bench_fleet_state.py [--draws 10000] [--scenario nvidia_2027 iea_2030]
 """
@@ -89,7 +94,7 @@ def main() -> None:
     rng = np.random.default_rng(1)
     print(f"{args.draws:,} draws in batches of {BATCH:,}; seconds for the whole run's months")
     print(f"{'scenario':<14}{'rows G x R':>11}{'measures':>10}{'by gen':>8}{'one state':>10}{'added':>8}"
-          f"{'plain run':>10}{'added %':>9}")
+          f"{'plain run':>10}{'added %':>9}{'compact rows':>14}{'one state':>10}{'added %':>9}")
     for name in args.scenario:
         scenario = sim.load_scenario(name)
         generations, regions = len(scenario.generation_rows), max(1, len(scenario.regions))
@@ -101,15 +106,23 @@ def main() -> None:
         launch = np.median(sim.model.Inputs.from_values(scenario, values).launch_month, axis=1)
         in_use = [max(1, int((launch <= t).sum())) for t in range(months)]
         in_use_regions = [n * regions for n in in_use]
+        # the compact rows in use by each month: catalogued generations launched, and three rows
+        # for each trend once its first generation has launched
+        compact = [max(1, sum(1 if not trend else 3 for _, _, members, trend in scenario.result_rows
+                              if launch[members[0]] <= t)) * regions for t in range(months)]
+        compact_rows = max(compact)
         measures = best_time(lambda: months_of_work(3 * regions, stages, months, BATCH, lead, p), 3) * batches
         by_gen = best_time(lambda: by_generation_work(generations, stages, months, BATCH, lead, p, in_use), 3) * batches
         one = best_time(lambda: months_of_work(generations * regions, stages, months, BATCH, lead, p, per_server,
                                                in_use_regions), 3) * batches
+        small = best_time(lambda: months_of_work(compact_rows, stages, months, BATCH, lead, p,
+                                                 per_server[:, :compact_rows], compact), 3) * batches
         sim.run(scenario, draws=200, seed=1, calibrate=False)
         run = best_time(lambda: sim.run(scenario, draws=args.draws, seed=1, calibrate=False), 2)
         added = one - measures - by_gen
         print(f"{name:<14}{generations:>6} x {regions:<2}{measures:>10.3f}{by_gen:>8.3f}{one:>10.3f}{added:>8.3f}"
-              f"{run:>10.3f}{100 * added / run:>8.0f}%", flush=True)
+              f"{run:>10.3f}{100 * added / run:>8.0f}%{compact_rows:>14}{small:>10.3f}"
+              f"{100 * (small - measures - by_gen) / run:>8.0f}%", flush=True)
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def _outputs(scenario: Scenario, values: dict, rebound: bool) -> dict[str, np.nd
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite outputs are reported by check_finite
         batch = simulate(scenario, values, rebound=rebound)
         if scenario.accounting == "annual_shipments":
-            accumulated = simulate(scenario, values, accounting="installed_base")
+            accumulated = simulate(scenario, values, accounting="installed_base", only={"installed", "energy"})
             batch["installed_if_accumulated"] = accumulated["installed"]
             batch["energy_if_accumulated"] = accumulated["energy"]
     if rebound:
@@ -168,9 +168,9 @@ def _match(work: DrawRange, batch: dict, values: dict, scope: str):
 
 
 def simulate_design(work: DesignRows) -> dict[str, np.ndarray]:
-    """Run one block of a sweep's design: ``{"metric": (n, s)}``, rows first."""
+    """Run one block of a sweep's design, keeping only the results its metric reads: ``{"metric": (n, s)}``."""
     scenario, metric = work.scenario, work.metric
-    out = simulate(scenario, work.values, rebound=metric.needs_counterfactual)
+    out = simulate(scenario, work.values, rebound=metric.needs_counterfactual, only=metric.reads)
     counterfactual = None
     if metric.needs_counterfactual:
         counterfactual = {"energy": out.pop("energy_no_rebound", out["energy"])}   # no demand: no response

@@ -55,6 +55,11 @@ class Metric:
                 "rebound_share": "share of the year's electricity due to the Jevons response"}[self.kind]
 
     @property
+    def reads(self) -> frozenset[str]:
+        """The results the metric is computed from (a sweep's runs keep only these: ``simulate(only=...)``)."""
+        return frozenset({READS[self.kind] or "energy"})
+
+    @property
     def needs_counterfactual(self) -> bool:
         """The rebound share compares every row with the same row at elasticity 0."""
         return self.kind == "rebound_share"
@@ -65,14 +70,14 @@ class Metric:
 
     def compute(self, scenario, out: dict, counterfactual: dict | None) -> np.ndarray:
         """The metric, shape (s, n), from a batch's model output (draw-first arrays)."""
+        if self.kind == "peak_power":
+            return out["facility_power"].max(axis=1)[None, :]
         index = {y: i for i, y in enumerate(scenario.years)}
         energy = out["energy"]
         if self.kind == "energy":
             return energy[:, [index[y] for y in self.years]].T
         if self.kind == "cumulative":
             return energy[:, index[self.span[0]]:index[self.span[1]] + 1].sum(axis=1)[None, :]
-        if self.kind == "peak_power":
-            return out["facility_power"].max(axis=1)[None, :]
         cols = [index[y] for y in self.years]
         e = energy[:, cols]
         rebound = e - counterfactual["energy"][:, cols]

@@ -17,12 +17,13 @@ class Record:
     Annual sums (:meth:`add`), end-of-year stocks (:meth:`end_of_year`) and monthly series
     (:meth:`monthly`) are held draw-last while the model runs; :meth:`finish` derives the
     totals and returns every array draw-first. With ``only``, a record keeps those results and
-    ignores the rest (the rebound's counterfactual keeps only IT power, for ``energy``).
+    IT power (the electricity and facility power derive from it), ignores the rest, and
+    returns those (the rebound's counterfactual keeps only IT power, for ``energy``).
     """
 
     def __init__(self, batch: int, n_years: int, n_months: int, only=None):
         self.batch, self.n_years, self.n_months = batch, n_years, n_months
-        self.only = None if only is None else frozenset(only)
+        self.only = None if only is None else frozenset(only) | {"it_power"}
         self.arrays: dict[str, np.ndarray] = {}
 
     def wants(self, name: str) -> bool:

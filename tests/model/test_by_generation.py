@@ -45,3 +45,38 @@ def test_leaving_out_displaced_generations_changes_no_bit(monkeypatch):
     kept = simulate(s, values, rebound=True)
     for name, array in kept.items():
         np.testing.assert_array_equal(left_out[name], array, err_msg=name)
+
+
+def test_a_run_of_only_the_electricity_leaves_them_out_and_changes_no_bit(monkeypatch):
+    # a sweep's runs keep only what its metric reads (simulate(only=...)): no results by
+    # generation are kept, and the electricity, facility power and rebound are a full run's, bit
+    # for bit: the world fleet (families and regions), demand with its counterfactuals, a queue
+    import sim
+    from sim.model import fleet, simulate
+    from sim.sampling import sample
+
+    made = []
+    by_generation = fleet.ByGeneration
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return by_generation(*args, **kwargs)
+
+    monkeypatch.setattr(fleet, "ByGeneration", counted)
+    cases = [(sim.load_scenario("iea_2030"), False), (sim.load_scenario("jevons_2035"), True),
+             (queued_scenario(), True)]
+    for s, rebound in cases:
+        values = sample(s, 0, 60, draws=60, seed=3)
+        full = simulate(s, values, rebound=rebound)
+        assert made, s.name
+        made.clear()
+        only = {"energy", "facility_power"}
+        lean = simulate(s, values, rebound=rebound, only=only)
+        assert not made, f"{s.name}: results by generation kept in a run of only {sorted(only)}"
+        assert set(lean) == only | {"it_power"} | ({"energy_no_rebound", "energy_trend"} if rebound else set())
+        for name, array in lean.items():
+            np.testing.assert_array_equal(array, full[name], err_msg=f"{s.name}: {name}")
+        # asking for a result by generation keeps them
+        assert "installed_by_generation" in simulate(s, values, only={"installed_by_generation"})
+        assert made
+        made.clear()
