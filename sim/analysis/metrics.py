@@ -56,7 +56,7 @@ class Metric:
 
     @property
     def reads(self) -> frozenset[str]:
-        """The results the metric is computed from (a sweep's runs keep only these: ``simulate(only=...)``)."""
+        """The results the metric is computed from (a sweep's runs keep only these, the model's ``only``)."""
         return frozenset({READS[self.kind] or "energy"})
 
     @property
