@@ -150,3 +150,25 @@ WORLD = {
                   "carbon_intensity": {"2021": 600}},
     },
 }
+
+
+def world(changes=None, uncertain=False):
+    """The small world fleet (:data:`WORLD`) as a scenario; ``uncertain``: with uncertain PUE,
+    lifetime and growth."""
+    import sim.scenario.load
+
+    data = merge(base_dict(), WORLD)
+    if uncertain:
+        data = merge(data, {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.4},
+                                      "lifetime_years": {"dist": "uniform", "low": 3, "high": 6}},
+                            "shipments": {"growth_after": {"dist": "uniform", "low": -0.1, "high": 0.3}}})
+    return sim.scenario.load.from_dict(merge(data, changes or {}), text=toml_text(merge(data, changes or {})))
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A local Dask cluster of two worker processes, for the tests of one module."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as c:
+        yield c

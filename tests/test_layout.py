@@ -40,6 +40,14 @@ def test_every_module_is_named_in_the_readmes_map():
     assert not missing, f"modules the README's map does not name: {missing}"
 
 
+def test_every_file_the_docs_name_exists():
+    # a file moved (a module into a folder, a test beside its module) must take its mentions along
+    named = re.compile(r"\b(?:sim|tests|benchmarks|scenarios|docs|notebooks)/[\w/.-]+\.(?:py|toml|md|ipynb|png|svg)\b")
+    missing = sorted({f"{doc.relative_to(ROOT)}: {path}" for doc in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
+                      for path in named.findall(doc.read_text()) if not (ROOT / path).exists()})
+    assert not missing, f"files the docs name that do not exist: {missing}"
+
+
 def test_no_module_is_longer_than_the_limit():
     long = {m: n for m in modules() if (n := len((ROOT / m).read_text().splitlines())) > MAX_LINES}
     assert not long, f"modules over {MAX_LINES} lines: {long}"

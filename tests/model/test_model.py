@@ -115,13 +115,6 @@ def test_compute_installed_needs_the_h100_reference(make_scenario):
     assert "compute_installed" not in sim.run(make_scenario(), draws=2)
 
 
-def test_the_share_of_total_electricity_is_energy_over_the_interpolated_total(make_scenario):
-    ds = sim.run(make_scenario({**UNCERTAIN, "context": {"total_electricity": {"2021": 1_000, "2025": 1_400}}}),
-                 draws=10)
-    total = xr.DataArray([1_000, 1_000, 1_100, 1_200, 1_300, 1_400, 1_400, 1_400], coords={"year": ds.year})
-    np.testing.assert_allclose(ds.electricity_share, ds.energy / total, rtol=1e-12)
-
-
 def test_an_input_read_by_a_key_is_that_keys_sampled_values_as_they_are():
     from dataclasses import fields
 

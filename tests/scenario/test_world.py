@@ -1,5 +1,5 @@
-"""One world fleet (sim.scenario.world, sim.model.record): accelerator families and regions; the
-world is the sum of its regions, a regional scenario is a slice of it."""
+"""One world fleet (sim.scenario.world): accelerator families and regions; the world is the sum of
+its regions (tests/model/test_record.py), and a regional scenario is a slice of it."""
 
 import re
 
@@ -7,46 +7,10 @@ import numpy as np
 import pytest
 
 import sim
-from conftest import SCENARIOS, WORLD, base_dict, merge, toml_text
+from conftest import SCENARIOS, WORLD, base_dict, merge, toml_text, world
 from sim.analysis.calibration import candidate_scenario
 from sim.cli import main
 from sim.errors import ScenarioError
-
-
-
-def world(changes=None, uncertain=False):
-    data = merge(base_dict(), WORLD)
-    if uncertain:
-        data = merge(data, {"fleet": {"pue": {"dist": "uniform", "low": 1.1, "high": 1.4},
-                                      "lifetime_years": {"dist": "uniform", "low": 3, "high": 6}},
-                            "shipments": {"growth_after": {"dist": "uniform", "low": -0.1, "high": 0.3}}})
-    return sim.scenario.load.from_dict(merge(data, changes or {}), text=toml_text(merge(data, changes or {})))
-
-
-def test_the_world_is_the_sum_of_its_regions_exactly():
-    ds = sim.run(world(uncertain=True), draws=40, seed=3)
-    for name in ("energy", "it_energy", "installed", "shipments", "datacenter_energy"):
-        by_region = ds[f"{name}_by_region"]
-        # added region by region in order: the same numbers to the last bit
-        total = by_region.isel(region=0) + by_region.isel(region=1)
-        np.testing.assert_array_equal(ds[name].values, total.values)
-    assert list(ds.region.values) == ["north", "south"]
-
-
-def test_each_region_has_its_own_pue_carbon_and_context():
-    ds = sim.run(world(), draws=3)
-    it, energy = ds.it_energy_by_region, ds.energy_by_region
-    np.testing.assert_allclose(energy.sel(region="north"), 1.1 * it.sel(region="north"), rtol=1e-12)
-    np.testing.assert_allclose(energy.sel(region="south"), 1.5 * it.sel(region="south"), rtol=1e-12)
-    # emissions: each region's electricity at its own intensity (TWh x g/kWh = 1e-3 Mt)
-    expected = 1e-3 * (400 * energy.sel(region="north") + 600 * energy.sel(region="south"))
-    np.testing.assert_allclose(ds.emissions, expected, rtol=1e-12)
-    # all data centers: the AI servers and the others; shares of them and of all electricity
-    other = ds.datacenter_energy_by_region - energy
-    np.testing.assert_allclose(other.sel(region="south"), 50.0, rtol=1e-12)
-    np.testing.assert_allclose(other.sel(region="north", year=2024), 100 + 60 * 3 / 6, rtol=1e-12)
-    np.testing.assert_allclose(ds.ai_datacenter_share, ds.energy / ds.datacenter_energy, rtol=1e-12)
-    np.testing.assert_allclose(ds.datacenter_electricity_share, ds.datacenter_energy / 10_000, rtol=1e-12)
 
 
 def test_constant_regional_shares_split_every_stock_in_proportion():
