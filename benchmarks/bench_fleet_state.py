@@ -101,7 +101,6 @@ def main() -> None:
         stages, months = scenario.lifetime_stages, scenario.n_months
         lead = np.sort(rng.uniform(2.0, 6.0, BATCH))
         p = np.minimum(stages / (12.0 * rng.uniform(4.0, 6.0, BATCH)), 1.0)
-        per_server = rng.random((3, generations * regions, BATCH))
         values = sim.sampling.sample(scenario, 0, 1001, draws=1001, seed=1)
         launch = np.median(sim.model.Inputs.from_values(scenario, values).launch_month, axis=1)
         in_use = [max(1, int((launch <= t).sum())) for t in range(months)]
@@ -111,6 +110,7 @@ def main() -> None:
         compact = [max(1, sum(1 if not trend else 3 for _, _, members, trend in scenario.result_rows
                               if launch[members[0]] <= t)) * regions for t in range(months)]
         compact_rows = max(compact)
+        per_server = rng.random((3, max(generations * regions, compact_rows), BATCH))
         measures = best_time(lambda: months_of_work(3 * regions, stages, months, BATCH, lead, p), 3) * batches
         by_gen = best_time(lambda: by_generation_work(generations, stages, months, BATCH, lead, p, in_use), 3) * batches
         one = best_time(lambda: months_of_work(generations * regions, stages, months, BATCH, lead, p, per_server,
