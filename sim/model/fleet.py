@@ -18,7 +18,8 @@ generation: the same numbers, up to rounding, for a fifth of the work when fifte
 generations are on sale. The results by generation are kept beside them by
 :class:`~sim.model.by_generation.ByGeneration` (the results' rows: each catalogued generation,
 and each trend's generations summed in one), which follows the same flows row by row and feeds
-back into nothing; a run that needs only the electricity (a counterfactual) leaves it out.
+back into nothing; a run that needs only the electricity (a counterfactual, a sweep's run)
+leaves it out.
 """
 
 from __future__ import annotations
