@@ -34,12 +34,11 @@ from .scenario.load import Scenario, resolve
 
 DEFAULT_CHUNK_DRAWS = execution.DEFAULT_CHUNK_DRAWS
 # candidate draws per chunk of a calibration: rounds stop within about one chunk per worker of
-# the accepted draws wanted. Candidates run only to the last observed year and the accepted
-# ones then run in full, by chunk: chunks of 5,000 made 1,000 calibrated draws of jevons_2035
-# take 1.9 s where chunks of 1,000 took 4.3 s (2.5 % of candidates accepted); a small run
-# starts with smaller chunks (ten candidates per draw wanted, at least 1,000), so that it does
-# not try thousands of candidates more than it needs
+# the accepted draws wanted (candidates run only to the last observed year; the accepted ones
+# then run in full, all together); a small run starts with smaller chunks (ten candidates per
+# draw wanted, at least 1,000), so that it does not try thousands more than it needs
 CALIBRATION_CHUNK_DRAWS = 5_000
+KEPT = "kept:"   # a calibrating chunk's accepted draws' values, by key, for their full run
 # a calibrated result is gathered in memory (about 5 kB a draw for nvidia_2027): a bound well within 24 GiB
 MAX_CALIBRATED_DRAWS = 200_000
 PRIOR_SUMMARY_DRAWS, PRIOR_COMPARED_DRAWS = 10_000, 5_000   # prior draws a calibrated result is compared with: most, least
@@ -71,6 +70,7 @@ class DesignRows:
     metric: object
     start: int
     stop: int
+    rebound: bool = False   # with the counterfactuals (a calibration's accepted draws)
 
 
 def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
@@ -93,8 +93,7 @@ def _outputs(scenario: Scenario, values: dict, rebound: bool) -> dict[str, np.nd
         batch = simulate(scenario, values, rebound=rebound)
         if scenario.accounting == "annual_shipments":
             accumulated = simulate(scenario, values, accounting="installed_base", only={"installed", "energy"})
-            batch["installed_if_accumulated"] = accumulated["installed"]
-            batch["energy_if_accumulated"] = accumulated["energy"]
+            batch.update({f"{name}_if_accumulated": accumulated[name] for name in ("installed", "energy")})
     if rebound:
         batch["rebound"] = batch["energy"] - batch["energy_no_rebound"]
         if "energy_trend" in batch:   # the first year's growth held
@@ -106,10 +105,11 @@ def _calibrating(work: DrawRange, values: dict) -> dict:
     """A calibrating chunk (history matching, :mod:`sim.analysis.calibration`).
 
     The observations look no further than their last year, so every candidate runs to the end
-    of it only; those inside every observed range then run in full, by themselves. Each draw's
-    numbers are its own (none depends on the others in its batch), so the accepted draws'
-    are those of a full run of every candidate, bit for bit (tested), for a fraction of the
-    work. An observation of an output that needs the whole run (the rebound, the installed-base
+    of it only; those inside every observed range run in full once the rounds are over, all
+    together (their values are kept, ``kept:<key>``; :func:`_calibrated`). Each draw's numbers
+    are its own (none depends on the others in its batch), so the accepted draws' are those of
+    a full run of every candidate, bit for bit (tested), for a fraction of the work. An
+    observation of an output that needs the whole run (the rebound, the installed-base
     comparison) has every candidate run in full.
     """
     scenario = work.scenario
@@ -126,13 +126,9 @@ def _calibrating(work: DrawRange, values: dict) -> dict:
     keep = passes.all(axis=1)
     if horizon is None and candidates is scenario:
         batch = {name: np.ascontiguousarray(array[keep]) for name, array in partial.items()}
-    elif keep.any():
-        batch = _outputs(scenario, {k: v[keep] for k, v in values.items()}, work.rebound)
-        check_finite(batch, work)
-    else:  # no outputs: the client gathers the chunks that kept draws
-        batch = {}
-    if batch:
         batch.update({PARAM + key: values[key][keep] for key in scenario.uncertain})
+    else:
+        batch = {KEPT + key: value[keep] for key, value in values.items()}
     batch["calib:candidate"] = np.arange(work.start, work.stop)[keep]
     batch["calib:observed"], batch["calib:passes"] = observed, passes
     batch["calib:values"] = (np.column_stack([values[k] for k in scenario.uncertain]) if scenario.uncertain
@@ -178,11 +174,9 @@ def simulate_design(work: DesignRows) -> dict[str, np.ndarray]:
 
 
 def simulate_values(work: DesignRows) -> dict[str, np.ndarray]:
-    """Run the model at given parameter values (a block of rows): every output, and the
-    values of the uncertain parameters (``param:<key>``), rows first."""
+    """The model at given values (rows): every output a run has, and ``param:<key>``, rows first."""
     scenario = work.scenario
-    with np.errstate(over="ignore", invalid="ignore"):
-        batch = simulate(scenario, work.values)
+    batch = _outputs(scenario, work.values, work.rebound)
     check_finite(batch, work)
     batch.update({PARAM + key: work.values[key] for key in scenario.uncertain})
     return batch
@@ -403,6 +397,12 @@ def _calibrated(scenario: Scenario, opts: RunOptions, observations: tuple, where
     kept = [c for c in chunks if len(c["calib:candidate"])]   # a chunk that kept none has no outputs
     arrays = {name: np.concatenate([c[name] for c in kept])[:draws]
               for name in kept[0] if not name.startswith("calib:")}
+    kept = {name[len(KEPT):]: arrays.pop(name) for name in list(arrays) if name.startswith(KEPT)}
+    if kept:   # the accepted draws run in full, together: a chunk per worker at most
+        size = min(chunk_draws, -(-draws // getattr(where, "workers", 1)))
+        arrays = execution.execute([DesignRows(i, scenario, {k: v[a:b] for k, v in kept.items()}, None, a, b, rebound)
+                                    for i, (a, b) in enumerate(execution.ranges(draws, size))],
+                                   simulate_values, execution.Memory(draws), where)
     if opts.progress is not None:
         opts.progress(draws)
     result = ensemble_result(scenario, draws, seed, attrs, arrays)

@@ -55,14 +55,20 @@ def test_exactly_the_draws_inside_every_range_are_kept_in_candidate_order():
                                    (~((gpus >= 0.9) & (gpus <= 1.0)))[:considered].sum()])
 
 
-def test_candidates_run_to_the_last_observed_year_and_the_kept_ones_in_full():
+def test_candidates_run_to_the_last_observed_year_and_the_kept_ones_in_full(monkeypatch):
     # an observation of 2023 in a run to 2027: candidates stop at December 2023 (the observations
-    # look no further); the kept draws' every output, to 2027, is the full run's, bit for bit
+    # look no further); the kept draws' every output, to 2027, is the full run's, bit for bit.
+    # The kept draws of all the candidates' chunks run in full together, once the rounds are over
+    import sim.runner
     from sim.analysis.calibration import horizon_months
 
     s = calibrated([ENERGY_2023])
     assert horizon_months(s.observations, s) == 48 < s.n_months
-    ds = sim.run(s, draws=60, seed=4, calibrate=True)
+    batches, full_run = [], sim.runner.simulate_values
+    monkeypatch.setattr(sim.runner, "simulate_values", lambda work: batches.append(work.stop - work.start)
+                        or full_run(work))
+    ds = sim.run(s, draws=60, seed=4, calibrate=True, chunk_draws=100)
+    assert ds.attrs["candidates"] > 100 and batches == [60]    # candidates in two chunks or more; one full run
     prior = sim.run(s, draws=candidate_space(60, None), seed=4)
     kept = prior.isel(draw=ds.candidate.values)
     for name, var in prior.data_vars.items():
