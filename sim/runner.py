@@ -56,13 +56,13 @@ class DrawRange:
     stop: int
     rebound: bool
     observations: tuple = ()   # calibrating: keep only the draws inside every observed range
+    only: frozenset | None = None   # only these outputs (sim.model.simulate), not every one
 
 
 @dataclass(frozen=True)
 class DesignRows:
-    """Rows ``[start, stop)`` of a sweep's design: every parameter's values for those rows,
-    and the metric to compute (an object with ``needs_counterfactual`` and
-    ``compute(scenario, out, counterfactual) -> (s, n)``)."""
+    """Rows ``[start, stop)`` of a design: every parameter's values for those rows, and the metric to
+    compute (``needs_counterfactual``, ``reads``, ``compute(scenario, out, counterfactual) -> (s, n)``)."""
 
     index: int
     scenario: Scenario
@@ -80,18 +80,18 @@ def simulate_draws(work: DrawRange) -> dict[str, np.ndarray]:
     values = sample(scenario, work.start, work.stop, draws=work.draws, seed=work.seed)
     if work.observations:
         return _calibrating(work, values)
-    batch = _outputs(scenario, values, work.rebound)
+    batch = _outputs(scenario, values, work.rebound, work.only)
     check_finite(batch, work)
     batch.update({PARAM + key: values[key] for key in scenario.uncertain})
     return batch
 
 
-def _outputs(scenario: Scenario, values: dict, rebound: bool) -> dict[str, np.ndarray]:
-    """Every output of a batch of draws: the model's, the installed-base comparison of annual
-    accounting, and with ``rebound`` the two counterfactuals (:func:`sim.model.simulate`)."""
+def _outputs(scenario: Scenario, values: dict, rebound: bool, only=None) -> dict[str, np.ndarray]:
+    """Every output of a batch of draws (or ``only`` those): the model's, the installed-base comparison
+    of annual accounting, and with ``rebound`` the two counterfactuals (:func:`sim.model.simulate`)."""
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite outputs are reported by check_finite
-        batch = simulate(scenario, values, rebound=rebound)
-        if scenario.accounting == "annual_shipments":
+        batch = simulate(scenario, values, rebound=rebound, only=only)
+        if scenario.accounting == "annual_shipments" and only is None:
             accumulated = simulate(scenario, values, accounting="installed_base", only={"installed", "energy"})
             batch.update({f"{name}_if_accumulated": accumulated[name] for name in ("installed", "energy")})
     if rebound:
@@ -411,11 +411,11 @@ def _calibrated(scenario: Scenario, opts: RunOptions, observations: tuple, where
     calibration.annotate(result, scenario, observations, candidates, observed[:considered],
                          passes[:considered], values[:considered], space)
     # the prior's electricity beside it: its first candidates (at least PRIOR_COMPARED_DRAWS: enough
-    # that those matching all observations but one say what that one narrows) run in full
+    # that those matching all observations but one say what that one narrows) run, keeping only it
     n = min(max(draws, PRIOR_COMPARED_DRAWS), considered, PRIOR_SUMMARY_DRAWS)
-    prior = [DrawRange(i, scenario, space, seed, a, b, False) for i, (a, b) in enumerate(execution.ranges(n, chunk_draws))]
-    calibration.compare_energy(result, execution.execute(prior, compute, execution.Memory(n), where)["energy"],
-                               passes[:n])
+    prior = [DrawRange(i, scenario, space, seed, a, b, False, (), frozenset({"energy"}))
+             for i, (a, b) in enumerate(execution.ranges(n, chunk_draws))]
+    calibration.compare_energy(result, execution.execute(prior, compute, execution.Memory(n), where)["energy"], passes[:n])
     return result
 
 
