@@ -394,14 +394,14 @@ def _calibrated(scenario: Scenario, opts: RunOptions, observations: tuple, where
                                   scenario.uncertain)
     candidates = np.concatenate([c["calib:candidate"] for c in chunks])[:draws]
     considered = int(candidates[-1]) + 1          # candidates up to the last one kept
-    kept = [c for c in chunks if len(c["calib:candidate"])]   # a chunk that kept none has no outputs
+    kept = [c for c in chunks if len(c["calib:candidate"])]   # a chunk that kept none adds nothing
     arrays = {name: np.concatenate([c[name] for c in kept])[:draws]
               for name in kept[0] if not name.startswith("calib:")}
-    kept = {name[len(KEPT):]: arrays.pop(name) for name in list(arrays) if name.startswith(KEPT)}
-    if kept:   # the accepted draws run in full, together: a chunk per worker at most
+    to_run = {name[len(KEPT):]: arrays.pop(name) for name in list(arrays) if name.startswith(KEPT)}
+    if to_run:   # the accepted draws' values: they run in full, together, a chunk per worker at most
         size = min(chunk_draws, -(-draws // getattr(where, "workers", 1)))
-        arrays = execution.execute([DesignRows(i, scenario, {k: v[a:b] for k, v in kept.items()}, None, a, b, rebound)
-                                    for i, (a, b) in enumerate(execution.ranges(draws, size))],
+        arrays = execution.execute([DesignRows(i, scenario, {k: v[a:b] for k, v in to_run.items()}, None, a, b,
+                                               rebound) for i, (a, b) in enumerate(execution.ranges(draws, size))],
                                    simulate_values, execution.Memory(draws), where)
     if opts.progress is not None:
         opts.progress(draws)
