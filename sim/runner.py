@@ -105,22 +105,22 @@ def _calibrating(work: DrawRange, values: dict) -> dict:
     """A calibrating chunk (history matching, :mod:`sim.analysis.calibration`).
 
     The observations look no further than their last year, so every candidate runs to the end
-    of it only; those inside every observed range run in full once the rounds are over, all
-    together (their values are kept, ``kept:<key>``; :func:`_calibrated`). Each draw's numbers
-    are its own (none depends on the others in its batch), so the accepted draws' are those of
-    a full run of every candidate, bit for bit (tested), for a fraction of the work. An
-    observation of an output that needs the whole run (the rebound, the installed-base
-    comparison) has every candidate run in full.
+    of it only, keeping the results they read when these are all by generation
+    (:func:`calibration.candidate_outputs`); those inside every observed range run in full once
+    the rounds are over, all together (their values are kept, ``kept:<key>``; :func:`_calibrated`).
+    Each draw's numbers are its own, so the accepted draws' are those of a full run of every
+    candidate, bit for bit (tested), for a fraction of the work. An observation of an output
+    that needs the whole run (the rebound, the installed-base comparison) runs them in full.
     """
-    scenario = work.scenario
-    n = work.stop - work.start
+    scenario, n = work.scenario, work.stop - work.start
     horizon = calibration.horizon_months(work.observations, scenario)
     candidates = calibration.candidate_scenario(scenario, work.observations)
     if horizon is None:
         partial = _outputs(candidates, values, work.rebound)
     else:
         with np.errstate(over="ignore", invalid="ignore"):
-            partial = simulate(candidates, values, until=horizon)
+            partial = simulate(candidates, values, until=horizon,
+                               only=calibration.candidate_outputs(work.observations, candidates.scope))
     check_finite(partial, work)
     observed, passes = _match(work, partial, values, candidates.scope)
     keep = passes.all(axis=1)

@@ -89,6 +89,19 @@ def horizon_months(observations, scenario) -> int | None:
     return min(12 * (last - scenario.start_year + 1), scenario.n_months)
 
 
+def candidate_outputs(observations, scope) -> frozenset | None:
+    """The results a candidate's observations read (:func:`observe`) when they are all results by
+    generation, which a run makes without the fleet's measures (the candidates then run only
+    those: :func:`sim.model.measures_needed`); ``None`` (every result) when some observation
+    reads another (a total, a region's)."""
+    reads = set()
+    for o in observations:
+        if scope is not None and o.scope != scope or not o.generations:
+            return None
+        reads.add(registry.OUTPUTS[o.quantity].by_generation)
+    return frozenset(reads) or None
+
+
 def candidate_scenario(scenario, observations):
     """The scenario the candidates of a calibration run: itself, or for a regional scenario
     calibrated to world figures of some generations, its world (the same draws, results of the

@@ -255,10 +255,13 @@ def _generations(scenario, values, batch):
 def build(scenario, values: dict, accounting: str | None = None, elasticity=None, only=None):
     """The batch's inputs, record and process families (fleet, queue, demand, power); with
     ``only`` (:func:`simulate`), a record of those results and, unless they include some,
-    no results by generation."""
+    no results by generation; and when they are all results by generation, nothing but these
+    (:func:`measures_needed`)."""
     inputs = Inputs.from_values(scenario, values, accounting, elasticity)
     record = Record(inputs.pue.shape[0], len(scenario.years), scenario.n_months, only)
-    fleet = Fleet(inputs, record, by_generation=only is None or not BY_GENERATION.isdisjoint(only))
+    measures = measures_needed(inputs, only)
+    fleet = Fleet(inputs, record, by_generation=only is None or not BY_GENERATION.isdisjoint(only),
+                  measures=measures)
     queue = None
     if inputs.accounting == "installed_base":
         if inputs.power_capacity_gw is not None:
@@ -267,8 +270,23 @@ def build(scenario, values: dict, accounting: str | None = None, elasticity=None
             queue = RegionalQueues(inputs, record)
     demand = Demand(inputs, fleet, record, queue) if inputs.demand is not None else None
     fleet.connect(orders=demand, gate=queue)
-    families = [f for f in (fleet, queue, demand, Power(inputs, fleet, record)) if f is not None]
+    power = Power(inputs, fleet, record) if measures else None
+    families = [f for f in (fleet, queue, demand, power) if f is not None]
     return inputs, record, families
+
+
+def measures_needed(inputs, only) -> bool:
+    """Whether a run must keep the fleet's measures (servers, power and performance summed over
+    generations, :mod:`.fleet`): unless every result asked for (``only``) is one by generation
+    that the results by generation make alone, and nothing reads the measures back (no demand
+    side, no power queue; the installed base accounted as installed). With regions, the
+    electricity by generation takes its PUE from the regions' electricity, so it needs them."""
+    if only is None or inputs.demand is not None or inputs.accounting != "installed_base":
+        return True
+    if inputs.power_capacity_gw is not None or inputs.region_queues is not None:
+        return True
+    alone = BY_GENERATION - ({"energy_by_generation"} if inputs.region_share is not None else set())
+    return not frozenset(only) <= alone
 
 
 def _environment(families, start: int = 0) -> simpy.Environment:

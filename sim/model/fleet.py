@@ -48,11 +48,16 @@ class Fleet:
         Where annual and monthly results are written.
     by_generation : bool
         Keep the results by generation (:class:`ByGeneration`).
+    measures : bool
+        Keep the measures: without them (a run that wants only results by generation, which
+        nothing reads back: :func:`sim.model.measures_needed`) the fleet offers, ships and
+        admits for its results by generation alone.
     """
 
-    def __init__(self, inputs, record, by_generation: bool = True):
+    def __init__(self, inputs, record, by_generation: bool = True, measures: bool = True):
         self.inputs = inputs
         self.record = record
+        self.measures = measures
         n_gen, batch = inputs.power_kw.shape
         # with regions, each measure has a row per region: measure m is rows m R .. m R + R - 1
         regions = self.regions = inputs.regions
@@ -137,6 +142,8 @@ class Fleet:
         """This family's monthly phases, by name (see :data:`sim.model.PHASES`)."""
         if self.inputs.accounting == "annual_shipments":
             return {"offer": self.offer, "ship": self.ship, "deploy": self.count_annual_shipments}
+        if not self.measures:
+            return {"offer": self.offer, "ship": self.ship, "admit": self.admit}
         return {"offer": self.offer, "ship": self.ship, "deploy": self.deploy, "admit": self.admit,
                 "retire": self.retire}
 
@@ -175,7 +182,8 @@ class Fleet:
                 first=self.displaced)
             # displaced generations add exact zeros: leaving them out changes no bit
             lo = self.displaced
-            self.mix = kernels.weighted_sum(self.shares[lo:], self.per_server[:, lo:n].swapaxes(0, 1))   # (3, B)
+            if self.measures:
+                self.mix = kernels.weighted_sum(self.shares[lo:], self.per_server[:, lo:n].swapaxes(0, 1))   # (3, B)
         if offers is not None:
             offers[t] = self.mix
 
@@ -207,11 +215,13 @@ class Fleet:
                     t - launch[:k], self.inputs.adoption_ramp_months, max_share[:k], displaced=True, first=before)
                 self.family_within[f] = within
                 lo = self.family_displaced[f]
-                self.family_mix[f] = kernels.weighted_sum(within[lo:], per_server[:, lo:k].swapaxes(0, 1))
+                if self.measures:
+                    self.family_mix[f] = kernels.weighted_sum(within[lo:], per_server[:, lo:k].swapaxes(0, 1))
                 self.shares[members[before:lo]] = 0.0    # left behind for good
             lo = self.family_displaced[f]
             self.shares[members[lo:k]] = self.family_within[f][lo:] * year_share[f]
-        self.mix = kernels.weighted_sum(year_share, self.family_mix)   # (3, B)
+        if self.measures:
+            self.mix = kernels.weighted_sum(year_share, self.family_mix)   # (3, B)
         # leading generations (of any family) that their families have left behind for good
         behind = self.displaced
         while behind < len(self.shares) and self.position[behind] < self.family_displaced[self.inputs.family[behind]]:
@@ -227,14 +237,15 @@ class Fleet:
         """
         planned = None if self.orders is None else self.orders.ordered_total
         total = self.inputs.annual_shipments[t // 12] / 12.0 if planned is None else planned
-        if self.regions == 1:
-            np.multiply(total, self.mix, out=self.shipped)
-        else:
-            # each region's part of the month's shipments ([regions] shares of the year)
-            share = self.inputs.region_share[t // 12]                       # (R, B)
-            world = total * self.mix                                          # (3, B)
-            np.multiply(world[:, None, :], share[None, :, :], out=self.shipped.reshape(3, self.regions, -1))
-        self.record.add("shipments", t, self.shipped[self.row[SERVERS]])
+        if self.measures:
+            if self.regions == 1:
+                np.multiply(total, self.mix, out=self.shipped)
+            else:
+                # each region's part of the month's shipments ([regions] shares of the year)
+                share = self.inputs.region_share[t // 12]                       # (R, B)
+                world = total * self.mix                                          # (3, B)
+                np.multiply(world[:, None, :], share[None, :, :], out=self.shipped.reshape(3, self.regions, -1))
+            self.record.add("shipments", t, self.shipped[self.row[SERVERS]])
         if self.by_generation is not None:
             split = self.by_generation.split(self.shares, self.n, min(part.closed for part, _, _ in self.parts))
             for part, region, queue in self.parts:   # the view's region's (or a region's) part of the total
@@ -255,7 +266,8 @@ class Fleet:
 
     def admit(self, t: int) -> None:
         """Ready servers start drawing power: all of them, or what the power queue admits."""
-        self.deployed = self.ready if self.gate is None else self.gate.admit(t, self.ready, self.installed)
+        if self.measures:
+            self.deployed = self.ready if self.gate is None else self.gate.admit(t, self.ready, self.installed)
         if self.by_generation is not None:
             for part, _, queue in self.parts:
                 part.admit(t, queue)
@@ -289,9 +301,10 @@ class Fleet:
         each a measure converted as the registry counts it, :func:`sim.parameters.count_factor`),
         and the results by generation's year."""
         record, installed, row = self.record, self.installed, self.row
-        record.end_of_year("installed", t, installed[row[SERVERS]])
-        record.end_of_year("nameplate_power", t, installed[row[POWER_KW]] * count_factor("nameplate_power"))
-        if self.inputs.h100_gpu_performance is not None:
+        if self.measures:
+            record.end_of_year("installed", t, installed[row[SERVERS]])
+            record.end_of_year("nameplate_power", t, installed[row[POWER_KW]] * count_factor("nameplate_power"))
+        if self.measures and self.inputs.h100_gpu_performance is not None:
             record.end_of_year("compute_installed", t, installed[row[PERFORMANCE]] / self.inputs.h100_gpu_performance)
         if self.by_generation is not None:
             for part, _, _ in self.parts:

@@ -75,6 +75,8 @@ class Record:
         """All arrays by variable name, draw axis first."""
         out = dict(self.arrays)
         hours = 12 * kernels.HOURS_PER_MONTH / 1e3
+        if "it_power" not in out:   # a run of results by generation alone (sim.model.measures_needed)
+            return {name: np.moveaxis(array, -1, 0) for name, array in out.items()}
         if inputs.region_share is not None:
             _regions(out, inputs, hours)
         else:
@@ -82,6 +84,12 @@ class Record:
             # 8,760 h (= 12 x 730 h), GWh / 1,000 = TWh
             out["facility_power"] = out["it_power"] * inputs.pue
             out["energy"] = out["facility_power"] * hours
+        if inputs.region_share is not None and "energy_by_generation" in out:
+            # the results by generation were kept in IT electricity: the year's PUE of the fleet
+            # (its regions' electricity over their IT electricity) makes their sum the energy
+            pue = np.divide(out["energy"], out["it_energy"], out=np.zeros_like(out["energy"]),
+                            where=out["it_energy"] > 0)
+            out["energy_by_generation"] = out["energy_by_generation"] * pue[:, None, :]
         if self.only is not None:
             return {name: np.moveaxis(out[name], -1, 0) for name in self.only}
         if inputs.region_share is None:
@@ -93,12 +101,6 @@ class Record:
         gpus = inputs.gpus_per_server[rows]
         out["gpus_shipped"] = kernels.weighted_sum(gpus, shipped.transpose(1, 0, 2))
         out["gpus_installed"] = kernels.weighted_sum(gpus, installed.transpose(1, 0, 2))
-        if inputs.region_share is not None:
-            # the results by generation were kept in IT electricity: the year's PUE of the fleet
-            # (its regions' electricity over their IT electricity) makes their sum the energy
-            pue = np.divide(out["energy"], out["it_energy"], out=np.zeros_like(out["energy"]),
-                            where=out["it_energy"] > 0)
-            out["energy_by_generation"] = out["energy_by_generation"] * pue[:, None, :]
         if inputs.family is not None:
             for name in ("energy", "installed"):
                 by_generation = out[f"{name}_by_generation"]

@@ -81,6 +81,36 @@ def test_candidates_run_to_the_last_observed_year_and_the_kept_ones_in_full(monk
     assert horizon_months([*s.observations, replace(s.observations[0], quantity="rebound")], s) is None
 
 
+def test_candidates_of_observations_by_generation_keep_only_what_they_read(monkeypatch):
+    # observations that all count generations: the candidates keep only the results by
+    # generation they read, without the fleet's measures (sim.model.measures_needed); the kept
+    # draws are still a full run's of every candidate, bit for bit, and so are their observed values
+    import sim.runner
+    from sim.analysis.calibration import candidate_outputs
+    from sim.model import fleet
+
+    installed_2023 = {"quantity": "installed", "year": 2023, "low": 51_300, "high": 54_000, "units": "servers",
+                      "scope": "world", "generations": ["A", "B"], "counting": "the model's servers",
+                      "source": "a test figure, 2024"}
+    s = calibrated([installed_2023])
+    assert candidate_outputs(s.observations, s.scope) == {"installed_by_generation"}
+    assert candidate_outputs(calibrated([installed_2023, ENERGY_2023]).observations, "world") is None
+    deployed, deploy, simulate = [], fleet.Fleet.deploy, sim.runner.simulate
+    calls = []   # each run of the model: to a horizon (the candidates) or not, and whether it kept the measures
+    monkeypatch.setattr(fleet.Fleet, "deploy", lambda self, t: deployed.append(t) or deploy(self, t))
+    monkeypatch.setattr(sim.runner, "simulate", lambda *args, **kwargs: deployed.clear() or (
+        simulate(*args, **kwargs), calls.append((kwargs.get("until") is not None, bool(deployed))))[0])
+    ds = sim.run(s, draws=60, seed=4, calibrate=True, chunk_draws=100)
+    assert ds.attrs["candidates"] > 100 and (True, False) in calls and (True, True) not in calls
+    prior = sim.run(s, draws=candidate_space(60, None), seed=4)
+    kept = prior.isel(draw=ds.candidate.values)
+    for name, var in prior.data_vars.items():
+        if "draw" in var.dims:
+            np.testing.assert_array_equal(ds[name].values, kept[name].values, err_msg=name)
+    observed = prior.installed_by_generation.sel(year=2023).sum("generation").values[ds.candidate.values]
+    np.testing.assert_allclose(ds.observed.values[:, 0], observed, rtol=1e-15)
+
+
 def test_prior_and_posterior_quantiles_are_recorded():
     s = calibrated([ENERGY_2023])
     ds = sim.run(s, draws=200, seed=4, calibrate=True)

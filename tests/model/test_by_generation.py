@@ -80,3 +80,37 @@ def test_a_run_of_only_the_electricity_leaves_them_out_and_changes_no_bit(monkey
         assert "installed_by_generation" in simulate(s, values, only={"installed_by_generation"})
         assert made
         made.clear()
+
+
+def test_a_run_of_only_results_by_generation_keeps_no_measures_and_changes_no_bit(monkeypatch):
+    # a calibration's candidates whose observations all count generations keep only those
+    # results (simulate(only=...)); nothing reads the fleet's measures back unless a demand side
+    # or a power queue does, so a run without them gives a full run's results by generation, bit
+    # for bit: one region and the world fleet (families and regions), its world and a region's
+    # view, to a horizon and to the end. With regions the electricity by generation takes the
+    # regions' PUE, so it keeps the measures (and was the IT electricity without them)
+    import sim
+    from sim.model import Inputs, fleet, measures_needed, simulate
+    from sim.sampling import sample
+
+    deployed = []
+    deploy = fleet.Fleet.deploy
+    monkeypatch.setattr(fleet.Fleet, "deploy", lambda self, t: deployed.append(t) or deploy(self, t))
+    by_generation = {"shipments_by_generation", "installed_by_generation"}
+    for name in ("nvidia_2027", "iea_2030", "china_2030"):
+        s = sim.load_scenario(name)
+        values = sample(s, 0, 50, draws=50, seed=6)
+        for until in (60, None):
+            full = simulate(s, values, until=until)
+            for only in (by_generation, by_generation | {"energy_by_generation"}):
+                deployed.clear()
+                lean = simulate(s, values, until=until, only=only)
+                regions = s.regions and "energy_by_generation" in only
+                assert bool(deployed) == bool(regions), f"{name}: measures kept for {sorted(only)}"
+                assert only <= set(lean)
+                for key in only:
+                    np.testing.assert_array_equal(lean[key], full[key], err_msg=f"{name} {until}: {key}")
+    # a power queue or a demand side reads the measures back: they stay
+    for s in (queued_scenario(), sim.load_scenario("jevons_2035")):
+        inputs = Inputs.from_values(s, sample(s, 0, 5, draws=5, seed=1))
+        assert measures_needed(inputs, by_generation)
