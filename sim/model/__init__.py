@@ -29,8 +29,8 @@ phase          owner       what happens
 So a server shipped with zero lead time draws power in the month it ships, and demand plans
 with the month's offer known. SimPy carries the month (:mod:`.calendar`): each family's step
 is a process waiting on its phase's time in the month, one-off happenings (a generation's
-launch, a power-capacity addition) are processes waiting for the start of their month, so
-they happen first, and year-end stocks are kept when the calendar's ``year_end`` event
+launch, a power-capacity addition) wait for the start of their month (one process a family
+goes through them in order), so they happen first, and year-end stocks are kept when the calendar's ``year_end`` event
 fires, after every phase of a December.
 """
 
@@ -297,11 +297,14 @@ def _environment(families, start: int = 0) -> simpy.Environment:
     env = simpy.Environment(initial_time=start)
     calendar = Calendar(env)
     for family in families:
-        for month, action in family.one_off_events():
+        later = []
+        for month, action in sorted(family.one_off_events(), key=lambda event: event[0]):   # stable
             if month == start and start > 0:
                 action()
             elif month >= start:
-                env.process(calendar.happening(month, action))
+                later.append((month, action))
+        if later:
+            env.process(calendar.happenings(later))
         if hasattr(family, "year_end"):
             env.process(calendar.at_year_ends(family.year_end))
     for phase, step in steps(families):

@@ -78,10 +78,14 @@ class Calendar:
             event.succeed(int(env.now))
             yield env.timeout(12)
 
-    def happening(self, month: int, action):
-        """A one-off happening at the start of ``month`` (a process that waits for it)."""
-        yield self.env.timeout(month - self.env.now)
-        action()
+    def happenings(self, events):
+        """One-off happenings, ``(month, action)`` in order of month: each action at the start
+        of its month (one process that waits for each month in turn; actions of one month in
+        the order given)."""
+        for month, action in events:
+            if month > self.env.now:
+                yield self.env.timeout(month - self.env.now)
+            action()
 
     def monthly(self, phase: str, step: Step):
         """A family's step in ``phase``: ``step.before`` in each month before ``step.start``,

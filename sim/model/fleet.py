@@ -131,12 +131,12 @@ class Fleet:
 
     def one_off_events(self) -> list:
         """Launches of generations after the first month: (month, action), one event for each
-        month in which a generation launches in some draws (a catalogued one: in all)."""
-        events = []
+        month in which some generation launches in some draws (a catalogued one: in all)."""
+        launching = {}    # month -> the generations launching in it in some draws, in order
         for g, months in enumerate(self.launch_month):
             for month in np.unique(months[(months > 0) & (months < self.inputs.n_months)]):
-                events.append((int(month), partial(self.launch, g, months == month)))
-        return events
+                launching.setdefault(int(month), []).append(g)
+        return [(month, partial(self.launch_in, month, generations)) for month, generations in sorted(launching.items())]
 
     def phases(self) -> dict:
         """This family's monthly phases, by name (see :data:`sim.model.PHASES`)."""
@@ -147,10 +147,12 @@ class Fleet:
         return {"offer": self.offer, "ship": self.ship, "deploy": self.deploy, "admit": self.admit,
                 "retire": self.retire}
 
-    def launch(self, generation: int, draws: np.ndarray) -> None:
-        """A generation goes on sale in the given draws (``generation.*.launch``, ``trend.*``)."""
-        self.on_sale[generation] |= draws
-        self.n = max(self.n, generation + 1)
+    def launch_in(self, month: int, generations: list) -> None:
+        """Generations go on sale in the draws that launch them in ``month``
+        (``generation.*.launch``, ``trend.*``)."""
+        for g in generations:
+            self.on_sale[g] |= self.launch_month[g] == month
+        self.n = max(self.n, generations[-1] + 1)
 
     def offer(self, t: int) -> None:
         """The month's split of shipments across the generations on sale:

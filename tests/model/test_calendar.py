@@ -51,7 +51,8 @@ def test_simpy_carries_the_month_happenings_phases_then_the_year_end():
     env = simpy.Environment()
     calendar = Calendar(env)
     families = [Family(["draw_power", "offer"]), Family(["plan"], start=13), Family(["ship", "retire"])]
-    env.process(calendar.happening(12, lambda: log.append((12, "launch"))))
+    env.process(calendar.happenings([(12, lambda: log.append((12, "launch"))),
+                                     (12, lambda: log.append((12, "addition")))]))
     env.process(calendar.at_year_ends(lambda t: log.append((t, "year end"))))
     for phase, step in steps(families):
         env.process(calendar.monthly(phase, step))
@@ -59,7 +60,7 @@ def test_simpy_carries_the_month_happenings_phases_then_the_year_end():
     assert log[:5] == [(0, "offer"), (0, "before plan"), (0, "ship"), (0, "retire"), (0, "draw_power")]
     assert log[log.index((11, "draw_power")) + 1] == (11, "year end")
     month_12 = [what for t, what in log if t == 12]
-    assert month_12 == ["launch", "offer", "before plan", "ship", "retire", "draw_power"]
+    assert month_12 == ["launch", "addition", "offer", "before plan", "ship", "retire", "draw_power"]
     assert [what for t, what in log if t == 13] == ["offer", "plan", "ship", "retire", "draw_power"]
     assert sorted(PHASE_TIME.values()) == [PHASE_TIME[p] for p in PHASES] and max(PHASE_TIME.values()) < 15 / 16
 
