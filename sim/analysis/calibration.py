@@ -127,7 +127,7 @@ def parameter_quantiles(values: np.ndarray) -> np.ndarray:
 
 
 def too_few(scenario, observations, accepted: int, wanted: int, observed: np.ndarray, passes: np.ndarray,
-            values: np.ndarray, names) -> ScenarioError:
+            values: np.ndarray, names) -> TooFewMatches:
     """The one-line error when too few candidates match: the observation that rejects most,
     and the uncertain parameters that move its simulated value most (Spearman's rank
     correlation over the candidates)."""

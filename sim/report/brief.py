@@ -166,7 +166,7 @@ def summary_text(ds, oat, given=None, checks=None) -> str:
                  + ", ".join(f"the {registry.label(p)} ({s:,.0f} TWh)" for p, s in zip(drivers, swings) if s > 0) + ".")
     if given is not None:
         top = given.pawn_median.to_series().sort_values(ascending=False).index[:3]
-        text += (f" Among the draws kept, those that most shape it (PAWN indices over the draws) are "
+        text += (" Among the draws kept, those that most shape it (PAWN indices over the draws) are "
                  + ", ".join(f"the {registry.label(str(p))}" for p in top) + ".")
     if int(a.get("rejected_draws", 0)):
         # the years observed, as the result stores them (sim.analysis.calibration)

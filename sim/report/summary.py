@@ -165,7 +165,7 @@ def summary(ds, seconds: float | None = None) -> str:
     if "datacenter_energy" in ds:
         dc, ai = quantiles(annual("datacenter_energy")), quantiles(annual("ai_datacenter_share"))
         lines.append("")
-        lines.append(f"all data centers (AI servers and the others), TWh p50 (5-95 %), and the AI servers' share: " + "; ".join(
+        lines.append("all data centers (AI servers and the others), TWh p50 (5-95 %), and the AI servers' share: " + "; ".join(
             f"{y} {dc[1, j]:,.0f} ({dc[0, j]:,.0f}-{dc[2, j]:,.0f}), AI {ai[1, j]:.0%}" for j, y in enumerate(years)))
         if "datacenter_electricity_share" in ds:
             share = quantiles(annual("datacenter_electricity_share"))
