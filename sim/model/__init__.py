@@ -30,8 +30,8 @@ So a server shipped with zero lead time draws power in the month it ships, and d
 with the month's offer known. SimPy carries the month (:mod:`.calendar`): each family's step
 is a process waiting on its phase's time in the month, one-off happenings (a generation's
 launch, a power-capacity addition) wait for the start of their month (one process a family
-goes through them in order), so they happen first, and year-end stocks are kept when the calendar's ``year_end`` event
-fires, after every phase of a December.
+goes through them in order), so they happen first, and year-end stocks are kept when the
+calendar's ``year_end`` event fires, after every phase of a December.
 """
 
 from __future__ import annotations

@@ -136,7 +136,8 @@ class Fleet:
         for g, months in enumerate(self.launch_month):
             for month in np.unique(months[(months > 0) & (months < self.inputs.n_months)]):
                 launching.setdefault(int(month), []).append(g)
-        return [(month, partial(self.launch_in, month, generations)) for month, generations in sorted(launching.items())]
+        return [(month, partial(self.launch_in, month, generations))
+                for month, generations in sorted(launching.items())]
 
     def phases(self) -> dict:
         """This family's monthly phases, by name (see :data:`sim.model.PHASES`)."""
@@ -306,8 +307,9 @@ class Fleet:
         if self.measures:
             record.end_of_year("installed", t, installed[row[SERVERS]])
             record.end_of_year("nameplate_power", t, installed[row[POWER_KW]] * count_factor("nameplate_power"))
-        if self.measures and self.inputs.h100_gpu_performance is not None:
-            record.end_of_year("compute_installed", t, installed[row[PERFORMANCE]] / self.inputs.h100_gpu_performance)
+            if self.inputs.h100_gpu_performance is not None:
+                record.end_of_year("compute_installed", t,
+                                   installed[row[PERFORMANCE]] / self.inputs.h100_gpu_performance)
         if self.by_generation is not None:
             for part, _, _ in self.parts:
                 part.year_end(t, self.displaced)
