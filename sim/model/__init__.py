@@ -262,17 +262,23 @@ def build(scenario, values: dict, accounting: str | None = None, elasticity=None
     measures = measures_needed(inputs, only)
     fleet = Fleet(inputs, record, by_generation=only is None or not BY_GENERATION.isdisjoint(only),
                   measures=measures)
-    queue = None
-    if inputs.accounting == "installed_base":
-        if inputs.power_capacity_gw is not None:
-            queue = PowerQueue(inputs, record)
-        elif inputs.region_queues is not None:
-            queue = RegionalQueues(inputs, record)
+    kind = power_queue(inputs)
+    queue = None if kind is None else kind(inputs, record)
     demand = Demand(inputs, fleet, record, queue) if inputs.demand is not None else None
     fleet.connect(orders=demand, gate=queue)
     power = Power(inputs, fleet, record) if measures else None
     families = [f for f in (fleet, queue, demand, power) if f is not None]
     return inputs, record, families
+
+
+def power_queue(inputs):
+    """The kind of power queue a run's fleet waits in (:class:`PowerQueue` for the scope's grid,
+    :class:`RegionalQueues` region by region), or ``None``: none, or the annual accounting."""
+    if inputs.accounting != "installed_base":
+        return None
+    if inputs.power_capacity_gw is not None:
+        return PowerQueue
+    return RegionalQueues if inputs.region_queues is not None else None
 
 
 def measures_needed(inputs, only) -> bool:
@@ -283,7 +289,7 @@ def measures_needed(inputs, only) -> bool:
     electricity by generation takes its PUE from the regions' electricity, so it needs them."""
     if only is None or inputs.demand is not None or inputs.accounting != "installed_base":
         return True
-    if inputs.power_capacity_gw is not None or inputs.region_queues is not None:
+    if power_queue(inputs) is not None:
         return True
     alone = BY_GENERATION - ({"energy_by_generation"} if inputs.region_share is not None else set())
     return not frozenset(only) <= alone
@@ -340,8 +346,9 @@ def simulate(scenario, values: dict, accounting: str | None = None, elasticity=N
         The results wanted, when not all are (a sweep's metric reads the electricity or the
         facility power): the record keeps these (:class:`Record`) and IT power, and the
         results by generation are not kept unless one of them is asked for (they feed nothing
-        back). The results returned are those of a full run, bit for bit (tested), for less
-        than half the work.
+        back); when only results by generation are asked for, the fleet's measures are not kept
+        either, where nothing reads them back (:func:`measures_needed`). The results returned
+        are those of a full run, bit for bit (tested), for less than half the work.
 
     Returns
     -------
