@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..parameters import percent, var_name
+from ..scenario.published import number
 
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -29,7 +30,8 @@ def taught(ds, narrowed: float = 0.8) -> list[str]:
     for j, key in enumerate(np.asarray(ds["parameter"])):
         width, after = prior[2, j] - prior[0, j], post[2, j] - post[0, j]
         if width > 0 and after < narrowed * width:
-            rows.append(f"  {key}: {prior[0, j]:.4g} to {prior[2, j]:.4g} -> {post[0, j]:.4g} to {post[2, j]:.4g}")
+            rows.append(f"  {key}: {number(prior[0, j])} to {number(prior[2, j])} -> "
+                        f"{number(post[0, j])} to {number(post[2, j])}")
     return (["what the observations taught (5-95 %, prior -> calibrated):"] + rows) if rows else []
 
 
@@ -174,7 +176,7 @@ def summary(ds, seconds: float | None = None) -> str:
     if "electricity_share" in ds:
         where = a.get("scope", "world")
         share = quantiles(annual("electricity_share"))
-        lines.append(f"share of {where} electricity (p50, 5-95 %): " + "; ".join(
+        lines.append(f"AI servers' share of {where} electricity (p50, 5-95 %): " + "; ".join(
             f"{y} {share[1, j]:.2%} ({share[0, j]:.2%}-{share[2, j]:.2%})" for j, y in enumerate(years)))
     if "rebound" in ds:
         lines.append("")

@@ -6,7 +6,7 @@ import numpy as np
 
 import sim
 from conftest import SCENARIOS
-from sim.report.summary import rebound_by_prior_half, summary
+from sim.report.summary import rebound_by_prior_half, summary, taught
 
 
 def test_the_rebound_by_prior_half_is_the_median_over_the_draws_in_each_half():
@@ -29,3 +29,19 @@ def test_the_rebound_by_prior_half_is_the_median_over_the_draws_in_each_half():
 def test_a_run_without_demand_prints_no_rebound_lines():
     ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=20, calibrate=False)
     assert "rebound" not in summary(ds)
+
+
+def test_what_the_observations_taught_is_printed_as_a_reader_writes_figures():
+    # prior and calibrated 5-95 % ranges of two parameters, one narrowed, one not
+    ds = {"parameter": np.array(["shipments.anchors.2023", "fleet.pue"]),
+          "prior_quantiles": np.array([[340123.0, 1.1], [600000.0, 1.2], [1060000.0, 1.3]]),
+          "posterior_quantiles": np.array([[559712.0, 1.1], [700000.0, 1.2], [858912.4, 1.3]])}
+    assert taught(ds) == ["what the observations taught (5-95 %, prior -> calibrated):",
+                          "  shipments.anchors.2023: 340,123 to 1,060,000 -> 559,712 to 858,912"]
+
+
+def test_the_ai_servers_share_of_electricity_is_named_as_theirs():
+    ds = sim.run(SCENARIOS / "iea_2030.toml", draws=20, calibrate=False)
+    text = summary(ds)
+    assert "AI servers' share of world electricity (p50, 5-95 %)" in text
+    assert "data centers' share of world electricity" in text
