@@ -39,6 +39,7 @@ import xarray as xr
 from ..errors import InputError, suggest
 from ..parameters import human_units
 from ..results import carried
+from ..scenario.published import number
 
 OPERATORS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
 _WHERE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::(\d{4}))?\s*(>=|<=|>|<)\s*(p\d{1,2}(?:\.\d+)?|[-+0-9.eE]+)\s*$")
@@ -296,11 +297,11 @@ def describe(found: Discovery, units: list[str], where: str) -> str:
         lo, hi = found.box.limits[j]
         u = f" {human_units(units[j])}" if human_units(units[j]) else ""
         if np.isfinite(lo) and np.isfinite(hi):
-            rule = f"between {lo:.4g} and {hi:.4g}{u}"
+            rule = f"between {number(lo)} and {number(hi)}{u}"
         elif np.isfinite(lo):
-            rule = f"at least {lo:.4g}{u}"
+            rule = f"at least {number(lo)}{u}"
         else:
-            rule = f"at most {hi:.4g}{u}"
+            rule = f"at most {number(hi)}{u}"
         lines.append(f"  {found.names[j]} {rule}  (p = {found.p_values[j]:.2g}, "
                      f"in {found.stability[j]:.0%} of resampled boxes)")
     dropped = [j for j in found.pasted.restricted() if j not in kept]

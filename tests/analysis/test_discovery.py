@@ -6,7 +6,7 @@ import xarray as xr
 
 import sim
 from sim.cli import main
-from sim.analysis.discovery import discover, peel
+from sim.analysis.discovery import describe, discover, peel
 
 
 def planted(n=2000, noise=0.03, seed=1):
@@ -116,3 +116,15 @@ def test_the_python_api_gives_what_the_command_writes(result):
     assert sim.plot(box, "discovery").axes
     pawn = sim.sweep(run, "pawn", "energy:2030")   # sweep takes a result too: indices from its draws
     assert pawn.attrs["method"] == "pawn" and pawn.attrs["evaluations"] == 0
+
+
+def test_the_box_is_described_with_figures_as_a_reader_writes_them():
+    # inputs in the units of shipments (servers a year): a box's limits above ten thousand are
+    # written in full with thousands separators, smaller ones to four figures
+    x, y = planted()
+    x = x * np.array([2e6, 1.0, 1.0, 1.0, 1.0])
+    found = discover(x, y, [f"x{i}" for i in range(1, 6)], seed=2)
+    lo = found.box.limits[0, 0]
+    text = describe(found, ["year-1", "", "", "", ""], "y")
+    assert f"x1 at least {lo:,.0f} per year" in text and "e+06" not in text
+    assert f"x3 at most {found.box.limits[2, 1]:.4g}  (p = " in text

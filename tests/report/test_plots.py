@@ -131,6 +131,24 @@ def test_the_fan_charts_legend_covers_nothing_and_labels_of_a_year_do_not_sit_on
                for year, offsets in by_year.items())   # each label of a year has its own height
 
 
+@pytest.mark.parametrize("scenario, references", [("nvidia_2027", "same"), ("nvidia_2027", "all"),
+                                                   ("jevons_2035", "all")])
+def test_no_two_labels_of_published_figures_overlap_in_the_fan_chart(scenario, references):
+    """Labels of neighbouring years (85.4-134 in 2027, 118-175 in 2028) once sat on each other:
+    drawn as saved, at the size of a standalone figure and of a brief's page, no two touch."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    ds = sim.run(SCENARIOS / f"{scenario}.toml", draws=40, calibrate=False)
+    fig = sim.plot(ds, "fan", references=references)
+    for dpi in (100, 200):
+        fig.set_dpi(dpi)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        boxes = [t.get_window_extent(canvas.get_renderer()) for t in fig.axes[0].texts if t.get_text()]
+        assert len(boxes) >= 5
+        assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+
+
 def test_the_generations_chart_has_a_colour_and_a_readable_name_for_each_layer(results):
     ds = open_result(results["run"])
     fig = sim.plot(ds, "generations")
@@ -158,3 +176,43 @@ def test_a_world_result_stacks_its_families(tmp_path):
     ax = sim.plot(open_result(out), "regions").axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["north", "south"]
     assert "electricity" in ax.get_ylabel() and "TWh" in ax.get_ylabel()
+
+
+def _text_outside(fig):
+    """The texts of a figure drawn as saved (Agg, 200 dpi) that reach beyond its edges."""
+    from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    fig.set_dpi(200)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    undrawn = set()     # tick labels of ticks outside their axis's view: matplotlib does not draw them
+    for ax in fig.findobj(lambda a: isinstance(a, Axes)):
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - 1e-9 * (high - low) <= tick.get_loc() <= high + 1e-9 * (high - low):
+                    undrawn.update((id(tick.label1), id(tick.label2)))
+    outside = []
+    for t in fig.findobj(lambda a: isinstance(a, Text)):
+        if not t.get_visible() or not t.get_text().strip() or id(t) in undrawn:
+            continue
+        box = t.get_window_extent(renderer)
+        if box.x0 < -1 or box.y0 < -1 or box.x1 > fig.bbox.width + 1 or box.y1 > fig.bbox.height + 1:
+            outside.append(t.get_text())
+    return outside
+
+
+@pytest.mark.parametrize("source, kind", CASES)
+def test_no_text_of_a_figure_reaches_beyond_its_edges(results, source, kind):
+    assert _text_outside(sim.plot(open_result(results[source]), kind)) == []
+
+
+def test_the_discovery_figure_keeps_its_text_inside_and_writes_figures_as_a_reader_does(results):
+    box = sim.discover(open_result(results["run"]), "energy:2030 > p80", resamples=3)
+    fig = sim.plot(box, "discovery")
+    assert _text_outside(fig) == []
+    texts = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert "e+0" not in texts and "Source: sim" in texts

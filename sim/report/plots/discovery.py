@@ -29,6 +29,7 @@ def figure(ds):
         left.legend(loc="lower left")
         left.set_title("Peeling trajectory")
         if kept:
+            names = []
             for i, j in enumerate(kept):
                 lo, hi = float(ds.input_low[j]), float(ds.input_high[j])
                 blo, bhi = float(ds.box_low[j]), float(ds.box_high[j])
@@ -36,10 +37,12 @@ def figure(ds):
                 span = hi - lo or 1.0
                 right.barh(i, 1.0, color="0.88")
                 right.barh(i, (bhi - blo) / span, left=(blo - lo) / span, color="crimson", alpha=0.75)
-                right.text(1.02, i, f"{blo:.3g} to {bhi:.3g} {registry.human_units(str(ds.units.values[j]))}".strip(),
-                           va="center", fontsize=7)
-            right.set_yticks(range(len(kept)), [registry.label(str(ds.parameter.values[j])) for j in kept])
-            right.set_xlim(0, 1.75)
+                # the box's range under the input's name, where the layout keeps it on the page
+                units = registry.human_units(str(ds.units.values[j]))
+                names.append(f"{registry.label(str(ds.parameter.values[j]))}\n"
+                             f"{style.short_number(blo)} to {style.short_number(bhi)} {units}".strip())
+            right.set_yticks(range(len(kept)), names)
+            right.set_xlim(0, 1)
             right.set_xticks([0, 0.5, 1], ["min", "", "max"])
             right.invert_yaxis()
         else:
@@ -47,5 +50,5 @@ def figure(ds):
             right.set_axis_off()
         right.set_title(f"Box: coverage {coverage:.0%}, density {density:.0%}")
         fig.suptitle(f"Which inputs lead to {ds.attrs['where']}?", fontsize=10)
-        fig.tight_layout()
+        style.finish(fig, ds, "The box's range of each input it restricts (red) against the range drawn (grey).")
     return fig

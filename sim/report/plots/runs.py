@@ -74,6 +74,7 @@ def fan(ds, references: str = "same"):
     markers = iter(["D", "s", "^", "v", "o", "P", "X", "*"])
     colours = iter(style.PALETTE[1:])
     stacked = {}   # labels already placed at a year: the next goes above them, not on them
+    labels = []    # ... and any that reach over from a neighbouring year (style.ApartAnnotation)
     for p in sorted(published, key=lambda p: (p["year"], p["high"])):
         key = p["label"]
         if key not in seen:
@@ -85,9 +86,10 @@ def fan(ds, references: str = "same"):
         k = stacked.get(p["year"], 0)
         stacked[p["year"]] = k + 1
         last = p["year"] >= years[-1]          # at the right edge: the label goes to the left
-        ax.annotate(f"{p['low']:g}–{p['high']:g}" if p["low"] != p["high"] else f"{p['low']:g}",
-                    (p["year"], p["high"]), xytext=(-4 if last else 4, 2 + 8 * k), textcoords="offset points",
-                    fontsize=7, color=colour, ha="right" if last else "left")
+        ax.add_artist(style.ApartAnnotation(
+            labels, f"{p['low']:g}–{p['high']:g}" if p["low"] != p["high"] else f"{p['low']:g}",
+            (p["year"], p["high"]), xytext=(-4 if last else 4, 2 + 8 * k), textcoords="offset points",
+            fontsize=7, color=colour, ha="right" if last else "left", path_effects=style.HALO))
     ax.set_xlabel("year")
     ax.set_ylabel("electricity (TWh per year)")
     style.title(ax, ds.attrs.get("title", ""))
@@ -198,7 +200,13 @@ def context(ds, year: int | None = None):
     e = ds.energy.sel(year=year)
     median, p5, p95 = float(e.median()), float(e.quantile(0.05)), float(e.quantile(0.95))
     items = [(c["label"], c["twh"], False) for c in references_file()["context"]]
-    items.append((f"This scenario, {year} (median, 90 % range)", median, True))
+
+    def number(v):
+        return f"{v:,.0f}" if v >= 10 else f"{v:.1f}"
+
+    # this scenario's figures in its label, where the layout keeps them on the page whatever its range
+    items.append((f"This scenario, {year}: median {number(median)}\n(90 % range {number(p5)}-{number(p95)})",
+                  median, True))
     items.sort(key=lambda item: item[1])
     fig, ax = style.figure(height=3.2)
     labels = [i[0] for i in items]
@@ -207,15 +215,12 @@ def context(ds, year: int | None = None):
     bars = ax.barh(labels, values, color=colours)
     k = [i for i, item in enumerate(items) if item[2]][0]
     ax.errorbar([median], [k], xerr=[[median - p5], [p95 - median]], fmt="none", color="black", capsize=3, lw=1)
-    def number(v):
-        return f"{v:,.0f}" if v >= 10 else f"{v:.1f}"
-
     for i, (bar, v) in enumerate(zip(bars, values)):
-        # this scenario's bar: beside its whisker, saying which number is the median and which the range
-        text = f"median {number(v)} (90 %: {number(p5)}-{number(p95)})" if i == k else number(v)
-        ax.annotate(text, (p95 if i == k else v, bar.get_y() + bar.get_height() / 2),
-                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
-    ax.set_xlim(0, max(max(values), p95) * 1.45)   # room for the labels beside the longest bar
+        if i != k:
+            ax.annotate(number(v), (v, bar.get_y() + bar.get_height() / 2),
+                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+    # room for a reference's figure beside the longest bar
+    ax.set_xlim(0, max(max(v for i, v in enumerate(values) if i != k) * 1.25, p95 * 1.05))
     ax.set_xlabel("electricity (TWh per year)")
     style.title(ax, f"{ds.attrs.get('scenario')}: {year} in context")
     ax.grid(axis="y", visible=False)

@@ -46,7 +46,7 @@ def tornado(ds, top: int = 12):
     style.title(ax, f"What moves {metric_words(ds.attrs.get('metric'))} most (one at a time)")
     ax.grid(axis="y", visible=False)
     # under the axis, so that no bar hides behind it
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+    style.legend_below(ax, ncol=2, frameon=False)
     style.finish(fig, ds, f"Others at their medians; the line is the metric with every parameter at its median ({base:.4g}).")
     return fig
 
@@ -75,7 +75,7 @@ def sobol(ds, top: int = 12):
     ax.set_xlim(min(0, float(np.nanmin(_last_year(ds.first_order_low).values))), 1.0)
     style.title(ax, f"Which uncertainty drives {metric_words(ds.attrs.get('metric'))}?")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+    style.legend_below(ax, ncol=2, frameon=False)
     level = ds.attrs.get("confidence_level", 0.95)
     style.finish(fig, ds, f"Bars: indices; whiskers: {level:.0%} bootstrap intervals (an arrowhead: cut at the axis). "
                           f"Base sample {ds.attrs.get('base_samples')}.")

@@ -8,8 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+from matplotlib import patheffects
 
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the command line picks Agg)
+from matplotlib.text import Annotation  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
 from ... import parameters as registry  # noqa: E402
@@ -28,6 +31,8 @@ FULL_WIDTH_IN = 6.3     # A4 text width with 2.5 cm margins
 HEIGHT_IN = 3.6
 FORMATS = ("png", "svg", "pdf")
 PAGE_MARGIN = 0.07      # a brief's page margins, left and right, as a share of its width
+HALO = [patheffects.withStroke(linewidth=2, foreground="white")]   # text legible over a band
+TITLE_X = 0.01          # a chart's title starts there, as a share of its figure's width (a brief's: its margin)
 
 RC = {
     "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
@@ -76,6 +81,54 @@ def detached(fig):
 
 
 
+def legend_below(ax, **kwargs):
+    """A legend under the axes, centred on the figure's width (not the axes', which long labels
+    on the left push right): it never covers the data and never reaches past the figure's edge."""
+    where = blended_transform_factory(ax.get_figure(root=False).transSubfigure, ax.transAxes)
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), bbox_transform=where, **kwargs)
+
+
+def short_number(x: float) -> str:
+    """A figure in a chart's label, to three significant figures as a reader writes it:
+    1.53 million, 15,300, 0.485."""
+    if not np.isfinite(x):
+        return "n/a"
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(x) >= size:
+            return f"{x / size:.3g} {word}"
+    return f"{float(f'{x:.3g}'):,.0f}" if abs(x) >= 1e4 else f"{x:.3g}"
+
+
+class ApartAnnotation(Annotation):
+    """An annotation that, when drawn, moves up out of the way of the annotations of its group
+    drawn before it (in the order they were made): labels of published figures in neighbouring
+    years never sit on each other, whatever the layout makes of the axes' scale. It moves by
+    its offset in points, so its anchor and arrowless placement are as given."""
+
+    def __init__(self, group: list, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group, self.base = group, tuple(self.xyann)
+        group.append(self)
+
+    def draw(self, renderer):
+        if not self.get_visible():
+            return
+        if self is self.group[0]:
+            for other in self.group:
+                other.xyann, other.placed = other.base, None
+        box = self.get_window_extent(renderer)
+        before = [a.placed for a in self.group[:self.group.index(self)] if a.placed is not None]
+        for _ in range(len(before) + 1):
+            over = [b for b in before if box.overlaps(b)]
+            if not over:
+                break
+            lift = (max(b.y1 for b in over) - box.y0 + 1.0) * 72.0 / renderer.dpi   # points
+            self.xyann = (self.xyann[0], self.xyann[1] + lift)
+            box = self.get_window_extent(renderer)
+        self.placed = box
+        super().draw(renderer)
+
+
 def label(name: str, units: str) -> str:
     """'demand.algorithmic_halving_months (months)'; no brackets for a pure number."""
     u = registry.human_units(units)
@@ -85,7 +138,12 @@ def label(name: str, units: str) -> str:
 def title(ax, text: str, width: int = 68) -> None:
     """A left-aligned title, wrapped to the figure's width."""
 
-    ax.set_title("\n".join(textwrap.wrap(text, width)), loc="left")
+    # from the figure's left edge, not the axes' (which long labels push right), so that a title
+    # wrapped to the figure's width stays on it
+    heading = ax.set_title("\n".join(textwrap.wrap(text, width)), loc="left")
+    fig = ax.get_figure(root=False)
+    heading.set_transform(blended_transform_factory(fig.transSubfigure, ax.transAxes))
+    heading.set_x(PAGE_MARGIN if hasattr(fig, "sim_note") else TITLE_X)   # a brief's page: its margin
 
 
 def source_line(ds) -> str:
