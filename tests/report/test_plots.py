@@ -216,3 +216,11 @@ def test_the_discovery_figure_keeps_its_text_inside_and_writes_figures_as_a_read
     assert _text_outside(fig) == []
     texts = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
     assert "e+0" not in texts and "Source: sim" in texts
+
+
+def test_no_text_of_a_world_fleets_figures_or_a_ranking_reaches_beyond_its_edges():
+    """The world fleet's figures carry the longest names (families, regions, its title)."""
+    ds = sim.run(SCENARIOS / "iea_2030.toml", draws=40, calibrate=False)
+    for kind in ("fan", "generations", "regions", "context"):
+        assert _text_outside(sim.plot(ds, kind)) == [], kind
+    assert _text_outside(sim.plot(sim.sweep(ds, "pawn", "energy:2030"), "ranking")) == []
