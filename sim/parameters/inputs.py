@@ -389,7 +389,7 @@ REGISTRY: tuple[Parameter, ...] = (
       "Price of one accelerator of this generation, thousand US dollars (a revenue observation "
       "counts the accelerators shipped at it; a trend generation keeps its family's last "
       "catalogued price). Absent: no revenue can be observed for it.", low=0, low_open=True,
-      default=None, label='{name} price per accelerator'),
+      default=None, label='{name} price per accelerator, thousand USD'),
     P("generation.<name>.description", "text", "", "What the generation stands for.", default=""),
     P("generation.<name>.family", "text", "",
       "The accelerator family (vendor line) of the generation: generations of one family displace "

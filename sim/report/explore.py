@@ -170,6 +170,12 @@ const VIEWS = __DATA__;
 let view = null, ranges = [];
 function quantile(sorted, q){ if(!sorted.length) return NaN; const h=(sorted.length-1)*q, lo=Math.floor(h);
   return lo+1<sorted.length ? sorted[lo]+(h-lo)*(sorted[lo+1]-sorted[lo]) : sorted[lo]; }
+// a figure as a reader writes it, to three significant figures: 1.53 million, 15,300, 0.485 (never 1.53e+6;
+// style.short_number's rule)
+function figure(v){ const a=Math.abs(v);
+  for(const [size, word] of [[1e12,' trillion'],[1e9,' billion'],[1e6,' million']])
+    if(a>=size) return Number((v/size).toPrecision(3))+word;
+  return Number(v.toPrecision(3)).toLocaleString('en-US',{maximumFractionDigits:20}); }
 function kept(){ const out=[]; for(let d=0; d<view.energy.length; d++){ let ok=true;
   view.inputs.forEach((inp,i)=>{ const v=inp.values[d]; if(v<ranges[i][0]||v>ranges[i][1]) ok=false; });
   if(ok) out.push(d);} return out; }
@@ -198,7 +204,7 @@ function controls(){ const box=document.getElementById('controls'); box.innerHTM
   view.inputs.forEach((inp,i)=>{ const div=document.createElement('div'); div.className='slider';
     const step=(inp.high-inp.low)/200 || 1; const text=document.createElement('label');
     const show=()=>{ text.textContent=inp.label+(inp.units?' ('+inp.units+')':'')+': '+
-      ranges[i][0].toPrecision(3)+' to '+ranges[i][1].toPrecision(3); };
+      figure(ranges[i][0])+' to '+figure(ranges[i][1]); };
     ['low','high'].forEach((end,k)=>{ const s=document.createElement('input'); s.type='range';
       s.min=inp.low; s.max=inp.high; s.step=step; s.value=k?inp.high:inp.low; s.id='slider-'+i+'-'+end;
       s.setAttribute('aria-label', inp.label+' '+end);

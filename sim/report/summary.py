@@ -100,7 +100,7 @@ def rebound_by_prior_half(ds, share: np.ndarray, year: int) -> list[str]:
             middle = float(np.median(values))
         low, high = share[values <= middle], share[values > middle]
         fmt = lambda x: f"{np.nanmedian(x):.0%} ({len(x):,} draws)" if len(x) else "no draws"   # noqa: E731
-        rows.append(f"  {key} (prior median {middle:.3g}): lower half {fmt(low)}, upper half {fmt(high)}")
+        rows.append(f"  {key} (prior median {number(middle)}): lower half {fmt(low)}, upper half {fmt(high)}")
     if not rows:
         return []
     return [f"the rebound's share of {year}'s electricity where each demand prior lies in its lower or upper half "
@@ -237,15 +237,19 @@ def ranking(ds, year: int | None = None) -> list[tuple[str, str]]:
     pick = (lambda v: v.sel(year=year) if year is not None and "year" in v.dims else
             (v.isel(year=-1) if "year" in v.dims else v))
     if method == "oat":
-        key, fmt = pick(ds.swing), lambda p: f"{float(pick(ds.metric_low).sel(parameter=p)):.4g} to {float(pick(ds.metric_high).sel(parameter=p)):.4g}"
+        key = pick(ds.swing)
+        fmt = lambda p: (f"{number(float(pick(ds.metric_low).sel(parameter=p)))} to "  # noqa: E731
+                         f"{number(float(pick(ds.metric_high).sel(parameter=p)))}")
     elif method == "sobol":
         key = pick(ds.total_order)
         fmt = lambda p: (f"S1 {float(pick(ds.first_order).sel(parameter=p)):.3f}  ST {float(pick(ds.total_order).sel(parameter=p)):.3f}"  # noqa: E731
                          f" [{float(pick(ds.total_order_low).sel(parameter=p)):.3f}, {float(pick(ds.total_order_high).sel(parameter=p)):.3f}]")
     elif method == "morris":
         key = pick(ds.mu_star)
-        fmt = lambda p: (f"mu* {float(pick(ds.mu_star).sel(parameter=p)):.4g} [{float(pick(ds.mu_star_low).sel(parameter=p)):.4g}, "  # noqa: E731
-                         f"{float(pick(ds.mu_star_high).sel(parameter=p)):.4g}]  sigma {float(pick(ds.sigma).sel(parameter=p)):.4g}")
+        fmt = lambda p: (f"mu* {number(float(pick(ds.mu_star).sel(parameter=p)))} "  # noqa: E731
+                         f"[{number(float(pick(ds.mu_star_low).sel(parameter=p)))}, "
+                         f"{number(float(pick(ds.mu_star_high).sel(parameter=p)))}]  "
+                         f"sigma {number(float(pick(ds.sigma).sel(parameter=p)))}")
     elif method == "pawn":
         key = ds.pawn_median
         fmt = lambda p: f"PAWN median {float(ds.pawn_median.sel(parameter=p)):.3f}  max {float(ds.pawn_max.sel(parameter=p)):.3f}"  # noqa: E731

@@ -171,3 +171,17 @@ def test_a_scenario_named_instead_of_a_result_is_run_first(tmp_path, monkeypatch
     assert '"name":"devries_2023"' in text and "40 of 40 draws" in text
     assert main(["explore", "no_such_scenario", "--out", str(tmp_path / "p.html")]) == 2
     assert capsys.readouterr().err.count("\n") == 1 and not (tmp_path / "p.html").exists()
+
+
+def test_the_sliders_write_figures_as_the_charts_do(explored, browser):
+    from sim.report.plots.style import short_number
+
+    _, _, page_file = explored
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#chart .main-svg")
+    values = [1534037, 2.5e9, 15321, 1534, 999.6, 123.4, 100, 16.48, 1.2, 0.4851, -0.0328, 1.53e-5, 0, -1534]
+    assert page.evaluate("(vs) => vs.map(figure)", values) == [short_number(v) for v in values]
+    labels = page.evaluate("[...document.querySelectorAll('#controls label')].map(l => l.textContent)")
+    assert labels and not [t for t in labels if re.search(r"\de[+-]\d", t)]
+    page.close()

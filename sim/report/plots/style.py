@@ -3,6 +3,7 @@ and a source line under each figure naming the scenario, its hash and the draws.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,13 +91,17 @@ def legend_below(ax, **kwargs):
 
 def short_number(x: float) -> str:
     """A figure in a chart's label, to three significant figures as a reader writes it:
-    1.53 million, 15,300, 0.485."""
+    1.53 million, 15,300, 1,530, 0.485, 0.0000153 (never 1.53e+06)."""
     if not np.isfinite(x):
         return "n/a"
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if abs(x) >= size:
             return f"{x / size:.3g} {word}"
-    return f"{float(f'{x:.3g}'):,.0f}" if abs(x) >= 1e4 else f"{x:.3g}"
+    rounded = float(f"{x:.3g}")
+    if abs(rounded) >= 1e3 or not rounded:
+        return f"{rounded:,.0f}"
+    text = f"{rounded:.{max(0, 2 - math.floor(math.log10(abs(rounded))))}f}"   # three figures, no exponent
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class ApartAnnotation(Annotation):
