@@ -157,9 +157,20 @@ def owning(path):
     path = Path(path)
     lock = path.parent / f".{path.name}.lock"
     made = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # the folders made here
-    path.parent.mkdir(parents=True, exist_ok=True)
-    while True:
+    # a place no one may write, whatever its folder's permissions say (/proc, even for root): one line
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _remove_empty(made)
+        raise InputError(str(path), None, f"cannot write here: cannot make the folder {exc.filename or path.parent} "
+                         f"({NO_ROOM.get(exc.errno, exc.strerror)})") from None
+    try:
         fd = open_lock(lock)
+    except OSError as exc:
+        _remove_empty(made)
+        raise InputError(str(path), None, f"cannot write here: cannot make a file in {path.parent} "
+                         f"({NO_ROOM.get(exc.errno, exc.strerror)})") from None
+    while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -175,6 +186,7 @@ def owning(path):
         except FileNotFoundError:
             pass
         os.close(fd)
+        fd = open_lock(lock)
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())
     try:
@@ -185,11 +197,16 @@ def owning(path):
         except FileNotFoundError:
             pass
         os.close(fd)
-        for folder in made:  # innermost first: a run that wrote nothing leaves no folder behind
-            try:
-                folder.rmdir()
-            except OSError:
-                break
+        _remove_empty(made)
+
+
+def _remove_empty(folders) -> None:
+    """Remove the folders sim made for an output that wrote nothing into them, innermost first."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 @contextmanager

@@ -360,3 +360,39 @@ def test_the_note_comes_before_connecting(monkeypatch, capsys):
     with pytest.raises(InputError, match="no Dask scheduler answered"):
         backends.connect("tcp://192.0.2.7:8786")
     assert "192.0.2.7:8786 is another machine, reached without TLS" in capsys.readouterr().err
+
+
+# ---- a place no one may write ------------------------------------------------------------------
+
+UNWRITABLE = Path("/proc/sim-no-such-folder")   # /proc takes no new folder or file, not even from root
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("command", [
+    RUN + ["--out", str(UNWRITABLE / "deeper" / "r.nc")],
+    RUN + ["--out", str(UNWRITABLE / "r.zarr"), "--format", "zarr"],
+    ["export", "{result}", "--csv", "/proc/sim-r.csv"],
+    ["plot", "{result}", "--kind", "fan", "--out", str(UNWRITABLE)],
+    ["discover", "{result}", "--where", "energy:2030 > p80", "--resamples", "2", "--out", str(UNWRITABLE / "b.nc")],
+    ["sweep", str(NVIDIA), "--method", "oat", "--out", str(UNWRITABLE / "oat.nc")],
+])
+def test_an_output_where_nothing_can_be_made_is_one_line_whoever_runs_it(result, capsys, command):
+    # the folder's permissions say nothing here (root may write to any folder it can make):
+    # making the folder or the lock fails, and that is the line, with exit status 2
+    capsys.readouterr()
+    assert main([str(result) if c == "{result}" else c for c in command]) == 2
+    err = one_line(capsys)
+    assert "cannot write here: cannot make " in err
+    assert not UNWRITABLE.exists()
+
+
+def test_the_folders_made_for_an_output_that_cannot_be_written_are_removed(tmp_path, monkeypatch):
+    # the folders are made, the lock cannot be: nothing sim made stays behind
+    def refuse(lock):
+        raise PermissionError(13, "Permission denied", str(lock))
+
+    monkeypatch.setattr(atomic, "open_lock", refuse)
+    with pytest.raises(InputError, match=r"cannot make a file in .*new/inner \(Permission denied\)"):
+        with atomic.owning(tmp_path / "new" / "inner" / "r.nc"):
+            pass
+    assert list(tmp_path.iterdir()) == []

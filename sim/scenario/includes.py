@@ -29,6 +29,7 @@ import tomllib
 from pathlib import Path
 
 from ..errors import ScenarioError
+from . import library
 from .library import FOLDER
 
 SHARED_SECTIONS = ("generation", "observation")
@@ -47,7 +48,7 @@ def read(path, what: str = "scenario") -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        raise ScenarioError(file, None, "no such file") from None
+        raise ScenarioError(file, None, library.not_found(path) if what == "scenario" else "no such file") from None
     except IsADirectoryError:
         raise ScenarioError(file, None, f"is a directory, expected a .toml {what} file") from None
     except OSError as exc:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from ..errors import suggest
+
 FOLDER = Path(__file__).resolve().parents[1] / "scenarios"   # sim/scenarios: the files, beside this code
 
 
@@ -20,6 +22,19 @@ def find(path) -> Path:
         return path
     candidate = FOLDER / f"{path.name}.toml"
     return candidate if candidate.exists() else path
+
+
+def not_found(path) -> str:
+    """What to say of a scenario file that does not exist: a library scenario's name misspelt
+    (the closest name), or a library scenario's file named from outside the project (its name
+    runs it from anywhere)."""
+    path = Path(path)
+    names = [p.stem for p in scenarios()]
+    if path.stem in names:
+        return f"no such file; the library's {path.stem} runs from anywhere as: sim run {path.stem}"
+    if path.suffix or len(path.parts) > 1:
+        return "no such file"
+    return "no such file, and no scenario of that name in the library" + suggest(path.name, names)
 
 
 def scenarios() -> list[Path]:

@@ -295,6 +295,15 @@ def test_a_scenario_runs_by_name_from_anywhere(tmp_path, capsys, monkeypatch):
     assert main(["validate", "--draws", "20", "chatgpt_2023"]) == 0
     assert main(["run", "no_such_scenario"]) == 2
     assert "no_such_scenario: no such file" in capsys.readouterr().err
+    # a name misspelt gets the library's closest; the library's file named as the project has it
+    # (scenarios/nvidia_2027.toml, run outside the project) gets the name that runs it from anywhere
+    assert main(["run", "nvida_2027"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no scenario of that name in the library (did you mean 'nvidia_2027'?)" in err
+    assert main(["run", "scenarios/nvidia_2027.toml"]) == 2
+    assert "no such file; the library's nvidia_2027 runs from anywhere as: sim run nvidia_2027" in capsys.readouterr().err
+    assert main(["run", "mine.toml"]) == 2
+    assert capsys.readouterr().err.strip().endswith("mine.toml: no such file")
 
 
 def test_the_scenario_library_is_package_data(tmp_path):
