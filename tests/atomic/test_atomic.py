@@ -391,7 +391,7 @@ def test_the_folders_made_for_an_output_that_cannot_be_written_are_removed(tmp_p
     def refuse(lock):
         raise PermissionError(13, "Permission denied", str(lock))
 
-    monkeypatch.setattr(atomic, "open_lock", refuse)
+    monkeypatch.setattr(atomic.locks, "open_lock", refuse)
     with pytest.raises(InputError, match=r"cannot make a file in .*new/inner \(Permission denied\)"):
         with atomic.owning(tmp_path / "new" / "inner" / "r.nc"):
             pass

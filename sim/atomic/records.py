@@ -1,49 +1,25 @@
-"""Writing files safely: never half-written, never over what sim did not write, one writer at a time.
-
-One rule for every command that writes (a run, a sweep, a discovery, a CSV, a figure, a brief),
-carried out by :func:`writing`:
-
-1. the path is checked before any work (:func:`check_writable`): not a link, not a device,
-   a folder that can be written;
-2. the output is owned for the whole of the work (:func:`owning`): an exclusive lock beside
-   it, so two runs never write one result (the second stops at once, naming the first);
-3. what is there may be replaced only if sim wrote it (:func:`check_replaceable`): a *record*
-   beside every output (``.<name>.sim.json``) holds the size, modification time and SHA-256
-   of every file sim wrote there, and what the output holds (its identity). A file or folder
-   without a record, or whose content is no longer what the record says (a variable added
-   with xarray, a file of the user's put in a Zarr store), is never replaced or deleted, not
-   even with ``--force``; a sim output that holds a different result needs ``--force``;
-4. the new output is written to a fresh temporary beside it and renamed into place at once
-   (:func:`replacing`), and its record is written.
-
-Links are refused everywhere: the output, its lock, its record, its temporary.
-"""
+"""The record beside every output sim wrote, whether what is there may be replaced, and the
+temporaries that replace it (steps 3 and 4 of :mod:`sim.atomic`'s rule)."""
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import json
 import os
-import resource
 import shutil
 import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import __version__
-from .errors import InputError
+from .. import __version__
+from ..errors import InputError
 
-RECORD_VERSION = 1
-MAX_RECORD_BYTES = 64 << 20   # a record lists files: a million-draw Zarr store's is a few MB
 # errors that mean "no room to write": a full disk, a quota, the process's file-size limit
 NO_ROOM = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
            errno.EFBIG: "the file would be larger than this process may write (ulimit -f)"}
 
-
-# ------------------------------------------------------------------------- temporaries
 
 def temporary(path, suffix: str = ".tmp", directory: bool = False) -> Path:
     """A fresh temporary file (or folder, for stores that are folders) beside ``path``, of a
@@ -118,110 +94,9 @@ def replacing(path, suffix: str = ".tmp", directory: bool = False):
         raise
 
 
-# ------------------------------------------------------------------------------ locks
+RECORD_VERSION = 1
+MAX_RECORD_BYTES = 64 << 20   # a record lists files: a million-draw Zarr store's is a few MB
 
-class Busy(Exception):
-    """Another process holds the lock: ``pid`` is the process that wrote it (0 if unknown)."""
-
-    def __init__(self, pid: int):
-        super().__init__(pid)
-        self.pid = pid
-
-
-def open_lock(lock) -> int:
-    """Open (or create) a lock file, refusing a link or anything but a regular file: a lock
-    never writes through a link into a file of the user's."""
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o666)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise InputError(str(lock), None, "is a symbolic link where sim keeps a lock; sim follows no "
-                             "links: remove it") from None
-        raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise InputError(str(lock), None, "is not a regular file where sim keeps a lock: remove it")
-    return fd
-
-
-@contextmanager
-def owning(path):
-    """Own ``path`` for a whole run: an exclusive ``flock`` on ``.<name>.lock`` beside it,
-    held from the first check to the final rename, so no two runs ever write one result.
-
-    Raises :class:`Busy` at once (naming the owner's process id) when another run holds it.
-    The lock is the operating system's, so a run that dies releases it; the lock file is
-    removed on release. The folders it goes in are made here, and removed again on release
-    if nothing was written into them.
-    """
-    path = Path(path)
-    lock = path.parent / f".{path.name}.lock"
-    made = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # the folders made here
-    # a place no one may write, whatever its folder's permissions say (/proc, even for root): one line
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        _remove_empty(made)
-        raise InputError(str(path), None, f"cannot write here: cannot make the folder {exc.filename or path.parent} "
-                         f"({NO_ROOM.get(exc.errno, exc.strerror)})") from None
-    try:
-        fd = open_lock(lock)
-    except OSError as exc:
-        _remove_empty(made)
-        raise InputError(str(path), None, f"cannot write here: cannot make a file in {path.parent} "
-                         f"({NO_ROOM.get(exc.errno, exc.strerror)})") from None
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            try:
-                pid = int(os.read(fd, 32) or b"0")
-            except ValueError:
-                pid = 0
-            os.close(fd)
-            raise Busy(pid) from None
-        try:  # the file we locked must still be the one at the lock's path (not one just unlinked)
-            if os.fstat(fd).st_ino == os.lstat(lock).st_ino:
-                break
-        except FileNotFoundError:
-            pass
-        os.close(fd)
-        fd = open_lock(lock)
-    os.ftruncate(fd, 0)
-    os.write(fd, str(os.getpid()).encode())
-    try:
-        yield lock
-    finally:
-        try:
-            os.unlink(lock)
-        except FileNotFoundError:
-            pass
-        os.close(fd)
-        _remove_empty(made)
-
-
-def _remove_empty(folders) -> None:
-    """Remove the folders sim made for an output that wrote nothing into them, innermost first."""
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:
-            break
-
-
-@contextmanager
-def owned(path):
-    """:func:`owning`, with another run holding the output as one line naming its process."""
-    try:
-        with owning(path):
-            yield
-    except Busy as busy:
-        owner = f" (process {busy.pid})" if busy.pid else ""
-        raise InputError(str(path), None, f"another sim run{owner} is writing this result now; wait for it "
-                         "to finish, or choose another --out") from None
-
-
-# ---------------------------------------------------------------------------- records
 
 def record_path(path) -> Path:
     """Where the record of the output at ``path`` is kept: ``.<name>.sim.json`` beside it."""
@@ -386,80 +261,3 @@ def _text(value) -> str:
     if isinstance(value, (list, tuple)):
         return " ".join(str(v) for v in value)
     return str(value)
-
-
-# ---------------------------------------------------------------------- the one rule
-
-def check_writable(path, directory_ok: bool = False) -> Path:
-    """Prove that an output can be written at ``path``, before any work starts and without
-    making anything: the folders it needs are made when the output is written.
-
-    Raises
-    ------
-    InputError
-        When ``path`` is empty, a link, a directory (unless ``directory_ok``: a Zarr store is
-        one), or its nearest existing folder is not a folder or cannot be written.
-    """
-    path = Path(path)
-    if str(path) in ("", "."):
-        raise InputError("--out", None, "give a file name such as result.nc")
-    if path.is_symlink():
-        raise InputError(str(path), None, "is a symbolic link; sim does not write through links: "
-                         "give the real path, or another --out")
-    if path.is_dir() and not directory_ok:
-        raise InputError(str(path), None, "is a directory; give a file name such as result.nc")
-    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == Path(p.anchor))
-    if not existing.is_dir():
-        raise InputError(str(path), None, f"cannot write here: {existing} is not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(str(path), None, f"cannot write here: {existing} is not writable")
-    return path
-
-
-@contextmanager
-def claimed(path, identity: dict, force: bool, directory_ok: bool = False):
-    """Own ``path`` for a piece of work that writes it (by whatever means), checked by the one
-    rule; the record is written when the block succeeds. For outputs written in steps (a run's
-    chunks); :func:`writing` is the usual form."""
-    path = check_writable(path, directory_ok)
-    with owned(path):
-        check_replaceable(path, identity, force)
-        yield path
-        write_record(path, identity)
-
-
-@contextmanager
-def writing(path, identity: dict, force: bool = False, suffix: str = ".tmp", directory: bool = False):
-    """Write an output by the one rule: yield a temporary path to write it to; when the block
-    succeeds it is renamed onto ``path`` and recorded.
-
-    ``identity`` says what the output holds (two outputs with the same identity are the same
-    and may replace each other); ``force`` allows replacing a sim output that holds something
-    else. Nothing sim did not write is ever replaced.
-    """
-    with claimed(path, identity, force, directory_ok=directory) as path:
-        with no_room(path), replacing(path, suffix, directory) as tmp:
-            yield tmp
-
-
-@contextmanager
-def no_room(path, kept: str = ""):
-    """A full disk, a quota or a file-size limit met while writing ``path`` is one line
-    (``kept`` says what stays for a resume)."""
-    try:
-        yield
-    except OSError as err:
-        if err.errno not in NO_ROOM:
-            raise
-        raise InputError(str(path), None, f"{NO_ROOM[err.errno]} ({err.strerror}); nothing was written there"
-                         + (f"; {kept}" if kept else "")) from None
-
-
-def check_size_limit(path, needed: int) -> None:
-    """One line, before anything is written, if this process may not write a file of
-    ``needed`` bytes (``ulimit -f``): writing past the limit fails deep inside HDF5."""
-    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-    if soft != resource.RLIM_INFINITY and needed > soft:
-        raise InputError(str(path), None, f"the result needs about {needed / 1e6:,.1f} MB and this process may "
-                         f"write files of at most {soft / 1e6:,.1f} MB (ulimit -f): raise the limit, or run fewer "
-                         "draws")
