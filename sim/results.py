@@ -33,6 +33,7 @@ from .atomic import check_size_limit, check_writable, replacing
 from .errors import InputError
 from .sampling import STREAM_BLOCK_DRAWS
 from .scenario.includes import join_included
+from .scenario.sources import sources
 
 # --compress: monthly and per-generation floats shrink only by about a third, and zlib writes
 # about five times slower than no compression, so it is off by default
@@ -170,11 +171,13 @@ def describe_result(scenario, draws: int, seed: int, arrays: dict[str, np.ndarra
         if output.cell_methods:
             attrs["cell_methods"] = output.cell_methods
         out.add(name, ("draw",) + output.dims, array, attrs)
+    found = sources(scenario)   # a value's source key, or the comment its file gives it, or sim's default
     for key, values in samples.items():
         spec = registry.spec(key)
         dist = scenario.parameters[key]
         attrs = {"units": spec.units, "long_name": spec.meaning, "key": key, "distribution": dist.describe()}
         attrs.update({k: v for k, v in dist.annotations.items()})
+        attrs["source"] = attrs.get("source") or found[key]
         name = registry.var_name(key)
         if name in out:
             raise InputError(scenario.path, key, f"its result variable {name!r} is also another key's; "

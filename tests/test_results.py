@@ -1,6 +1,7 @@
 """The result Dataset: units, long names, provenance, sources; atomic writing; safe overwriting."""
 
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -15,6 +16,7 @@ import sim
 from sim.cli import main
 from sim.parameters import OUTPUTS
 from sim.results import open_result, write_netcdf
+from sim.scenario.sources import DEFAULT
 
 # units strings UDUNITS parses (and that the style guide allows)
 UDUNITS_OK = {"1", "GW", "kW", "TW h", "year-1", "year", "730 h", "h year-1", "kW-1", "Tg", "g kW-1 h-1"}
@@ -71,14 +73,24 @@ def test_interrupted_write_leaves_no_file(make_scenario, tmp_path, monkeypatch):
         assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_sources_travel_into_the_result_and_check_lists_the_rest(capsys):
+def test_sources_travel_into_the_result_and_check_counts_them(capsys, write_scenario):
     ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=5)
     assert ds["fleet_pue"].attrs["source"].startswith("Uptime Institute")
     assert ds["fleet_pue"].attrs["confidence"] == "high"
+    # a value sourced by the comment its file (here the included catalogue) gives it carries that
+    # comment, and a default says it is sim's
+    assert ds["generation_A100_power_kw"].attrs["source"] == "DGX A100 data sheet, maximum system power"
+    assert ds["generation_H100_max_share"].attrs["source"] == DEFAULT
     assert main(["check", str(SCENARIOS / "nvidia_2027.toml")]) == 0
     out = capsys.readouterr().out
-    assert "carry no source key" in out and "generation.A100.power_kw" in out
-    assert "fleet.pue," not in out.split("carry no source key")[1]
+    assert re.search(r"sources: \d+ by a source key, \d+ by the comment the file gives the value, \d+ sim's "
+                     r"defaults \(docs/parameters.md\); none without", out)
+    # a value written with neither is named
+    bare = write_scenario()
+    bare.write_text(bare.read_text().replace("pue = 1.2", "pue = 1.2  # a survey, 2024"))
+    assert main(["check", str(bare)]) == 0
+    unsourced = capsys.readouterr().out.split("written with no source key and no comment: ")[1].split("\n")[0]
+    assert "fleet.utilisation" in unsourced.split(", ") and "fleet.pue" not in unsourced
 
 
 def test_full_provenance_in_a_written_result(tmp_path):

@@ -84,6 +84,7 @@ def cmd_list() -> int:
 def cmd_check(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from ..scenario.load import load_scenario
+    from ..scenario.sources import DEFAULT, sources
 
     scenario = load_scenario(args.scenario, args.overrides, args.variant)
     for name in scenario.variants:  # every variant must load, not only the one asked for
@@ -96,14 +97,23 @@ def cmd_check(args) -> int:
         print(f"  {key:<{width}}  {dist.describe():<44} {registry.spec(key).units}")
     if scenario.correlations:
         print("rank correlations: " + "; ".join(f"{x} ~ {y}: {r:g}" for x, y, r in scenario.correlations))
-    unsourced = [k for k, d in scenario.parameters.items() if "source" not in d.annotations]
-    if unsourced:
-        print(f"{len(unsourced)} parameters carry no source key (a comment is not read): "
-              + ", ".join(unsourced))
+    # where each value comes from, as the brief and the result's attributes say it
+    found = sources(scenario)
+    keyed = sum("source" in d.annotations for d in scenario.parameters.values())
+    defaults = [k for k, text in found.items() if text == DEFAULT]
+    unsourced = [k for k, text in found.items() if not text]
+    print(f"sources: {keyed} by a source key, {len(found) - keyed - len(defaults) - len(unsourced)} by the comment "
+          f"the file gives the value, {len(defaults)} sim's defaults (docs/parameters.md)"
+          + (f"; {len(unsourced)} written with no source key and no comment: " + ", ".join(unsourced)
+             if unsourced else "; none without"))
     if scenario.variants:
         print("variants: " + ", ".join(scenario.variants))
     if scenario.validations:
-        print(f"{len(scenario.validations)} published figures to validate against")
+        n = len(scenario.validations)
+        print(f"{n} published figure{'s' if n != 1 else ''} to validate against (sim validate)")
+    used = [sum(o.use == use for o in scenario.observations) for use in ("calibrate", "check")]
+    if any(used):
+        print(f"observed figures: {used[0]} to calibrate against, {used[1]} held out to check the run against")
     return 0
 
 
