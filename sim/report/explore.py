@@ -2,7 +2,8 @@
 
 The page holds one or more ``sim run`` results (a reader picks one; a scenario named instead of
 a result is run first, as ``sim run`` runs it, in memory): the fan chart of their
-electricity with the published figures of the same scope, a pair of sliders for each of the
+electricity with the published figures of the same scope (a world result's also region by
+region, from the same draws), a pair of sliders for each of the
 assumptions that drive the chosen year most, the drivers' PAWN indices (SALib, from the draws,
 no model runs), how the result meets what was observed (the brief's checks: the figures it
 was calibrated to and those held out of it, with the verdicts) and buttons that download the
@@ -72,10 +73,25 @@ def view(ds, year: int | None = None) -> dict:
     return {"name": name, "title": ds.attrs.get("title", name), "year": year, "years": years,
             "energy": [_rounded(row) for row in np.asarray(head.energy.values, dtype=float)],
             "inputs": inputs, "drivers": drivers[:12], "checks": checks, "checks_left": left,
-            "published": [{"label": p["label"], "year": p["year"], "low": p["low"], "high": p["high"]}
-                          for p in published],
+            "published": _points(published), "scope": ds.attrs.get("scope", "world"), "regions": regions(head),
             "about": f"{n:,} of {ds.sizes['draw']:,} draws; seed {ds.attrs.get('seed')}; "
                      f"{ds.attrs.get('source', 'sim')}"}
+
+
+def regions(head) -> list[dict]:
+    """A world result's regions, each a view of the same draws: its electricity and the published
+    figures of its scope (a regional scenario's page shows its own region only)."""
+    if "energy_by_region" not in head or head.attrs.get("scope", "world") != "world":
+        return []
+    names = [str(r) for r in head.region.values]
+    by_region = np.asarray(head.energy_by_region.transpose("draw", "year", "region").values, dtype=float)
+    return [{"name": region.replace("_", " "), "key": region,
+             "energy": [_rounded(row) for row in by_region[:, :, r]],
+             "published": _points(published_points(head, scope=region))} for r, region in enumerate(names)]
+
+
+def _points(published) -> list[dict]:
+    return [{"label": p["label"], "year": p["year"], "low": p["low"], "high": p["high"]} for p in published]
 
 
 def is_result(item) -> bool:
@@ -149,7 +165,8 @@ button{margin-right:.6em}#kept{font-weight:bold}small{color:#666}
 </style>
 <script>__PLOTLY__</script></head><body>
 <h1 style="font-size:1.3em">sim explorer</h1>
-<p><label>Result <select id="result"></select></label> <span id="kept"></span></p>
+<p><label>Result <select id="result"></select></label> <label id="where-label">Where <select id="where"></select></label>
+<span id="kept"></span></p>
 <p id="title"></p>
 <div id="chart" style="height:460px"></div>
 <p><button id="download-png">Download figure (PNG)</button><button id="download-csv">Download CSV</button>
@@ -167,7 +184,9 @@ for those assumptions, the others still uncertain. No model runs: quantiles of t
 <p><small id="about"></small></p>
 <script>
 const VIEWS = __DATA__;
-let view = null, ranges = [];
+let view = null, ranges = [], where = 0;
+// the part of the world the chart shows: the result's own scope, or one of a world result's regions
+function part(){ return where ? view.regions[where-1] : {name:view.scope, energy:view.energy, published:view.published}; }
 function quantile(sorted, q){ if(!sorted.length) return NaN; const h=(sorted.length-1)*q, lo=Math.floor(h);
   return lo+1<sorted.length ? sorted[lo]+(h-lo)*(sorted[lo+1]-sorted[lo]) : sorted[lo]; }
 // a figure as a reader writes it, to three significant figures: 1.53 million, 15,300, 0.485 (never 1.53e+6;
@@ -179,8 +198,8 @@ function figure(v){ const a=Math.abs(v);
 function kept(){ const out=[]; for(let d=0; d<view.energy.length; d++){ let ok=true;
   view.inputs.forEach((inp,i)=>{ const v=inp.values[d]; if(v<ranges[i][0]||v>ranges[i][1]) ok=false; });
   if(ok) out.push(d);} return out; }
-function bands(){ const keep=kept(); const qs=[0.05,0.25,0.5,0.75,0.95];
-  const rows=view.years.map((y,j)=>{ const col=keep.map(d=>view.energy[d][j]).sort((a,b)=>a-b);
+function bands(){ const keep=kept(); const qs=[0.05,0.25,0.5,0.75,0.95]; const energy=part().energy;
+  const rows=view.years.map((y,j)=>{ const col=keep.map(d=>energy[d][j]).sort((a,b)=>a-b);
     return qs.map(q=>quantile(col,q)); }); return {keep, rows}; }
 function draw(){ const {keep, rows}=bands(); const y=view.years;
   const q=i=>rows.map(r=>r[i]);
@@ -191,14 +210,20 @@ function draw(){ const {keep, rows}=bands(); const y=view.years;
     {x:y,y:q(1),mode:'lines',fill:'tonexty',fillcolor:'rgba(31,119,180,0.35)',line:{width:0},name:'50 % of draws'},
     {x:y,y:q(2),mode:'lines',line:{color:'rgb(31,119,180)',width:2.5},name:'median'}];
   const seen={};
-  view.published.forEach(p=>{ const mid=(p.low+p.high)/2; const first=!seen[p.label]; seen[p.label]=1;
+  part().published.forEach(p=>{ const mid=(p.low+p.high)/2; const first=!seen[p.label]; seen[p.label]=1;
     traces.push({x:[p.year],y:[mid],mode:'markers',name:p.label,legendgroup:p.label,showlegend:first,
       error_y:{type:'data',symmetric:false,array:[p.high-mid],arrayminus:[mid-p.low]}}); });
   Plotly.react('chart', traces, {margin:{t:30,r:10},yaxis:{title:'electricity (TWh per year)',rangemode:'tozero'},
-    xaxis:{title:'year'},legend:{orientation:'h',y:-0.2},title:{text:view.title,font:{size:13}}},
-    {displaylogo:false,toImageButtonOptions:{filename:view.name.replace(/[^A-Za-z0-9_-]+/g,'_')}});
+    xaxis:{title:'year'},legend:{orientation:'h',y:-0.2},title:{text:heading(),font:{size:13}}},
+    {displaylogo:false,toImageButtonOptions:{filename:filename()}});
   document.getElementById('kept').textContent = keep.length+' of '+view.energy.length+' draws kept';
   return rows; }
+function heading(){ return where ? view.title+': '+part().name : view.title; }
+function filename(){ return (view.name+(where ? '-'+part().key : '')).replace(/[^A-Za-z0-9_-]+/g,'_'); }
+function places(){ const box=document.getElementById('where'); box.innerHTML='';
+  [view.scope].concat(view.regions.map(r=>r.name)).forEach((name,k)=>{ const o=document.createElement('option');
+    o.value=k; o.textContent=k ? name : name+' (all)'; box.appendChild(o); });
+  document.getElementById('where-label').style.display = view.regions.length ? '' : 'none'; }
 function controls(){ const box=document.getElementById('controls'); box.innerHTML='';
   ranges=view.inputs.map(inp=>[inp.low,inp.high]);
   view.inputs.forEach((inp,i)=>{ const div=document.createElement('div'); div.className='slider';
@@ -212,7 +237,7 @@ function controls(){ const box=document.getElementById('controls'); box.innerHTM
         ranges[i][k]=ranges[i][1-k]; s.value=ranges[i][k]; } show(); draw(); });
       div.appendChild(s); });
     show(); div.insertBefore(text, div.firstChild); box.appendChild(div); }); }
-function select(k){ view=VIEWS[k]; controls(); draw();
+function select(k){ view=VIEWS[k]; where=0; places(); controls(); draw();
   document.getElementById('title').textContent=view.title;
   document.getElementById('drivers-title').textContent='What drives its electricity in '+view.year;
   document.querySelector('#drivers tbody').innerHTML=view.drivers.map(d=>
@@ -229,15 +254,16 @@ function select(k){ view=VIEWS[k]; controls(); draw();
 const pick=document.getElementById('result');
 VIEWS.forEach((v,k)=>{ const o=document.createElement('option'); o.value=k; o.textContent=v.name; pick.appendChild(o); });
 pick.addEventListener('change',()=>select(parseInt(pick.value)));
+document.getElementById('where').addEventListener('change',e=>{ where=parseInt(e.target.value); draw(); });
 document.getElementById('reset').addEventListener('click',()=>{ controls(); draw(); });
 document.getElementById('download-png').addEventListener('click',()=>
-  Plotly.downloadImage('chart',{format:'png',filename:view.name.replace(/[^A-Za-z0-9_-]+/g,'_')}));
+  Plotly.downloadImage('chart',{format:'png',filename:filename()}));
 document.getElementById('download-csv').addEventListener('click',()=>{ const {keep, rows}=bands();
-  const lines=['# '+view.title, '# '+keep.length+' of '+view.energy.length+' draws kept; '+view.inputs.map((inp,i)=>
+  const lines=['# '+heading(), '# '+keep.length+' of '+view.energy.length+' draws kept; '+view.inputs.map((inp,i)=>
     inp.key+' in ['+ranges[i][0]+', '+ranges[i][1]+']').join('; '), 'year,p5_TWh,p25_TWh,p50_TWh,p75_TWh,p95_TWh'];
   view.years.forEach((y,j)=>lines.push([y].concat(rows[j].map(v=>v.toPrecision(6))).join(',')));
   const a=document.createElement('a'); a.href=URL.createObjectURL(new Blob([lines.join('\\n')+'\\n'],{type:'text/csv'}));
-  a.download=view.name.replace(/[^A-Za-z0-9_-]+/g,'_')+'-explorer.csv'; document.body.appendChild(a); a.click(); a.remove(); });
+  a.download=filename()+'-explorer.csv'; document.body.appendChild(a); a.click(); a.remove(); });
 select(0);
 </script></body></html>
 """

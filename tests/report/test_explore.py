@@ -185,3 +185,43 @@ def test_the_sliders_write_figures_as_the_charts_do(explored, browser):
     labels = page.evaluate("[...document.querySelectorAll('#controls label')].map(l => l.textContent)")
     assert labels and not [t for t in labels if re.search(r"\de[+-]\d", t)]
     page.close()
+
+
+def test_a_world_result_can_be_read_region_by_region(tmp_path, browser):
+    """One world run, many views: the page offers the world's regions, each drawn from the same
+    draws (the sliders still keep them), its median numpy's of that region's electricity."""
+    result = tmp_path / "world.nc"
+    sim.run(SCENARIOS / "iea_2030.toml", draws=150, seed=2, calibrate=False, out=str(result), reopen=False)
+    page_file = tmp_path / "world.html"
+    assert main(["explore", str(result), "--out", str(page_file)]) == 0
+    ds = xr.open_dataset(result)
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#chart .main-svg")
+    options = page.evaluate("[...document.querySelectorAll('#where option')].map(o => o.textContent)")
+    assert options == ["world (all)", "US", "China", "Europe", "rest of world"]
+    whole = page.evaluate("document.getElementById('chart').data[4].y")
+    np.testing.assert_allclose(whole, np.median(ds.energy.values, axis=0), rtol=1e-5)
+    page.select_option("#where", label="China")
+    china = page.evaluate("document.getElementById('chart').data[4].y")
+    by_region = ds.energy_by_region.sel(region="China").transpose("draw", "year").values
+    np.testing.assert_allclose(china, np.median(by_region, axis=0), rtol=1e-5)
+    assert "China" in page.evaluate("document.getElementById('chart').layout.title.text")
+    # a slider keeps the same draws in the region's view
+    inp = embedded(page_file)[0]["inputs"][0]
+    cut = inp["low"] + 0.5 * (inp["high"] - inp["low"])
+    page.evaluate("([id, v]) => { const s = document.getElementById(id); s.value = v; "
+                  "s.dispatchEvent(new Event('input')); }", ["slider-0-low", cut])
+    keep = ds[var_name(inp["key"])].values >= float(page.evaluate("document.getElementById('slider-0-low').value"))
+    np.testing.assert_allclose(page.evaluate("document.getElementById('chart').data[4].y"),
+                               np.median(by_region[keep], axis=0), rtol=1e-5)
+    page.close()
+
+
+def test_a_result_without_regions_offers_no_choice_of_place(explored, browser):
+    _, _, page_file = explored
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#chart .main-svg")
+    assert page.evaluate("getComputedStyle(document.getElementById('where-label')).display") == "none"
+    page.close()

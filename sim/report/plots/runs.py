@@ -30,7 +30,8 @@ def _published_from_scenario(ds) -> list[dict]:
             continue
         if v.low == 0 and v.high > 0:
             continue  # a bound such as "below all data centers" is not an estimate to plot
-        out.append({"label": v.source.split(":")[0], "year": v.year, "low": v.low, "high": v.high})
+        out.append({"label": v.source.split(":")[0], "year": v.year, "low": v.low, "high": v.high,
+                    "scope": ds.attrs.get("scope", "world")})   # the scenario's own figures are of its scope
     return out
 
 
@@ -47,13 +48,13 @@ def check_references(references: str) -> None:
                          "centers) or all (all data centers too)")
 
 
-def published_points(ds, references: str = "same") -> list[dict]:
+def published_points(ds, references: str = "same", scope: str | None = None) -> list[dict]:
     """The published figures a chart of ``ds`` shows: ``references.toml``'s and the result's own
-    [[validation]] figures, within its years and of its scope; with ``references = "same"`` only
-    those that count what the chart does (AI servers or AI data centers, :data:`SAME_COUNT`), with
-    ``"all"`` those of all data centers too."""
+    [[validation]] figures, within its years and of its scope (or of ``scope``: a region of a
+    world result); with ``references = "same"`` only those that count what the chart does (AI
+    servers or AI data centers, :data:`SAME_COUNT`), with ``"all"`` those of all data centers too."""
     check_references(references)
-    years, scope = ds.year.values, ds.attrs.get("scope", "world")
+    years, scope = ds.year.values, scope or ds.attrs.get("scope", "world")
     return [p for p in references_file()["published"] + _published_from_scenario(ds)
             if years[0] <= p["year"] <= years[-1] and p.get("scope", scope) == scope
             and (references == "all" or p.get("counts", "AI servers") in SAME_COUNT)]
