@@ -2,7 +2,7 @@
 
 Page 1: title, a one-paragraph summary with the key numbers, and the fan chart. Page 2: the
 split by hardware generation and the tornado of a one-at-a-time sweep. Page 3: the scenario
-in context (and the rebound, with its band, in demand mode). Then how the run meets what was
+in context (and the rebound, with its band, in demand mode; a fleet of regions, by region). Then how the run meets what was
 observed (the figures it was calibrated to and those held out of it, with the verdicts of
 ``sim validate``). Then every assumption in words,
 with its key, distribution, units and source (its ``source`` key or the scenario file's
@@ -235,6 +235,12 @@ def _page_three(ds, rebound: bool):
         _heading(head, "In context, and the Jevons rebound")
         _chart(context, ds, "context")
         _chart(chart, ds, "rebound")
+        return fig
+    if "energy_by_region" in ds:   # one world run, many views: where the electricity is used
+        fig, (head, context, chart) = page(3, [0.04, 0.44, 0.52])
+        _heading(head, "In context, and by region")
+        _chart(context, ds, "context")
+        _chart(chart, ds, "regions")
         return fig
     fig, (head, context, notes) = page(3, [0.04, 0.62, 0.34])
     _heading(head, "In context")

@@ -231,3 +231,22 @@ def test_every_rendered_page_keeps_its_text_on_the_page_and_apart(scenario):
                         j = int(gid.split("-")[2])
                         assert b.x1 <= left[j + 1] + 0.5, (n, a.get_text())
     plt.close("all")
+
+
+@pytest.mark.parametrize("scenario, regions", [("iea_2030", True), ("nvidia_2027", False)])
+def test_the_third_page_shows_a_fleet_of_regions_by_region(scenario, regions):
+    import matplotlib.pyplot as plt
+
+    from sim.report import brief
+    from sim.report.plots import style
+
+    scenario = sim.load_scenario(SCENARIOS / f"{scenario}.toml")
+    ds = sim.run(scenario, draws=40, seed=3, calibrate=False)
+    oat = sim.sweep(scenario, "oat", f"energy:{scenario.key_years[-1]}")
+    with plt.rc_context(style.RC):
+        third = brief.brief_pages(ds, oat, scenario, False)[2]
+    titles = [ax.get_title(loc="left") for ax in third.findobj(lambda a: isinstance(a, Axes))]
+    texts = [t.get_text() for t in third.findobj(lambda a: isinstance(a, Text))]
+    assert ("Electricity of AI servers by region (median of each)" in titles) == regions
+    assert ("In context, and by region" in texts) == regions
+    plt.close("all")
