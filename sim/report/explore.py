@@ -3,7 +3,7 @@
 The page holds one or more ``sim run`` results (a reader picks one; a scenario named instead of
 a result is run first, as ``sim run`` runs it, in memory): the fan chart of their
 electricity with the published figures of the same scope (a world result's also region by
-region, from the same draws), a pair of sliders for each of the
+region, and any fleet's family by family, from the same draws), a pair of sliders for each of the
 assumptions that drive the chosen year most, the drivers' PAWN indices (SALib, from the draws,
 no model runs), how the result meets what was observed (the brief's checks: the figures it
 was calibrated to and those held out of it, with the verdicts) and buttons that download the
@@ -73,21 +73,29 @@ def view(ds, year: int | None = None) -> dict:
     return {"name": name, "title": ds.attrs.get("title", name), "year": year, "years": years,
             "energy": [_rounded(row) for row in np.asarray(head.energy.values, dtype=float)],
             "inputs": inputs, "drivers": drivers[:12], "checks": checks, "checks_left": left,
-            "published": _points(published), "scope": ds.attrs.get("scope", "world"), "regions": regions(head),
+            "published": _points(published), "scope": ds.attrs.get("scope", "world"), "parts": parts(head),
             "about": f"{n:,} of {ds.sizes['draw']:,} draws; seed {ds.attrs.get('seed')}; "
                      f"{ds.attrs.get('source', 'sim')}"}
 
 
-def regions(head) -> list[dict]:
-    """A world result's regions, each a view of the same draws: its electricity and the published
-    figures of its scope (a regional scenario's page shows its own region only)."""
-    if "energy_by_region" not in head or head.attrs.get("scope", "world") != "world":
-        return []
-    names = [str(r) for r in head.region.values]
-    by_region = np.asarray(head.energy_by_region.transpose("draw", "year", "region").values, dtype=float)
-    return [{"name": region.replace("_", " "), "key": region,
-             "energy": [_rounded(row) for row in by_region[:, :, r]],
-             "published": _points(published_points(head, scope=region))} for r, region in enumerate(names)]
+def parts(head) -> list[dict]:
+    """The parts of a result a reader may look at alone, each a view of the same draws: a world
+    result's regions (with the published figures of each region's scope; a regional scenario's
+    page shows its own region only), and the accelerator families of any fleet that has them
+    (no published figure counts a family alone)."""
+    found = []
+    if "energy_by_region" in head and head.attrs.get("scope", "world") == "world":
+        by_region = np.asarray(head.energy_by_region.transpose("draw", "year", "region").values, dtype=float)
+        found += [{"group": "by region", "name": region.replace("_", " "), "key": region,
+                   "energy": [_rounded(row) for row in by_region[:, :, r]],
+                   "published": _points(published_points(head, scope=region))}
+                  for r, region in enumerate(str(r) for r in head.region.values)]
+    if "energy_by_family" in head:
+        by_family = np.asarray(head.energy_by_family.transpose("draw", "year", "family").values, dtype=float)
+        found += [{"group": "by accelerator family", "name": family, "key": family,
+                   "energy": [_rounded(row) for row in by_family[:, :, f]], "published": []}
+                  for f, family in enumerate(str(f) for f in head.family.values)]
+    return found
 
 
 def _points(published) -> list[dict]:
@@ -165,7 +173,7 @@ button{margin-right:.6em}#kept{font-weight:bold}small{color:#666}
 </style>
 <script>__PLOTLY__</script></head><body>
 <h1 style="font-size:1.3em">sim explorer</h1>
-<p><label>Result <select id="result"></select></label> <label id="where-label">Where <select id="where"></select></label>
+<p><label>Result <select id="result"></select></label> <label id="where-label">Show <select id="where"></select></label>
 <span id="kept"></span></p>
 <p id="title"></p>
 <div id="chart" style="height:460px"></div>
@@ -185,8 +193,8 @@ for those assumptions, the others still uncertain. No model runs: quantiles of t
 <script>
 const VIEWS = __DATA__;
 let view = null, ranges = [], where = 0;
-// the part of the world the chart shows: the result's own scope, or one of a world result's regions
-function part(){ return where ? view.regions[where-1] : {name:view.scope, energy:view.energy, published:view.published}; }
+// the part of the fleet the chart shows: all of the result's scope, or one of its parts (a region, a family)
+function part(){ return where ? view.parts[where-1] : {name:view.scope, energy:view.energy, published:view.published}; }
 function quantile(sorted, q){ if(!sorted.length) return NaN; const h=(sorted.length-1)*q, lo=Math.floor(h);
   return lo+1<sorted.length ? sorted[lo]+(h-lo)*(sorted[lo+1]-sorted[lo]) : sorted[lo]; }
 // a figure as a reader writes it, to three significant figures: 1.53 million, 15,300, 0.485 (never 1.53e+6;
@@ -220,10 +228,12 @@ function draw(){ const {keep, rows}=bands(); const y=view.years;
   return rows; }
 function heading(){ return where ? view.title+': '+part().name : view.title; }
 function filename(){ return (view.name+(where ? '-'+part().key : '')).replace(/[^A-Za-z0-9_-]+/g,'_'); }
-function places(){ const box=document.getElementById('where'); box.innerHTML='';
-  [view.scope].concat(view.regions.map(r=>r.name)).forEach((name,k)=>{ const o=document.createElement('option');
-    o.value=k; o.textContent=k ? name : name+' (all)'; box.appendChild(o); });
-  document.getElementById('where-label').style.display = view.regions.length ? '' : 'none'; }
+function places(){ const box=document.getElementById('where'); box.innerHTML=''; let group=null;
+  const add=(parent,k,name)=>{ const o=document.createElement('option'); o.value=k; o.textContent=name; parent.appendChild(o); };
+  add(box, 0, view.scope+' (all)');
+  view.parts.forEach((p,k)=>{ if(!group || group.label!==p.group){ group=document.createElement('optgroup');
+    group.label=p.group; box.appendChild(group); } add(group, k+1, p.name); });
+  document.getElementById('where-label').style.display = view.parts.length ? '' : 'none'; }
 function controls(){ const box=document.getElementById('controls'); box.innerHTML='';
   ranges=view.inputs.map(inp=>[inp.low,inp.high]);
   view.inputs.forEach((inp,i)=>{ const div=document.createElement('div'); div.className='slider';

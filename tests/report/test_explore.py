@@ -187,9 +187,10 @@ def test_the_sliders_write_figures_as_the_charts_do(explored, browser):
     page.close()
 
 
-def test_a_world_result_can_be_read_region_by_region(tmp_path, browser):
-    """One world run, many views: the page offers the world's regions, each drawn from the same
-    draws (the sliders still keep them), its median numpy's of that region's electricity."""
+def test_a_world_result_can_be_read_region_by_region_and_family_by_family(tmp_path, browser):
+    """One world run, many views: the page offers the world's regions and accelerator families,
+    each drawn from the same draws (the sliders still keep them), its median numpy's of that
+    part's electricity."""
     result = tmp_path / "world.nc"
     sim.run(SCENARIOS / "iea_2030.toml", draws=150, seed=2, calibrate=False, out=str(result), reopen=False)
     page_file = tmp_path / "world.html"
@@ -199,7 +200,9 @@ def test_a_world_result_can_be_read_region_by_region(tmp_path, browser):
     page.goto(page_file.as_uri())
     page.wait_for_selector("#chart .main-svg")
     options = page.evaluate("[...document.querySelectorAll('#where option')].map(o => o.textContent)")
-    assert options == ["world (all)", "US", "China", "Europe", "rest of world"]
+    assert options == ["world (all)", "US", "China", "Europe", "rest of world"] + [str(f) for f in ds.family.values]
+    groups = page.evaluate("[...document.querySelectorAll('#where optgroup')].map(g => g.label)")
+    assert groups == ["by region", "by accelerator family"]
     whole = page.evaluate("document.getElementById('chart').data[4].y")
     np.testing.assert_allclose(whole, np.median(ds.energy.values, axis=0), rtol=1e-5)
     page.select_option("#where", label="China")
@@ -215,6 +218,12 @@ def test_a_world_result_can_be_read_region_by_region(tmp_path, browser):
     keep = ds[var_name(inp["key"])].values >= float(page.evaluate("document.getElementById('slider-0-low').value"))
     np.testing.assert_allclose(page.evaluate("document.getElementById('chart').data[4].y"),
                                np.median(by_region[keep], axis=0), rtol=1e-5)
+    # and a family, of the same kept draws
+    family = str(ds.family.values[-1])
+    page.select_option("#where", label=family)
+    by_family = ds.energy_by_family.sel(family=family).transpose("draw", "year").values
+    np.testing.assert_allclose(page.evaluate("document.getElementById('chart').data[4].y"),
+                               np.median(by_family[keep], axis=0), rtol=1e-5)
     page.close()
 
 
