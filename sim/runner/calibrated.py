@@ -11,8 +11,8 @@ from ..analysis import calibration
 from ..options import RunOptions
 from ..results import identity
 from ..scenario.load import Scenario
-from . import work
-from .work import KEPT, DesignRows, DrawRange, ensemble_result
+from .. import runner as units   # the package: its simulate_values is looked up when called
+from . import KEPT, DesignRows, DrawRange, ensemble_result
 
 # candidate draws per chunk of a calibration: rounds stop within about one chunk per worker of
 # the accepted draws wanted (candidates run only to the last observed year; the accepted ones
@@ -71,7 +71,7 @@ def calibrated(scenario: Scenario, opts: RunOptions, observations: tuple, where)
         size = min(chunk_draws, -(-draws // getattr(where, "workers", 1)))
         arrays = execution.execute([DesignRows(i, scenario, {k: v[a:b] for k, v in to_run.items()}, None, a, b,
                                                rebound) for i, (a, b) in enumerate(execution.ranges(draws, size))],
-                                   work.simulate_values, execution.Memory(draws), where)
+                                   units.simulate_values, execution.Memory(draws), where)
     if opts.progress is not None:
         opts.progress(draws)
     result = ensemble_result(scenario, draws, seed, attrs, arrays)

@@ -1,6 +1,6 @@
 """Running a scenario: its Monte Carlo ensemble (:func:`run`, ``sim.run`` and ``sim run``), the
 model at given values (:func:`evaluate`) and a sweep's design (:func:`evaluate_design`), each
-cut into units of work (:mod:`.work`) that :mod:`sim.execution` runs where asked and writes
+cut into units of work (:mod:`sim.runner`'s) that :mod:`sim.execution` runs where asked and writes
 where asked."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ..options import RunOptions
 from ..results import identity, open_lazily, title, write_result
 from ..scenario.load import Scenario, resolve
 from .calibrated import MAX_CALIBRATED_DRAWS, calibrated
-from .work import DesignRows, DrawRange, NonFinite, ensemble_result, simulate_design, simulate_draws, simulate_values
+from . import DesignRows, DrawRange, NonFinite, ensemble_result, simulate_design, simulate_draws, simulate_values
 
 
 def evaluate(scenario, values: dict, overrides=None, variant: str | None = None, *,

@@ -59,13 +59,13 @@ def test_candidates_run_to_the_last_observed_year_and_the_kept_ones_in_full(monk
     # an observation of 2023 in a run to 2027: candidates stop at December 2023 (the observations
     # look no further); the kept draws' every output, to 2027, is the full run's, bit for bit.
     # The kept draws of all the candidates' chunks run in full together, once the rounds are over
-    import sim.runner.work
+    import sim.runner
     from sim.analysis.calibration import horizon_months
 
     s = calibrated([ENERGY_2023])
     assert horizon_months(s.observations, s) == 48 < s.n_months
-    batches, full_run = [], sim.runner.work.simulate_values
-    monkeypatch.setattr(sim.runner.work, "simulate_values", lambda work: batches.append(work.stop - work.start)
+    batches, full_run = [], sim.runner.simulate_values
+    monkeypatch.setattr(sim.runner, "simulate_values", lambda work: batches.append(work.stop - work.start)
                         or full_run(work))
     ds = sim.run(s, draws=60, seed=4, calibrate=True, chunk_draws=100)
     assert ds.attrs["candidates"] > 100 and batches == [60]    # candidates in two chunks or more; one full run
@@ -85,7 +85,7 @@ def test_candidates_of_observations_by_generation_keep_only_what_they_read(monke
     # observations that all count generations: the candidates keep only the results by
     # generation they read, without the fleet's measures (sim.model.measures_needed); the kept
     # draws are still a full run's of every candidate, bit for bit, and so are their observed values
-    import sim.runner.work
+    import sim.runner
     from sim.analysis.calibration import candidate_outputs
     from sim.model import fleet
 
@@ -95,10 +95,10 @@ def test_candidates_of_observations_by_generation_keep_only_what_they_read(monke
     s = calibrated([installed_2023])
     assert candidate_outputs(s.observations, s.scope) == {"installed_by_generation"}
     assert candidate_outputs(calibrated([installed_2023, ENERGY_2023]).observations, "world") is None
-    deployed, deploy, simulate = [], fleet.Fleet.deploy, sim.runner.work.simulate
+    deployed, deploy, simulate = [], fleet.Fleet.deploy, sim.runner.simulate
     calls = []   # each run of the model: to a horizon (the candidates) or not, and whether it kept the measures
     monkeypatch.setattr(fleet.Fleet, "deploy", lambda self, t: deployed.append(t) or deploy(self, t))
-    monkeypatch.setattr(sim.runner.work, "simulate", lambda *args, **kwargs: deployed.clear() or (
+    monkeypatch.setattr(sim.runner, "simulate", lambda *args, **kwargs: deployed.clear() or (
         simulate(*args, **kwargs), calls.append((kwargs.get("until") is not None, bool(deployed))))[0])
     ds = sim.run(s, draws=60, seed=4, calibrate=True, chunk_draws=100)
     assert ds.attrs["candidates"] > 100 and (True, False) in calls and (True, True) not in calls
