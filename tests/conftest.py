@@ -172,3 +172,26 @@ def cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as c:
         yield c
+
+
+def text_boxes(fig):
+    """Each piece of text on a rendered page, with its box in page pixels: the page's own texts
+    and those of its subfigures and charts (titles, labels, ticks, legends, annotations)."""
+    # deferred: matplotlib only for the tests of figures
+    from matplotlib.axes import Axes
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    undrawn = set()     # tick labels of ticks outside their axis's view: matplotlib does not draw them
+    for ax in fig.findobj(lambda a: isinstance(a, Axes)):
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - 1e-9 * (high - low) <= tick.get_loc() <= high + 1e-9 * (high - low):
+                    undrawn.update((id(tick.label1), id(tick.label2)))
+    found = []
+    for artist in fig.findobj(lambda a: isinstance(a, Text)):
+        if not artist.get_visible() or not artist.get_text().strip() or id(artist) in undrawn:
+            continue
+        found.append((artist, artist.get_window_extent(renderer)))
+    return found

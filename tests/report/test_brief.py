@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.text import Text
-from conftest import SCENARIOS
+from conftest import SCENARIOS, text_boxes
 
 import sim
 from sim.cli import main
@@ -170,25 +170,6 @@ def test_every_assumption_has_a_source_and_the_references_close_the_brief():
     plt.close("all")
 
 
-def _boxes(fig):
-    """Each piece of text on a rendered page, with its box in page pixels: the page's own texts
-    and those of its subfigures and charts (titles, labels, ticks, legends, annotations)."""
-    renderer = fig.canvas.get_renderer()
-    undrawn = set()     # tick labels of ticks outside their axis's view: matplotlib does not draw them
-    for ax in fig.findobj(lambda a: isinstance(a, Axes)):
-        for axis in (ax.xaxis, ax.yaxis):
-            low, high = sorted(axis.get_view_interval())
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                if not low - 1e-9 * (high - low) <= tick.get_loc() <= high + 1e-9 * (high - low):
-                    undrawn.update((id(tick.label1), id(tick.label2)))
-    found = []
-    for artist in fig.findobj(lambda a: isinstance(a, Text)):
-        if not artist.get_visible() or not artist.get_text().strip() or id(artist) in undrawn:
-            continue
-        found.append((artist, artist.get_window_extent(renderer)))
-    return found
-
-
 @pytest.mark.parametrize("scenario", ["nvidia_2027", "jevons_2035", "lbnl_us_2028"])
 def test_every_rendered_page_keeps_its_text_on_the_page_and_apart(scenario):
     """Each page drawn as it is printed (Agg, A4, 200 dpi), for a scenario of each kind (a long
@@ -213,7 +194,7 @@ def test_every_rendered_page_keeps_its_text_on_the_page_and_apart(scenario):
             fig.set_dpi(200)     # as printed: at a screen's 100 dpi, hinting widens small text by a tenth
             fig.canvas.draw()
             width, height = fig.bbox.width, fig.bbox.height
-            boxes = _boxes(fig)
+            boxes = text_boxes(fig)
             outside = [a.get_text()[:40] for a, b in boxes
                        if b.x0 < -0.5 or b.y0 < -0.5 or b.x1 > width + 0.5 or b.y1 > height + 0.5]
             assert not outside, (n, outside)

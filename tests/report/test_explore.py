@@ -45,6 +45,20 @@ def browser():
         chromium.close()
 
 
+def opened(browser, page_file):
+    """The page, loaded and drawn, in a new browser tab."""
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#chart .main-svg")
+    return page
+
+
+def move(page, slider: str, value: float) -> None:
+    """Move a slider as a reader does: its value, then its input event."""
+    page.evaluate("([id, v]) => { const s = document.getElementById(id); s.value = v; "
+                  "s.dispatchEvent(new Event('input')); }", [slider, value])
+
+
 def embedded(page_file) -> list:
     text = page_file.read_text()
     return json.loads(re.search(r"const VIEWS = (\[.*?\]);\n", text, re.S).group(1).replace("<\\/", "</"))
@@ -77,14 +91,11 @@ def test_a_slider_keeps_exactly_the_draws_inside_its_range(explored, browser):
     first, _, page_file = explored
     ds = xr.open_dataset(first)
     inp = embedded(page_file)[0]["inputs"][0]
-    page = browser.new_page()
-    page.goto(page_file.as_uri())
-    page.wait_for_selector("#chart .main-svg")
+    page = opened(browser, page_file)
     assert page.text_content("#kept") == "300 of 300 draws kept"
     before = page.evaluate("document.getElementById('chart').data[4].y")
     cut = inp["low"] + 0.5 * (inp["high"] - inp["low"])
-    page.evaluate("([id, v]) => { const s = document.getElementById(id); s.value = v; "
-                  "s.dispatchEvent(new Event('input')); }", ["slider-0-low", cut])
+    move(page, "slider-0-low", cut)
     set_to = float(page.evaluate("document.getElementById('slider-0-low').value"))
     values = ds[var_name(inp["key"])].values
     keep = values >= set_to
@@ -98,9 +109,7 @@ def test_a_slider_keeps_exactly_the_draws_inside_its_range(explored, browser):
 
 def test_the_csv_and_the_figure_download(explored, browser, tmp_path):
     _, _, page_file = explored
-    page = browser.new_page()
-    page.goto(page_file.as_uri())
-    page.wait_for_selector("#chart .main-svg")
+    page = opened(browser, page_file)
     with page.expect_download() as got:
         page.click("#download-csv")
     csv = tmp_path / "page.csv"
@@ -119,9 +128,7 @@ def test_the_csv_and_the_figure_download(explored, browser, tmp_path):
 
 def test_another_result_can_be_picked(explored, browser):
     _, _, page_file = explored
-    page = browser.new_page()
-    page.goto(page_file.as_uri())
-    page.wait_for_selector("#chart .main-svg")
+    page = opened(browser, page_file)
     page.select_option("#result", "1")
     assert page.text_content("#kept") == "120 of 120 draws kept"
     assert "devries" in page.text_content("#about") or "120 of 120" in page.text_content("#about")
@@ -141,9 +148,7 @@ def test_the_page_shows_how_each_result_meets_what_was_observed(explored, browse
         assert [c["cells"] for c in view["checks"]] == [list(w["cells"]) for w in words]
         assert [c["status"] for c in view["checks"]] == [w["status"] for w in words]
     assert any(c["status"] == "gap" for c in views[0]["checks"])
-    page = browser.new_page()
-    page.goto(page_file.as_uri())
-    page.wait_for_selector("#chart .main-svg")
+    page = opened(browser, page_file)
     rows = page.query_selector_all("#checks tbody tr")
     assert len(rows) == len(views[0]["checks"])
     gap = next(i for i, c in enumerate(views[0]["checks"]) if c["status"] == "gap")
@@ -177,9 +182,7 @@ def test_the_sliders_write_figures_as_the_charts_do(explored, browser):
     from sim.report.plots.style import short_number
 
     _, _, page_file = explored
-    page = browser.new_page()
-    page.goto(page_file.as_uri())
-    page.wait_for_selector("#chart .main-svg")
+    page = opened(browser, page_file)
     values = [1534037, 2.5e9, 15321, 1534, 999.6, 123.4, 100, 16.48, 1.2, 0.4851, -0.0328, 1.53e-5, 0, -1534]
     assert page.evaluate("(vs) => vs.map(figure)", values) == [short_number(v) for v in values]
     labels = page.evaluate("[...document.querySelectorAll('#controls label')].map(l => l.textContent)")
@@ -196,9 +199,7 @@ def test_a_world_result_can_be_read_region_by_region_and_family_by_family(tmp_pa
     page_file = tmp_path / "world.html"
     assert main(["explore", str(result), "--out", str(page_file)]) == 0
     ds = xr.open_dataset(result)
-    page = browser.new_page()
-    page.goto(page_file.as_uri())
-    page.wait_for_selector("#chart .main-svg")
+    page = opened(browser, page_file)
     options = page.evaluate("[...document.querySelectorAll('#where option')].map(o => o.textContent)")
     assert options == ["world (all)", "US", "China", "Europe", "rest of world"] + [str(f) for f in ds.family.values]
     groups = page.evaluate("[...document.querySelectorAll('#where optgroup')].map(g => g.label)")
@@ -213,8 +214,7 @@ def test_a_world_result_can_be_read_region_by_region_and_family_by_family(tmp_pa
     # a slider keeps the same draws in the region's view
     inp = embedded(page_file)[0]["inputs"][0]
     cut = inp["low"] + 0.5 * (inp["high"] - inp["low"])
-    page.evaluate("([id, v]) => { const s = document.getElementById(id); s.value = v; "
-                  "s.dispatchEvent(new Event('input')); }", ["slider-0-low", cut])
+    move(page, "slider-0-low", cut)
     keep = ds[var_name(inp["key"])].values >= float(page.evaluate("document.getElementById('slider-0-low').value"))
     np.testing.assert_allclose(page.evaluate("document.getElementById('chart').data[4].y"),
                                np.median(by_region[keep], axis=0), rtol=1e-5)
@@ -229,8 +229,6 @@ def test_a_world_result_can_be_read_region_by_region_and_family_by_family(tmp_pa
 
 def test_a_result_without_regions_offers_no_choice_of_place(explored, browser):
     _, _, page_file = explored
-    page = browser.new_page()
-    page.goto(page_file.as_uri())
-    page.wait_for_selector("#chart .main-svg")
+    page = opened(browser, page_file)
     assert page.evaluate("getComputedStyle(document.getElementById('where-label')).display") == "none"
     page.close()

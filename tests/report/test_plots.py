@@ -5,7 +5,7 @@ import re
 
 import matplotlib.image as mpimg
 import pytest
-from conftest import SCENARIOS
+from conftest import SCENARIOS, text_boxes
 
 import sim
 from sim.cli import main
@@ -180,29 +180,12 @@ def test_a_world_result_stacks_its_families(tmp_path):
 
 def _text_outside(fig):
     """The texts of a figure drawn as saved (Agg, 200 dpi) that reach beyond its edges."""
-    from matplotlib.axes import Axes
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.text import Text
 
     fig.set_dpi(200)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    undrawn = set()     # tick labels of ticks outside their axis's view: matplotlib does not draw them
-    for ax in fig.findobj(lambda a: isinstance(a, Axes)):
-        for axis in (ax.xaxis, ax.yaxis):
-            low, high = sorted(axis.get_view_interval())
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                if not low - 1e-9 * (high - low) <= tick.get_loc() <= high + 1e-9 * (high - low):
-                    undrawn.update((id(tick.label1), id(tick.label2)))
-    outside = []
-    for t in fig.findobj(lambda a: isinstance(a, Text)):
-        if not t.get_visible() or not t.get_text().strip() or id(t) in undrawn:
-            continue
-        box = t.get_window_extent(renderer)
-        if box.x0 < -1 or box.y0 < -1 or box.x1 > fig.bbox.width + 1 or box.y1 > fig.bbox.height + 1:
-            outside.append(t.get_text())
-    return outside
+    FigureCanvasAgg(fig).draw()
+    return [t.get_text() for t, box in text_boxes(fig)
+            if box.x0 < -1 or box.y0 < -1 or box.x1 > fig.bbox.width + 1 or box.y1 > fig.bbox.height + 1]
 
 
 @pytest.mark.parametrize("source, kind", CASES)
