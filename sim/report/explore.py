@@ -199,10 +199,10 @@ function quantile(sorted, q){ if(!sorted.length) return NaN; const h=(sorted.len
   return lo+1<sorted.length ? sorted[lo]+(h-lo)*(sorted[lo+1]-sorted[lo]) : sorted[lo]; }
 // a figure as a reader writes it, to three significant figures: 1.53 million, 15,300, 0.485 (never 1.53e+6;
 // style.short_number's rule)
-function figure(v){ const a=Math.abs(v);
+function figure(v){ const r=Number(v.toPrecision(3));
   for(const [size, word] of [[1e12,' trillion'],[1e9,' billion'],[1e6,' million']])
-    if(a>=size) return Number((v/size).toPrecision(3))+word;
-  return Number(v.toPrecision(3)).toLocaleString('en-US',{maximumFractionDigits:20}); }
+    if(Math.abs(r)>=size) return Number((r/size).toPrecision(3))+word;
+  return r.toLocaleString('en-US',{maximumFractionDigits:20}); }
 function kept(){ const out=[]; for(let d=0; d<view.energy.length; d++){ let ok=true;
   view.inputs.forEach((inp,i)=>{ const v=inp.values[d]; if(v<ranges[i][0]||v>ranges[i][1]) ok=false; });
   if(ok) out.push(d);} return out; }

@@ -183,7 +183,7 @@ def test_the_sliders_write_figures_as_the_charts_do(explored, browser):
 
     _, _, page_file = explored
     page = opened(browser, page_file)
-    values = [1534037, 2.5e9, 15321, 1534, 999.6, 123.4, 100, 16.48, 1.2, 0.4851, -0.0328, 1.53e-5, 0, -1534]
+    values = [1534037, 2.5e9, 999_960_000, 15321, 1534, 999.6, 123.4, 100, 16.48, 1.2, 0.4851, -0.0328, 1.53e-5, 0, -1534]
     assert page.evaluate("(vs) => vs.map(figure)", values) == [short_number(v) for v in values]
     labels = page.evaluate("[...document.querySelectorAll('#controls label')].map(l => l.textContent)")
     assert labels and not [t for t in labels if re.search(r"\de[+-]\d", t)]

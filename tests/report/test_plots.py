@@ -212,7 +212,7 @@ def test_no_text_of_a_world_fleets_figures_or_a_ranking_reaches_beyond_its_edges
 def test_figures_in_labels_are_written_as_a_reader_writes_them():
     from sim.report.plots.style import short_number
 
-    cases = {1534037: "1.53 million", 2.5e9: "2.5 billion", 15321: "15,300", 1534: "1,530", 999.6: "1,000",
+    cases = {1534037: "1.53 million", 2.5e9: "2.5 billion", 999_960_000: "1 billion", 15321: "15,300", 1534: "1,530", 999.6: "1,000",
              123.4: "123", 100: "100", 16.48: "16.5", 1.2: "1.2", 0.4851: "0.485", -0.0328: "-0.0328",
              1.53e-5: "0.0000153", 0: "0", -1534: "-1,530"}
     assert {x: short_number(x) for x in cases} == cases

@@ -94,10 +94,10 @@ def short_number(x: float) -> str:
     1.53 million, 15,300, 1,530, 0.485, 0.0000153 (never 1.53e+06)."""
     if not np.isfinite(x):
         return "n/a"
+    rounded = float(f"{x:.3g}")   # first, so that 999,960,000 is 1 billion, not 1e+03 million
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-        if abs(x) >= size:
-            return f"{x / size:.3g} {word}"
-    rounded = float(f"{x:.3g}")
+        if abs(rounded) >= size:
+            return f"{rounded / size:.3g} {word}"
     if abs(rounded) >= 1e3 or not rounded:
         return f"{rounded:,.0f}"
     text = f"{rounded:.{max(0, 2 - math.floor(math.log10(abs(rounded))))}f}"   # three figures, no exponent
@@ -112,7 +112,7 @@ class ApartAnnotation(Annotation):
 
     def __init__(self, group: list, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.group, self.base = group, tuple(self.xyann)
+        self.group, self.base, self.placed = group, tuple(self.xyann), None
         group.append(self)
 
     def draw(self, renderer):
