@@ -2,9 +2,9 @@
 
 Page 1: title, a one-paragraph summary with the key numbers, and the fan chart. Page 2: the
 split by hardware generation and the tornado of a one-at-a-time sweep. Page 3: the scenario
-in context (and the rebound, with its band, in demand mode; a fleet of regions, by region). Then how the run meets what was
-observed (the figures it was calibrated to and those held out of it, with the verdicts of
-``sim validate``). Then every assumption in words,
+in context (and the rebound, with its band, in demand mode; a fleet of regions, by region).
+Then how the run meets what was observed (the figures it was calibrated to and those held out
+of it, with the verdicts of ``sim validate``). Then every assumption in words,
 with its key, distribution, units and source (its ``source`` key or the scenario file's
 comment: :mod:`sim.scenario.sources`), and the scenario's references. Charts are drawn straight onto
 the pages (vector graphics, TrueType text a reader can search and copy); labels are the
