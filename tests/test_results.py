@@ -86,6 +86,10 @@ def test_sources_travel_into_the_result_and_check_counts_them(capsys, write_scen
     assert re.search(r"sources: \d+ by a source key, \d+ by the comment the file gives the value, \d+ sim's "
                      r"defaults \(docs/parameters.md\); none without", out)
     # a value written with neither is named
+    assert main(["check", str(SCENARIOS / "nvidia_2027.toml"), "--sources"]) == 0
+    out = capsys.readouterr().out
+    assert "  generation.A100.power_kw: DGX A100 data sheet, maximum system power\n" in out
+    assert f"  generation.H100.max_share: {DEFAULT}\n" in out and "fleet.pue: Uptime Institute" in out
     bare = write_scenario()
     bare.write_text(bare.read_text().replace("pue = 1.2", "pue = 1.2  # a survey, 2024"))
     assert main(["check", str(bare)]) == 0

@@ -102,10 +102,13 @@ def cmd_check(args) -> int:
     keyed = sum("source" in d.annotations for d in scenario.parameters.values())
     defaults = [k for k, text in found.items() if text == DEFAULT]
     unsourced = [k for k, text in found.items() if not text]
+    if args.sources:
+        for key, text in found.items():
+            print(f"  {key}: {text or 'NO SOURCE'}")
     print(f"sources: {keyed} by a source key, {len(found) - keyed - len(defaults) - len(unsourced)} by the comment "
           f"the file gives the value, {len(defaults)} sim's defaults (docs/parameters.md)"
           + (f"; {len(unsourced)} written with no source key and no comment: " + ", ".join(unsourced)
-             if unsourced else "; none without"))
+             if unsourced else "; none without") + ("" if args.sources else " (each: --sources)"))
     if scenario.variants:
         print("variants: " + ", ".join(scenario.variants))
     if scenario.validations:

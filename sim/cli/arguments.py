@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check a scenario file without running it")
     scenario_args(check)
+    check.add_argument("--sources", action="store_true",
+                       help="print where each value comes from: its source key, the comment the file gives it, "
+                            "or sim's default")
 
     sweep = sub.add_parser("sweep", help="sensitivity analysis: oat, grid, sobol or morris on a scenario; "
                            "pawn, delta or rbd_fast on the draws of a result")
