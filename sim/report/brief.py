@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from .. import parameters as registry  # noqa: E402
-from ..atomic import check_replaceable, check_writable, writing  # noqa: E402
+from ..atomic import claimed, no_room, replacing  # noqa: E402
 from .plots import figure as plot_figure  # noqa: E402
 from .layout import A4, MARGIN, TEXT_WIDTH, column_widths, lines, page, table_pages, wrap, wrap_key  # noqa: E402
 from .plots import style  # noqa: E402
@@ -53,17 +53,37 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
                quiet: bool = False, force: bool = False) -> Path:
     """Run a scenario and an OAT sweep and write the brief; return the PDF's path.
 
-    The PDF is written by :func:`sim.atomic.writing`: never over a file sim did not write, and
-    over a brief of other settings only with ``force`` (checked before the runs)."""
+    The PDF is written by sim's one rule for outputs (:mod:`sim.atomic`), claimed before the
+    runs: never over a file sim did not write, over a brief of other settings only with
+    ``force``, and by one brief at a time."""
     scenario = resolve(scenario, overrides, variant)
     rebound = scenario.mode == "demand"
     draws, seed, rebound = check_options(scenario, draws, seed, rebound)
-    out = check_writable(out or default_path(scenario, kind="brief", suffix=".pdf"))
+    out = out or default_path(scenario, kind="brief", suffix=".pdf")
     what = identity(scenario, seed, draws=draws, calibrated=int(scenario.calibrate))
-    check_replaceable(out, what, force)   # before minutes of runs, not after them
-    # a regional scenario's held-out world figures by generation need the world of the same draws
-    figures = world_figures(scenario)
+    # owned from before minutes of runs to the final rename, as sim run owns its result: checked,
+    # its folder and lock made (a place where they cannot be is one line now, not after the runs),
+    # never over a file sim did not write, and no second brief writing it meanwhile
+    figures = world_figures(scenario)    # a regional scenario's world figures by generation
     progress = Progress(5 if figures else 4, quiet)
+    with claimed(out, what, force) as out:
+        ds, oat, given, world = _runs(scenario, draws, seed, rebound, progress, figures)
+        metadata = {"Title": f"sim brief: {scenario.name}", "Creator": f"sim {ds.attrs['sim_version']}"}
+        try:
+            with (no_room(out), replacing(out, ".pdf") as tmp, plt.rc_context(style.RC),
+                  PdfPages(tmp, metadata=metadata) as pdf):
+                for fig in brief_pages(ds, oat, scenario, rebound, given, world):
+                    pdf.savefig(fig)
+        finally:
+            plt.close("all")
+    progress(f"wrote {out}")
+    return out
+
+
+def _runs(scenario, draws: int, seed: int, rebound: bool, progress, figures):
+    """What a brief shows: the run, the one-at-a-time sweep of the last key year, the drivers among
+    a calibrated run's kept draws, and with ``figures`` (a regional scenario's held-out world
+    figures by generation) the world of the same draws, which they need."""
     progress(f"running {scenario.name}")
     ds = run(scenario, draws=draws, seed=seed, rebound=rebound)
     world = None
@@ -77,16 +97,7 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     # calibrated, the draws kept are the forecast: what shapes it among them (given-data PAWN)
     given = sweep(ds, "pawn", f"energy:{last}", seed=seed) if calibrated else None
     progress("drawing the pages")
-    metadata = {"Title": f"sim brief: {scenario.name}", "Creator": f"sim {ds.attrs['sim_version']}"}
-    try:
-        with (writing(out, what, force, suffix=".pdf") as tmp, plt.rc_context(style.RC),
-              PdfPages(tmp, metadata=metadata) as pdf):
-            for fig in brief_pages(ds, oat, scenario, rebound, given, world):
-                pdf.savefig(fig)
-    finally:
-        plt.close("all")
-    progress(f"wrote {out}")
-    return out
+    return ds, oat, given, world
 
 
 def brief_pages(ds, oat, scenario, rebound: bool, given=None, world=None) -> list:

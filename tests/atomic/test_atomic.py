@@ -396,3 +396,15 @@ def test_the_folders_made_for_an_output_that_cannot_be_written_are_removed(tmp_p
         with atomic.owning(tmp_path / "new" / "inner" / "r.nc"):
             pass
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc")
+def test_a_brief_that_cannot_be_written_says_so_before_its_runs(capsys, monkeypatch):
+    from sim.report import brief
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the brief ran before it owned its output")
+
+    monkeypatch.setattr(brief, "run", no_run)
+    assert main(["brief", str(NVIDIA), "--draws", "20", "--out", "/proc/sim-brief.pdf"]) == 2
+    assert "cannot write here: cannot make a file in /proc" in one_line(capsys)
