@@ -221,8 +221,9 @@ function draw(){ const {keep, rows}=bands(); const y=view.years;
   part().published.forEach(p=>{ const mid=(p.low+p.high)/2; const first=!seen[p.label]; seen[p.label]=1;
     traces.push({x:[p.year],y:[mid],mode:'markers',name:p.label,legendgroup:p.label,showlegend:first,
       error_y:{type:'data',symmetric:false,array:[p.high-mid],arrayminus:[mid-p.low]}}); });
-  Plotly.react('chart', traces, {margin:{t:30,r:10},yaxis:{title:'electricity (TWh per year)',rangemode:'tozero'},
-    xaxis:{title:'year'},legend:{orientation:'h',y:-0.2},title:{text:heading(),font:{size:13}}},
+  Plotly.react('chart', traces, {margin:{t:30,r:10},
+    yaxis:{title:{text:'electricity (TWh per year)'},rangemode:'tozero'},   // plotly.js 3 reads titles as {text}
+    xaxis:{title:{text:'year'}},legend:{orientation:'h',y:-0.2},title:{text:heading(),font:{size:13}}},
     {displaylogo:false,toImageButtonOptions:{filename:filename()}});
   document.getElementById('kept').textContent = keep.length+' of '+view.energy.length+' draws kept';
   return rows; }

@@ -232,3 +232,12 @@ def test_a_result_without_regions_offers_no_choice_of_place(explored, browser):
     page = opened(browser, page_file)
     assert page.evaluate("getComputedStyle(document.getElementById('where-label')).display") == "none"
     page.close()
+
+
+def test_the_chart_names_its_axes_with_units(explored, browser):
+    # plotly.js 3 reads an axis title only as {text: ...}: a bare string drew no title at all
+    _, _, page_file = explored
+    page = opened(browser, page_file)
+    titles = page.evaluate("[...document.querySelectorAll('#chart .g-ytitle, #chart .g-xtitle')].map(t => t.textContent)")
+    assert sorted(titles) == ["electricity (TWh per year)", "year"]
+    page.close()
