@@ -216,3 +216,16 @@ def test_figures_in_labels_are_written_as_a_reader_writes_them():
              123.4: "123", 100: "100", 16.48: "16.5", 1.2: "1.2", 0.4851: "0.485", -0.0328: "-0.0328",
              1.53e-5: "0.0000153", 0: "0", -1534: "-1,530"}
     assert {x: short_number(x) for x in cases} == cases
+
+
+def test_long_legend_labels_wrap_in_even_lines():
+    import textwrap
+
+    from sim.report.plots.runs import _balanced
+
+    assert _balanced("Schneider 2023: AI workloads (4.3 GW x 8,760 h)", 46) == \
+        "Schneider 2023: AI workloads\n(4.3 GW x 8,760 h)"                     # not "... 8,760" / "h)"
+    for text in ("RAND 2025: AI data centers if chip supply keeps growing (68 GW x 8,760 h)", "short", ""):
+        lines = _balanced(text, 46).split("\n")
+        assert len(lines) == max(1, len(textwrap.wrap(text, 46)))
+        assert all(len(line) <= 46 for line in lines) and " ".join(lines) == text

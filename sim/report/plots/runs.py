@@ -234,5 +234,15 @@ def _dedupe_legend(ax, wrap: int | None = None, **kwargs):
     """One legend entry per label; with ``wrap``, long labels over lines of that many characters."""
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
-    names = [textwrap.fill(label, wrap) if wrap else label for label in unique]
+    names = [_balanced(label, wrap) if wrap else label for label in unique]
     ax.legend(list(unique.values()), names, **kwargs)
+
+
+def _balanced(text: str, width: int) -> str:
+    """``text`` over as few lines of at most ``width`` characters as it needs, of even length:
+    no line of one word left over ("...(4.3 GW x 8,760" / "h)")."""
+    lines = len(textwrap.wrap(text, width))
+    if lines < 2:
+        return text
+    narrowest = next(w for w in range(-(-len(text) // lines), width + 1) if len(textwrap.wrap(text, w)) == lines)
+    return textwrap.fill(text, narrowest)
