@@ -204,7 +204,7 @@ def test_the_discovery_figure_keeps_its_text_inside_and_writes_figures_as_a_read
 def test_no_text_of_a_world_fleets_figures_or_a_ranking_reaches_beyond_its_edges():
     """The world fleet's figures carry the longest names (families, regions, its title)."""
     ds = sim.run(SCENARIOS / "iea_2030.toml", draws=40, calibrate=False)
-    for kind in ("fan", "generations", "regions", "context"):
+    for kind in ("fan", "generations", "regions", "region_fans", "context"):
         assert _text_outside(sim.plot(ds, kind)) == [], kind
     assert _text_outside(sim.plot(sim.sweep(ds, "pawn", "energy:2030"), "ranking")) == []
 
@@ -229,3 +229,19 @@ def test_long_legend_labels_wrap_in_even_lines():
         lines = _balanced(text, 46).split("\n")
         assert len(lines) == max(1, len(textwrap.wrap(text, 46)))
         assert all(len(line) <= 46 for line in lines) and " ".join(lines) == text
+
+
+@pytest.mark.parametrize("scenario, first", [("iea_2030", "US"), ("china_2030", "China (this scenario)")])
+def test_each_regions_fan_is_its_own_draws_bands(scenario, first):
+    import numpy as np
+
+    ds = sim.run(SCENARIOS / f"{scenario}.toml", draws=40, calibrate=False)
+    fig = sim.plot(ds, "region_fans")
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert [ax.get_title(loc="left") for ax in panels][0] == first and len(panels) == ds.sizes["region"]
+    for ax in panels:
+        region = ax.get_title(loc="left").removesuffix(" (this scenario)").replace(" ", "_")
+        median = [line for line in ax.get_lines() if line.get_label() == "median"][0].get_ydata()
+        energy = ds.energy_by_region.sel(region=region).transpose("draw", "year").values
+        np.testing.assert_allclose(median, np.median(energy, axis=0), rtol=1e-12)
+    assert "TWh" in panels[0].get_ylabel()

@@ -19,6 +19,8 @@ KINDS = {
     "fan": (runs.fan, ("energy",), None, "a result of sim run"),
     "generations": (runs.generations, ("energy_by_generation",), None, "a result of sim run"),
     "regions": (runs.regions, ("energy_by_region",), None, "a run of a scenario with [regions] (iea_2030, lbnl_us_2028)"),
+    "region_fans": (runs.region_fans, ("energy_by_region",), None,
+                    "a run of a scenario with [regions] (iea_2030, lbnl_us_2028)"),
     "workload": (runs.workload, ("energy_by_workload",), None,
                  "a demand-mode run with a workload mix (demand.inference_share)"),
     "rebound": (runs.rebound, ("rebound", "energy_no_rebound"), None,

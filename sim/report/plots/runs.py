@@ -153,6 +153,47 @@ def regions(ds):
     return fig
 
 
+def region_fans(ds):
+    """Each region's electricity alone, with its own bands (50 and 90 % of draws), median and
+    published figures (those of the region's scope), one panel each on its own scale: the
+    uncertainty of each slice, which the stacked medians of :func:`regions` do not show."""
+    names = [str(r) for r in ds.region.values]
+    scope = ds.attrs.get("scope", "world")
+    order = sorted(range(len(names)), key=lambda k: names[k] != scope)
+    columns = 2
+    rows = -(-len(names) // columns)
+    fig, axes = style.figure(height=style.HEIGHT_IN * 0.55 * rows + 1.0, nrows=rows, ncols=columns, sharex=True,
+                             squeeze=False)
+    years = ds.year.values
+    q = ds.energy_by_region.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim="draw").transpose("quantile", "region", "year")
+    for ax, k in zip(axes.flat, order):
+        band = q.values[:, k]
+        ax.fill_between(years, band[0], band[4], color=style.BAND, alpha=0.18, lw=0, label="90 % of draws")
+        ax.fill_between(years, band[1], band[3], color=style.BAND, alpha=0.35, lw=0, label="50 % of draws")
+        ax.plot(years, band[2], color=style.BAND, lw=1.5, label="median")
+        for p in published_points(ds, scope=names[k]):
+            mid = (p["low"] + p["high"]) / 2
+            ax.errorbar([p["year"]], [mid], yerr=[[mid - p["low"]], [p["high"] - mid]], fmt="D", ms=3,
+                        color=style.PALETTE[1], capsize=2, lw=1, label="published estimate")
+        ax.set_title(names[k].replace("_", " ") + (" (this scenario)" if names[k] == scope else ""),
+                     loc="left", fontsize=9)
+        ax.set_xlim(years[0], years[-1])
+        ax.set_ylim(bottom=0)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("TWh per year")
+    for ax in axes[-1]:
+        ax.set_xlabel("year")
+    for ax in axes.flat[len(names):]:
+        ax.set_axis_off()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    axes.flat[0].legend(handles[:3], labels[:3], loc="upper left", fontsize=7)
+    fig.suptitle("Electricity of AI servers in each region (each on its own scale)", x=style.TITLE_X, ha="left",
+                 fontsize=10)
+    style.finish(fig, ds, "Bands across Monte Carlo draws, region by region: the same draws in every panel. "
+                          "Each region's servers at its own PUE.")
+    return fig
+
+
 def workload(ds):
     """Stacked area of median electricity for training and inference."""
     fig, ax = style.figure()
