@@ -163,8 +163,9 @@ def test_no_standard_library_module_is_imported_inside_a_function():
 
 
 # test files about the whole rather than one module: published arithmetic end to end, fuzzed
-# scenario files, the package's layout, the notebooks and the README's commands
-WHOLE = {"test_devries.py", "test_fuzz.py", "test_layout.py", "test_notebooks.py", "test_readme.py"}
+# scenario files, the package's layout, the notebooks, the README's commands and the docs' forecasts
+WHOLE = {"test_devries.py", "test_docs_forecasts.py", "test_fuzz.py", "test_layout.py", "test_notebooks.py",
+         "test_readme.py"}
 
 
 def test_the_tests_mirror_the_modules():
