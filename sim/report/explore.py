@@ -36,7 +36,6 @@ from .plots.runs import published_points
 
 MAX_DRAWS = 2_000        # draws a page holds per result (the first ones: an ensemble's order is random)
 SLIDERS = 6              # assumptions with sliders: those with the largest PAWN index
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def view(ds, year: int | None = None) -> dict:
@@ -85,17 +84,20 @@ def parts(head) -> list[dict]:
     (no published figure counts a family alone)."""
     found = []
     if "energy_by_region" in head and head.attrs.get("scope", "world") == "world":
-        by_region = np.asarray(head.energy_by_region.transpose("draw", "year", "region").values, dtype=float)
-        found += [{"group": "by region", "name": region.replace("_", " "), "key": region,
-                   "energy": [_rounded(row) for row in by_region[:, :, r]],
+        found += [{"group": "by region", "name": region.replace("_", " "), "key": region, "energy": energy,
                    "published": _points(published_points(head, scope=region))}
-                  for r, region in enumerate(str(r) for r in head.region.values)]
+                  for region, energy in _each(head, "region")]
     if "energy_by_family" in head:
-        by_family = np.asarray(head.energy_by_family.transpose("draw", "year", "family").values, dtype=float)
-        found += [{"group": "by accelerator family", "name": family, "key": family,
-                   "energy": [_rounded(row) for row in by_family[:, :, f]], "published": []}
-                  for f, family in enumerate(str(f) for f in head.family.values)]
+        found += [{"group": "by accelerator family", "name": family, "key": family, "energy": energy,
+                   "published": []} for family, energy in _each(head, "family")]
     return found
+
+
+def _each(head, dim: str) -> list[tuple[str, list]]:
+    """(name, its electricity by draw and year, rounded as the page holds it) for each member of
+    ``dim`` (``region``, ``family``) of ``energy_by_<dim>``."""
+    array = np.asarray(head[f"energy_by_{dim}"].transpose("draw", "year", dim).values, dtype=float)
+    return [(str(name), [_rounded(row) for row in array[:, :, j]]) for j, name in enumerate(head[dim].values)]
 
 
 def _points(published) -> list[dict]:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ...errors import InputError
 from ...scenario.published import from_text
+from ..export import QUANTILES   # the bands' edges and the median, as the CSV gives them
 from . import style
 
 
@@ -66,10 +67,7 @@ def fan(ds, references: str = "same"):
     ``references = "all"`` adds the figures of all data centers (a ceiling, not an estimate)."""
     fig, ax = style.figure(height=style.HEIGHT_IN * 1.35)
     years = ds.year.values
-    q = ds.energy.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim="draw").values
-    ax.fill_between(years, q[0], q[4], color=style.BAND, alpha=0.18, lw=0, label="90 % of draws")
-    ax.fill_between(years, q[1], q[3], color=style.BAND, alpha=0.35, lw=0, label="50 % of draws")
-    ax.plot(years, q[2], color=style.BAND, lw=1.8, label="median")
+    _bands(ax, years, ds.energy.quantile(QUANTILES, dim="draw").values)
     published = published_points(ds, references)
     seen = {}
     markers = iter(["D", "s", "^", "v", "o", "P", "X", "*"])
@@ -99,7 +97,7 @@ def fan(ds, references: str = "same"):
     ax.set_xlim(years[0] - (0.5 if len(years) == 1 else 0), years[-1] + edge)
     ax.set_ylim(bottom=0)
     # the legend below the axes: it never covers the bands or the published points
-    _dedupe_legend(ax, wrap=46, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6.5, frameon=False)
+    _dedupe_legend(ax, wrap=46, ncol=2, fontsize=6.5, frameon=False)
     style.finish(fig, ds, "Facility electricity of AI servers (IT power x PUE). Bands across Monte Carlo draws.")
     return fig
 
@@ -136,11 +134,9 @@ def regions(ds):
     region (its scope) first and named as such."""
     fig, ax = style.figure()
     years = ds.year.values
-    names = [str(r) for r in ds.region.values]
-    scope = ds.attrs.get("scope", "world")
-    order = sorted(range(len(names)), key=lambda k: names[k] != scope)
-    layers = [ds.energy_by_region.isel(region=k).median("draw").values for k in order]
-    labels = [names[k].replace("_", " ") + (" (this scenario)" if names[k] == scope else "") for k in order]
+    order = _in_order(ds)
+    layers = [ds.energy_by_region.isel(region=k).median("draw").values for k, _, _ in order]
+    labels = [label for _, _, label in order]
     ax.stackplot(years, layers, labels=labels, colors=style.PALETTE[:len(layers)], alpha=0.85, lw=0)
     ax.plot(years, ds.energy_by_region.sum("region").median("draw"), color="black", lw=1, ls="--",
             label="median of the world")
@@ -153,37 +149,48 @@ def regions(ds):
     return fig
 
 
+def _in_order(ds) -> list[tuple[int, str, str]]:
+    """A result's regions, the scenario's own (its scope) first: (index, name, label a reader sees)."""
+    names = [str(r) for r in ds.region.values]
+    scope = ds.attrs.get("scope", "world")
+    order = sorted(range(len(names)), key=lambda k: names[k] != scope)
+    return [(k, names[k], names[k].replace("_", " ") + (" (this scenario)" if names[k] == scope else ""))
+            for k in order]
+
+
+def _bands(ax, years, q, median_lw: float = 1.8) -> None:
+    """The 90 % and 50 % bands across the draws and their median, from the :data:`QUANTILES` ``q``
+    (5, year)."""
+    ax.fill_between(years, q[0], q[4], color=style.BAND, alpha=0.18, lw=0, label="90 % of draws")
+    ax.fill_between(years, q[1], q[3], color=style.BAND, alpha=0.35, lw=0, label="50 % of draws")
+    ax.plot(years, q[2], color=style.BAND, lw=median_lw, label="median")
+
+
 def region_fans(ds):
     """Each region's electricity alone, with its own bands (50 and 90 % of draws), median and
     published figures (those of the region's scope), one panel each on its own scale: the
     uncertainty of each slice, which the stacked medians of :func:`regions` do not show."""
-    names = [str(r) for r in ds.region.values]
-    scope = ds.attrs.get("scope", "world")
-    order = sorted(range(len(names)), key=lambda k: names[k] != scope)
+    n = ds.sizes["region"]
     columns = 2
-    rows = -(-len(names) // columns)
+    rows = -(-n // columns)
     fig, axes = style.figure(height=style.HEIGHT_IN * 0.55 * rows + 1.0, nrows=rows, ncols=columns, sharex=True,
                              squeeze=False)
     years = ds.year.values
-    q = ds.energy_by_region.quantile([0.05, 0.25, 0.5, 0.75, 0.95], dim="draw").transpose("quantile", "region", "year")
-    for ax, k in zip(axes.flat, order):
-        band = q.values[:, k]
-        ax.fill_between(years, band[0], band[4], color=style.BAND, alpha=0.18, lw=0, label="90 % of draws")
-        ax.fill_between(years, band[1], band[3], color=style.BAND, alpha=0.35, lw=0, label="50 % of draws")
-        ax.plot(years, band[2], color=style.BAND, lw=1.5, label="median")
-        for p in published_points(ds, scope=names[k]):
+    q = ds.energy_by_region.quantile(QUANTILES, dim="draw").transpose("quantile", "region", "year")
+    for ax, (k, name, label) in zip(axes.flat, _in_order(ds)):
+        _bands(ax, years, q.values[:, k], median_lw=1.5)
+        for p in published_points(ds, scope=name):
             mid = (p["low"] + p["high"]) / 2
             ax.errorbar([p["year"]], [mid], yerr=[[mid - p["low"]], [p["high"] - mid]], fmt="D", ms=3,
                         color=style.PALETTE[1], capsize=2, lw=1, label="published estimate")
-        ax.set_title(names[k].replace("_", " ") + (" (this scenario)" if names[k] == scope else ""),
-                     loc="left", fontsize=9)
+        ax.set_title(label, loc="left", fontsize=9)
         ax.set_xlim(years[0], years[-1])
         ax.set_ylim(bottom=0)
     for ax in axes[:, 0]:
         ax.set_ylabel("TWh per year")
     for ax in axes[-1]:
         ax.set_xlabel("year")
-    for ax in axes.flat[len(names):]:
+    for ax in axes.flat[n:]:
         ax.set_axis_off()
     handles, labels = axes.flat[0].get_legend_handles_labels()
     axes.flat[0].legend(handles[:3], labels[:3], loc="upper left", fontsize=7)
@@ -272,11 +279,12 @@ def context(ds, year: int | None = None):
 
 
 def _dedupe_legend(ax, wrap: int | None = None, **kwargs):
-    """One legend entry per label; with ``wrap``, long labels over lines of that many characters."""
+    """One legend entry per label, under the axes (:func:`style.legend_below`); with ``wrap``, long
+    labels over lines of that many characters."""
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
     names = [_balanced(label, wrap) if wrap else label for label in unique]
-    ax.legend(list(unique.values()), names, **kwargs)
+    style.legend_below(ax, handles=list(unique.values()), labels=names, **kwargs)
 
 
 def _balanced(text: str, width: int) -> str:
