@@ -149,6 +149,28 @@ def test_no_two_labels_of_published_figures_overlap_in_the_fan_chart(scenario, r
         assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
 
 
+def test_a_label_near_the_top_of_the_fan_chart_is_drawn_inside_its_axes():
+    """The axes clip what passes their top: in iea_2030's brief, RAND's 596 TWh (2027) sat near the
+    top, its label was lifted above de Vries's of the same year, and it was not drawn at all."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    ds = sim.run(SCENARIOS / "iea_2030.toml", draws=40, calibrate=False)
+    fig = sim.plot(ds, "fan")
+    ax = fig.axes[0]
+    ax.set_ylim(0, 620)            # the calibrated brief's scale: the point at 596 just inside
+    for dpi in (100, 200):
+        fig.set_dpi(dpi)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        inside = ax.get_window_extent(renderer)
+        labels = {t.get_text(): t.get_window_extent(renderer) for t in ax.texts if t.get_text()}
+        assert "596" in labels and labels["596"].y1 <= inside.y1 + 0.5
+        assert all(box.y1 <= inside.y1 + 0.5 for box in labels.values())
+        boxes = list(labels.values())
+        assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+
+
 def test_the_generations_chart_has_a_colour_and_a_readable_name_for_each_layer(results):
     ds = open_result(results["run"])
     fig = sim.plot(ds, "generations")

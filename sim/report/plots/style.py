@@ -121,17 +121,32 @@ class ApartAnnotation(Annotation):
         if self is self.group[0]:
             for other in self.group:
                 other.xyann, other.placed = other.base, None
-        box = self.get_window_extent(renderer)
         before = [a.placed for a in self.group[:self.group.index(self)] if a.placed is not None]
+        box = self._apart(renderer, before, up=True)
+        top = self.axes.get_window_extent(renderer).y1 if self.axes is not None else np.inf
+        if box.y1 > top:
+            # lifted above the axes, which clip it (a published figure near the top went unread):
+            # down into them, beside its point, and below the labels in the way
+            self._move(box.y1 - top + 1.0, renderer, up=False)
+            box = self._apart(renderer, before, up=False)
+        self.placed = box
+        super().draw(renderer)
+
+    def _apart(self, renderer, before: list, up: bool):
+        """Move up (or down) until clear of the boxes ``before``; return the box then."""
+        box = self.get_window_extent(renderer)
         for _ in range(len(before) + 1):
             over = [b for b in before if box.overlaps(b)]
             if not over:
                 break
-            lift = (max(b.y1 for b in over) - box.y0 + 1.0) * 72.0 / renderer.dpi   # points
-            self.xyann = (self.xyann[0], self.xyann[1] + lift)
-            box = self.get_window_extent(renderer)
-        self.placed = box
-        super().draw(renderer)
+            gap = max(b.y1 for b in over) - box.y0 if up else box.y1 - min(b.y0 for b in over)
+            box = self._move(gap + 1.0, renderer, up)
+        return box
+
+    def _move(self, pixels: float, renderer, up: bool):
+        points = pixels * 72.0 / renderer.dpi
+        self.xyann = (self.xyann[0], self.xyann[1] + (points if up else -points))
+        return self.get_window_extent(renderer)
 
 
 def label(name: str, units: str) -> str:
