@@ -57,7 +57,7 @@ def check_words(ds, scenario, world=None) -> list[dict]:
                 verdict = status + (f" ({o.problem})" if o.problem and not o.passed else "")
         out.append({"cells": (what, f"{published}. {v.source}", model, verdict), "published": published,
                     "calibrated": o.left_out, "status": status})
-    return out
+    return sorted(out, key=lambda w: not w["calibrated"])   # calibrated to first, in their order
 
 
 def _in_words(v) -> str:

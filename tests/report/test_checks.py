@@ -71,3 +71,12 @@ def test_sim_run_prints_the_checks_unless_quiet(tmp_path, capsys):
     assert printed.index("checked against") < printed.index("result: ")
     _written(tmp_path, "nvidia_2027")
     assert "checked against" not in capsys.readouterr().out
+
+
+def test_the_figures_a_run_was_calibrated_to_come_before_those_held_out_of_it():
+    """As the brief's checks page says ("the figures it was calibrated to, then those held out")."""
+    scenario = sim.load_scenario(SCENARIOS / "nvidia_2027.toml")
+    ds = sim.run(scenario, draws=40, seed=3)
+    order = [w["calibrated"] for w in check_words(ds, scenario)]
+    assert order == sorted(order, reverse=True) and order.count(True) == sum(o.use == "calibrate" for o in scenario.observations)
+    assert order.count(False) >= 5
