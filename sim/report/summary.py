@@ -147,7 +147,7 @@ def summary(ds, seconds: float | None = None) -> str:
     lines.append(f"{'':>6}  {'p5':>7} {'p50':>7} {'p95':>7}  {'p50':>11}  {'p50':>19}")
     e, gw, servers = quantiles(energy) * factor, median(annual("facility_power")), median(annual("installed"))
     for j, year in enumerate(years):
-        lines.append(f"{year:>6}  {e[0, j]:7.1f} {e[1, j]:7.1f} {e[2, j]:7.1f}  {gw[j]:11.2f}  {servers[j]:19,.0f}")
+        lines.append(f"{year:>6}  {e[0, j]:7,.1f} {e[1, j]:7,.1f} {e[2, j]:7,.1f}  {gw[j]:11,.2f}  {servers[j]:19,.0f}")
     for by, what in (("region", "by region"), ("family", "by accelerator family")):
         if f"energy_by_{by}" not in ds:
             continue
@@ -162,8 +162,8 @@ def summary(ds, seconds: float | None = None) -> str:
         total = " world" if by == "region" else " total"
         lines.append(f"{'year':>6}  " + "  ".join(f"{n:>14}" for n in names) + f"  {total:>14}")
         for j, year in enumerate(years):
-            lines.append(f"{year:>6}  " + "  ".join(f"{parts[j, k] * factor:14.1f}" for k in range(len(names)))
-                         + f"  {whole[j] * factor:14.1f}")
+            lines.append(f"{year:>6}  " + "  ".join(f"{parts[j, k] * factor:14,.1f}" for k in range(len(names)))
+                         + f"  {whole[j] * factor:14,.1f}")
     if "datacenter_energy" in ds:
         dc, ai = quantiles(annual("datacenter_energy")), quantiles(annual("ai_datacenter_share"))
         lines.append("")

@@ -45,3 +45,21 @@ def test_the_ai_servers_share_of_electricity_is_named_as_theirs():
     text = summary(ds)
     assert "AI servers' share of world electricity (p50, 5-95 %)" in text
     assert "data centers' share of world electricity" in text
+
+
+def test_the_table_of_key_years_gives_the_results_quantiles_with_thousands_separated():
+    """Each row: the year's electricity at 5, 50 and 95 %, the facility power's and the installed
+    servers' medians, read back from the result ('1,243.0', not '1243.0', as the servers are)."""
+    ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=200, seed=2, calibrate=False)
+    lines = summary(ds).splitlines()
+    years = [int(y) for y in np.atleast_1d(ds.attrs["key_years"])]
+    head = next(i for i, line in enumerate(lines) if line.split()[:2] == ["year", "energy"])
+    rows = {int(line.split()[0]): line.split()[1:] for line in lines[head + 2:head + 2 + len(years)]}
+    assert list(rows) == years
+    for year, cells in rows.items():
+        at = {"year": year}
+        energy = np.quantile(ds.energy.sel(**at).values, [0.05, 0.5, 0.95])
+        expected = [f"{x:,.1f}" for x in energy] + [f"{np.median(ds.facility_power.sel(**at).values):,.2f}",
+                                                     f"{np.median(ds.installed.sel(**at).values):,.0f}"]
+        assert cells == expected
+    assert any("," in cell for cells in rows.values() for cell in cells[:3])   # 2035's electricity passes 1,000
