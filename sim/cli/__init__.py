@@ -94,7 +94,7 @@ def cmd_check(args) -> int:
           f"{len(scenario.uncertain)} uncertain of {len(scenario.parameters)} parameters")
     width = max(len(k) for k in scenario.parameters)
     for key, dist in scenario.parameters.items():
-        print(f"  {key:<{width}}  {dist.describe():<44} {registry.spec(key).units}")
+        print(f"  {key:<{width}}  {dist.describe():<44} {registry.human_units(registry.spec(key).units)}".rstrip())
     if scenario.correlations:
         print("rank correlations: " + "; ".join(f"{x} ~ {y}: {r:g}" for x, y, r in scenario.correlations))
     # where each value comes from, as the brief and the result's attributes say it

@@ -148,11 +148,24 @@ class Distribution:
         return float(self.ppf(np.array([q]))[0])
 
     def describe(self) -> str:
-        """Short human-readable form, e.g. ``triangular(low=1.1, mode=1.2, high=1.5)``."""
+        """Short human-readable form, e.g. ``triangular(low=1.1, mode=1.2, high=1.5)``, numbers as
+        a scenario file writes them (``uniform(low=350_000, high=1_400_000)``, not ``1.4e+06``)."""
         if self.is_constant:
-            return f"{self.args['value']:g}"
-        inner = ", ".join(f"{k}={v:g}" for k, v in self.args.items())
+            return plain(self.args["value"])
+        inner = ", ".join(f"{k}={plain(v)}" for k, v in self.args.items())
         return f"{self.family}({inner})"
+
+
+def plain(x: float) -> str:
+    """A number as TOML and a reader write it: ``0.55``, ``1_500_000``, ``23_456.7`` (digits grouped
+    from 10,000, where ``:g`` would soon write an exponent or drop digits)."""
+    x = float(x)
+    if not (math.isfinite(x) and 1e4 <= abs(x) < 1e15):
+        return f"{x:g}"
+    if x.is_integer():
+        return f"{int(x):_}"
+    whole, _, fraction = repr(x).partition(".")      # every digit the float holds
+    return f"{int(whole):_}.{fraction}"
 
 
 def _pert_shapes(a: dict) -> tuple[float, float]:

@@ -54,6 +54,10 @@ def test_check_lists_parameters(capsys):
     code, stdout, _ = run_cli(capsys, "check", str(SCENARIOS / "nvidia_2027.toml"))
     assert code == 0
     assert "ok" in stdout and "fleet.pue" in stdout and "pert(" in stdout
+    # units as a reader writes them (the brief's), not UDUNITS strings ("year-1", "730 h")
+    rows = {line.split()[0]: line for line in stdout.splitlines() if line.startswith("  ")}
+    assert rows["shipments.anchors.2023"].endswith("per year") and rows["fleet.lead_time_months"].endswith("months")
+    assert rows["fleet.pue"].endswith(")")     # a pure number: no units
 
 
 def test_set_with_a_distribution(capsys, write_scenario, tmp_path):

@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from conftest import base_dict, merge, toml_text
 from scipy import stats
 
@@ -118,3 +120,19 @@ def test_ppf_without_scipy_stats_is_scipy_stats_bit_for_bit(family, args):
     dist = Distribution(family, args)
     with np.errstate(all="ignore"):
         np.testing.assert_array_equal(dist.ppf(q), np.asarray(dist._frozen().ppf(q)))
+
+
+@given(st.one_of(st.floats(min_value=1e4, max_value=1e15 * (1 - 1e-15)), st.integers(10_000, 10**15 - 1)),
+       st.booleans())
+def test_a_distribution_is_described_with_numbers_a_scenario_file_could_hold(x, negative):
+    """``uniform(low=350_000, high=1_400_000)``, never ``1.4e+06``: each number read back by TOML is
+    the number, to the last bit."""
+    import tomllib
+
+    from sim.scenario.distributions import plain
+
+    x = -float(x) if negative else float(x)
+    text = plain(x)
+    assert "e" not in text and tomllib.loads(f"v = {text}")["v"] == x
+    assert from_value({"dist": "uniform", "low": x, "high": x + abs(x)}, None, "k").describe() == \
+        f"uniform(low={text}, high={plain(x + abs(x))})"
