@@ -157,7 +157,7 @@ def cmd_sweep(args) -> int:
         stamp(ds.attrs, None)
         path = write_netcdf(ds, out)
     a = ds.attrs
-    print(f"{a['scenario']}: {args.method} sensitivity of {a['metric']} ({a['metric_units']}), "
+    print(f"{a['scenario']}: {args.method} sensitivity of {a['metric']} ({registry.human_units(a['metric_units'])}), "
           f"{a['evaluations']:,} model runs in {seconds:.1f} s")
     if args.method == "grid":
         print(ds.metric_median.to_dataframe().to_string() if ds.metric_median.ndim <= 2 else

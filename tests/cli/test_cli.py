@@ -332,3 +332,10 @@ def test_a_large_run_says_how_large_its_result_will_be_before_writing(tmp_path, 
     assert megabytes == pytest.approx(out.stat().st_size / 1e6, rel=0.05)
     assert main(["run", "nvidia_2027", "--no-calibrate", "--draws", "400", "--out", str(out), "--force"]) == 0
     assert "MB" not in capsys.readouterr().out.splitlines()[0]
+
+
+def test_a_sweep_names_its_metrics_units_as_a_reader_writes_them(capsys, tmp_path):
+    code, stdout, _ = run_cli(capsys, "sweep", str(SCENARIOS / "nvidia_2027.toml"), "--method", "oat",
+                              "--metric", "energy:2030", "--out", str(tmp_path / "oat.nc"))
+    assert code == 0
+    assert stdout.splitlines()[0].startswith("nvidia_2027: oat sensitivity of energy:2030 (TWh), ")
