@@ -4,11 +4,13 @@ units on its axes; what a file cannot give is a one-line error."""
 import re
 
 import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
 import pytest
 from conftest import SCENARIOS, text_boxes
 
 import sim
 from sim.cli import main
+from sim.report.plots.style import RC
 from sim.results import open_result
 
 RUN_KINDS = ("fan", "generations", "context")
@@ -205,7 +207,8 @@ def _text_outside(fig):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig.set_dpi(200)
-    FigureCanvasAgg(fig).draw()
+    with plt.rc_context(RC):   # as sim saves it
+        FigureCanvasAgg(fig).draw()
     return [t.get_text() for t, box in text_boxes(fig)
             if box.x0 < -1 or box.y0 < -1 or box.x1 > fig.bbox.width + 1 or box.y1 > fig.bbox.height + 1]
 
@@ -213,6 +216,7 @@ def _text_outside(fig):
 @pytest.mark.parametrize("source, kind", CASES)
 def test_no_text_of_a_figure_reaches_beyond_its_edges(results, source, kind):
     assert _text_outside(sim.plot(open_result(results[source]), kind)) == []
+    assert all(re.fullmatch(r"20\d\d", y) for y in _years_ticked(sim.plot(open_result(results[source]), kind)))
 
 
 def test_the_discovery_figure_keeps_its_text_inside_and_writes_figures_as_a_reader_does(results):
@@ -223,11 +227,30 @@ def test_the_discovery_figure_keeps_its_text_inside_and_writes_figures_as_a_read
     assert "e+0" not in texts and "Source: sim" in texts
 
 
+def _years_ticked(fig) -> list[str]:
+    """The tick labels of a figure's year axes, drawn as saved and narrower (where a year's
+    ticks would fall on halves): each must be a whole year."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    ticks = []
+    for width in (1.0, 0.6):
+        fig.set_figwidth(fig.get_figwidth() * width)
+        with plt.rc_context(RC):   # as sim saves it: ticks are made when drawn, at its sizes
+            FigureCanvasAgg(fig).draw()
+        ticks += [t.get_text() for ax in fig.axes if ax.get_xlabel() == "year" for t in ax.get_xticklabels()
+                  if t.get_visible() and t.get_text()]
+    return ticks
+
+
 def test_no_text_of_a_world_fleets_figures_or_a_ranking_reaches_beyond_its_edges():
-    """The world fleet's figures carry the longest names (families, regions, its title)."""
+    """The world fleet's figures carry the longest names (families, regions, its title); their
+    years are whole (the regions' narrow panels once read "2020.02022.52025.0")."""
     ds = sim.run(SCENARIOS / "iea_2030.toml", draws=40, calibrate=False)
     for kind in ("fan", "generations", "regions", "region_fans", "context"):
         assert _text_outside(sim.plot(ds, kind)) == [], kind
+        years = _years_ticked(sim.plot(ds, kind))
+        assert all(re.fullmatch(r"20\d\d", y) for y in years), (kind, years)
+        assert kind == "context" or len(years) >= 3
     assert _text_outside(sim.plot(sim.sweep(ds, "pawn", "energy:2030"), "ranking")) == []
 
 

@@ -14,6 +14,7 @@ from matplotlib import patheffects
 
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is the user's (the command line picks Agg)
 from matplotlib.text import Annotation  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
 from ... import parameters as registry  # noqa: E402
@@ -183,7 +184,10 @@ def source_line(ds) -> str:
 
 
 def finish(fig, ds, note: str = "") -> None:
-    """Lay out and add the source line (and a note) under the axes."""
+    """Lay out and add the source line (and a note) under the axes; years ticked whole."""
+    for ax in fig.axes:
+        if ax.get_xlabel() == "year":   # a narrow panel's ticks fell on 2022.5 (shared axes share it)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     text = source_line(ds) + (f"\n{note}" if note else "")
     if hasattr(fig, "sim_note"):  # a subfigure of a page: the page lays it out
         # from the page's margin (not the axes', which long labels push right), under the axes
