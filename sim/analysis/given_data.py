@@ -49,6 +49,7 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
     problem = {"num_vars": len(names), "names": names,
                "bounds": np.column_stack([x.min(axis=0), x.max(axis=0)]).tolist()}
     state = np.random.get_state()   # PAWN seeds numpy's global generator: leave the caller's alone
+    notices = []                    # what SALib warns of (delta: a bias in the draws), said in the result
     try:
         if method == "pawn":
             r = pawn.analyze(problem, x, y, S=10, seed=salib_seed)
@@ -58,8 +59,11 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
         elif method == "delta":
             # SALib prints notes on how it merged bins, and resets the warning filters to do so
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-                    warnings.catch_warnings():
+                    warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 r = delta.analyze(problem, x, y, num_resamples=100, conf_level=0.95, seed=salib_seed)
+            # its notes on how it merged bins are how it works; what it says of the draws is kept
+            notices = [f"SALib's delta: {w.message}" for w in caught if "Bin Merge Notice" not in str(w.message)]
             key = "delta" if "delta" in r else "delta_raw"      # SALib 1.5 / 1.6 names
             data = {"delta": (r[key], "Borgonovo's moment-independent index"),
                     "delta_conf": (r[key + "_conf"], "delta, half-width of its 95 % interval"),
@@ -81,7 +85,7 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
                       "title": f"{method} sensitivity of {metric_name} from the draws of {ds.attrs.get('scenario', '')}",
                       "estimator": f"SALib.analyze.{method} on the result's draws (no model runs)",
                       "correlation_handling": "given data: the draws as sampled, correlations included",
-                      "warnings": ""})
+                      "warnings": "\n".join(dict.fromkeys(notices))})
     return out
 
 

@@ -165,11 +165,15 @@ def cmd_sweep(args) -> int:
               f"{float(ds.metric_median.max()):.4g}")
     else:
         print_ranking(ranking(ds), f" (ranked for {int(ds.year[-1])})" if "year" in ds.dims else "")
-    if a.get("warnings"):
-        for line in a["warnings"].split("\n"):
-            print(f"warning: {line}")
+    _print_warnings(a)
     print(f"result: {path}")
     return 0
+
+
+def _print_warnings(attrs) -> None:
+    """A sweep's warnings (its result's ``warnings``), one line each."""
+    for line in filter(None, attrs.get("warnings", "").split("\n")):
+        print(f"warning: {line}")
 
 
 def print_ranking(rows, note: str = "") -> None:
@@ -227,6 +231,7 @@ def _sweep_result(args) -> int:
     print(f"{result.attrs['scenario']}: {args.method} sensitivity of {result.attrs['metric']} from "
           f"{result.attrs['draws_analysed']:,} draws of {source} (no model runs) in {time.perf_counter() - began:.1f} s")
     print_ranking(ranking(result))
+    _print_warnings(result.attrs)
     print(f"result: {out}")
     return 0
 
