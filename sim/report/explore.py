@@ -25,6 +25,7 @@ import numpy as np
 
 from ..analysis.given_data import from_result
 from ..atomic import check_writable, writing
+from ..errors import InputError
 from ..parameters import human_units, label, var_name
 from ..results import open_result, stored_attrs
 from ..runner import run
@@ -114,9 +115,19 @@ def dataset(item, draws: int | None = None):
     """A result file's Dataset, or a scenario run in memory as ``sim run`` runs it (calibrated if
     it calibrates by default, with its rebound in demand mode; ``draws``: default its own)."""
     if is_result(item):
-        return open_result(item)
+        return _run_result(item)
     scenario = resolve(str(item))
     return run(scenario, draws=draws, rebound=scenario.mode == "demand")
+
+
+def _run_result(item):
+    """A result file of ``sim run`` (its draws' electricity by year), or one line saying what it is."""
+    ds = open_result(item)
+    if "method" in ds.attrs or "energy" not in ds or ds["energy"].dims != ("draw", "year"):
+        what = f"a result of sim sweep --method {ds.attrs['method']}" if "method" in ds.attrs else "not a result of sim run"
+        raise InputError(str(item), None, f"{what}: the explorer shows a run's draws; give a result of sim run, or a "
+                         "scenario to run (sim explore nvidia_2027)")
+    return ds
 
 
 def _name(item) -> str:
@@ -138,7 +149,8 @@ def write(results: list[str], out=None, force: bool = False, year: int | None = 
         name = _name(results[0])
         out = Path("outputs") / name / f"{name}-explore.html"
     out = check_writable(out)
-    datasets = [dataset(r, draws) for r in results]
+    files = {i: _run_result(r) for i, r in enumerate(results) if is_result(r)}   # each checked before any run
+    datasets = [files[i] if i in files else dataset(r, draws) for i, r in enumerate(results)]
     views = [view(ds, year) for ds in datasets]
     text = page(views)
     identity = {"kind": "explorer", "results": [str(r) for r in results], "year": year,

@@ -162,6 +162,14 @@ def test_explore_refuses_what_is_not_a_result_in_one_line(tmp_path, capsys):
     bogus.write_text("not a result")
     assert main(["explore", str(bogus), "--out", str(tmp_path / "p.html")]) == 2
     assert capsys.readouterr().err.count("\n") == 1 and not (tmp_path / "p.html").exists()
+    # a sweep's result is a result, but of no draws to explore: one line, before any scenario runs
+    sweep = tmp_path / "oat.nc"
+    assert main(["sweep", "devries_2023", "--method", "oat", "--out", str(sweep), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["explore", "no_run_first_please", str(sweep), "--out", str(tmp_path / "p.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a result of sim sweep --method oat" in err, err
+    assert not (tmp_path / "p.html").exists()
 
 
 def test_a_scenario_named_instead_of_a_result_is_run_first(tmp_path, monkeypatch, capsys):
