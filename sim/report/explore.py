@@ -124,7 +124,9 @@ def _run_result(item):
     """A result file of ``sim run`` (its draws' electricity by year), or one line saying what it is."""
     ds = open_result(item)
     if "method" in ds.attrs or "energy" not in ds or ds["energy"].dims != ("draw", "year"):
-        what = f"a result of sim sweep --method {ds.attrs['method']}" if "method" in ds.attrs else "not a result of sim run"
+        method = ds.attrs.get("method")
+        what = ("a result of sim discover" if method == "prim" else f"a result of sim sweep --method {method}"
+                if method else "not a result of sim run")
         raise InputError(str(item), None, f"{what}: the explorer shows a run's draws; give a result of sim run, or a "
                          "scenario to run (sim explore nvidia_2027)")
     return ds

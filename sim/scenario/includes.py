@@ -35,6 +35,7 @@ from .library import FOLDER
 SHARED_SECTIONS = ("generation", "observation")
 NAMED = ("families", "regions", "variants")   # tables of named tables: merged one level deeper
 MAX_BYTES = 1_000_000  # a scenario is stored whole in every result: a megabyte of TOML is plenty
+RESULT_SIGNATURES = (b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05")   # netCDF-4 (HDF5), netCDF-3
 
 
 def read(path, what: str = "scenario") -> str:
@@ -50,13 +51,13 @@ def read(path, what: str = "scenario") -> str:
     except FileNotFoundError:
         raise ScenarioError(file, None, library.not_found(path) if what == "scenario" else "no such file") from None
     except IsADirectoryError:
-        raise ScenarioError(file, None, f"is a directory, expected a .toml {what} file") from None
+        raise _directory(file, what) from None
     except OSError as exc:
         raise ScenarioError(file, None, f"cannot read: {exc.strerror}") from None
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise ScenarioError(file, None, f"is a directory, expected a .toml {what} file")
+            raise _directory(file, what)
         if not stat.S_ISREG(mode):
             raise ScenarioError(file, None, f"is not a regular file (a device, pipe or socket); a {what} "
                                 "is a .toml file")
@@ -66,6 +67,8 @@ def read(path, what: str = "scenario") -> str:
         raise ScenarioError(file, None, f"cannot read: {exc.strerror}") from None
     finally:
         os.close(fd)
+    if raw.startswith(RESULT_SIGNATURES):   # a result given where a scenario is read (it was "more than 1 MB")
+        raise _a_result(file, "netCDF", what)
     if len(raw) > MAX_BYTES:
         raise ScenarioError(file, None, f"is more than {MAX_BYTES // 1_000_000} MB; a {what} file is "
                             f"at most {MAX_BYTES // 1_000_000} MB of TOML")
@@ -74,6 +77,17 @@ def read(path, what: str = "scenario") -> str:
     except UnicodeDecodeError:
         raise ScenarioError(file, None, f"not UTF-8 text; a {what} is a TOML file") from None
     return text.removeprefix("\ufeff")
+
+
+def _directory(file: str, what: str) -> ScenarioError:
+    if any((Path(file) / name).exists() for name in (".zgroup", "zarr.json")):
+        return _a_result(file, "Zarr", what)
+    return ScenarioError(file, None, f"is a directory, expected a .toml {what} file")
+
+
+def _a_result(file: str, kind: str, what: str) -> ScenarioError:
+    return ScenarioError(file, None, f"is a result ({kind}), not a {what} file: give a .toml file or a scenario's "
+                         "name (sim list); sim plot, export, explore, discover and sweep --method pawn read results")
 
 
 def parse(text: str, file) -> dict:

@@ -120,6 +120,21 @@ def test_bad_input_gives_one_line_and_status_2(capsys, write_scenario, tmp_path,
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", ["run", "check", "validate", "brief"])
+def test_a_result_given_where_a_scenario_is_read_is_named_a_result(capsys, write_scenario, tmp_path, command):
+    """A run's netCDF (or a Zarr store) passed to sim run: it was "more than 1 MB; a scenario file
+    is at most 1 MB of TOML" (or "a directory")."""
+    result, store = tmp_path / "r.nc", tmp_path / "r.zarr"
+    assert main(["run", str(write_scenario()), "--draws", "3", "--out", str(result), "--quiet"]) == 0
+    store.mkdir()
+    (store / ".zgroup").write_text('{"zarr_format": 2}')
+    capsys.readouterr()
+    for given, kind in ((result, "netCDF"), (store, "Zarr")):
+        code, _, stderr = run_cli(capsys, command, str(given))
+        assert code == 2 and stderr.count("\n") == 1, stderr
+        assert f"{given}: is a result ({kind}), not a scenario file" in stderr
+
+
 def test_missing_file(capsys, tmp_path):
     code, _, stderr = run_cli(capsys, "run", str(tmp_path / "nope.toml"))
     assert code == 2 and "nope.toml: no such file" in stderr
