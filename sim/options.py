@@ -87,6 +87,10 @@ class RunOptions:
         fmt = self.fmt
         if fmt is None:
             fmt = "zarr" if self.out is not None and str(self.out).endswith(".zarr") else "netcdf"
+        suffix = {"zarr": ".nc", "netcdf": ".zarr"}.get(fmt)   # the other format's name
+        if self.out is not None and suffix and str(self.out).endswith(suffix):
+            raise InputError("--format", None, f"{fmt} does not fit --out {self.out}: a netCDF result's name ends in "
+                             ".nc, a Zarr store's in .zarr (without --format, the name chooses)")
         chunk_draws(self.workers, self.scheduler, self.chunk_draws, fmt)
         if self.out is None and (self.resume or fmt != "netcdf" or self.compress):
             raise InputError("--resume" if self.resume else "--format", None,

@@ -33,12 +33,14 @@ def test_resolved_options_are_filled_from_the_scenario():
     assert opts.chunk == 20_000 and RunOptions(chunk_draws=700).resolved(s).chunk == 700
     assert RunOptions(calibrate=False).resolved(s).calibrate is False
     assert RunOptions(rebound=None).resolved(s).rebound is False        # not a demand scenario
+    assert RunOptions(out="r", fmt="zarr").resolved(s).fmt == "zarr"    # a name of neither kind: as told
 
 
 @pytest.mark.parametrize("settings, fragment", [
     ({"workers": 0}, "--workers"), ({"workers": max_workers() + 1}, "--workers"), ({"chunk_draws": 0}, "--chunk-draws"),
     ({"fmt": "csv"}, "--format"), ({"resume": True}, "--resume"), ({"compress": True}, "--format"),
     ({"draws": 10, "max_candidates": 9}, "--max-candidates"), ({"draws": 0}, "--draws"), ({"scheduler": " "}, "--scheduler"),
+    ({"fmt": "zarr", "out": "r.nc"}, "--format"), ({"fmt": "netcdf", "out": "r.zarr"}, "--format"),
 ])
 def test_invalid_options_are_one_line_before_any_work(settings, fragment):
     with pytest.raises(InputError) as err:
