@@ -119,18 +119,22 @@ def evaluate_observation(ds, observation: Observation, scenario: str = "", varia
     return Outcome(scenario, variant, observation, median, p5, p95, passed)
 
 
-def validate_scenario(path, draws: int | None = None, seed: int | None = None) -> list[Outcome]:
+def validate_scenario(path, draws: int | None = None, seed: int | None = None, progress=None) -> list[Outcome]:
     """Run a scenario (and each variant its validations name) and evaluate its validations and
-    held-out observations."""
+    held-out observations; ``progress(what)`` is told of each run as it starts."""
     scenario = load_scenario(path)
     checks = [o for o in scenario.observations if o.use == "check"]
     outcomes = []
+    progress = progress or (lambda what: None)
     for variant in dict.fromkeys([v.variant for v in scenario.validations] + ([None] if checks else [])):
         subject = scenario if variant is None else load_scenario(path, variant=variant)
+        progress(f"{scenario.name}" + (f", variant {variant}" if variant else "")
+                 + (", calibrated" if subject.calibrate else ""))
         ds = run(subject, draws=draws, seed=seed)
         # a regional scenario's world figures of some generations: the world run of the same draws
         world = None
         if variant is None and world_figures(subject):
+            progress(f"{scenario.name}: the world of the same draws, for {len(world_figures(subject))} figures held out")
             world = run(subject.replace(scope="world"), draws=draws, seed=seed)
         outcomes += result_checks(ds, subject, scenario.name, world)
     return outcomes

@@ -247,13 +247,16 @@ def cmd_validate(args) -> int:
         raise InputError("scenarios/", None, "no scenario files found; give them as arguments")
     if args.widen and not args.prior_widths:
         raise InputError("--widen", None, "scales priors for --prior-widths: give the factors too (--prior-widths 0.5 2)")
-    outcomes = []
+    outcomes, began = [], time.perf_counter()
+    checked = [path for path in paths if load_scenario(path).validations]
     for path in paths:
-        if not load_scenario(path).validations:
-            if args.scenarios and not args.prior_widths:
-                print(f"{path}: no [[validation]] tables", file=sys.stderr)
-            continue
-        outcomes += validate_scenario(path, draws=args.draws, seed=args.seed)
+        if path not in checked and args.scenarios and not args.prior_widths:
+            print(f"{path}: no [[validation]] tables", file=sys.stderr)
+    for i, path in enumerate(checked, 1):
+        def progress(what, i=i):   # minutes of runs: which one, and the time so far
+            if not args.quiet:
+                print(f"[{i}/{len(checked)}] {what} ({time.perf_counter() - began:.1f} s)", file=sys.stderr, flush=True)
+        outcomes += validate_scenario(path, draws=args.draws, seed=args.seed, progress=progress)
     if not outcomes and not args.prior_widths:
         raise InputError(None, None, "no [[validation]] tables in the scenarios given")
     failed = sum(not o.passed for o in outcomes)

@@ -179,4 +179,5 @@ def build_parser() -> argparse.ArgumentParser:
                           "the priors or the observations?")
     validate.add_argument("--widen", nargs="+", metavar="PATTERN", default=None,
                           help="with --prior-widths: scale only the priors whose keys match (globs, e.g. 'demand.*')")
+    validate.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser

@@ -1,5 +1,7 @@
 """Published figures in the scenario files, `sim validate`, and scenario variants."""
 
+import re
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -15,11 +17,18 @@ ALL = sorted(SCENARIOS.glob("*.toml"))
 def test_sim_validate_passes_at_reduced_draws(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     code = main(["validate", "--draws", "200"])
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert code == 0, out
     assert " 0 failed" in out and "FAIL" not in out
     for name in ("devries_2023", "chatgpt_2023", "search_worst_case", "iea_2030", "lbnl_us_2028", "china_2030"):
         assert name in out
+    # minutes of runs, each said on stderr as it starts: which scenario of how many, which run, the time
+    checked = [p.stem for p in ALL if sim.load_scenario(p).validations]
+    said = [re.fullmatch(r"\[(\d+)/(\d+)\] ([a-z0-9_]+)(.*) \(\d+\.\d s\)", line) for line in err.splitlines()]
+    assert said and all(said), err
+    assert all(int(m[1]) == checked.index(m[3]) + 1 and int(m[2]) == len(checked) for m in said)
+    assert list(dict.fromkeys(m[3] for m in said)) == checked
+    assert "lbnl_us_2028, variant low, calibrated" in err and "lbnl_us_2028: the world of the same draws" in err
 
 
 def test_every_scenario_names_its_sources():
@@ -185,3 +194,10 @@ def test_validate_predicts_each_calibration_observation_from_the_others():
                                                 if o.use == "calibrate"}
     for o in loo:
         assert o.p5 <= o.median <= o.p95 and o.passed == (o.p5 <= o.validation.high and o.validation.low <= o.p95)
+
+
+def test_sim_validate_says_each_run_as_it_starts_unless_quiet(capsys):
+    assert main(["validate", "devries_2023", "--draws", "20"]) == 0
+    assert re.fullmatch(r"\[1/1\] devries_2023 \(\d+\.\d s\)\n", capsys.readouterr().err)
+    assert main(["validate", "devries_2023", "--draws", "20", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
