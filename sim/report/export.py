@@ -2,7 +2,8 @@
 
 A run: a tidy table, one row per variable, year (and generation or workload where the
 variable has them), with its units as a reader writes them (``TWh``, ``per year``; a count or a
-fraction has none), with the 5th, 25th, 50th, 75th and 95th percentiles over the draws;
+fraction has none), with the 5th, 25th, 50th, 75th and 95th percentiles over the draws and,
+last, what the row is in words (the result's long name; a parameter's label, "US PUE");
 sampled parameters get one row each with no year. With ``every_draw``, one row per draw
 instead. The monthly series is left out (it is in the netCDF file).
 
@@ -22,7 +23,7 @@ import pandas as pd
 
 from ..atomic import check_writable, writing
 from ..errors import InputError
-from ..parameters import human_units
+from ..parameters import human_units, label
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 EXTRA_DIMS = ("generation", "workload", "region", "family")
@@ -49,7 +50,9 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None,
                          "that one of them writes")
     extra = [d for d in EXTRA_DIMS if d in ds.dims]
     header = ["variable", "units", "year", *extra]
-    header += ["draw", "value"] if every_draw else [f"p{round(q * 100)}" for q in QUANTILES]
+    # the table a spreadsheet reader opens says what each row is, in its last column (a script
+    # reading the draws has the netCDF file's long names)
+    header += ["draw", "value"] if every_draw else [f"p{round(q * 100)}" for q in QUANTILES] + ["meaning"]
     rows = []
     for name, var in ds.data_vars.items():
         if "draw" not in var.dims or "month" in var.dims:
@@ -60,13 +63,14 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None,
         values = var.transpose(*other, "draw").values.reshape(-1, ds.sizes["draw"])
         labels = _labels(ds, other)
         if every_draw:
-            for label, row in zip(labels, values):
-                cells = _cells(label, extra)
+            for at, row in zip(labels, values):
+                cells = _cells(at, extra)
                 rows += [[key, units, *cells, d, _fmt(v)] for d, v in enumerate(row)]
         else:
             qs = np.quantile(values, QUANTILES, axis=1).T
-            for label, q in zip(labels, qs):
-                rows.append([key, units, *_cells(label, extra), *(_fmt(x) for x in q)])
+            meaning = label(key) if "key" in var.attrs else var.attrs.get("long_name", "")
+            for at, q in zip(labels, qs):
+                rows.append([key, units, *_cells(at, extra), *(_fmt(x) for x in q), meaning])
 
     return _write(path, header, rows, what, force)
 

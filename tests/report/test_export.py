@@ -32,6 +32,11 @@ def test_csv_round_trips_against_the_quantiles(tmp_path, capsys):
     pue = [r for r in rows if r["variable"] == "fleet.pue"]
     assert pue[0]["year"] == "" and pue[0]["units"] == ""          # a ratio: no units to write
     assert energy[2030]["units"] == "TWh"                             # as a reader writes them, not "TW h"
+    # each row says what it is, last: a result's long name, a parameter's words
+    assert list(rows[0])[-1] == "meaning" and all(r["meaning"] for r in rows)
+    assert energy[2030]["meaning"] == ds.energy.attrs["long_name"] == "Facility electricity of AI servers in the year"
+    assert pue[0]["meaning"] == sim.parameters.label("fleet.pue")
+    assert gen[0]["meaning"] == ds.energy_by_generation.attrs["long_name"]
     # every draw
     assert main(["export", str(nc), "--csv", str(tmp_path / "d.csv"), "--draws"]) == 0
     draws = [r for r in read_csv(tmp_path / "d.csv") if r["variable"] == "energy" and r["year"] == "2030"]
