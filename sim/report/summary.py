@@ -151,7 +151,8 @@ def summary(ds, seconds: float | None = None) -> str:
     for by, what in (("region", "by region"), ("family", "by accelerator family")):
         if f"energy_by_{by}" not in ds:
             continue
-        names = [n.decode() if isinstance(n, bytes) else str(n) for n in np.asarray(ds[by])]
+        # named as the figures name them: "rest of world"
+        names = [(n.decode() if isinstance(n, bytes) else str(n)).replace("_", " ") for n in np.asarray(ds[by])]
         split = np.asarray(ds[f"energy_by_{by}"])[:, cols, :]                # (draws, key years, parts)
         parts, whole = median(split), median(split.sum(axis=2))
         scope = a.get("scope", "world")

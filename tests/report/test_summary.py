@@ -63,3 +63,19 @@ def test_the_table_of_key_years_gives_the_results_quantiles_with_thousands_separ
                                                      f"{np.median(ds.installed.sel(**at).values):,.0f}"]
         assert cells == expected
     assert any("," in cell for cells in rows.values() for cell in cells[:3])   # 2035's electricity passes 1,000
+
+
+def test_the_tables_by_region_and_family_give_each_parts_median_named_as_the_figures_name_it():
+    ds = sim.run(SCENARIOS / "iea_2030.toml", draws=60, seed=2, calibrate=False)
+    lines = summary(ds).splitlines()
+    years = [int(y) for y in np.atleast_1d(ds.attrs["key_years"])]
+    for by, what in (("region", "region"), ("family", "accelerator family")):
+        head = next(i for i, line in enumerate(lines) if line.startswith(f"electricity by {what}"))
+        names = [str(n).replace("_", " ") for n in ds[by].values]
+        assert re.split(r"\s{2,}", lines[head + 1].strip()) == ["year", *names, "world" if by == "region" else "total"]
+        for j, year in enumerate(years):
+            cells = lines[head + 2 + j].split()
+            parts = ds[f"energy_by_{by}"].sel(year=year).median("draw").values
+            whole = float(ds[f"energy_by_{by}"].sel(year=year).sum(by).median("draw"))
+            assert cells == [str(year), *(f"{x:,.1f}" for x in parts), f"{whole:,.1f}"]
+    assert "rest_of_world" not in "\n".join(lines)
