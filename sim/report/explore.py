@@ -33,7 +33,8 @@ from ..analysis.validation import world_figures
 from ..scenario.load import resolve
 from ..scenario.stored import scenario_of_result
 from .checks import check_words
-from .plots.runs import published_points
+from .plots import style
+from .plots.runs import in_drawing_order, published_points
 
 MAX_DRAWS = 2_000        # draws a page holds per result (the first ones: an ensemble's order is random)
 SLIDERS = 6              # assumptions with sliders: those with the largest PAWN index
@@ -102,7 +103,14 @@ def _each(head, dim: str) -> list[tuple[str, list]]:
 
 
 def _points(published) -> list[dict]:
-    return [{"label": p["label"], "year": p["year"], "low": p["low"], "high": p["high"]} for p in published]
+    """In the fan chart's order, so that each source has the figure's colour and marker."""
+    return [{"label": p["label"], "year": p["year"], "low": p["low"], "high": p["high"]}
+            for p in in_drawing_order(published)]
+
+
+# matplotlib's markers of the published figures (style.PUBLISHED_MARKERS) as plotly names them
+SYMBOLS = [{"D": "diamond", "s": "square", "^": "triangle-up", "v": "triangle-down", "o": "circle", "P": "cross",
+            "X": "x", "*": "star"}[m] for m in style.PUBLISHED_MARKERS]
 
 
 def is_result(item) -> bool:
@@ -174,6 +182,7 @@ def page(views: list[dict]) -> str:
 
     data = json.dumps(views, separators=(",", ":")).replace("</", "<\\/")
     return (_HTML.replace("__PLOTLY__", get_plotlyjs()).replace("__DATA__", data)
+            .replace("__COLOURS__", json.dumps(style.PUBLISHED_COLOURS)).replace("__SYMBOLS__", json.dumps(SYMBOLS))
             .replace("__TITLE__", "sim explorer: " + ", ".join(v["name"] for v in views)))
 
 
@@ -208,6 +217,7 @@ for those assumptions, the others still uncertain. No model runs: quantiles of t
 <p><small id="about"></small></p>
 <script>
 const VIEWS = __DATA__;
+const COLOURS = __COLOURS__, SYMBOLS = __SYMBOLS__;
 let view = null, ranges = [], where = 0;
 // the part of the fleet the chart shows: all of the result's scope, or one of its parts (a region, a family)
 function part(){ return where ? view.parts[where-1] : {name:view.scope, energy:view.energy, published:view.published}; }
@@ -233,10 +243,16 @@ function draw(){ const {keep, rows}=bands(); const y=view.years;
     {x:y,y:q(3),mode:'lines',line:{width:0},showlegend:false,hoverinfo:'skip'},
     {x:y,y:q(1),mode:'lines',fill:'tonexty',fillcolor:'rgba(31,119,180,0.35)',line:{width:0},name:'50 % of draws'},
     {x:y,y:q(2),mode:'lines',line:{color:'rgb(31,119,180)',width:2.5},name:'median'}];
+  // one colour and marker a published source, as the figures give it (a source's second year
+  // once took plotly's next colour, which its legend entry did not show); its range on hover
   const seen={};
-  part().published.forEach(p=>{ const mid=(p.low+p.high)/2; const first=!seen[p.label]; seen[p.label]=1;
+  part().published.forEach(p=>{ const mid=(p.low+p.high)/2; const first=!(p.label in seen);
+    if(first) seen[p.label]=Object.keys(seen).length; const k=seen[p.label], colour=COLOURS[k%COLOURS.length];
+    const value=p.low===p.high ? String(p.low) : p.low+'–'+p.high;
     traces.push({x:[p.year],y:[mid],mode:'markers',name:p.label,legendgroup:p.label,showlegend:first,
-      error_y:{type:'data',symmetric:false,array:[p.high-mid],arrayminus:[mid-p.low]}}); });
+      marker:{color:colour,symbol:SYMBOLS[k%SYMBOLS.length],size:8},
+      error_y:{type:'data',symmetric:false,array:[p.high-mid],arrayminus:[mid-p.low],color:colour},
+      hovertemplate:p.label.replace(/%/g,'%%')+'<br>'+p.year+': '+value+' TWh per year<extra></extra>'}); });
   Plotly.react('chart', traces, {margin:{t:30,r:10},
     yaxis:{title:{text:'electricity (TWh per year)'},rangemode:'tozero'},   // plotly.js 3 reads titles as {text}
     xaxis:{title:{text:'year'}},legend:{orientation:'h',y:-0.2},title:{text:heading(),font:{size:13}}},

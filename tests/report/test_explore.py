@@ -249,3 +249,32 @@ def test_the_chart_names_its_axes_with_units(explored, browser):
     titles = page.evaluate("[...document.querySelectorAll('#chart .g-ytitle, #chart .g-xtitle')].map(t => t.textContent)")
     assert sorted(titles) == ["electricity (TWh per year)", "year"]
     page.close()
+
+
+def test_each_published_source_has_one_colour_and_marker_the_fan_charts_and_its_range_on_hover(explored, browser):
+    """de Vries's 2023 and 2027 figures: the second once took plotly's next colour, which no legend
+    entry showed; and hovering gave the range's midpoint, not the published range."""
+    import matplotlib.colors
+
+    from sim.report.explore import SYMBOLS
+    from sim.report.plots.style import PUBLISHED_MARKERS
+    from sim.results import open_result
+
+    first, _, page_file = explored
+    page = opened(browser, page_file)
+    traces = page.evaluate("document.getElementById('chart').data.filter(t => t.legendgroup).map(t => "
+                           "({name: t.name, colour: t.marker.color, symbol: t.marker.symbol, bar: t.error_y.color, "
+                           "hover: t.hovertemplate, year: t.x[0]}))")
+    page.close()
+    ax = sim.plot(open_result(first), "fan").axes[0]
+    handles, labels = ax.get_legend_handles_labels()
+    drawn = {label: (matplotlib.colors.to_hex(h[0].get_color()), SYMBOLS[PUBLISHED_MARKERS.index(h[0].get_marker())])
+             for h, label in zip(handles, labels) if hasattr(h, "lines")}    # the published figures' errorbars
+    assert [t["name"] for t in traces if t["name"] == "de Vries 2023: annual shipments at full power"] == [
+        "de Vries 2023: annual shipments at full power"] * 2
+    assert {t["name"] for t in traces} == set(drawn)
+    for t in traces:
+        assert (t["colour"].lower(), t["symbol"]) == drawn[t["name"]] and t["bar"] == t["colour"]
+    assert len({drawn[name] for name in drawn}) == len(drawn)       # sources told apart
+    devries = next(t for t in traces if t["year"] == 2027 and t["name"].startswith("de Vries"))
+    assert "2027: 85.4\u2013134 TWh per year" in devries["hover"]

@@ -61,6 +61,12 @@ def published_points(ds, references: str = "same", scope: str | None = None) -> 
             and (references == "all" or p.get("counts", "AI servers") in SAME_COUNT)]
 
 
+def in_drawing_order(published: list[dict]) -> list[dict]:
+    """Published figures by year, then value: the order in which a source first appears sets its
+    colour and marker (:data:`style.PUBLISHED_COLOURS`), in the fan chart and the explorer."""
+    return sorted(published, key=lambda p: (p["year"], p["high"]))
+
+
 def fan(ds, references: str = "same"):
     """Annual electricity: median, 50 % and 90 % bands, and published estimates (the legend
     below the axes, so it covers nothing): by default those that count what the chart counts;
@@ -70,11 +76,11 @@ def fan(ds, references: str = "same"):
     _bands(ax, years, ds.energy.quantile(QUANTILES, dim="draw").values)
     published = published_points(ds, references)
     seen = {}
-    markers = iter(["D", "s", "^", "v", "o", "P", "X", "*"])
-    colours = iter(style.PALETTE[1:])
+    markers = iter(style.PUBLISHED_MARKERS)
+    colours = iter(style.PUBLISHED_COLOURS)
     stacked = {}   # labels already placed at a year: the next goes above them, not on them
     labels = []    # ... and any that reach over from a neighbouring year (style.ApartAnnotation)
-    for p in sorted(published, key=lambda p: (p["year"], p["high"])):
+    for p in in_drawing_order(published):
         key = p["label"]
         if key not in seen:
             seen[key] = (next(markers, "o"), next(colours, "#000000"))

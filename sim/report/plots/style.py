@@ -22,6 +22,9 @@ from ...atomic import writing  # noqa: E402
 
 # Okabe and Ito (2008), distinguishable with the common colour-vision deficiencies
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+# the published figures' colours and markers, one each a source in order of first appearance (the
+# bands take the palette's first colour): the fan chart's, and the explorer's (sim.report.explore)
+PUBLISHED_COLOURS, PUBLISHED_MARKERS = PALETTE[1:], ["D", "s", "^", "v", "o", "P", "X", "*"]
 
 
 def sequential(x: float):
