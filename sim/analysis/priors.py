@@ -107,15 +107,22 @@ class Width:
     budget_bound: dict = field(default_factory=dict)   # year -> mean share of months at the spending ceiling
 
 
+def check(scenario, factors, patterns=None) -> None:
+    """One line, before any run, for factors that are not positive or globs that match none of the
+    scenario's uncertain parameters (or a scenario with none)."""
+    if any(not (f > 0 and math.isfinite(f)) for f in factors):
+        raise InputError("--prior-widths", " ".join(map(str, factors)), "factors must be positive numbers "
+                         "(0.5: priors half as wide; 2: twice as wide)")
+    scaled(scenario, 1.0, patterns)
+
+
 def prior_widths(scenario, factors=(0.5, 2.0), draws: int | None = None, seed: int | None = None,
                  patterns=None, years=None) -> list[Width]:
     """The scenario as written (factor 1) and with its priors scaled by each of ``factors``,
     each run as ``sim run`` runs it (calibrated when the scenario calibrates by default)."""
     if not hasattr(scenario, "parameters"):
         scenario = load_scenario(scenario)
-    if any(not (f > 0 and math.isfinite(f)) for f in factors):
-        raise InputError("--prior-widths", " ".join(map(str, factors)), "factors must be positive numbers "
-                         "(0.5: priors half as wide; 2: twice as wide)")
+    check(scenario, factors, patterns)
     years = list(years or scenario.key_years)
     demand = scenario.mode == "demand"
     rows = []

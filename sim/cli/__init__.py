@@ -240,6 +240,7 @@ def cmd_validate(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
     from ..scenario.load import load_scenario
     from ..analysis.validation import table, validate_scenario
+    from ..analysis.priors import check as check_widths
     from ..scenario import library
 
     paths = args.scenarios or [str(p) for p in library.scenarios()]
@@ -247,6 +248,9 @@ def cmd_validate(args) -> int:
         raise InputError("scenarios/", None, "no scenario files found; give them as arguments")
     if args.widen and not args.prior_widths:
         raise InputError("--widen", None, "scales priors for --prior-widths: give the factors too (--prior-widths 0.5 2)")
+    if args.prior_widths:   # its bad input is one line before minutes of validation runs
+        for path in paths:
+            check_widths(load_scenario(path), args.prior_widths, args.widen)
     outcomes, began = [], time.perf_counter()
     checked = [path for path in paths if load_scenario(path).validations]
     for path in paths:
