@@ -86,7 +86,7 @@ BAD = [
     ({"fleet": {"lifetime_stages": 100}}, [], ["fleet.lifetime_stages", "at most 48 stages"]),
     ({"fleet": {"accounting": "installed"}}, [], ["fleet.accounting", "did you mean 'installed_base'"]),
     ({"shipments": {"anchors": {"20x3": 5}}}, [], ["shipments.anchors.20x3", "calendar years"]),
-    ({"shipments": {"anchors": {"2023": -5}}}, [], ["shipments.anchors.2023", "> 0"]),
+    ({"shipments": {"anchors": {"2023": -5}}}, [], ["shipments.anchors.2023", "> 0 (per year)"]),   # not "year-1"
     ({"generation": [{"name": "A", "launch": "2020-01", "power_kw": -6.5}]}, [], ["generation.A.power_kw", "> 0"]),
     ({"generation": [{"name": "A", "launch": "2020-13", "power_kw": 6.5}]}, [], ["generation.A.launch", "YYYY-MM"]),
     ({"generation": [{"name": "A", "launch": "2020-01", "power_kw": 6.5, "powr_kw": 1}]}, [], ["generation.A.powr_kw", "did you mean 'power_kw'"]),
@@ -94,7 +94,7 @@ BAD = [
                      {"name": "A", "launch": "2020-01", "power_kw": 6.5}]}, [], ["generation.A.launch", "launch order"]),
     ({"generation": [{"name": "A", "launch": "2020-01", "power_kw": 6.5},
                      {"name": "A", "launch": "2021-01", "power_kw": 6.5}]}, [], ["generation.A.name", "listed twice"]),
-    ({"generation": [{"name": "A", "launch": "2020-01"}]}, [], ["generation.A.power_kw", "required"]),
+    ({"generation": [{"name": "A", "launch": "2020-01"}]}, [], ["generation.A.power_kw", "required", ", kW)"]),
     ({}, ["--set", "fleet.pue=0.5"], ["(--set)", "fleet.pue", ">= 1"]),
     ({}, ["--set", "fleet.peu=1.2"], ["(--set)", "fleet.peu", "did you mean 'pue'"]),
     ({}, ["--set", "generation.Z.power_kw=3"], ["generation.Z.power_kw", "no generation named 'Z'"]),
