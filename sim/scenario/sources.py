@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..parameters import label, spec
+from ..parameters import human_units, label, spec
 
 
 def value_lines(text: str) -> dict[str, int]:
@@ -79,7 +79,7 @@ def html(scenario) -> str:
     rows = []
     for key, dist in scenario.parameters.items():
         rows.append(f"<tr><td>{escape(label(key))}</td><td><code>{escape(key)}</code></td>"
-                    f"<td>{escape(dist.describe())}</td><td>{escape(spec(key).units)}</td>"
+                    f"<td>{escape(dist.describe())}</td><td>{escape(human_units(spec(key).units))}</td>"
                     f"<td>{escape(str(found[key]))}</td></tr>")
     head = (f"<b>{escape(scenario.name)}</b>: {escape(scenario.title)}<br><small>{escape(repr(scenario))}</small>"
             "<table><tr><th>assumption</th><th>key</th><th>distribution</th><th>units</th><th>source</th></tr>")

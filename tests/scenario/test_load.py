@@ -138,3 +138,4 @@ def test_a_scenario_prints_in_one_line_and_shows_its_sources_in_a_notebook():
     html = s._repr_html_()
     assert html.count("<tr>") == len(s.parameters) + 1
     assert "PUE (facility / IT power)" in html and "Uptime Institute" in html
+    assert "<td>per year</td>" in html and "year-1" not in html     # units as a reader writes them
