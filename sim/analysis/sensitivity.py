@@ -237,8 +237,7 @@ def parse_grid_param(text: str, scenario) -> tuple[str, np.ndarray]:
     spec_row = registry.spec(key)
     if not (spec_row.contains(low) and spec_row.contains(high)):
         raise InputError("--param", key, f"{low:g}:{high:g} leaves the allowed range: "
-                            f"{spec_row.range_text()}" + (f" ({registry.human_units(spec_row.units)})"
-                                                          if registry.human_units(spec_row.units) else ""))
+                            f"{spec_row.range_text()}{registry.bracketed(spec_row.units)}")
     dist = scenario.parameters[key]
     if not dist.is_constant:
         lo, hi = dist.support()

@@ -21,8 +21,8 @@ from .docs import docs_text, markdown_table, outputs_table
 from .inputs import (ARRAY_SECTIONS, BY_KEY, FREE_SECTIONS, NAMED_SECTIONS, REGISTRY, REQUIRED, SECTIONS,
                      Parameter, named_keys, generation_keys, numeric_keys, section_keys, spec, var_name)
 from .outputs import OUTPUTS, Output, count_factor
-from .words import HUMAN_UNITS, human_units, label, percent
+from .words import HUMAN_UNITS, bracketed, human_units, label, percent
 
 __all__ = ["ARRAY_SECTIONS", "BY_KEY", "count_factor", "FREE_SECTIONS", "HUMAN_UNITS", "NAMED_SECTIONS", "named_keys", "OUTPUTS", "Output", "Parameter", "REGISTRY",
-           "REQUIRED", "SECTIONS", "docs_text", "generation_keys", "human_units", "label", "percent", "markdown_table",
+           "REQUIRED", "SECTIONS", "bracketed", "docs_text", "generation_keys", "human_units", "label", "percent", "markdown_table",
            "numeric_keys", "outputs_table", "section_keys", "spec", "var_name"]

@@ -18,6 +18,12 @@ def human_units(units: str) -> str:
     return HUMAN_UNITS.get(units, units)
 
 
+def bracketed(units: str) -> str:
+    """A value's units after it, as a reader writes them: ``" (TWh)"``; a pure number: ``""``."""
+    words = human_units(units)
+    return f" ({words})" if words else ""
+
+
 def label(key: str) -> str:
     """The words a reader sees for a scenario key (``demand.elasticity`` → "price elasticity of
     demand (Jevons)"); a name that is no key (a group of factors) comes back as it is."""

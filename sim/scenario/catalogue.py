@@ -71,7 +71,7 @@ def check(tables, file, params) -> tuple[Generation, ...]:
                 continue
             if key not in table:
                 if spec.default is registry.REQUIRED:
-                    raise ScenarioError(file, f"{label}.{key}", f"required ({spec.meaning}" + (f", {registry.human_units(spec.units)}" if registry.human_units(spec.units) else "") + ")")
+                    raise ScenarioError(file, f"{label}.{key}", f"required: {spec.meaning.rstrip('.')}{registry.bracketed(spec.units)}")
                 value = spec.default
             else:
                 value = table[key]

@@ -58,8 +58,7 @@ def number(file, key: str, value) -> Distribution:
         hint = ""
         if dist.family in ("normal", "lognormal") and (math.isinf(low) or math.isinf(high)):
             hint = "; truncate it with low/high"
-        units = f" ({registry.human_units(spec.units)})" if registry.human_units(spec.units) else ""   # TWh, not TW h
-        raise ScenarioError(file, key, f"must be {spec.range_text()}{units}, got {got}{hint}")
+        raise ScenarioError(file, key, f"must be {spec.range_text()}{registry.bracketed(spec.units)}, got {got}{hint}")
     return dist
 
 

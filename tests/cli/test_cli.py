@@ -94,7 +94,7 @@ BAD = [
                      {"name": "A", "launch": "2020-01", "power_kw": 6.5}]}, [], ["generation.A.launch", "launch order"]),
     ({"generation": [{"name": "A", "launch": "2020-01", "power_kw": 6.5},
                      {"name": "A", "launch": "2021-01", "power_kw": 6.5}]}, [], ["generation.A.name", "listed twice"]),
-    ({"generation": [{"name": "A", "launch": "2020-01"}]}, [], ["generation.A.power_kw", "required", ", kW)"]),
+    ({"generation": [{"name": "A", "launch": "2020-01"}]}, [], ["generation.A.power_kw", "required", "(kW)"]),
     ({}, ["--set", "fleet.pue=0.5"], ["(--set)", "fleet.pue", ">= 1"]),
     ({}, ["--set", "fleet.peu=1.2"], ["(--set)", "fleet.peu", "did you mean 'pue'"]),
     ({}, ["--set", "generation.Z.power_kw=3"], ["generation.Z.power_kw", "no generation named 'Z'"]),
