@@ -132,9 +132,9 @@ def validate_scenario(path, draws: int | None = None, seed: int | None = None, p
                  + (", calibrated" if subject.calibrate else ""))
         ds = run(subject, draws=draws, seed=seed)
         # a regional scenario's world figures of some generations: the world run of the same draws
-        world = None
-        if variant is None and world_figures(subject):
-            progress(f"{scenario.name}: the world of the same draws, for {len(world_figures(subject))} figures held out")
+        world, figures = None, world_figures(subject)
+        if variant is None and figures:
+            progress(f"{scenario.name}: the world of the same draws, for {len(figures)} figures held out")
             world = run(subject.replace(scope="world"), draws=draws, seed=seed)
         outcomes += result_checks(ds, subject, scenario.name, world)
     return outcomes
