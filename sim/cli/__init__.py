@@ -73,11 +73,13 @@ def cmd_list() -> int:
     from ..scenario import library
 
     for path in library.scenarios():
-        name, title, description = library.describe(path)
+        name, title, description, variants = library.describe(path)
         print(f"{name}: {title}")
         if description:
             print(f"    {description}")
-    print(f"({library.FOLDER}; run one by name: sim run NAME)")
+        for variant, words in variants.items():
+            print(f"    --variant {variant}" + (f": {words}" if words else ""))
+    print(f"({library.FOLDER}; run one by name: sim run NAME, a variant: sim run NAME --variant VARIANT)")
     return 0
 
 

@@ -42,10 +42,14 @@ def scenarios() -> list[Path]:
     return sorted(FOLDER.glob("*.toml"))
 
 
-def describe(path: Path) -> tuple[str, str, str]:
-    """(name, title, description) of a scenario file, read without checking it."""
+def describe(path: Path) -> tuple[str, str, str, dict]:
+    """(name, title, description, its variants: name -> description) of a scenario file, read
+    without checking it."""
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("scenario", {})
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, tomllib.TOMLDecodeError):
-        table = {}
-    return table.get("name", path.stem), table.get("title", ""), table.get("description", "")
+        data = {}
+    table, variants = data.get("scenario", {}), data.get("variants", {})
+    return (table.get("name", path.stem), table.get("title", ""), table.get("description", ""),
+            {k: v.get("description", "") if isinstance(v, dict) else "" for k, v in variants.items()}
+            if isinstance(variants, dict) else {})

@@ -11,6 +11,7 @@ from conftest import ROOT, SCENARIOS
 
 from sim.cli import main
 from sim.results import open_result
+from sim.scenario.load import load_scenario
 
 NVIDIA = SCENARIOS / "nvidia_2027.toml"
 
@@ -305,6 +306,12 @@ def test_sim_list_names_every_scenario_of_the_library(capsys):
     out = capsys.readouterr().out
     for name in ("nvidia_2027", "devries_2023", "jevons_2035", "iea_2030", "lbnl_us_2028"):
         assert f"{name}: " in out
+    # each scenario's variants under it, with what each changes
+    iea = out.split("\niea_2030: ")[1].split("\njevons_2035: ")[0].splitlines()
+    variants = load_scenario(SCENARIOS / "iea_2030.toml").variants
+    assert [line for line in iea if line.startswith("    --variant ")] == [
+        f"    --variant {name}: {table['description']}" for name, table in variants.items()]
+    assert "--variant" not in out.split("\ndevries_2023: ")[1].split("\niea_2030: ")[0]
 
 
 def test_a_scenario_runs_by_name_from_anywhere(tmp_path, capsys, monkeypatch):
