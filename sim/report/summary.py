@@ -35,6 +35,13 @@ def taught(ds, narrowed: float = 0.8) -> list[str]:
     return (["what the observations taught (5-95 %, prior -> calibrated):"] + rows) if rows else []
 
 
+def _wider(ratio: float) -> str:
+    """A range's width against another's in words: "40% narrower", "2% wider", "as wide" (it
+    read "-40% wide" and "+2% wide")."""
+    words = percent(abs(ratio - 1))
+    return "as wide" if words == "0%" else f"{words} {'narrower' if ratio < 1 else 'wider'}"
+
+
 def forecast_moved(ds, years) -> list[str]:
     """How the observations moved the forecast: electricity's 5-95 % range, prior -> calibrated,
     in the key years (and how much narrower)."""
@@ -46,7 +53,7 @@ def forecast_moved(ds, years) -> list[str]:
     for year in years:
         j = column[year]
         width, after = prior[2, j] - prior[0, j], post[2, j] - post[0, j]
-        change = f", {after / width - 1:+.0%} wide" if width > 0 else ""
+        change = f", {_wider(after / width)}" if width > 0 else ""
         parts.append(f"{year} {prior[0, j]:,.0f}-{prior[2, j]:,.0f} -> {post[0, j]:,.0f}-{post[2, j]:,.0f}{change}")
     lines = ["electricity, TWh (5-95 %, prior -> calibrated): " + "; ".join(parts)]
     if "energy_width_without" in ds:
@@ -57,7 +64,7 @@ def forecast_moved(ds, years) -> list[str]:
         every = float(np.asarray(ds["energy_width_all"])[j])
         without = np.asarray(ds["energy_width_without"])[:, j]
         names = [n.decode() if isinstance(n, bytes) else str(n) for n in np.asarray(ds["observation"])]
-        rows = [f"  {name}: {w / every - 1:+.0%}" if np.isfinite(w) and every > 0 else f"  {name}: too few draws to say"
+        rows = [f"  {name}: {_wider(w / every)}" if np.isfinite(w) and every > 0 else f"  {name}: too few draws to say"
                 for name, w in zip(names, without)]
         lines += [f"what each observation alone narrows in {year}: the 5-95 % range of the draws matching all "
                   f"the others, against all ({int(ds.attrs.get('prior_draws_compared', 0)):,} prior draws; "

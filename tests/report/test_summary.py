@@ -79,3 +79,22 @@ def test_the_tables_by_region_and_family_give_each_parts_median_named_as_the_fig
             whole = float(ds[f"energy_by_{by}"].sel(year=year).sum(by).median("draw"))
             assert cells == [str(year), *(f"{x:,.1f}" for x in parts), f"{whole:,.1f}"]
     assert "rest_of_world" not in "\n".join(lines)
+
+
+def test_how_far_the_observations_narrowed_the_forecast_is_said_in_words():
+    """"40% narrower", "2% wider", "as wide", where it read "-40% wide", "+2% wide" and "-0%"."""
+    import xarray as xr
+
+    from sim.report.summary import forecast_moved
+
+    prior = [[100.0, 100.0, 100.0], [150.0, 150.0, 150.0], [200.0, 200.0, 200.0]]   # 5, 50, 95 %: 100 wide
+    post = [[120.0, 99.0, 100.0], [140.0, 150.0, 150.0], [180.0, 201.0, 199.8]]     # 60, 102, 99.8 wide
+    ds = xr.Dataset({"energy_quantiles_prior": (("q", "year"), prior), "energy_quantiles_calibrated": (("q", "year"), post),
+                     "energy_width_all": ("year", [50.0, 60.0, 70.0]),
+                     "energy_width_without": (("observation", "year"), [[50.0, 66.0, 70.0], [50.0, 57.0, np.nan]]),
+                     "observation": ("observation", ["A", "B"])},
+                    coords={"year": [2023, 2030, 2035]}, attrs={"prior_draws_compared": 5000})
+    lines = forecast_moved(ds, [2023, 2030, 2035])
+    assert lines[0] == ("electricity, TWh (5-95 %, prior -> calibrated): 2023 100-200 -> 120-180, 40% narrower; "
+                        "2030 100-200 -> 99-201, 2% wider; 2035 100-200 -> 100-200, as wide")
+    assert lines[2:] == ["  A: 10% wider", "  B: 5% narrower"]
