@@ -160,12 +160,14 @@ def write(results: list[str], out=None, force: bool = False, year: int | None = 
         out = Path("outputs") / name / f"{name}-explore.html"
     out = check_writable(out)
     files = {i: _run_result(r) for i, r in enumerate(results) if is_result(r)}   # each checked before any run
-    datasets = [files[i] if i in files else dataset(r, draws) for i, r in enumerate(results)]
-    views = [view(ds, year) for ds in datasets]
-    text = page(views)
-    identity = {"kind": "explorer", "results": [str(r) for r in results], "year": year,
-                "draws": [int(ds.attrs.get("draws", ds.sizes["draw"])) for ds in datasets]}
+    counts = [int(files[i].attrs.get("draws", files[i].sizes["draw"])) if i in files
+              else resolve(str(r)).draws if draws is None else draws for i, r in enumerate(results)]
+    identity = {"kind": "explorer", "results": [str(r) for r in results], "year": year, "draws": counts}
+    # owned before the scenarios named are run, as sim brief owns its PDF: a place where nothing
+    # can be made is one line at once, not after the runs, and no second page is written there meanwhile
     with writing(out, identity, force=force) as tmp:
+        datasets = [files[i] if i in files else dataset(r, draws) for i, r in enumerate(results)]
+        text = page([view(ds, year) for ds in datasets])
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)
     return str(out), len(text.encode("utf-8"))

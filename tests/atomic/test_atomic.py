@@ -408,3 +408,16 @@ def test_a_brief_that_cannot_be_written_says_so_before_its_runs(capsys, monkeypa
     monkeypatch.setattr(brief, "run", no_run)
     assert main(["brief", str(NVIDIA), "--draws", "20", "--out", "/proc/sim-brief.pdf"]) == 2
     assert "cannot write here: cannot make a file in /proc" in one_line(capsys)
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc")
+def test_an_explorer_page_that_cannot_be_written_says_so_before_its_runs(capsys, monkeypatch):
+    pytest.importorskip("plotly")
+    from sim.report import explore
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the explorer ran a scenario before it owned its page")
+
+    monkeypatch.setattr(explore, "run", no_run)
+    assert main(["explore", "devries_2023", "--draws", "20", "--out", "/proc/sim-explore.html"]) == 2
+    assert "cannot write here: cannot make a file in /proc" in one_line(capsys)
