@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from itertools import cycle
 
 import tomllib
 from functools import lru_cache
@@ -76,14 +77,14 @@ def fan(ds, references: str = "same"):
     _bands(ax, years, ds.energy.quantile(QUANTILES, dim="draw").values)
     published = published_points(ds, references)
     seen = {}
-    markers = iter(style.PUBLISHED_MARKERS)
-    colours = iter(style.PUBLISHED_COLOURS)
+    markers = cycle(style.PUBLISHED_MARKERS)   # past the last, from the first again: as the explorer does
+    colours = cycle(style.PUBLISHED_COLOURS)
     stacked = {}   # labels already placed at a year: the next goes above them, not on them
     labels = []    # ... and any that reach over from a neighbouring year (style.ApartAnnotation)
     for p in in_drawing_order(published):
         key = p["label"]
         if key not in seen:
-            seen[key] = (next(markers, "o"), next(colours, "#000000"))
+            seen[key] = (next(markers), next(colours))
         marker, colour = seen[key]
         mid = (p["low"] + p["high"]) / 2
         ax.errorbar([p["year"]], [mid], yerr=[[mid - p["low"]], [p["high"] - mid]], fmt=marker, ms=4,
