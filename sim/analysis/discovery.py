@@ -42,7 +42,8 @@ from ..results import carried
 from ..scenario.published import number
 
 OPERATORS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
-_WHERE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::(\d{4}))?\s*(>=|<=|>|<)\s*(p\d{1,2}(?:\.\d+)?|[-+0-9.eE]+)\s*$")
+_WHERE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::(\d{4}))?(?:@([A-Za-z0-9_.+-]+))?\s*(>=|<=|>|<)\s*"
+                    r"(p\d{1,2}(?:\.\d+)?|[-+0-9.eE]+)\s*$")
 
 
 # --------------------------------------------------------------------------------- PRIM
@@ -230,12 +231,15 @@ def discover(x: np.ndarray, y: np.ndarray, names: list[str], *, alpha: float = 0
 
 def parse_where(where: str, ds) -> tuple[np.ndarray, str]:
     """The cases of interest of a result, from ``"energy:2030 > p80"`` (a result variable, an
-    optional year, an operator and a threshold in the variable's units or a percentile)."""
+    optional year, an operator and a threshold in the variable's units or a percentile);
+    ``"energy:2030@US > p80"``: one region's (or family's) part, as a sweep's metric reads it."""
     m = _WHERE.match(where or "")
     if not m:
-        raise InputError("--where", None, f"cannot read {where!r}: write VARIABLE[:YEAR] OP THRESHOLD, "
-                         "e.g. \"energy:2030 > p80\" or \"energy:2030 >= 900\" (OP: >, >=, <, <=)")
-    name, year, op, threshold = m.groups()
+        raise InputError("--where", None, f"cannot read {where!r}: write VARIABLE[:YEAR][@PART] OP THRESHOLD, "
+                         "e.g. \"energy:2030 > p80\", \"energy:2030@US >= 300\" (OP: >, >=, <, <=)")
+    name, year, part, op, threshold = m.groups()
+    if part is not None:
+        name, dim = _part_of(ds, name, part)
     if name not in ds.data_vars or "draw" not in ds[name].dims or "key" in ds[name].attrs:
         outcomes = [n for n, v in ds.data_vars.items() if "draw" in v.dims and "key" not in v.attrs]
         raise InputError("--where", name, "is not an outcome of this result" + suggest(name, outcomes))
@@ -246,26 +250,41 @@ def parse_where(where: str, ds) -> tuple[np.ndarray, str]:
         if int(year) not in ds.year.values:
             raise InputError("--where", f"{name}:{year}", f"the result has years {int(ds.year[0])} to {int(ds.year[-1])}")
         var = var.sel(year=int(year))
+    if part is not None:
+        var = var.sel({dim: part})
     extra = [d for d in var.dims if d != "draw"]
     if extra:
         raise InputError("--where", name, f"has the dimension {extra[0]}; choose an outcome by draw and year")
     values = np.asarray(var.values, dtype=float)
+    label = f"{name}{':' + year if year else ''}{'@' + part if part else ''}"
     if threshold.startswith("p"):
         level = float(threshold[1:])
         value = float(np.percentile(values, level))
-        text = f"{name}{':' + year if year else ''} {op} {value:.4g} {_units(var)} (its {level:g}th percentile)"
+        text = f"{label} {op} {value:.4g} {_units(var)} (its {level:g}th percentile)"
     else:
         value = float(threshold)
         lo, hi = float(values.min()), float(values.max())
         if not lo <= value <= hi:
             raise InputError("--where", threshold, f"is outside the result's range of {name} "
                              f"({lo:.4g} to {hi:.4g} {var.attrs.get('units', '')})")
-        text = f"{name}{':' + year if year else ''} {op} {value:.4g} {_units(var)}"
+        text = f"{label} {op} {value:.4g} {_units(var)}"
     cases = OPERATORS[op](values, value)
     if cases.all() or not cases.any():
         raise InputError("--where", where, f"{'every' if cases.all() else 'no'} draw meets it; "
                          "choose a threshold inside the result's range")
     return cases, text.replace("  ", " ").strip()
+
+
+def _part_of(ds, name: str, part: str) -> tuple[str, str]:
+    """The variable and dimension of ``NAME@PART``: ``energy_by_region`` and ``region`` for
+    ``energy@US`` (or ``energy_by_region@US``); a family's, a generation's or a workload's alike."""
+    for dim in ("region", "family", "generation", "workload"):
+        for candidate in (name, f"{name}_by_{dim}"):
+            if candidate in ds.data_vars and dim in ds[candidate].dims and part in [str(v) for v in ds[dim].values]:
+                return candidate, dim
+    parts = [str(v) for dim in ("region", "family") if dim in ds.dims for v in ds[dim].values]
+    raise InputError("--where", f"{name}@{part}", "no such part of this result"
+                     + (suggest(part, parts) if parts else ": it has no regions or families"))
 
 
 def _units(var) -> str:

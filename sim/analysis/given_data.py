@@ -94,7 +94,8 @@ def _metric_from_result(ds, text, file):
     from a result's variables: its values by draw, its name and its units."""
     years = [int(y) for y in ds.year.values]
     frame = SimpleNamespace(years=years, start_year=years[0], end_year=years[-1], mode=ds.attrs.get("shipments_mode"),
-                            key_years=[int(y) for y in np.atleast_1d(ds.attrs.get("key_years", years[-1]))])
+                            key_years=[int(y) for y in np.atleast_1d(ds.attrs.get("key_years", years[-1]))],
+                            region_names=[str(r) for r in ds.region.values] if "energy_by_region" in ds else [])
     metric = parse_metric(text, frame, of="of the result, ")
     counterfactual = None
     if metric.needs_counterfactual:
@@ -102,4 +103,6 @@ def _metric_from_result(ds, text, file):
             raise InputError(file, None, "has no rebound: run the scenario with the rebound decomposition")
         counterfactual = {"energy": ds.energy_no_rebound.values}
     out = {"energy": ds.energy.values, "facility_power": ds.facility_power.values}
+    if metric.region:   # (draw, year, region), as a run's arrays are
+        out["energy_by_region"] = ds.energy_by_region.transpose("draw", "year", "region").values
     return metric.compute(frame, out, counterfactual)[0], metric.name, metric.units

@@ -4,7 +4,9 @@ Metrics: ``energy`` or ``energy:YEAR`` (TWh in a year; default the scenario's la
 ``cumulative:Y1-Y2`` (TWh summed over the years), ``peak_power`` (the highest annual-mean
 facility power, GW), ``rebound_share`` or ``rebound_share:YEAR`` (share of the year's
 electricity due to the Jevons response; demand mode). ``years`` (``--years all`` or a list)
-evaluates an annual metric per year, so indices gain a ``year`` dimension.
+evaluates an annual metric per year, so indices gain a ``year`` dimension. With regions, the
+electricity of one region: ``energy:2030@US``, ``cumulative:2025-2035@China`` (read from
+``energy_by_region``: what drives the US's electricity in the world fleet's run).
 """
 
 from __future__ import annotations
@@ -30,16 +32,18 @@ class Metric:
     kind: str
     years: tuple[int, ...]
     span: tuple[int, int] | None = None
+    region: str | None = None     # one region's electricity (energy, cumulative), of a fleet with regions
 
     @property
     def name(self) -> str:
+        where = f"@{self.region}" if self.region else ""
         if self.kind == "cumulative":
-            return f"cumulative:{self.span[0]}-{self.span[1]}"
+            return f"cumulative:{self.span[0]}-{self.span[1]}{where}"
         if self.kind == "peak_power":
             return "peak_power"
         if len(self.years) == 1:
-            return f"{self.kind}:{self.years[0]}"
-        return f"{self.kind}:{self.years[0]}-{self.years[-1]}"
+            return f"{self.kind}:{self.years[0]}{where}"
+        return f"{self.kind}:{self.years[0]}-{self.years[-1]}{where}"
 
     @property
     def units(self) -> str:
@@ -48,16 +52,17 @@ class Metric:
 
     @property
     def long_name(self) -> str:
+        where = f" in {self.region.replace('_', ' ')}" if self.region else ""
         if self.kind == "cumulative":
-            return f"facility electricity summed over {self.span[0]}-{self.span[1]}, TWh"
-        return {"energy": "facility electricity in the year, TWh",
+            return f"facility electricity{where} summed over {self.span[0]}-{self.span[1]}, TWh"
+        return {"energy": f"facility electricity{where} in the year, TWh",
                 "peak_power": "highest annual-mean facility power, GW",
                 "rebound_share": "share of the year's electricity due to the Jevons response"}[self.kind]
 
     @property
     def reads(self) -> frozenset[str]:
         """The results the metric is computed from (a sweep's runs keep only these, the model's ``only``)."""
-        return frozenset({READS[self.kind] or "energy"})
+        return frozenset({"energy_by_region" if self.region else READS[self.kind] or "energy"})
 
     @property
     def needs_counterfactual(self) -> bool:
@@ -73,7 +78,8 @@ class Metric:
         if self.kind == "peak_power":
             return out["facility_power"].max(axis=1)[None, :]
         index = {y: i for i, y in enumerate(scenario.years)}
-        energy = out["energy"]
+        energy = (out["energy_by_region"][:, :, list(scenario.region_names).index(self.region)] if self.region
+                  else out["energy"])                       # (draws, years)
         if self.kind == "energy":
             return energy[:, [index[y] for y in self.years]].T
         if self.kind == "cumulative":
@@ -96,6 +102,7 @@ def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric
         raise InputError("--metric", None, "is empty: give a metric such as energy:2030, cumulative:2025-2035, "
                          "peak_power or rebound_share:2035")
     text = text or "energy"
+    text, at, region = text.partition("@")
     kind, _, arg = text.partition(":")
     if kind not in METRICS:
         raise InputError("--metric", None, f"unknown metric '{kind}'" + suggest(kind, METRICS)
@@ -109,6 +116,7 @@ def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric
 
     if kind == "rebound_share" and scenario.mode != "demand":
         raise InputError("--metric", None, "rebound_share needs a scenario with shipments.mode = \"demand\"")
+    region = _region(region, kind, list(getattr(scenario, "region_names", ()))) if at else None
     if kind == "cumulative":
         m = re.fullmatch(r"(\d{4})-(\d{4})", arg)
         if not m:
@@ -116,7 +124,7 @@ def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric
         a, b = year(m.group(1)), year(m.group(2))
         if b < a:
             raise InputError("--metric", None, f"span {a}-{b} ends before it starts")
-        return Metric(kind, (b,), (a, b))
+        return Metric(kind, (b,), (a, b), region)
     if kind == "peak_power":
         if arg:
             raise InputError("--metric", None, "peak_power takes no year: it is the highest over the run")
@@ -127,7 +135,19 @@ def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric
         chosen = parse_years(years, scenario)
     else:
         chosen = (year(arg),) if arg else (scenario.key_years[-1],)
-    return Metric(kind, chosen)
+    return Metric(kind, chosen, region=region)
+
+
+def _region(name: str, kind: str, regions: list[str]) -> str:
+    """The region of ``METRIC@REGION``: one of the fleet's, for the electricity (or one line)."""
+    if kind not in ("energy", "cumulative"):
+        raise InputError("--metric", None, f"{kind} is the fleet's: a region (@{name}) goes with energy or cumulative")
+    if not regions:
+        raise InputError("--metric", None, f"@{name}: this fleet has no regions (the scenarios with [regions]: "
+                         "iea_2030, lbnl_us_2028, china_2030)")
+    if name not in regions:
+        raise InputError("--metric", None, f"@{name}: no such region" + suggest(name, regions))
+    return name
 
 
 def parse_years(years, scenario) -> tuple[int, ...]:

@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="morris: keep the K most spread of the --samples trajectories (SALib's optimised trajectories)")
     sweep.add_argument("--metric", default=None,
                        help="energy[:YEAR] (default: last key year), cumulative:Y1-Y2, peak_power, "
-                            "rebound_share[:YEAR]")
+                            "rebound_share[:YEAR]; with regions, one region's electricity: energy:2030@US")
     sweep.add_argument("--param", dest="params", action="append", default=[], metavar="KEY[=LOW:HIGH:N]",
                        help="grid: section.key=LOW:HIGH:N (one to three); others: a parameter to "
                             "analyse (default: all uncertain ones)")
@@ -119,8 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     discover = sub.add_parser("discover", help="scenario discovery (PRIM): which input ranges lead to an outcome")
     discover.add_argument("result", metavar="RESULT.nc", help="a result of sim run (its sampled inputs and outcomes)")
     discover.add_argument("--where", required=True, metavar="CONDITION",
-                          help="the outcome of interest, VARIABLE[:YEAR] OP THRESHOLD, e.g. \"energy:2030 > p80\" "
-                               "(a percentile) or \"energy:2030 >= 900\" (in the variable's units)")
+                          help="the outcome of interest, VARIABLE[:YEAR][@PART] OP THRESHOLD, e.g. \"energy:2030 > p80\" "
+                               "(a percentile), \"energy:2030 >= 900\" (in the variable's units) or "
+                               "\"energy:2030@US > p80\" (a region's or family's part)")
     discover.add_argument("--coverage", type=float, default=0.5,
                           help="choose the densest box that still holds this share of the cases (default 0.5)")
     discover.add_argument("--alpha", type=float, default=0.05, help="share of the box peeled a step (default 0.05)")

@@ -83,6 +83,7 @@ def test_sim_discover_writes_the_box_with_provenance_and_a_figure(result, capsys
     ("energy:2030 > 1e9", "outside the result's range"),
     ("energy:2030 ~ 5", "cannot read"),
     ("fleet_pue:2030 > p50", "not an outcome"),
+    ("energy:2030@US > p80", "energy@US: no such part of this result: it has no regions or families"),
 ])
 def test_bad_conditions_are_one_line(result, capsys, where, fragment):
     assert main(["discover", str(result), "--where", where]) == 2
@@ -128,3 +129,22 @@ def test_the_box_is_described_with_figures_as_a_reader_writes_them():
     text = describe(found, ["year-1", "", "", "", ""], "y")
     assert f"x1 at least {lo:,.0f} per year" in text and "e+06" not in text
     assert f"x3 at most {found.box.limits[2, 1]:.4g}  (p = " in text
+
+
+def test_a_condition_on_one_regions_or_familys_part_reads_its_draws():
+    """``energy:2030@US`` is the US's electricity (energy_by_region), as a sweep's metric reads it;
+    ``energy:2030@AMD`` a family's; a misspelt part is suggested."""
+    from sim.analysis.discovery import parse_where
+    from sim.errors import InputError
+
+    ds = sim.run("iea_2030", draws=100, seed=3, calibrate=False)
+    for where, var, dim, part in (("energy:2030@US > p80", "energy_by_region", "region", "US"),
+                                  ("energy_by_family:2030@AMD <= p30", "energy_by_family", "family", "AMD")):
+        cases, text = parse_where(where, ds)
+        values = ds[var].sel(year=2030, **{dim: part}).values
+        level = 80 if ">" in where else 30
+        expected = values > np.percentile(values, 80) if ">" in where else values <= np.percentile(values, 30)
+        np.testing.assert_array_equal(cases, expected)
+        assert text.startswith(f"{var}:2030@{part} ") and f"its {level}th percentile" in text
+    with pytest.raises(InputError, match="did you mean 'China'"):
+        parse_where("energy:2030@Chna > p80", ds)

@@ -55,3 +55,15 @@ def test_given_data_bad_input_is_one_line(run_result, capsys, args, fragment):
     assert main(["sweep", *args]) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1
+
+
+def test_a_regions_electricity_is_read_from_the_results_draws():
+    """``--metric energy:2030@China`` on a world result: China's electricity, draw by draw."""
+    from sim.analysis.given_data import _metric_from_result
+
+    ds = sim.run("iea_2030", draws=50, seed=2, calibrate=False)
+    values, name, units = _metric_from_result(ds, "energy:2030@China", "r.nc")
+    np.testing.assert_array_equal(values, ds.energy_by_region.sel(region="China", year=2030).values)
+    assert name == "energy:2030@China" and units == ds.energy.attrs["units"]
+    ranked = sim.sweep(ds, "pawn", "energy:2030@China")
+    assert ranked.attrs["metric"] == "energy:2030@China"

@@ -209,3 +209,15 @@ def test_indices_are_also_under_salibs_names():
     np.testing.assert_allclose(si["ST_conf"], (ds.total_order_high - ds.total_order_low).values / 2)
     frame = si.to_df()
     assert list(frame.columns) == ["S1", "S1_conf", "ST", "ST_conf"] and len(frame) == ds.sizes["parameter"]
+
+
+@pytest.mark.parametrize("scenario, metric, fragment", [
+    ("iea_2030", "energy:2030@Chna", "@Chna: no such region (did you mean 'China'?)"),
+    ("nvidia_2027", "energy:2030@US", "@US: this fleet has no regions"),
+    ("iea_2030", "peak_power@US", "peak_power is the fleet's"),
+])
+def test_a_region_the_metric_cannot_read_is_one_line(capsys, tmp_path, scenario, metric, fragment):
+    code = main(["sweep", scenario, "--method", "oat", "--metric", metric, "--out", str(tmp_path / "x.nc")])
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and err.count("\n") == 1, err
+    assert not (tmp_path / "x.nc").exists()

@@ -9,11 +9,15 @@ from . import style
 
 
 def metric_words(metric: str) -> str:
-    """A sweep's metric in words: ``energy:2035`` → "electricity in 2035"."""
-    kind, _, arg = str(metric).partition(":")
-    return {"energy": f"electricity in {arg}", "cumulative": f"electricity summed over {arg.replace('-', '–')}",
-            "peak_power": "peak facility power", "rebound_share": f"rebound share of {arg}'s electricity"
-            }.get(kind, str(metric))
+    """A sweep's metric in words: ``energy:2035`` → "electricity in 2035"; ``energy:2030@US`` →
+    "US electricity in 2030"."""
+    text, _, region = str(metric).partition("@")
+    kind, _, arg = text.partition(":")
+    words = {"energy": f"electricity in {arg}", "cumulative": f"electricity summed over {arg.replace('-', '–')}",
+             "peak_power": "peak facility power", "rebound_share": f"rebound share of {arg}'s electricity"}.get(kind)
+    if words is None:
+        return str(metric)
+    return f"{region.replace('_', ' ')} {words}" if region else words
 
 
 def _metric_label(ds) -> str:
