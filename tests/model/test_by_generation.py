@@ -47,6 +47,25 @@ def test_leaving_out_displaced_generations_changes_no_bit(monkeypatch):
         np.testing.assert_array_equal(left_out[name], array, err_msg=name)
 
 
+def test_a_run_of_only_the_regions_electricity_changes_no_bit(monkeypatch):
+    # a sweep of one region's electricity (--metric energy:2030@US) keeps only energy_by_region:
+    # no results by generation, and the regions' electricity a full run's, bit for bit
+    import sim
+    from sim.model import fleet, simulate
+    from sim.sampling import sample
+
+    made = []
+    by_generation = fleet.ByGeneration
+    monkeypatch.setattr(fleet, "ByGeneration", lambda *a, **k: made.append(1) or by_generation(*a, **k))
+    s = sim.load_scenario("iea_2030")
+    values = sample(s, 0, 60, draws=60, seed=3)
+    full = simulate(s, values)
+    made.clear()
+    lean = simulate(s, values, only={"energy_by_region"})
+    assert not made and set(lean) == {"energy_by_region", "it_power"}
+    np.testing.assert_array_equal(lean["energy_by_region"], full["energy_by_region"])
+
+
 def test_a_run_of_only_the_electricity_leaves_them_out_and_changes_no_bit(monkeypatch):
     # a sweep's runs keep only what its metric reads (simulate(only=...)): no results by
     # generation are kept, and the electricity, facility power and rebound are a full run's, bit
