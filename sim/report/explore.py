@@ -185,6 +185,7 @@ def page(views: list[dict]) -> str:
     data = json.dumps(views, separators=(",", ":")).replace("</", "<\\/")
     return (_HTML.replace("__PLOTLY__", get_plotlyjs()).replace("__DATA__", data)
             .replace("__COLOURS__", json.dumps(style.PUBLISHED_COLOURS)).replace("__SYMBOLS__", json.dumps(SYMBOLS))
+            .replace("__BAND__", json.dumps(",".join(str(int(style.BAND[i:i + 2], 16)) for i in (1, 3, 5))))
             .replace("__TITLE__", "sim explorer: " + ", ".join(v["name"] for v in views)))
 
 
@@ -219,7 +220,7 @@ for those assumptions, the others still uncertain. No model runs: quantiles of t
 <p><small id="about"></small></p>
 <script>
 const VIEWS = __DATA__;
-const COLOURS = __COLOURS__, SYMBOLS = __SYMBOLS__;
+const COLOURS = __COLOURS__, SYMBOLS = __SYMBOLS__, BAND = __BAND__;
 let view = null, ranges = [], where = 0;
 // the part of the fleet the chart shows: all of the result's scope, or one of its parts (a region, a family)
 function part(){ return where ? view.parts[where-1] : {name:view.scope, energy:view.energy, published:view.published}; }
@@ -241,10 +242,10 @@ function draw(){ const {keep, rows}=bands(); const y=view.years;
   const q=i=>rows.map(r=>r[i]);
   const traces=[
     {x:y,y:q(4),mode:'lines',line:{width:0},showlegend:false,hoverinfo:'skip'},
-    {x:y,y:q(0),mode:'lines',fill:'tonexty',fillcolor:'rgba(31,119,180,0.18)',line:{width:0},name:'90 % of draws'},
+    {x:y,y:q(0),mode:'lines',fill:'tonexty',fillcolor:'rgba('+BAND+',0.18)',line:{width:0},name:'90 % of draws'},
     {x:y,y:q(3),mode:'lines',line:{width:0},showlegend:false,hoverinfo:'skip'},
-    {x:y,y:q(1),mode:'lines',fill:'tonexty',fillcolor:'rgba(31,119,180,0.35)',line:{width:0},name:'50 % of draws'},
-    {x:y,y:q(2),mode:'lines',line:{color:'rgb(31,119,180)',width:2.5},name:'median'}];
+    {x:y,y:q(1),mode:'lines',fill:'tonexty',fillcolor:'rgba('+BAND+',0.35)',line:{width:0},name:'50 % of draws'},
+    {x:y,y:q(2),mode:'lines',line:{color:'rgb('+BAND+')',width:2.5},name:'median'}];   // the figures' bands (style.BAND)
   // one colour and marker a published source, as the figures give it (a source's second year
   // once took plotly's next colour, which its legend entry did not show); its range on hover
   const seen={};

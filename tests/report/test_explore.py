@@ -276,5 +276,12 @@ def test_each_published_source_has_one_colour_and_marker_the_fan_charts_and_its_
     for t in traces:
         assert (t["colour"].lower(), t["symbol"]) == drawn[t["name"]] and t["bar"] == t["colour"]
     assert len({drawn[name] for name in drawn}) == len(drawn)       # sources told apart
+    # the bands in the figures' colour (style.BAND, #0072B2), at their alphas
+    page = opened(browser, page_file)
+    bands = page.evaluate("document.getElementById('chart').data.filter(t => !t.legendgroup && t.showlegend !== false)"
+                          ".map(t => [t.name, t.fillcolor || t.line.color])")
+    page.close()
+    assert bands == [["90 % of draws", "rgba(0,114,178,0.18)"], ["50 % of draws", "rgba(0,114,178,0.35)"],
+                     ["median", "rgb(0,114,178)"]]
     devries = next(t for t in traces if t["year"] == 2027 and t["name"].startswith("de Vries"))
     assert "2027: 85.4\u2013134 TWh per year" in devries["hover"]
