@@ -116,7 +116,7 @@ def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric
 
     if kind == "rebound_share" and scenario.mode != "demand":
         raise InputError("--metric", None, "rebound_share needs a scenario with shipments.mode = \"demand\"")
-    region = _region(region, kind, list(getattr(scenario, "region_names", ()))) if at else None
+    region = _region(region, kind, list(scenario.region_names)) if at else None
     if kind == "cumulative":
         m = re.fullmatch(r"(\d{4})-(\d{4})", arg)
         if not m:

@@ -119,15 +119,16 @@ def evaluate_observation(ds, observation: Observation, scenario: str = "", varia
     return Outcome(scenario, variant, observation, median, p5, p95, passed)
 
 
-def validate_scenario(path, draws: int | None = None, seed: int | None = None, progress=None) -> list[Outcome]:
-    """Run a scenario (and each variant its validations name) and evaluate its validations and
-    held-out observations; ``progress(what)`` is told of each run as it starts."""
-    scenario = load_scenario(path)
+def validate_scenario(scenario, draws: int | None = None, seed: int | None = None, progress=None) -> list[Outcome]:
+    """Run a scenario (a file, or one loaded) and each variant its validations name, and evaluate
+    its validations and held-out observations; ``progress(what)`` is told of each run as it starts."""
+    if not hasattr(scenario, "parameters"):
+        scenario = load_scenario(scenario)
     checks = [o for o in scenario.observations if o.use == "check"]
     outcomes = []
     progress = progress or (lambda what: None)
     for variant in dict.fromkeys([v.variant for v in scenario.validations] + ([None] if checks else [])):
-        subject = scenario if variant is None else load_scenario(path, variant=variant)
+        subject = scenario if variant is None else load_scenario(scenario.path, variant=variant)
         progress(f"{scenario.name}" + (f", variant {variant}" if variant else "")
                  + (", calibrated" if subject.calibrate else ""))
         ds = run(subject, draws=draws, seed=seed)

@@ -22,6 +22,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from matplotlib.colors import to_rgb
 
 from ..analysis.given_data import from_result
 from ..atomic import check_writable, writing
@@ -133,8 +134,10 @@ def _run_result(item):
     ds = open_result(item)
     if "method" in ds.attrs or "energy" not in ds or ds["energy"].dims != ("draw", "year"):
         method = ds.attrs.get("method")
-        what = ("a result of sim discover" if method == "prim" else f"a result of sim sweep --method {method}"
-                if method else "not a result of sim run")
+        if method is None:
+            what = "not a result of sim run"
+        else:
+            what = "a result of sim discover" if method == "prim" else f"a result of sim sweep --method {method}"
         raise InputError(str(item), None, f"{what}: the explorer shows a run's draws; give a result of sim run, or a "
                          "scenario to run (sim explore nvidia_2027)")
     return ds
@@ -185,7 +188,7 @@ def page(views: list[dict]) -> str:
     data = json.dumps(views, separators=(",", ":")).replace("</", "<\\/")
     return (_HTML.replace("__PLOTLY__", get_plotlyjs()).replace("__DATA__", data)
             .replace("__COLOURS__", json.dumps(style.PUBLISHED_COLOURS)).replace("__SYMBOLS__", json.dumps(SYMBOLS))
-            .replace("__BAND__", json.dumps(",".join(str(int(style.BAND[i:i + 2], 16)) for i in (1, 3, 5))))
+            .replace("__BAND__", json.dumps(",".join(str(round(255 * c)) for c in to_rgb(style.BAND))))
             .replace("__TITLE__", "sim explorer: " + ", ".join(v["name"] for v in views)))
 
 
