@@ -43,7 +43,7 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
     if "draw" not in ds.dims or "method" in ds.attrs or "energy" not in ds:
         raise InputError(file, None, "is not a result of sim run; give a result, or a scenario to sweep")
     x, names, units = inputs(ds, file)
-    y, metric_name, metric_units = _metric_from_result(ds, metric, file)
+    y, metric = _metric_from_result(ds, metric, file)
     seed = int(ds.attrs.get("seed", 0)) if seed is None else int(seed)
     salib_seed = seed + 1
     problem = {"num_vars": len(names), "names": names,
@@ -80,9 +80,10 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
                      coords={"parameter": ("parameter", np.array(names, dtype=object), {"long_name": "sampled input"}),
                              "units": ("parameter", np.array(units, dtype=object), {"long_name": "the input's units"})})
     out.attrs.update(carried(ds.attrs))
-    out.attrs.update({"method": method, "metric": metric_name, "metric_units": metric_units,
+    out.attrs.update({"method": method, "metric": metric.name, "metric_units": metric.units,
+                      "metric_words": metric.words,
                       "evaluations": 0, "draws_analysed": int(ds.sizes["draw"]), "analysis_seed": int(seed),
-                      "title": f"{method} sensitivity of {metric_name} from the draws of {ds.attrs.get('scenario', '')}",
+                      "title": f"{method} sensitivity of {metric.name} from the draws of {ds.attrs.get('scenario', '')}",
                       "estimator": f"SALib.analyze.{method} on the result's draws (no model runs)",
                       "correlation_handling": "given data: the draws as sampled, correlations included",
                       "warnings": "\n".join(dict.fromkeys(notices))})
@@ -91,11 +92,13 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
 
 def _metric_from_result(ds, text, file):
     """A sweep metric (:mod:`sim.analysis.metrics`, the same parsing and arithmetic as a sweep's) read
-    from a result's variables: its values by draw, its name and its units."""
+    from a result's variables: its values by draw, and the metric."""
     years = [int(y) for y in ds.year.values]
     frame = SimpleNamespace(years=years, start_year=years[0], end_year=years[-1], mode=ds.attrs.get("shipments_mode"),
                             key_years=[int(y) for y in np.atleast_1d(ds.attrs.get("key_years", years[-1]))],
-                            region_names=[str(r) for r in ds.region.values] if "energy_by_region" in ds else [])
+                            region_names=[str(r) for r in ds.region.values] if "energy_by_region" in ds else [],
+                            generation_families=[str(f) for f in ds.generation_family.values]
+                            if "generation_family" in ds.coords else [])
     metric = parse_metric(text, frame, of="of the result, ")
     counterfactual = None
     if metric.needs_counterfactual:
@@ -103,6 +106,6 @@ def _metric_from_result(ds, text, file):
             raise InputError(file, None, "has no rebound: run the scenario with the rebound decomposition")
         counterfactual = {"energy": ds.energy_no_rebound.values}
     out = {"energy": ds.energy.values, "facility_power": ds.facility_power.values}
-    if metric.region:   # (draw, year, region), as a run's arrays are
-        out["energy_by_region"] = ds.energy_by_region.transpose("draw", "year", "region").values
-    return metric.compute(frame, out, counterfactual)[0], metric.name, metric.units
+    for name in metric.reads & {"energy_by_region", "energy_by_generation"}:   # (draw, year, part), as a run's are
+        out[name] = ds[name].transpose("draw", "year", name.rpartition("_by_")[2]).values
+    return metric.compute(frame, out, counterfactual)[0], metric

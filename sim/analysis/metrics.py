@@ -6,7 +6,9 @@ facility power, GW), ``rebound_share`` or ``rebound_share:YEAR`` (share of the y
 electricity due to the Jevons response; demand mode). ``years`` (``--years all`` or a list)
 evaluates an annual metric per year, so indices gain a ``year`` dimension. With regions, the
 electricity of one region: ``energy:2030@US``, ``cumulative:2025-2035@China`` (read from
-``energy_by_region``: what drives the US's electricity in the world fleet's run).
+``energy_by_region``: what drives the US's electricity in the world fleet's run); with
+accelerator families, one family's: ``energy:2030@AMD`` (``energy_by_family``, the sum of its
+generations' ``energy_by_generation``, added as the results add them).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, suggest
+from ..model.kernels import sum_rows
 from ..parameters import OUTPUTS
 
 # each metric and the result variable it is read from: its units are that variable's
@@ -32,11 +35,12 @@ class Metric:
     kind: str
     years: tuple[int, ...]
     span: tuple[int, int] | None = None
-    region: str | None = None     # one region's electricity (energy, cumulative), of a fleet with regions
+    part: str | None = None       # one region's or family's electricity (energy, cumulative)
+    dim: str | None = None        # the part's: "region" or "family"
 
     @property
     def name(self) -> str:
-        where = f"@{self.region}" if self.region else ""
+        where = f"@{self.part}" if self.part else ""
         if self.kind == "cumulative":
             return f"cumulative:{self.span[0]}-{self.span[1]}{where}"
         if self.kind == "peak_power":
@@ -52,7 +56,8 @@ class Metric:
 
     @property
     def long_name(self) -> str:
-        where = f" in {self.region.replace('_', ' ')}" if self.region else ""
+        where = "" if self.dim is None else \
+            f" in {_spoken(self.part)}" if self.dim == "region" else f" of {self.part} accelerators"
         if self.kind == "cumulative":
             return f"facility electricity{where} summed over {self.span[0]}-{self.span[1]}, TWh"
         return {"energy": f"facility electricity{where} in the year, TWh",
@@ -60,9 +65,17 @@ class Metric:
                 "rebound_share": "share of the year's electricity due to the Jevons response"}[self.kind]
 
     @property
+    def words(self) -> str:
+        """In a figure's words: "electricity in 2030", "US electricity in 2030", "electricity of
+        AMD accelerators in 2030" (:func:`words`)."""
+        return words(self.name, family=self.dim == "family")
+
+    @property
     def reads(self) -> frozenset[str]:
         """The results the metric is computed from (a sweep's runs keep only these, the model's ``only``)."""
-        return frozenset({"energy_by_region" if self.region else READS[self.kind] or "energy"})
+        if self.dim == "family":
+            return frozenset({"energy_by_generation"})
+        return frozenset({"energy_by_region" if self.dim else READS[self.kind] or "energy"})
 
     @property
     def needs_counterfactual(self) -> bool:
@@ -78,8 +91,7 @@ class Metric:
         if self.kind == "peak_power":
             return out["facility_power"].max(axis=1)[None, :]
         index = {y: i for i, y in enumerate(scenario.years)}
-        energy = (out["energy_by_region"][:, :, list(scenario.region_names).index(self.region)] if self.region
-                  else out["energy"])                       # (draws, years)
+        energy = self._energy(scenario, out)                # (draws, years)
         if self.kind == "energy":
             return energy[:, [index[y] for y in self.years]].T
         if self.kind == "cumulative":
@@ -88,6 +100,18 @@ class Metric:
         e = energy[:, cols]
         rebound = e - counterfactual["energy"][:, cols]
         return np.divide(rebound, e, out=np.zeros_like(e), where=e > 0).T
+
+    def _energy(self, scenario, out: dict) -> np.ndarray:
+        """The scope's or the part's electricity, (draws, years). A family's is the sum of its
+        generations' rows in order, as the results' ``energy_by_family`` adds them
+        (:mod:`sim.model.record`): the same numbers, bit for bit."""
+        if self.dim == "region":
+            return out["energy_by_region"][:, :, list(scenario.region_names).index(self.part)]
+        if self.dim == "family":
+            by_generation = out["energy_by_generation"]     # (draws, years, generations)
+            rows = [i for i, f in enumerate(scenario.generation_families) if f == self.part]
+            return sum_rows([by_generation[:, :, i] for i in rows])
+        return out["energy"]
 
 
 def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric:
@@ -102,7 +126,7 @@ def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric
         raise InputError("--metric", None, "is empty: give a metric such as energy:2030, cumulative:2025-2035, "
                          "peak_power or rebound_share:2035")
     text = text or "energy"
-    text, at, region = text.partition("@")
+    text, at, part = text.partition("@")
     kind, _, arg = text.partition(":")
     if kind not in METRICS:
         raise InputError("--metric", None, f"unknown metric '{kind}'" + suggest(kind, METRICS)
@@ -116,7 +140,7 @@ def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric
 
     if kind == "rebound_share" and scenario.mode != "demand":
         raise InputError("--metric", None, "rebound_share needs a scenario with shipments.mode = \"demand\"")
-    region = _region(region, kind, list(scenario.region_names)) if at else None
+    part, dim = _part(part, kind, scenario) if at else (None, None)
     if kind == "cumulative":
         m = re.fullmatch(r"(\d{4})-(\d{4})", arg)
         if not m:
@@ -124,7 +148,7 @@ def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric
         a, b = year(m.group(1)), year(m.group(2))
         if b < a:
             raise InputError("--metric", None, f"span {a}-{b} ends before it starts")
-        return Metric(kind, (b,), (a, b), region)
+        return Metric(kind, (b,), (a, b), part, dim)
     if kind == "peak_power":
         if arg:
             raise InputError("--metric", None, "peak_power takes no year: it is the highest over the run")
@@ -135,19 +159,45 @@ def parse_metric(text: str | None, scenario, years=None, of: str = "") -> Metric
         chosen = parse_years(years, scenario)
     else:
         chosen = (year(arg),) if arg else (scenario.key_years[-1],)
-    return Metric(kind, chosen, region=region)
+    return Metric(kind, chosen, part=part, dim=dim)
 
 
-def _region(name: str, kind: str, regions: list[str]) -> str:
-    """The region of ``METRIC@REGION``: one of the fleet's, for the electricity (or one line)."""
+def _part(name: str, kind: str, scenario) -> tuple[str, str]:
+    """The part of ``METRIC@PART`` and its dimension: one of the fleet's regions or accelerator
+    families (a fleet of one family has no part by family), for the electricity (or one line)."""
     if kind not in ("energy", "cumulative"):
-        raise InputError("--metric", None, f"{kind} is the fleet's: a region (@{name}) goes with energy or cumulative")
-    if not regions:
-        raise InputError("--metric", None, f"@{name}: this fleet has no regions (the scenarios with [regions]: "
-                         "iea_2030, lbnl_us_2028, china_2030)")
-    if name not in regions:
-        raise InputError("--metric", None, f"@{name}: no such region" + suggest(name, regions))
-    return name
+        raise InputError("--metric", None, f"{kind} is the fleet's: a region or family (@{name}) goes with "
+                         "energy or cumulative")
+    families = list(dict.fromkeys(scenario.generation_families))
+    parts = {"region": list(scenario.region_names), "family": families if len(families) > 1 else []}
+    for dim, names in parts.items():
+        if name in names:
+            return name, dim
+    known = parts["region"] + parts["family"]
+    if not known:
+        raise InputError("--metric", None, f"@{name}: this fleet has no regions or accelerator families (the "
+                         "scenarios with [regions] and [families]: iea_2030, lbnl_us_2028, china_2030)")
+    what = " or ".join(dim for dim, names in parts.items() if names)
+    raise InputError("--metric", None, f"@{name}: no such {what}" + suggest(name, known))
+
+
+def _spoken(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def words(metric: str, family: bool = False) -> str:
+    """A metric's name in a figure's words: ``energy:2035`` → "electricity in 2035";
+    ``energy:2030@US`` → "US electricity in 2030"; with ``family``, ``energy:2030@AMD`` →
+    "electricity of AMD accelerators in 2030"."""
+    text, _, part = str(metric).partition("@")
+    kind, _, arg = text.partition(":")
+    said = {"energy": f"electricity in {arg}", "cumulative": f"electricity summed over {arg.replace('-', '–')}",
+            "peak_power": "peak facility power", "rebound_share": f"rebound share of {arg}'s electricity"}.get(kind)
+    if said is None:
+        return str(metric)
+    if part and family:
+        return said.replace("electricity", f"electricity of {part} accelerators", 1)
+    return f"{_spoken(part)} {said}" if part else said
 
 
 def parse_years(years, scenario) -> tuple[int, ...]:

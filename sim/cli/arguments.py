@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="morris: keep the K most spread of the --samples trajectories (SALib's optimised trajectories)")
     sweep.add_argument("--metric", default=None,
                        help="energy[:YEAR] (default: last key year), cumulative:Y1-Y2, peak_power, "
-                            "rebound_share[:YEAR]; with regions, one region's electricity: energy:2030@US")
+                            "rebound_share[:YEAR]; one region's or accelerator family's electricity: energy:2030@US, "
+                            "energy:2030@AMD")
     sweep.add_argument("--param", dest="params", action="append", default=[], metavar="KEY[=LOW:HIGH:N]",
                        help="grid: section.key=LOW:HIGH:N (one to three); others: a parameter to "
                             "analyse (default: all uncertain ones)")
@@ -152,8 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--kind", dest="kinds", action="append", default=[], metavar="KIND",
                       help="fan, generations, regions, workload, rebound, context, tornado, sobol, heatmap "
                            "(repeatable; default: all the file can give)")
-    plot.add_argument("--out", metavar="DIR", help="folder for the figures (default: the result's)")
-    plot.add_argument("--format", default="png", help="png, svg or pdf (default png)")
+    plot.add_argument("--out", metavar="DIR", help="folder for the figures (default: the result's), or the file "
+                      "of one figure (fan.png)")
+    plot.add_argument("--format", default=None, help="png, svg or pdf (default: --out's suffix, else png)")
     plot.add_argument("--force", action="store_true", help="replace figures sim drew from another result")
     plot.add_argument("--references", default=None, metavar="same|all",
                       help="the fan chart's published figures: same (default: those that count AI servers or "

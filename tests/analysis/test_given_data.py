@@ -57,13 +57,22 @@ def test_given_data_bad_input_is_one_line(run_result, capsys, args, fragment):
     assert fragment in err and err.count("\n") == 1
 
 
-def test_a_regions_electricity_is_read_from_the_results_draws():
-    """``--metric energy:2030@China`` on a world result: China's electricity, draw by draw."""
+def test_a_regions_or_a_familys_electricity_is_read_from_the_results_draws(tmp_path):
+    """``--metric energy:2030@China`` on a world result: China's electricity, draw by draw; and
+    ``energy:2030@AMD`` the AMD family's, bit for bit the result's ``energy_by_family``, from
+    the result in memory and as written to a file."""
     from sim.analysis.given_data import _metric_from_result
+    from sim.results import open_result
 
     ds = sim.run("iea_2030", draws=50, seed=2, calibrate=False)
-    values, name, units = _metric_from_result(ds, "energy:2030@China", "r.nc")
+    values, metric = _metric_from_result(ds, "energy:2030@China", "r.nc")
     np.testing.assert_array_equal(values, ds.energy_by_region.sel(region="China", year=2030).values)
-    assert name == "energy:2030@China" and units == ds.energy.attrs["units"]
+    assert metric.name == "energy:2030@China" and metric.units == ds.energy.attrs["units"]
     ranked = sim.sweep(ds, "pawn", "energy:2030@China")
-    assert ranked.attrs["metric"] == "energy:2030@China"
+    assert ranked.attrs["metric"] == "energy:2030@China" and ranked.attrs["metric_words"] == "China electricity in 2030"
+    ds.to_netcdf(tmp_path / "r.nc")
+    for source in (ds, open_result(tmp_path / "r.nc")):
+        values, metric = _metric_from_result(source, "cumulative:2024-2030@AMD", "r.nc")
+        np.testing.assert_array_equal(values, ds.energy_by_family.sel(family="AMD", year=slice(2024, 2030))
+                                      .sum("year").values)
+        assert metric.words == "electricity of AMD accelerators summed over 2024–2030"

@@ -212,11 +212,12 @@ def test_indices_are_also_under_salibs_names():
 
 
 @pytest.mark.parametrize("scenario, metric, fragment", [
-    ("iea_2030", "energy:2030@Chna", "@Chna: no such region (did you mean 'China'?)"),
-    ("nvidia_2027", "energy:2030@US", "@US: this fleet has no regions"),
+    ("iea_2030", "energy:2030@Chna", "@Chna: no such region or family (did you mean 'China'?)"),
+    ("iea_2030", "energy:2030@AMDD", "(did you mean 'AMD'?)"),
+    ("nvidia_2027", "energy:2030@US", "@US: this fleet has no regions or accelerator families"),
     ("iea_2030", "peak_power@US", "peak_power is the fleet's"),
 ])
-def test_a_region_the_metric_cannot_read_is_one_line(capsys, tmp_path, scenario, metric, fragment):
+def test_a_part_the_metric_cannot_read_is_one_line(capsys, tmp_path, scenario, metric, fragment):
     code = main(["sweep", scenario, "--method", "oat", "--metric", metric, "--out", str(tmp_path / "x.nc")])
     err = capsys.readouterr().err
     assert code == 2 and fragment in err and err.count("\n") == 1, err

@@ -84,6 +84,26 @@ def test_missing_requirement_is_one_line(results, tmp_path, capsys, source, kind
     assert not list(tmp_path.iterdir())
 
 
+def test_out_may_name_the_file_of_one_figure(results, tmp_path, capsys):
+    """``--out tornado.png`` was taken for a folder: a folder ``tornado.png`` was made, the figure
+    inside it. A name with a figure's suffix is now the one figure's file, in its format; for
+    several figures, or a --format that contradicts it, one line and nothing written."""
+    assert main(["plot", str(results["oat"]), "--out", str(tmp_path / "what moves it.png")]) == 0
+    assert (tmp_path / "what moves it.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["plot", str(results["run"]), "--kind", "fan", "--out", str(tmp_path / "sub" / "fan.svg")]) == 0
+    assert (tmp_path / "sub" / "fan.svg").read_bytes().startswith(b"<?xml")
+    capsys.readouterr()
+    for args, fragment in (([str(results["run"])], "names one file, and this result gives 3 figures (fan, "),
+                           ([str(results["run"]), "--kind", "fan", "--format", "pdf"], "pdf contradicts --out")):
+        assert main(["plot", *args, "--out", str(tmp_path / "one.png")]) == 2
+        err = capsys.readouterr().err
+        assert fragment in err and err.count("\n") == 1, err
+    assert not (tmp_path / "one.png").exists()
+    (tmp_path / "figures.png").mkdir()      # a folder that is named so stays a folder
+    assert main(["plot", str(results["run"]), "--kind", "fan", "--out", str(tmp_path / "figures.png")]) == 0
+    assert (tmp_path / "figures.png" / "nvidia-fan.png").exists()
+
+
 def test_bad_kind_and_format(results, capsys):
     assert main(["plot", str(results["run"]), "--kind", "fans"]) == 2
     assert "did you mean 'fan'" in capsys.readouterr().err

@@ -76,7 +76,7 @@ def figure(ds, kind: str, file: str | None = None, references: str | None = None
         return KINDS[kind][0](ds)
 
 
-def plot_file(path, kinds=None, out_dir=None, fmt: str = "png", force: bool = False,
+def plot_file(path, kinds=None, out_dir=None, fmt: str | None = None, force: bool = False,
               references: str | None = None) -> list[Path]:
     """Draw a result file's figures; return the files written.
 
@@ -87,23 +87,43 @@ def plot_file(path, kinds=None, out_dir=None, fmt: str = "png", force: bool = Fa
     kinds : list of str, optional
         Default: every kind the file can give.
     out_dir : str or Path, optional
-        Default: the result's folder. Files are named ``<result>-<kind>.<fmt>``.
-    fmt : {"png", "svg", "pdf"}
+        Default: the result's folder. Files are named ``<result>-<kind>.<fmt>``. A name that
+        ends in a figure format (``tornado.png``) and is not a folder is the file of the one
+        figure drawn (its suffix the format); naming one file for several figures is an error.
+    fmt : {"png", "svg", "pdf"}, optional
+        Default: the file's suffix, else png.
     force : bool
         Replace figures sim drew from another result (never a file sim did not write).
     references : {"same", "all"}, optional
         The fan chart's published figures (:func:`figure`).
     """
+    named = _one_file(out_dir, fmt)
+    fmt = named.suffix[1:] if named else fmt or "png"
     if fmt not in style.FORMATS:
         raise InputError("--format", None, f"must be one of {', '.join(style.FORMATS)}, got {fmt!r}")
     ds = open_result(path)
     kinds = kinds or available(ds)
     if not kinds:
         raise InputError(str(path), None, "nothing to plot: not a result of sim run or sim sweep")
+    if named and len(kinds) > 1:
+        raise InputError("--out", str(out_dir), f"names one file, and this result gives {len(kinds)} figures "
+                         f"({', '.join(kinds)}): give a folder, or one --kind")
     figures = [(kind, figure(ds, kind, str(path), references)) for kind in kinds]  # every check before any file
     out_dir = Path(out_dir) if out_dir else Path(path).parent
-    targets = [(kind, fig, out_dir / f"{Path(path).stem}-{kind}.{fmt}") for kind, fig in figures]
+    targets = [(kind, fig, named or out_dir / f"{Path(path).stem}-{kind}.{fmt}") for kind, fig in figures]
     for kind, _, target in targets:  # every figure's path checked before any is written
         check_writable(target)
         check_replaceable(target, {"source": str(path), "kind": kind}, force)
     return [style.save(fig, target, fmt, {"source": str(path), "kind": kind}, force) for kind, fig, target in targets]
+
+
+def _one_file(out, fmt: str | None) -> Path | None:
+    """``--out`` as the file of one figure: a name ending in a figure format (``.png``, ``.svg``,
+    ``.pdf``) that is not a folder (it was taken for a folder, and a folder ``tornado.png``
+    made); a ``--format`` that contradicts its suffix is one line."""
+    if out is None or Path(out).is_dir() or Path(out).suffix.lower()[1:] not in style.FORMATS:
+        return None
+    suffix = Path(out).suffix.lower()[1:]
+    if fmt is not None and fmt != suffix:
+        raise InputError("--format", None, f"{fmt} contradicts --out {out}: give one, or a name ending in .{fmt}")
+    return Path(out)

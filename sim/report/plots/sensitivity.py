@@ -5,24 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from ... import parameters as registry
+from ...analysis.metrics import words
 from . import style
 
 
-def metric_words(metric: str) -> str:
-    """A sweep's metric in words: ``energy:2035`` → "electricity in 2035"; ``energy:2030@US`` →
-    "US electricity in 2030"."""
-    text, _, region = str(metric).partition("@")
-    kind, _, arg = text.partition(":")
-    words = {"energy": f"electricity in {arg}", "cumulative": f"electricity summed over {arg.replace('-', '–')}",
-             "peak_power": "peak facility power", "rebound_share": f"rebound share of {arg}'s electricity"}.get(kind)
-    if words is None:
-        return str(metric)
-    return f"{region.replace('_', ' ')} {words}" if region else words
+def metric_words(ds) -> str:
+    """A sweep's metric in words, as the sweep said them (its ``metric_words``; a result written
+    before sweeps said them: from the metric's name, :func:`sim.analysis.metrics.words`)."""
+    return ds.attrs.get("metric_words") or words(ds.attrs.get("metric"))
 
 
 def _metric_label(ds) -> str:
     units = {"TW h": "TWh", "GW": "GW", "1": "share"}.get(ds.attrs.get("metric_units"), ds.attrs.get("metric_units"))
-    return f"{metric_words(ds.attrs.get('metric'))} ({units})"
+    return f"{metric_words(ds)} ({units})"
 
 
 def _names(ds, index) -> list[str]:
@@ -47,7 +42,7 @@ def tornado(ds, top: int = 12):
     ax.axvline(base, color="black", lw=0.8)
     ax.set_yticks(y, names)
     ax.set_xlabel(_metric_label(ds))
-    style.title(ax, f"What moves {metric_words(ds.attrs.get('metric'))} most (one at a time)")
+    style.title(ax, f"What moves {metric_words(ds)} most (one at a time)")
     ax.grid(axis="y", visible=False)
     # under the axis, so that no bar hides behind it
     style.legend_below(ax, ncol=2, frameon=False)
@@ -77,7 +72,7 @@ def sobol(ds, top: int = 12):
     ax.set_yticks(y, names)
     ax.set_xlabel("Sobol index (share of the variance)")
     ax.set_xlim(min(0, float(np.nanmin(_last_year(ds.first_order_low).values))), 1.0)
-    style.title(ax, f"Which uncertainty drives {metric_words(ds.attrs.get('metric'))}?")
+    style.title(ax, f"Which uncertainty drives {metric_words(ds)}?")
     ax.grid(axis="y", visible=False)
     style.legend_below(ax, ncol=2, frameon=False)
     level = ds.attrs.get("confidence_level", 0.95)
@@ -105,7 +100,7 @@ def heatmap(ds):
     ax.set_ylabel(style.label(registry.label(ds[yname].attrs.get("key", yname)), ds[yname].attrs.get("units", "")))
     ax.set_xticks(ds[xname].values, [f"{v:.3g}" for v in ds[xname].values])
     ax.set_yticks(ds[yname].values, [f"{v:.3g}" for v in ds[yname].values])
-    style.title(ax, f"Median {metric_words(ds.attrs.get('metric'))} over the grid")
+    style.title(ax, f"Median {metric_words(ds)} over the grid")
     ax.grid(False)
     style.finish(fig, ds, f"Each cell: median over {ds.attrs.get('draws_per_point')} draws of the "
                           "other uncertain parameters (the same draws in every cell).")
@@ -138,7 +133,7 @@ def ranking(ds, top: int = 12):
     ax.set_yticks(y, names)
     units = ds[name].attrs.get("units", "1")
     ax.set_xlabel(words + ("" if units in ("1", "") else f" ({registry.human_units(units)})"))
-    style.title(ax, f"What drives {metric_words(ds.attrs.get('metric'))} ({ds.attrs['method']})")
+    style.title(ax, f"What drives {metric_words(ds)} ({ds.attrs['method']})")
     ax.grid(axis="y", visible=False)
     given = ds.attrs.get("evaluations") == 0
     style.finish(fig, ds, (f"From {ds.attrs.get('draws_analysed', 0):,} draws of an existing result, no model runs. "
