@@ -33,7 +33,8 @@ def label(key: str) -> str:
         return key if "." in key else key.replace("_", " ")
     parts = key.split(".")
     year = parts[-1] if parts[-1].isdigit() else ""
-    name = parts[1] if (parts[0] == "generation" and len(parts) == 3) or parts[0] in NAMED_SECTIONS else ""
+    named = (parts[0] == "generation" and len(parts) == 3) or parts[0] in NAMED_SECTIONS
+    name = parts[1].replace("_", " ") if named else ""      # rest_of_world → "rest of world", as the figures say
     template = row.label or parts[-1].replace("_", " ")
     return template.format(year=year, name=name)
 
