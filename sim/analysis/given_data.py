@@ -19,6 +19,9 @@ from .metrics import parse_metric
 
 GIVEN_DATA = ("pawn", "delta", "rbd_fast")   # indices from an existing result (from_result)
 DESIGNED = ("oat", "grid", "sobol", "morris")   # the methods that run the model (sim.analysis.sensitivity)
+SLICES = 10        # PAWN's conditioning intervals (SALib's default, Pianosi and Wagener 2015)
+DUMMIES = 200      # inputs that do nothing, whose PAWN indices give the noise level (pawn_noise)
+NOISE_LEVEL = 99   # the noise level is this percentile of theirs (a ranking has dozens of inputs)
 
 
 def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed: int | None = None,
@@ -52,10 +55,11 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
     notices = []                    # what SALib warns of (delta: a bias in the draws), said in the result
     try:
         if method == "pawn":
-            r = pawn.analyze(problem, x, y, S=10, seed=salib_seed)
+            r = pawn.analyze(problem, x, y, S=SLICES, seed=salib_seed)
             data = {"pawn_median": (r["median"], "median over slices of the Kolmogorov-Smirnov statistic (PAWN)"),
                     "pawn_max": (r["maximum"], "largest over slices of the Kolmogorov-Smirnov statistic"),
                     "pawn_cv": (r["CV"], "coefficient of variation of the statistic over slices")}
+            noise = pawn_noise(y, seed)
         elif method == "delta":
             # SALib prints notes on how it merged bins, and resets the warning filters to do so
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
@@ -79,6 +83,11 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
                       for k, (v, text) in data.items()},
                      coords={"parameter": ("parameter", np.array(names, dtype=object), {"long_name": "sampled input"}),
                              "units": ("parameter", np.array(units, dtype=object), {"long_name": "the input's units"})})
+    if method == "pawn":
+        out["pawn_noise"] = ((), noise, {"units": "1", "long_name": (
+            f"noise level of the PAWN median: the {NOISE_LEVEL}th percentile of the indices of {DUMMIES} inputs "
+            f"that do nothing (independent of the metric) with these {len(y):,} draws; an index at or below "
+            "it is not told apart from noise")})
     out.attrs.update(carried(ds.attrs))
     out.attrs.update({"method": method, "metric": metric.name, "metric_units": metric.units,
                       "metric_words": metric.words,
@@ -88,6 +97,47 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
                       "correlation_handling": "given data: the draws as sampled, correlations included",
                       "warnings": "\n".join(dict.fromkeys(notices))})
     return out
+
+
+def pawn_noise(y: np.ndarray, seed: int = 0) -> float:
+    """The PAWN median an input that does nothing reaches with these draws of the metric ``y``: the
+    :data:`NOISE_LEVEL` th percentile over :data:`DUMMIES` inputs drawn independently of ``y``
+    (a random order of ranks each, seeded), each scored as SALib's PAWN scores an input
+    (:func:`pawn_medians`). With few draws every slice's distribution differs from the whole by
+    chance (about 0.18 at 300 draws, 0.07 at 2,000, 0.03 at 10,000): an index at or below this
+    is not told apart from noise (the dummy-input test of PAWN's screening)."""
+    rng = np.random.default_rng([int(seed), 0x9A3])     # its own stream: the metric's draws are not touched
+    n = len(y)
+    per_block = max(1, 2_000_000 // max(n, 1))          # dummies scored at once: a bounded (k, n) array
+    medians = []
+    for first in range(0, DUMMIES, per_block):
+        k = min(per_block, DUMMIES - first)
+        x = rng.permuted(np.tile(np.arange(n, dtype=float), (k, 1)), axis=1)
+        medians.append(pawn_medians(x, y))
+    return float(np.percentile(np.concatenate(medians), NOISE_LEVEL))
+
+
+def pawn_medians(x: np.ndarray, y: np.ndarray, slices: int = SLICES) -> np.ndarray:
+    """PAWN's median Kolmogorov-Smirnov statistic of each input ``x[j]`` (k, n) for the output ``y``
+    (n,), as ``SALib.analyze.pawn`` computes it (slices between the input's quantiles, each
+    slice's output against all of it, ``scipy.stats.ks_2samp``'s statistic: the same numbers,
+    tested), for many inputs at once: the empirical distributions are compared at each distinct
+    value of ``y`` by cumulative counts, where SALib calls ``ks_2samp`` once per slice and input."""
+    order = np.argsort(y, kind="stable")
+    ordered = y[order]
+    ends = np.flatnonzero(np.append(ordered[1:] != ordered[:-1], True))   # last of each run of equal values
+    whole = (ends + 1) / len(y)                                              # (values,): the output's CDF
+    xs = x[:, order]                                                         # the inputs in the output's order
+    step = 1 / slices
+    edges = np.nanquantile(x, np.arange(0, 1 + step, step), axis=1)          # (slices + 1, k), SALib's
+    stats = np.full((slices, x.shape[0]), np.nan)
+    for s in range(slices):
+        inside = (xs >= edges[s][:, None]) & (xs < edges[s + 1][:, None])     # (k, n)
+        counts = np.cumsum(inside, axis=1)[:, ends]
+        size = counts[:, -1]
+        part = counts / np.where(size > 0, size, 1)[:, None]
+        stats[s] = np.where(size > 0, np.abs(part - whole).max(axis=1), np.nan)
+    return np.nanmedian(stats, axis=0)
 
 
 def _metric_from_result(ds, text, file):

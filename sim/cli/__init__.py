@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import parameters as registry
 from ..errors import InputError
-from ..report.summary import ranking, summary
+from ..report.summary import noise_words, ranking, summary
 from .arguments import build_parser
 
 LARGE_RUN = 20_000   # draws from which `sim run` first says how large the result will be
@@ -233,6 +233,8 @@ def _sweep_result(args) -> int:
     print(f"{result.attrs['scenario']}: {args.method} sensitivity of {result.attrs['metric']} from "
           f"{result.attrs['draws_analysed']:,} draws of {source} (no model runs) in {time.perf_counter() - began:.1f} s")
     print_ranking(ranking(result))
+    if noise_words(result):
+        print(noise_words(result))
     _print_warnings(result.attrs)
     print(f"result: {out}")
     return 0

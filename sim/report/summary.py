@@ -239,6 +239,17 @@ def summary(ds, seconds: float | None = None) -> str:
     return "\n".join(lines)
 
 
+def noise_words(ds) -> str | None:
+    """What an input that does nothing reaches in a PAWN ranking of a result's draws, and how many
+    inputs stand above it (``None`` for other sweeps)."""
+    if "pawn_noise" not in ds:
+        return None
+    level, above = float(ds.pawn_noise), int((ds.pawn_median > ds.pawn_noise).sum())
+    return (f"noise: an input that does nothing reaches a PAWN median of {level:.3f} with these "
+            f"{ds.attrs.get('draws_analysed', 0):,} draws; {above} of {ds.sizes['parameter']} inputs stand above it"
+            + ("" if above == ds.sizes["parameter"] else " (more draws lower it)"))
+
+
 def ranking(ds, year: int | None = None) -> list[tuple[str, str]]:
     """Parameters ranked by the method's main measure, with a formatted value, for printing."""
     method = ds.attrs["method"]
@@ -260,7 +271,9 @@ def ranking(ds, year: int | None = None) -> list[tuple[str, str]]:
                          f"sigma {number(float(pick(ds.sigma).sel(parameter=p)))}")
     elif method == "pawn":
         key = ds.pawn_median
-        fmt = lambda p: f"PAWN median {float(ds.pawn_median.sel(parameter=p)):.3f}  max {float(ds.pawn_max.sel(parameter=p)):.3f}"  # noqa: E731
+        noise = float(ds.pawn_noise) if "pawn_noise" in ds else -np.inf
+        fmt = lambda p: (f"PAWN median {float(ds.pawn_median.sel(parameter=p)):.3f}  max {float(ds.pawn_max.sel(parameter=p)):.3f}"  # noqa: E731
+                         + ("  (within noise)" if float(ds.pawn_median.sel(parameter=p)) <= noise else ""))
     elif method == "delta":
         key = ds.delta
         fmt = lambda p: (f"delta {float(ds.delta.sel(parameter=p)):.3f} ±{float(ds.delta_conf.sel(parameter=p)):.3f}"  # noqa: E731

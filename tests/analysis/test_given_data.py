@@ -40,6 +40,14 @@ def test_indices_from_an_existing_result_rank_its_drivers_without_model_runs(run
     assert "shipments.anchors.2027" in ranked[:3]
     index = ds[measure].sel(parameter=["shipments.anchors.2027", "generation.H200.performance"]).values
     assert index[1] < 0.5 * index[0]
+    if method == "pawn":    # what an input that does nothing reaches: H200's performance is within it
+        noise = float(ds.pawn_noise)
+        assert float(ds.pawn_median.sel(parameter="generation.H200.performance")) <= noise < index[0]
+        line = next(t for t in printed.splitlines() if t.startswith("noise: "))
+        above = int((ds.pawn_median > noise).sum())
+        assert f"{noise:.3f} with these 1,000 draws; {above} of {ds.sizes['parameter']} inputs" in line
+        within = [t for t in printed.splitlines() if t.endswith("(within noise)")]
+        assert len(within) == ds.sizes["parameter"] - above
     if method != "delta":   # seeded: reproducible (delta's resamples take minutes; it shares the seeding)
         again = sim.analysis.sensitivity.from_result(open_result(run_result), method, "energy:2030")
         np.testing.assert_array_equal(again[measure].values, ds[measure].values)
@@ -76,3 +84,40 @@ def test_a_regions_or_a_familys_electricity_is_read_from_the_results_draws(tmp_p
         np.testing.assert_array_equal(values, ds.energy_by_family.sel(family="AMD", year=slice(2024, 2030))
                                       .sum("year").values)
         assert metric.words == "electricity of AMD accelerators summed over 2024–2030"
+
+
+@pytest.mark.parametrize("n, ties", [(300, False), (1_000, True), (57, False)])
+def test_pawn_medians_are_salibs_for_many_inputs_at_once(n, ties):
+    """The noise level's PAWN (all dummies at once, by cumulative counts) scores an input as
+    SALib's PAWN does, ties in the output and the input included."""
+    from SALib.analyze import pawn
+
+    from sim.analysis.given_data import pawn_medians
+
+    rng = np.random.default_rng(n)
+    y = rng.lognormal(size=n)
+    y = np.round(y, 1) if ties else y
+    x = rng.random((6, n))
+    x[2] = np.round(x[2], 1)
+    x[3] = y + 0.1 * rng.normal(size=n)       # a driver
+    salib = pawn.analyze({"num_vars": 6, "names": list("abcdef"), "bounds": [[0, 1]] * 6}, x.T, y, S=10)
+    np.testing.assert_allclose(pawn_medians(x, y), salib["median"], rtol=0, atol=1e-12)
+
+
+def test_the_noise_level_is_what_an_input_that_does_nothing_reaches():
+    """About 1 in 100 fresh inputs independent of the output reach above the noise level (its
+    99th percentile of 200 dummies), a driver far above it; it falls as the draws grow, as
+    1/sqrt(n) (the Kolmogorov-Smirnov statistic's scaling), and is the same for any output with
+    no ties (it depends on ranks alone)."""
+    from sim.analysis.given_data import pawn_medians, pawn_noise
+
+    rng = np.random.default_rng(11)
+    levels = {}
+    for n in (400, 1_600, 6_400):
+        y = rng.lognormal(size=n)
+        levels[n] = pawn_noise(y, seed=4)
+        assert pawn_noise(np.exp(y) + 3.0, seed=4) == levels[n]        # ranks alone
+        fresh = pawn_medians(rng.random((400, n)), y)
+        assert (fresh > levels[n]).mean() < 0.03
+        assert pawn_medians((y + 0.5 * rng.normal(size=n))[None, :], y)[0] > 2 * levels[n]
+    assert 1.6 < levels[400] / levels[1_600] < 2.4 and 1.6 < levels[1_600] / levels[6_400] < 2.4

@@ -274,6 +274,18 @@ def test_no_text_of_a_world_fleets_figures_or_a_ranking_reaches_beyond_its_edges
     assert _text_outside(sim.plot(sim.sweep(ds, "pawn", "energy:2030"), "ranking")) == []
 
 
+def test_a_pawn_ranking_shades_what_an_input_that_does_nothing_reaches():
+    """A bar inside the shade is not told apart from noise with these draws: the shade ends at
+    the sweep's ``pawn_noise``, and the footer says what it is."""
+    ranked = sim.sweep(sim.run(SCENARIOS / "nvidia_2027.toml", draws=200, calibrate=False), "pawn", "energy:2027")
+    fig = sim.plot(ranked, "ranking")
+    noise = float(ranked.pawn_noise)
+    assert [line.get_xdata()[0] for line in fig.axes[0].lines if line.get_linestyle() == "--"] == [noise]
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert f"up to {noise:.3f}, what an input that does nothing reaches" in texts
+    assert _text_outside(fig) == []
+
+
 def test_figures_in_labels_are_written_as_a_reader_writes_them():
     from sim.report.plots.style import short_number
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import parameters as registry
+from ...analysis.given_data import DUMMIES, NOISE_LEVEL
 from ...analysis.metrics import words
 from . import style
 
@@ -130,6 +131,13 @@ def ranking(ds, top: int = 12):
         v, lo, hi = value[order], _last_year(ds.mu_star_low).values[order], _last_year(ds.mu_star_high).values[order]
         ax.errorbar(v, y, xerr=[np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)], fmt="none", color="black",
                     lw=0.8, capsize=2)
+    noise = ""
+    if "pawn_noise" in ds:      # what an input that does nothing reaches with these draws
+        level = float(ds.pawn_noise)
+        ax.axvline(level, color="0.3", ls="--", lw=1)
+        ax.axvspan(0, level, color="0.85", zorder=0, lw=0)
+        noise = (f"Shaded: up to {level:.3f}, what an input that does nothing reaches with these draws (the "
+                 f"{NOISE_LEVEL}th percentile of {DUMMIES} such inputs); a bar inside it is not told apart from noise. ")
     ax.set_yticks(y, names)
     units = ds[name].attrs.get("units", "1")
     ax.set_xlabel(words + ("" if units in ("1", "") else f" ({registry.human_units(units)})"))
@@ -137,5 +145,5 @@ def ranking(ds, top: int = 12):
     ax.grid(axis="y", visible=False)
     given = ds.attrs.get("evaluations") == 0
     style.finish(fig, ds, (f"From {ds.attrs.get('draws_analysed', 0):,} draws of an existing result, no model runs. "
-                           if given else "") + "Whiskers: 95 % intervals where the method gives them.")
+                           if given else "") + noise + "Whiskers: 95 % intervals where the method gives them.")
     return fig
