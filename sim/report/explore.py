@@ -5,7 +5,7 @@ a result is run first, as ``sim run`` runs it, in memory): the fan chart of thei
 electricity with the published figures of the same scope (a world result's also region by
 region, and any fleet's family by family, from the same draws), a pair of sliders for each of the
 assumptions that drive the chosen year most, the drivers' PAWN indices (SALib, from the draws,
-no model runs), how the result meets what was observed (the brief's checks: the figures it
+no model runs; a region's or a family's own when a reader looks at it alone), how the result meets what was observed (the brief's checks: the figures it
 was calibrated to and those held out of it, with the verdicts) and buttons that download the
 figure (PNG) and the plotted quantiles (CSV).
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.colors import to_rgb
 
-from ..analysis.given_data import from_result
+from ..analysis.given_data import DUMMIES, NOISE_LEVEL, from_result
 from ..atomic import check_writable, writing
 from ..errors import InputError
 from ..parameters import human_units, label, var_name
@@ -38,30 +38,24 @@ from .plots import style
 from .plots.runs import in_drawing_order, published_points
 
 MAX_DRAWS = 2_000        # draws a page holds per result (the first ones: an ensemble's order is random)
-SLIDERS = 6              # assumptions with sliders: those with the largest PAWN index
+PAWN_DRAWS = 20_000      # draws the drivers are ranked from (the first ones), for each part of the result
+SLIDERS = 6              # assumptions with sliders: those with the largest PAWN index above its noise
 
 
 def view(ds, year: int | None = None) -> dict:
-    """What the page needs of one result: its draws' electricity, its main assumptions' values
-    and their PAWN indices for ``year`` (default: 2030 if simulated, else the last key year),
-    and the published figures of its scope."""
+    """What the page needs of one result: its draws' electricity, the assumptions that drive the
+    chosen ``year`` (default: 2030 if simulated, else the last key year) most, by their PAWN
+    indices, with their values as sliders, and the published figures of its scope; and the same
+    for each part of it a reader may look at alone (:func:`parts`), whose drivers are its own."""
     years = [int(y) for y in ds.year.values]
     if year is None:
         keys = [int(y) for y in np.atleast_1d(ds.attrs.get("key_years", years[-1]))]
         year = 2030 if 2030 in years else keys[-1]
     n = min(ds.sizes["draw"], MAX_DRAWS)
     head = ds.isel(draw=slice(0, n))
-    pawn = from_result(ds, "pawn", f"energy:{year}")
-    order = np.argsort(-pawn.pawn_median.values, kind="stable")
-    drivers = [{"key": str(pawn.parameter.values[i]), "label": label(str(pawn.parameter.values[i])),
-                "pawn": round(float(pawn.pawn_median.values[i]), 3)} for i in order]
-    inputs = []
-    for d in drivers[:SLIDERS]:
-        values = np.asarray(head[var_name(d["key"])].values, dtype=float)
-        units = human_units(str(head[var_name(d["key"])].attrs.get("units", "")))
-        shown = _rounded(values)    # the page's values: its sliders' ends are theirs
-        inputs.append({"key": d["key"], "label": d["label"], "units": units,
-                       "values": shown, "low": min(shown), "high": max(shown)})
+    values: dict[str, list] = {}     # each slider's values by draw, once for the page however many parts show it
+    drivers, inputs, noise = _drivers(ds, head, f"energy:{year}", values)
+    pieces = parts(ds, head, year, values)
     published = published_points(ds)
     # how the run meets what was observed, as the brief's checks page says it (the scenario
     # rebuilt from the text the result stores; a regional scenario's world figures need a
@@ -74,25 +68,53 @@ def view(ds, year: int | None = None) -> dict:
     name = ds.attrs.get("scenario", "result") + (f" [{ds.attrs['variant']}]" if ds.attrs.get("variant") else "")
     return {"name": name, "title": ds.attrs.get("title", name), "year": year, "years": years,
             "energy": [_rounded(row) for row in np.asarray(head.energy.values, dtype=float)],
-            "inputs": inputs, "drivers": drivers[:12], "checks": checks, "checks_left": left,
-            "published": _points(published), "scope": ds.attrs.get("scope", "world"), "parts": parts(head),
+            "inputs": inputs, "drivers": drivers, "noise": noise, "values": values, "checks": checks, "checks_left": left,
+            "published": _points(published), "scope": ds.attrs.get("scope", "world"),
+            "parts": pieces,
             "about": f"{n:,} of {ds.sizes['draw']:,} draws; seed {ds.attrs.get('seed')}; "
                      f"{ds.attrs.get('source', 'sim')}"}
 
 
-def parts(head) -> list[dict]:
-    """The parts of a result a reader may look at alone, each a view of the same draws: a world
-    result's regions (with the published figures of each region's scope; a regional scenario's
-    page shows its own region only), and the accelerator families of any fleet that has them
-    (no published figure counts a family alone)."""
+def _drivers(ds, head, metric: str, values: dict) -> tuple[list, list, float]:
+    """The drivers of ``metric`` (PAWN of the result's draws, up to :data:`PAWN_DRAWS`, largest
+    first: the table's twelve, each saying whether it stands above what an input that does
+    nothing reaches with these draws), the sliders of the first :data:`SLIDERS` of those that
+    do (their values by draw go into ``values``), and that noise level."""
+    pawn = from_result(ds.isel(draw=slice(0, PAWN_DRAWS)), "pawn", metric)
+    noise = float(pawn.pawn_noise)
+    order = np.argsort(-pawn.pawn_median.values, kind="stable")
+    drivers = [{"key": str(pawn.parameter.values[i]), "label": label(str(pawn.parameter.values[i])),
+                "pawn": round(float(pawn.pawn_median.values[i]), 3),
+                "above": bool(pawn.pawn_median.values[i] > noise)} for i in order]
+    inputs = []
+    for d in [d for d in drivers if d["above"]][:SLIDERS]:
+        if d["key"] not in values:
+            values[d["key"]] = _rounded(head[var_name(d["key"])].values)   # the page's values: its sliders' ends are theirs
+        shown = values[d["key"]]
+        inputs.append({"key": d["key"], "label": d["label"], "units": human_units(str(head[var_name(d["key"])].attrs
+                                                                                       .get("units", ""))),
+                       "low": min(shown), "high": max(shown)})
+    return drivers[:12], inputs, round(noise, 3)
+
+
+def parts(ds, head, year: int, values: dict) -> list[dict]:
+    """The parts of a result a reader may look at alone, each a view of the same draws with the
+    assumptions that drive its own electricity (``energy:YEAR@PART``): a world result's regions
+    (with the published figures of each region's scope; a regional scenario's page shows its
+    own region only), and the accelerator families of any fleet that has them (no published
+    figure counts a family alone)."""
     found = []
     if "energy_by_region" in head and head.attrs.get("scope", "world") == "world":
         found += [{"group": "by region", "name": region.replace("_", " "), "key": region, "energy": energy,
+                   "words": f"electricity in {region.replace('_', ' ')}",
                    "published": _points(published_points(head, scope=region))}
                   for region, energy in _each(head, "region")]
     if "energy_by_family" in head:
         found += [{"group": "by accelerator family", "name": family, "key": family, "energy": energy,
-                   "published": []} for family, energy in _each(head, "family")]
+                   "words": f"the electricity of {family} accelerators", "published": []}
+                  for family, energy in _each(head, "family")]
+    for part in found:
+        part["drivers"], part["inputs"], part["noise"] = _drivers(ds, head, f"energy:{year}@{part['key']}", values)
     return found
 
 
@@ -189,6 +211,7 @@ def page(views: list[dict]) -> str:
     return (_HTML.replace("__PLOTLY__", get_plotlyjs()).replace("__DATA__", data)
             .replace("__COLOURS__", json.dumps(style.PUBLISHED_COLOURS)).replace("__SYMBOLS__", json.dumps(SYMBOLS))
             .replace("__BAND__", json.dumps(",".join(str(round(255 * c)) for c in to_rgb(style.BAND))))
+            .replace("__NOISE_ABOUT__", f"the {NOISE_LEVEL}th percentile of {DUMMIES} such inputs")
             .replace("__TITLE__", "sim explorer: " + ", ".join(v["name"] for v in views)))
 
 
@@ -200,7 +223,7 @@ body{font-family:system-ui,sans-serif;margin:1.2em;color:#222;max-width:1100px}
 .slider label{display:block;font-size:.9em}.slider input{width:48%}
 table{border-collapse:collapse;font-size:.85em}td,th{padding:.15em .6em;text-align:left}
 button{margin-right:.6em}#kept{font-weight:bold}small{color:#666}
-#checks td{vertical-align:top;max-width:30em}.check-gap td:last-child,.check-outside td:last-child{color:#a33}
+#checks td{vertical-align:top;max-width:30em}#drivers tr.noise td{color:#888}.check-gap td:last-child,.check-outside td:last-child{color:#a33}
 </style>
 <script>__PLOTLY__</script></head><body>
 <h1 style="font-size:1.3em">sim explorer</h1>
@@ -211,10 +234,12 @@ button{margin-right:.6em}#kept{font-weight:bold}small{color:#666}
 <p><button id="download-png">Download figure (PNG)</button><button id="download-csv">Download CSV</button>
 <button id="reset">Reset the assumptions</button></p>
 <h2 style="font-size:1.1em">Move the main assumptions</h2>
-<p><small>The chart keeps only the draws whose values lie in every range: the model's electricity
-for those assumptions, the others still uncertain. No model runs: quantiles of the kept draws.</small></p>
+<p id="controls-note"><small>The chart keeps only the draws whose values lie in every range: the model's electricity
+for those assumptions, the others still uncertain. No model runs: quantiles of the kept draws.
+A range moved stays in force, its slider in sight, when another part is shown.</small></p>
 <div id="controls"></div>
 <h2 style="font-size:1.1em" id="drivers-title">What drives it</h2>
+<p><small id="noise"></small></p>
 <table id="drivers"><thead><tr><th>assumption</th><th>key</th><th>PAWN (median KS)</th></tr></thead><tbody></tbody></table>
 <h2 style="font-size:1.1em">Checked against what was observed</h2>
 <p><small id="checks-note"></small></p>
@@ -224,9 +249,16 @@ for those assumptions, the others still uncertain. No model runs: quantiles of t
 <script>
 const VIEWS = __DATA__;
 const COLOURS = __COLOURS__, SYMBOLS = __SYMBOLS__, BAND = __BAND__;
-let view = null, ranges = [], where = 0;
-// the part of the fleet the chart shows: all of the result's scope, or one of its parts (a region, a family)
-function part(){ return where ? view.parts[where-1] : {name:view.scope, energy:view.energy, published:view.published}; }
+let view = null, ranges = {}, where = 0, META = {};
+// the part of the fleet the chart shows: all of the result's scope, or one of its parts (a region, a
+// family), each with the assumptions that drive its own electricity
+function part(){ return where ? view.parts[where-1] : {name:view.scope, energy:view.energy, published:view.published,
+  inputs:view.inputs, drivers:view.drivers, noise:view.noise, words:'its electricity'}; }
+// a range moved away from an assumption's ends keeps the draws it keeps in every part, and its
+// slider stays in sight wherever the reader looks: the part's own sliders, then any such range
+function narrowed(k){ const r=ranges[k]; return r && (r[0]>META[k].low || r[1]<META[k].high); }
+function shown(){ const own=part().inputs; return own.concat(Object.keys(ranges).filter(k=>narrowed(k) &&
+  !own.some(inp=>inp.key===k)).map(k=>META[k])); }
 function quantile(sorted, q){ if(!sorted.length) return NaN; const h=(sorted.length-1)*q, lo=Math.floor(h);
   return lo+1<sorted.length ? sorted[lo]+(h-lo)*(sorted[lo+1]-sorted[lo]) : sorted[lo]; }
 // a figure as a reader writes it, to three significant figures: 1.53 million, 15,300, 0.485 (never 1.53e+6;
@@ -235,8 +267,8 @@ function figure(v){ const r=Number(v.toPrecision(3));
   for(const [size, word] of [[1e12,' trillion'],[1e9,' billion'],[1e6,' million']])
     if(Math.abs(r)>=size) return Number((r/size).toPrecision(3))+word;
   return r.toLocaleString('en-US',{maximumFractionDigits:20}); }
-function kept(){ const out=[]; for(let d=0; d<view.energy.length; d++){ let ok=true;
-  view.inputs.forEach((inp,i)=>{ const v=inp.values[d]; if(v<ranges[i][0]||v>ranges[i][1]) ok=false; });
+function kept(){ const out=[], keys=Object.keys(ranges); for(let d=0; d<view.energy.length; d++){ let ok=true;
+  keys.forEach(k=>{ const v=view.values[k][d]; if(v<ranges[k][0]||v>ranges[k][1]) ok=false; });
   if(ok) out.push(d);} return out; }
 function bands(){ const keep=kept(); const qs=[0.05,0.25,0.5,0.75,0.95]; const energy=part().energy;
   const rows=view.years.map((y,j)=>{ const col=keep.map(d=>energy[d][j]).sort((a,b)=>a-b);
@@ -274,23 +306,33 @@ function places(){ const box=document.getElementById('where'); box.innerHTML='';
     group.label=p.group; box.appendChild(group); } add(group, k+1, p.name); });
   document.getElementById('where-label').style.display = view.parts.length ? '' : 'none'; }
 function controls(){ const box=document.getElementById('controls'); box.innerHTML='';
-  ranges=view.inputs.map(inp=>[inp.low,inp.high]);
-  view.inputs.forEach((inp,i)=>{ const div=document.createElement('div'); div.className='slider';
+  shown().forEach((inp,i)=>{ const div=document.createElement('div'); div.className='slider';
     const step=(inp.high-inp.low)/200 || 1; const text=document.createElement('label');
+    const range=ranges[inp.key] || (ranges[inp.key]=[inp.low,inp.high]);
     const show=()=>{ text.textContent=inp.label+(inp.units?' ('+inp.units+')':'')+': '+
-      figure(ranges[i][0])+' to '+figure(ranges[i][1]); };
+      figure(range[0])+' to '+figure(range[1]); };
     ['low','high'].forEach((end,k)=>{ const s=document.createElement('input'); s.type='range';
-      s.min=inp.low; s.max=inp.high; s.step=step; s.value=k?inp.high:inp.low; s.id='slider-'+i+'-'+end;
+      s.min=inp.low; s.max=inp.high; s.step=step; s.value=range[k]; s.id='slider-'+i+'-'+end;
       s.setAttribute('aria-label', inp.label+' '+end);
-      s.addEventListener('input',()=>{ ranges[i][k]=parseFloat(s.value); if(ranges[i][0]>ranges[i][1]){
-        ranges[i][k]=ranges[i][1-k]; s.value=ranges[i][k]; } show(); draw(); });
+      s.addEventListener('input',()=>{ range[k]=parseFloat(s.value); if(range[0]>range[1]){
+        range[k]=range[1-k]; s.value=range[k]; } show(); draw(); });
       div.appendChild(s); });
     show(); div.insertBefore(text, div.firstChild); box.appendChild(div); }); }
-function select(k){ view=VIEWS[k]; where=0; places(); controls(); draw();
+// what drives the part shown, in the chosen year
+function drivers(){ const p=part();
+  document.getElementById('drivers-title').textContent='What drives '+p.words+' in '+view.year;
+  document.querySelector('#drivers tbody').innerHTML=p.drivers.map(d=>'<tr class="'+(d.above?'above':'noise')+'"><td>'+
+    d.label+'</td><td><code>'+d.key+'</code></td><td>'+d.pawn.toFixed(3)+(d.above?'':' (within noise)')+'</td></tr>').join('');
+  const above=p.drivers.filter(d=>d.above).length;
+  document.getElementById('noise').textContent='An assumption that does nothing reaches a PAWN index of up to '+
+    p.noise.toFixed(3)+' with these draws (__NOISE_ABOUT__): '+(above ?
+    'the sliders are the assumptions above it, at most six.' : 'no assumption stands above it, so there are no sliders; more draws would tell the drivers apart.');
+  document.getElementById('controls-note').style.display = above || shown().length ? '' : 'none'; }
+function look(){ controls(); drivers(); draw(); }
+function select(k){ view=VIEWS[k]; where=0; ranges={}; META={};
+  [view].concat(view.parts).forEach(p=>p.inputs.forEach(inp=>{ META[inp.key]=inp; }));
+  places(); look();
   document.getElementById('title').textContent=view.title;
-  document.getElementById('drivers-title').textContent='What drives its electricity in '+view.year;
-  document.querySelector('#drivers tbody').innerHTML=view.drivers.map(d=>
-    '<tr><td>'+d.label+'</td><td><code>'+d.key+'</code></td><td>'+d.pawn.toFixed(3)+'</td></tr>').join('');
   const body=document.querySelector('#checks tbody'); body.innerHTML='';
   view.checks.forEach(c=>{ const tr=document.createElement('tr'); tr.className='check-'+c.status;
     c.cells.forEach(text=>{ const td=document.createElement('td'); td.textContent=text; tr.appendChild(td); });
@@ -303,13 +345,13 @@ function select(k){ view=VIEWS[k]; where=0; places(); controls(); draw();
 const pick=document.getElementById('result');
 VIEWS.forEach((v,k)=>{ const o=document.createElement('option'); o.value=k; o.textContent=v.name; pick.appendChild(o); });
 pick.addEventListener('change',()=>select(parseInt(pick.value)));
-document.getElementById('where').addEventListener('change',e=>{ where=parseInt(e.target.value); draw(); });
-document.getElementById('reset').addEventListener('click',()=>{ controls(); draw(); });
+document.getElementById('where').addEventListener('change',e=>{ where=parseInt(e.target.value); look(); });
+document.getElementById('reset').addEventListener('click',()=>{ ranges={}; controls(); draw(); });
 document.getElementById('download-png').addEventListener('click',()=>
   Plotly.downloadImage('chart',{format:'png',filename:filename()}));
 document.getElementById('download-csv').addEventListener('click',()=>{ const {keep, rows}=bands();
-  const lines=['# '+heading(), '# '+keep.length+' of '+view.energy.length+' draws kept; '+view.inputs.map((inp,i)=>
-    inp.key+' in ['+ranges[i][0]+', '+ranges[i][1]+']').join('; '), 'year,p5_TWh,p25_TWh,p50_TWh,p75_TWh,p95_TWh'];
+  const lines=['# '+heading(), '# '+keep.length+' of '+view.energy.length+' draws kept; '+shown().map(inp=>
+    inp.key+' in ['+ranges[inp.key][0]+', '+ranges[inp.key][1]+']').join('; '), 'year,p5_TWh,p25_TWh,p50_TWh,p75_TWh,p95_TWh'];
   view.years.forEach((y,j)=>lines.push([y].concat(rows[j].map(v=>v.toPrecision(6))).join(',')));
   const a=document.createElement('a'); a.href=URL.createObjectURL(new Blob([lines.join('\\n')+'\\n'],{type:'text/csv'}));
   a.download=filename()+'-explorer.csv'; document.body.appendChild(a); a.click(); a.remove(); });

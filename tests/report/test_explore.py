@@ -200,8 +200,11 @@ def test_the_sliders_write_figures_as_the_charts_do(explored, browser):
 
 def test_a_world_result_can_be_read_region_by_region_and_family_by_family(tmp_path, browser):
     """One world run, many views: the page offers the world's regions and accelerator families,
-    each drawn from the same draws (the sliders still keep them), its median numpy's of that
-    part's electricity."""
+    each drawn from the same draws, its median numpy's of that part's electricity, with the
+    drivers of that part's own electricity (PAWN of ``energy:2030@PART``) as its sliders and
+    table; a range moved in one part keeps its draws, and its slider, in every other."""
+    from sim.analysis.given_data import from_result
+
     result = tmp_path / "world.nc"
     sim.run(SCENARIOS / "iea_2030.toml", draws=150, seed=2, calibrate=False, out=str(result), reopen=False)
     page_file = tmp_path / "world.html"
@@ -214,24 +217,56 @@ def test_a_world_result_can_be_read_region_by_region_and_family_by_family(tmp_pa
     assert groups == ["by region", "by accelerator family"]
     whole = page.evaluate("document.getElementById('chart').data[4].y")
     np.testing.assert_allclose(whole, np.median(ds.energy.values, axis=0), rtol=1e-5)
-    page.select_option("#where", label="China")
-    china = page.evaluate("document.getElementById('chart').data[4].y")
-    by_region = ds.energy_by_region.sel(region="China").transpose("draw", "year").values
-    np.testing.assert_allclose(china, np.median(by_region, axis=0), rtol=1e-5)
-    assert "China" in page.evaluate("document.getElementById('chart').layout.title.text")
-    # a slider keeps the same draws in the region's view
-    inp = embedded(page_file)[0]["inputs"][0]
+    # a slider of the world's keeps draws
+    view = embedded(page_file)[0]
+    inp = view["inputs"][0]
     cut = inp["low"] + 0.5 * (inp["high"] - inp["low"])
     move(page, "slider-0-low", cut)
     keep = ds[var_name(inp["key"])].values >= float(page.evaluate("document.getElementById('slider-0-low').value"))
-    np.testing.assert_allclose(page.evaluate("document.getElementById('chart').data[4].y"),
-                               np.median(by_region[keep], axis=0), rtol=1e-5)
-    # and a family, of the same kept draws
+    page.select_option("#where", label="China")
+    china = page.evaluate("document.getElementById('chart').data[4].y")
+    by_region = ds.energy_by_region.sel(region="China").transpose("draw", "year").values
+    np.testing.assert_allclose(china, np.median(by_region[keep], axis=0), rtol=1e-5)
+    assert "China" in page.evaluate("document.getElementById('chart').layout.title.text")
+    # China's drivers are those of China's electricity, in the table and as the sliders
+    part = next(p for p in view["parts"] if p["key"] == "China")
+    pawn = from_result(ds, "pawn", "energy:2030@China")
+    assert [d["key"] for d in part["drivers"]] == \
+        [str(pawn.parameter.values[i]) for i in np.argsort(-pawn.pawn_median.values, kind="stable")[:12]]
+    assert page.text_content("#drivers-title") == "What drives electricity in China in 2030"
+    assert page.evaluate("[...document.querySelectorAll('#drivers code')].map(c => c.textContent)") == \
+        [d["key"] for d in part["drivers"]]
+    labels = page.evaluate("[...document.querySelectorAll('#controls label')].map(l => l.textContent)")
+    assert part["inputs"] and all(t.startswith(i["label"]) for t, i in zip(labels, part["inputs"]))
+    # the world's narrowed range is still in sight (one of China's own, or after them)
+    assert any(t.startswith(inp["label"]) for t in labels)
+    # and a family, of the same kept draws, with its own drivers
     family = str(ds.family.values[-1])
     page.select_option("#where", label=family)
     by_family = ds.energy_by_family.sel(family=family).transpose("draw", "year").values
     np.testing.assert_allclose(page.evaluate("document.getElementById('chart').data[4].y"),
                                np.median(by_family[keep], axis=0), rtol=1e-5)
+    assert page.text_content("#drivers-title") == f"What drives the electricity of {family} accelerators in 2030"
+    page.click("#reset")
+    assert page.text_content("#kept") == "150 of 150 draws kept"
+    page.close()
+
+
+def test_the_drivers_say_which_stand_above_noise_and_only_those_get_sliders(explored, browser):
+    """With few draws an assumption that does nothing scores a PAWN index by chance: the page
+    gives that noise level (sim.analysis.given_data.pawn_noise), marks the drivers at or below it,
+    and gives sliders only to those above."""
+    first, _, page_file = explored
+    view = embedded(page_file)[0]
+    noise = view["noise"]
+    assert 0 < noise < 1
+    assert all(d["above"] == (d["pawn"] > noise) or abs(d["pawn"] - noise) < 1e-3 for d in view["drivers"])
+    assert [i["key"] for i in view["inputs"]] == [d["key"] for d in view["drivers"] if d["above"]][:6]
+    page = opened(browser, page_file)
+    rows = page.evaluate("[...document.querySelectorAll('#drivers tr')].slice(1).map(r => [r.className, r.textContent])")
+    assert [c for c, _ in rows] == ["above" if d["above"] else "noise" for d in view["drivers"]]
+    assert all(("within noise" in t) == (c == "noise") for c, t in rows)
+    assert f"{noise:.3f}" in page.text_content("#noise")
     page.close()
 
 
