@@ -90,7 +90,7 @@ def from_result(ds: xr.Dataset, method: str, metric: str | None = None, *, seed:
             "it is not told apart from noise")})
     out.attrs.update(carried(ds.attrs))
     out.attrs.update({"method": method, "metric": metric.name, "metric_units": metric.units,
-                      "metric_words": metric.words,
+                      "metric_words": metric.words(ds.attrs.get("scope", "world")),
                       "evaluations": 0, "draws_analysed": int(ds.sizes["draw"]), "analysis_seed": int(seed),
                       "title": f"{method} sensitivity of {metric.name} from the draws of {ds.attrs.get('scenario', '')}",
                       "estimator": f"SALib.analyze.{method} on the result's draws (no model runs)",

@@ -64,10 +64,12 @@ class Metric:
                 "peak_power": "highest annual-mean facility power, GW",
                 "rebound_share": "share of the year's electricity due to the Jevons response"}[self.kind]
 
-    @property
-    def words(self) -> str:
+    def words(self, scope: str = "world") -> str:
         """In a figure's words: "electricity in 2030", "US electricity in 2030", "electricity of
-        AMD accelerators in 2030" (:func:`words`)."""
+        AMD accelerators in 2030" (:func:`words`); a regional scenario's own electricity (its
+        ``scope``) as its region's: "China electricity in 2030"."""
+        if self.part is None and scope != "world" and self.kind != "rebound_share":
+            return words(f"{self.name}@{scope}")
         return words(self.name, family=self.dim == "family")
 
     @property

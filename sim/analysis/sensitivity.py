@@ -137,7 +137,8 @@ def sweep(scenario, method: str, metric: str | None = None, *, params=None, samp
     ds.attrs.update(provenance(scenario, seed, f"{method} sensitivity of {metric.name}: "
                                               f"{scenario.title or scenario.name}"))
     ds.attrs.update({"method": method, "metric": metric.name, "metric_units": metric.units,
-                     "metric_words": metric.words, "correlation_handling": _correlation_handling(scenario, method),
+                     "metric_words": metric.words(scenario.scope),
+                     "correlation_handling": _correlation_handling(scenario, method),
                      "warnings": "\n".join(_warnings(ds, method))})
     return ds
 

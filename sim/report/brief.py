@@ -176,9 +176,15 @@ def summary_text(ds, oat, given=None, checks=None) -> str:
                  f"percentile" + (" with the others at the prior's medians" if given is not None else "") + ", are "
                  + ", ".join(f"the {registry.label(p)} ({s:,.0f} TWh)" for p, s in zip(drivers, swings) if s > 0) + ".")
     if given is not None:
-        top = given.pawn_median.to_series().sort_values(ascending=False).index[:3]
-        text += (" Among the draws kept, those that most shape it (PAWN indices over the draws) are "
-                 + ", ".join(f"the {registry.label(str(p))}" for p in top) + ".")
+        # only those above what an input that does nothing reaches with these draws (pawn_noise)
+        ranked = given.pawn_median.to_series().sort_values(ascending=False)
+        noise = float(given.pawn_noise) if "pawn_noise" in given else -np.inf
+        top = [str(p) for p in ranked.index[:3] if ranked[p] > noise]
+        kept = f"{int(given.attrs.get('draws_analysed', ds.sizes['draw'])):,}"
+        text += (f" Among the {kept} draws kept, those that most shape it (PAWN indices over the draws, above what "
+                 "an assumption that does nothing reaches) are " + ", ".join(f"the {registry.label(p)}" for p in top) + "."
+                 if top else f" Among the {kept} draws kept, no assumption shapes it more than an assumption that does "
+                 "nothing would by chance (PAWN): more draws would tell them apart.")
     if int(a.get("rejected_draws", 0)):
         # the years observed, as the result stores them (sim.analysis.calibration)
         years = sorted({int(y) for y in np.asarray(ds["observation_year"])}) if "observation_year" in ds else []

@@ -83,7 +83,7 @@ def test_a_regions_or_a_familys_electricity_is_read_from_the_results_draws(tmp_p
         values, metric = _metric_from_result(source, "cumulative:2024-2030@AMD", "r.nc")
         np.testing.assert_array_equal(values, ds.energy_by_family.sel(family="AMD", year=slice(2024, 2030))
                                       .sum("year").values)
-        assert metric.words == "electricity of AMD accelerators summed over 2024–2030"
+        assert metric.words() == "electricity of AMD accelerators summed over 2024–2030"
 
 
 @pytest.mark.parametrize("n, ties", [(300, False), (1_000, True), (57, False)])

@@ -37,7 +37,7 @@ def test_a_regions_electricity_is_its_part_of_the_world_and_the_regions_add_up_t
 
 
 def test_a_sweep_of_a_regions_electricity_ranks_that_regions_drivers():
-    from sim.analysis.metrics import words
+    from sim.analysis.metrics import parse_metric, words
     from sim.report.plots.sensitivity import metric_words
 
     ds = sim.sweep(SCENARIOS / "iea_2030.toml", "oat", "energy:2030@China")
@@ -52,6 +52,11 @@ def test_a_sweep_of_a_regions_electricity_ranks_that_regions_drivers():
     assert ranked.index(share) < 3 and moved["China"] > 100 * moved["world"]
     assert metric_words(ds) == "China electricity in 2030"
     assert words("energy:2030@rest_of_world") == "rest of world electricity in 2030"
+    # a regional scenario's own electricity is its region's, in the words of its figures
+    china = sim.load_scenario(SCENARIOS / "china_2030.toml")
+    assert parse_metric("energy:2030", china).words(china.scope) == "China electricity in 2030"
+    assert parse_metric("cumulative:2025-2030@AMD", china).words(china.scope) == \
+        "electricity of AMD accelerators summed over 2025–2030"
     assert metric_words(xr.Dataset(attrs={"metric": "energy:2035"})) == "electricity in 2035"   # a file from before
 
 

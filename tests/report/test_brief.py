@@ -54,9 +54,15 @@ def test_a_calibrated_brief_names_the_drivers_among_the_kept_draws():
     oat = sim.sweep(SCENARIOS / "jevons_2035.toml", "oat", "energy:2035")
     given = sim.sweep(ds, "pawn", "energy:2035")
     text = summary_text(ds, oat, given)
-    top = given.pawn_median.to_series().sort_values(ascending=False).index[:3]
-    assert "with the others at the prior's medians" in text and "Among the draws kept" in text
-    assert all(f"the {label(str(p))}" in text for p in top)
+    ranked = given.pawn_median.to_series().sort_values(ascending=False)
+    top = [p for p in ranked.index[:3] if ranked[p] > float(given.pawn_noise)]
+    assert "with the others at the prior's medians" in text and f"Among the {ds.sizes['draw']} draws kept" in text
+    assert top and all(f"the {label(str(p))}" in text for p in top)
+    # only those above what an assumption that does nothing reaches: none, when it is above all
+    named = [p for p in ranked.index[:3] if f"the {label(str(p))}" in text.split("Among the")[1]]
+    assert named == top
+    quiet = given.assign(pawn_noise=given.pawn_median.max())
+    assert "no assumption shapes it more than an assumption that does nothing" in summary_text(ds, oat, quiet)
     assert "with the others at the prior's medians" not in summary_text(ds, oat)
     # the years observed are those the scenario calibrates to, as its result stores them
     observed = [o for o in sim.load_scenario(SCENARIOS / "jevons_2035.toml").observations if o.use == "calibrate"]
