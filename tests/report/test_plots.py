@@ -322,3 +322,17 @@ def test_each_regions_fan_is_its_own_draws_bands(scenario, first):
         energy = ds.energy_by_region.sel(region=region).transpose("draw", "year").values
         np.testing.assert_allclose(median, np.median(energy, axis=0), rtol=1e-12)
     assert "TWh" in panels[0].get_ylabel()
+
+
+def test_the_context_chart_names_the_source_of_every_reference_quantity(results):
+    """Its footer is built from the quantities it draws (references.toml): a quantity added or
+    changed there cannot be drawn without its source."""
+    from sim.report.plots.runs import references_file
+
+    fig = sim.plot(open_result(results["run"]), "context")
+    footer = " ".join(t.get_text().replace("\n", " ") for t in fig.texts)
+    references = references_file()["context"]
+    assert references and all(c["source"] in footer for c in references)
+    drawn = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert all(c["label"] in drawn for c in references)
+    assert _text_outside(fig) == []

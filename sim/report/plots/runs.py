@@ -255,7 +255,8 @@ def context(ds, year: int | None = None):
     year = int(np.atleast_1d(ds.attrs.get("key_years", [ds.year.values[-1]]))[-1]) if year is None else year
     e = ds.energy.sel(year=year)
     median, p5, p95 = float(e.median()), float(e.quantile(0.05)), float(e.quantile(0.95))
-    items = [(c["label"], c["twh"], False) for c in references_file()["context"]]
+    references = references_file()["context"]
+    items = [(c["label"], c["twh"], False) for c in references]
 
     def number(v):
         return f"{v:,.0f}" if v >= 10 else f"{v:.1f}"
@@ -280,8 +281,9 @@ def context(ds, year: int | None = None):
     ax.set_xlabel("electricity (TWh per year)")
     style.title(ax, f"{ds.attrs.get('scenario')}: {year} in context")
     ax.grid(axis="y", visible=False)
-    style.finish(fig, ds, "Reference quantities: Google 2021 and Ireland (de Vries 2023), LBNL 2024, "
-                          "Masanet et al. 2020, IEA 2024 and 2025.")
+    # each quantity's source, as references.toml gives it, in the bars' order from the top
+    sources = dict.fromkeys(c["source"] for c in sorted(references, key=lambda c: -c["twh"]))
+    style.finish(fig, ds, "Reference quantities: " + "; ".join(sources) + ".")
     return fig
 
 
