@@ -37,8 +37,8 @@ def test_csv_round_trips_against_the_quantiles(tmp_path, capsys):
     assert energy[2030]["meaning"] == ds.energy.attrs["long_name"] == "Facility electricity of AI servers in the year"
     assert pue[0]["meaning"] == sim.parameters.label("fleet.pue")
     assert gen[0]["meaning"] == ds.energy_by_generation.attrs["long_name"]
-    # every draw
-    assert main(["export", str(nc), "--csv", str(tmp_path / "d.csv"), "--draws"]) == 0
+    # every draw, to the file named by --out as every other command names it
+    assert main(["export", str(nc), "--out", str(tmp_path / "d.csv"), "--draws"]) == 0
     draws = [r for r in read_csv(tmp_path / "d.csv") if r["variable"] == "energy" and r["year"] == "2030"]
     np.testing.assert_array_equal([float(r["value"]) for r in draws], ds.energy.sel(year=2030).values)
 
