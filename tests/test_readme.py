@@ -42,3 +42,18 @@ def test_the_readme_commands_run_in_order(tmp_path, monkeypatch, capsys):
     # the two --set runs did not write over each other or over the base run
     results = sorted(p.name for p in (tmp_path / "outputs" / "nvidia_2027").glob("*.nc"))
     assert len([r for r in results if re.fullmatch(r"nvidia_2027-set-[0-9a-f]{8}-seed2027[.]nc", r)]) == 1
+
+
+def test_the_readmes_pytest_options_are_ones_pytest_takes():
+    """The README said ``-p no:xdist`` runs the suite in one process; with the project's
+    ``addopts`` (``-n auto``) pytest refused it. Each option it names is tried on one small file."""
+    import subprocess
+    import sys
+
+    said = re.findall(r"`python -m pytest ([^`]*)`|`(-[^`]+)` runs everything", README)
+    options = [shlex.split(a or b) for a, b in said]
+    assert ["-n", "0"] in options and len(options) >= 2
+    for extra in options:
+        done = subprocess.run([sys.executable, "-m", "pytest", *extra, "-q", "-p", "no:cacheprovider", "--co",
+                               "tests/test_readme.py"], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, (extra, done.stdout[-500:], done.stderr[-500:])
