@@ -28,6 +28,7 @@ from .plots import figure as plot_figure  # noqa: E402
 from .layout import A4, MARGIN, TEXT_WIDTH, column_widths, lines, page, table_pages, wrap, wrap_key  # noqa: E402
 from .plots import style  # noqa: E402
 from ..results import default_path, identity  # noqa: E402
+from .summary import precision_words  # noqa: E402
 from ..runner import run  # noqa: E402
 from ..scenario.load import check_options, resolve  # noqa: E402
 from ..analysis.sensitivity import sweep  # noqa: E402
@@ -214,9 +215,12 @@ def _page_summary(ds, oat, given=None, checks=None):
         e = ds.energy.sel(year=y)
         rows.append((str(y), f"{float(e.median()):,.1f}", f"{float(e.quantile(0.05)):,.1f} – {float(e.quantile(0.95)):,.1f}",
                      f"{float(ds.facility_power.sel(year=y).median()):,.1f}"))
+    # how precisely the draws pin the table's quantiles (the terminal's words, under its table)
+    said = precision_words(ds.energy.sel(year=years).transpose("draw", "year").values)
+    note = lines(said[0].upper() + said[1:] + ".", 7.5) if said else []
     # the header's height, in inches, from what it holds: no gap under it
     blocks = [(title, 15 / 72 * 1.25, 0.1), (comment, 7.5 / 72 * 1.3, 0.15), (summary, 9 / 72 * 1.4, 0.2),
-              ([""] * len(rows), 9 / 72 * 1.6, 0.1)]
+              ([""] * len(rows), 9 / 72 * 1.6, 0.05), (note, 7.5 / 72 * 1.3, 0.1)]
     height = 0.3 + sum(len(lines) * step + gap for lines, step, gap in blocks)
     fig, (head, fan) = page(2, [height, A4[1] - height - 0.6])
     y = 0.15
@@ -234,6 +238,8 @@ def _page_summary(ds, oat, given=None, checks=None):
         for j, cell in enumerate(row):
             head.text(MARGIN + [0, 0.14, 0.34, 0.58][j], 1 - (y + i * blocks[3][1]) / height, cell, fontsize=9,
                       va="top", weight="bold" if i == 0 else "normal")
+    y += len(rows) * blocks[3][1] + blocks[3][2]
+    place(note, *blocks[4][1:], fontsize=7.5, color="#333333")
     _chart(fan, ds, "fan")
     return fig
 

@@ -114,6 +114,46 @@ def rebound_by_prior_half(ds, share: np.ndarray, year: int) -> list[str]:
             "(medians; the observations narrow what the halves differ in):"] + rows
 
 
+def quantile_interval(values: np.ndarray, q: float, level: float = 0.95) -> tuple[float, float]:
+    """The distribution-free interval of the ``q`` quantile of what ``values`` (n independent draws)
+    are drawn from: the order statistics whose ranks the binomial(n, q) count of draws below the
+    quantile reaches with probability ``(1 - level) / 2`` and ``(1 + level) / 2`` (it covers the
+    quantile with at least about ``level``; e.g. David and Nagaraja, *Order Statistics*, 2003, 7.1)."""
+    # scipy.stats loads here, after a run: the command line's --help stays fast
+    from scipy.stats import binom
+
+    v = np.sort(values[np.isfinite(values)])
+    n = len(v)
+    low = int(binom.ppf((1 - level) / 2, n, q))              # ranks, 1-based
+    high = int(binom.ppf((1 + level) / 2, n, q)) + 1
+    return float(v[max(low, 1) - 1]), float(v[min(high, n) - 1])
+
+
+def precision_words(energy: np.ndarray) -> str | None:
+    """How well the draws pin the table's quantiles of ``energy`` (draws, key years): the largest
+    half-width, relative to the quantile, of each p50's and each p5's and p95's 95 % interval
+    (:func:`quantile_interval`); ``None`` for fewer than 100 draws (below 72, all of them fall
+    above the 5th percentile more often than once in 40, and its interval has no lower end)."""
+    worst = {"p50": 0.0, "p5 and p95": 0.0}
+    n = int(np.isfinite(energy).sum(axis=0).min()) if energy.size else 0
+    if n < 100:
+        return None
+    for column in energy.T:
+        for q in QUANTILES:
+            point = float(np.nanquantile(column, q))
+            if point > 0:
+                low, high = quantile_interval(column, q)
+                key = "p50" if q == 0.5 else "p5 and p95"
+                worst[key] = max(worst[key], (high - low) / 2 / point)
+
+    def said(x):
+        return f"±{x:.1%}" if x < 0.095 else f"±{x:.0%}"
+
+    return (f"Monte Carlo precision of these {n:,} draws: each p50 above to {said(worst['p50'])}, each p5 and p95 to "
+            f"{said(worst['p5 and p95'])} (95 % intervals from the draws' order statistics); four times the draws "
+            "halve it")
+
+
 def summary(ds, seconds: float | None = None) -> str:
     """The terminal summary: energy percentiles for the key years, and the fleet behind them.
 
@@ -155,6 +195,8 @@ def summary(ds, seconds: float | None = None) -> str:
     e, gw, servers = quantiles(energy) * factor, median(annual("facility_power")), median(annual("installed"))
     for j, year in enumerate(years):
         lines.append(f"{year:>6}  {e[0, j]:7,.1f} {e[1, j]:7,.1f} {e[2, j]:7,.1f}  {gw[j]:11,.2f}  {servers[j]:19,.0f}")
+    if precision_words(energy):
+        lines.append(precision_words(energy))
     for by, what in (("region", "by region"), ("family", "by accelerator family")):
         if f"energy_by_{by}" not in ds:
             continue

@@ -98,3 +98,38 @@ def test_how_far_the_observations_narrowed_the_forecast_is_said_in_words():
     assert lines[0] == ("electricity, TWh (5-95 %, prior -> calibrated): 2023 100-200 -> 120-180, 40% narrower; "
                         "2030 100-200 -> 99-201, 2% wider; 2035 100-200 -> 100-200, as wide")
     assert lines[2:] == ["  A: 10% wider", "  B: 5% narrower"]
+
+
+def test_each_quantiles_interval_covers_it_about_as_often_as_it_says():
+    """The order statistics' interval of a quantile, from n independent draws, holds the true
+    quantile of what they are drawn from (uniform: the quantile is q) in about 95 % of samples,
+    and narrows as one over the square root of the draws."""
+    from sim.report.summary import quantile_interval
+
+    rng = np.random.default_rng(5)
+    for n in (100, 1_000):
+        for q in (0.05, 0.5, 0.95):
+            covered = np.mean([lo <= q <= hi for lo, hi in (quantile_interval(rng.random(n), q) for _ in range(400))])
+            assert 0.92 <= covered <= 0.995, (n, q, covered)
+    widths = {n: np.mean([np.subtract(*quantile_interval(rng.random(n), 0.95)[::-1]) for _ in range(200)])
+              for n in (1_000, 4_000)}
+    assert 1.7 < widths[1_000] / widths[4_000] < 2.3
+
+
+def test_the_table_says_how_precisely_its_draws_pin_its_quantiles():
+    """Under the table of key years: the widest relative half-width of a p50's and of a p5's or
+    p95's 95 % interval, recomputed here; no such line for fewer than 100 draws."""
+    from sim.report.summary import quantile_interval
+
+    ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=400, seed=3, calibrate=False)
+    text = summary(ds)
+    line = next(t for t in text.splitlines() if t.startswith("Monte Carlo precision"))
+    energy = ds.energy.sel(year=[int(y) for y in ds.attrs["key_years"]]).values
+    worst = {q: max((np.subtract(*quantile_interval(c, q)[::-1]) / 2 / np.quantile(c, q)) for c in energy.T)
+             for q in (0.05, 0.5, 0.95)}
+    said = re.findall(r"±(\d+(?:\.\d)?)%", line)
+    assert "of these 400 draws" in line and len(said) == 2
+    for text, value in zip(said, (worst[0.5], max(worst[0.05], worst[0.95]))):
+        assert abs(float(text) - 100 * value) <= (0.051 if "." in text else 0.51), (text, value)
+    assert "Monte Carlo precision" not in summary(sim.run(SCENARIOS / "nvidia_2027.toml", draws=60, seed=3,
+                                                          calibrate=False))
