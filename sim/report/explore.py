@@ -34,6 +34,7 @@ from ..analysis.validation import world_figures
 from ..scenario.load import resolve
 from ..scenario.stored import scenario_of_result
 from .checks import check_words
+from .summary import TAIL_DRAWS
 from .plots import style
 from .plots.runs import in_drawing_order, published_points
 
@@ -211,6 +212,7 @@ def page(views: list[dict]) -> str:
     return (_HTML.replace("__PLOTLY__", get_plotlyjs()).replace("__DATA__", data)
             .replace("__COLOURS__", json.dumps(style.PUBLISHED_COLOURS)).replace("__SYMBOLS__", json.dumps(SYMBOLS))
             .replace("__BAND__", json.dumps(",".join(str(round(255 * c)) for c in to_rgb(style.BAND))))
+            .replace("__TAIL_DRAWS__", str(TAIL_DRAWS))
             .replace("__NOISE_ABOUT__", f"the {NOISE_LEVEL}th percentile of {DUMMIES} such inputs")
             .replace("__TITLE__", "sim explorer: " + ", ".join(v["name"] for v in views)))
 
@@ -248,7 +250,7 @@ A range moved stays in force, its slider in sight, when another part is shown.</
 <p><small id="about"></small></p>
 <script>
 const VIEWS = __DATA__;
-const COLOURS = __COLOURS__, SYMBOLS = __SYMBOLS__, BAND = __BAND__;
+const COLOURS = __COLOURS__, SYMBOLS = __SYMBOLS__, BAND = __BAND__, TAIL_DRAWS = __TAIL_DRAWS__;
 let view = null, ranges = {}, where = 0, META = {};
 // the part of the fleet the chart shows: all of the result's scope, or one of its parts (a region, a
 // family), each with the assumptions that drive its own electricity
@@ -295,7 +297,9 @@ function draw(){ const {keep, rows}=bands(); const y=view.years;
     yaxis:{title:{text:'electricity (TWh per year)'},rangemode:'tozero'},   // plotly.js 3 reads titles as {text}
     xaxis:{title:{text:'year'}},legend:{orientation:'h',y:-0.2},title:{text:heading(),font:{size:13}}},
     {displaylogo:false,toImageButtonOptions:{filename:filename()}});
-  document.getElementById('kept').textContent = keep.length+' of '+view.energy.length+' draws kept';
+  // fewer draws than TAIL_DRAWS cannot bound the bands' 5th and 95th percentiles (the terminal's precision line)
+  document.getElementById('kept').textContent = keep.length+' of '+view.energy.length+' draws kept'+
+    (keep.length<TAIL_DRAWS ? ': too few to bound the 90 % band, whose edges here are rough' : '');
   return rows; }
 function heading(){ return where ? view.title+': '+part().name : view.title; }
 function filename(){ return (view.name+(where ? '-'+part().key : '')).replace(/[^A-Za-z0-9_-]+/g,'_'); }

@@ -10,6 +10,7 @@ from ..parameters import percent, var_name
 from ..scenario.published import number
 
 QUANTILES = (0.05, 0.5, 0.95)
+TAIL_DRAWS = 100     # fewer draws cannot bound the 5th and 95th percentiles at 95 % (precision_words)
 
 
 def energy_units(largest_twh: float) -> tuple[str, float]:
@@ -136,7 +137,7 @@ def precision_words(energy: np.ndarray) -> str | None:
     above the 5th percentile more often than once in 40, and its interval has no lower end)."""
     worst = {"p50": 0.0, "p5 and p95": 0.0}
     n = int(np.isfinite(energy).sum(axis=0).min()) if energy.size else 0
-    if n < 100:
+    if n < TAIL_DRAWS:
         return None
     for column in energy.T:
         for q in QUANTILES:

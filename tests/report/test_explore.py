@@ -107,6 +107,22 @@ def test_a_slider_keeps_exactly_the_draws_inside_its_range(explored, browser):
     page.close()
 
 
+def test_the_page_says_when_too_few_draws_are_kept_to_bound_the_band(explored, browser):
+    """Fewer kept draws than bound a 5th and a 95th percentile (summary.TAIL_DRAWS) are said."""
+    from sim.report.summary import TAIL_DRAWS
+
+    first, _, page_file = explored
+    inp = embedded(page_file)[0]["inputs"][0]
+    values = np.sort(xr.open_dataset(first)[var_name(inp["key"])].values)
+    page = opened(browser, page_file)
+    move(page, "slider-0-low", values[-(TAIL_DRAWS + 20)])
+    assert "too few" not in page.text_content("#kept")
+    move(page, "slider-0-low", values[-(TAIL_DRAWS - 20)])
+    kept = page.text_content("#kept")
+    assert int(kept.split()[0]) < TAIL_DRAWS and kept.endswith("too few to bound the 90 % band, whose edges here are rough")
+    page.close()
+
+
 def test_the_csv_and_the_figure_download(explored, browser, tmp_path):
     _, _, page_file = explored
     page = opened(browser, page_file)
