@@ -76,7 +76,9 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None,
 
 
 def write_sweep_csv(ds, path, what: dict | None = None, force: bool = False) -> tuple[Path, int]:
-    """A sweep's results as CSV: one row per point of the main variable's dimensions."""
+    """A sweep's results as CSV: one row per point of the main variable's dimensions; then each of
+    the sweep's single figures (an OAT's metric at the base point, PAWN's noise level) repeated on
+    every row, last, so that a spreadsheet holds what the figures draw."""
     main = {"oat": "swing", "sobol": "total_order", "morris": "mu_star", "grid": "metric_median", "pawn": "pawn_median",
             "delta": "delta", "rbd_fast": "first_order", "prim": "p_value"}.get(ds.attrs["method"])
     if main is None or main not in ds:
@@ -84,15 +86,18 @@ def write_sweep_csv(ds, path, what: dict | None = None, force: bool = False) -> 
                          "sim run, sim sweep and sim discover")
     dims = list(ds[main].dims)
     columns = [name for name, var in ds.data_vars.items() if list(var.dims) == dims]
+    single = [name for name, var in ds.data_vars.items() if var.ndim == 0 and var.dtype.kind == "f"]
     labels = _labels(ds, dims)
     units = "units" in ds.coords and dims == ["parameter"]   # each parameter's own units
     header = ([ds[d].attrs.get("key", d) for d in dims] + (["units"] if units else [])
               + [f"{name} ({human_units(ds[name].attrs['units'])})" if human_units(ds[name].attrs.get("units", ""))
-                 else name for name in columns])
+                 else name for name in columns + single])
+    ones = [_fmt(float(ds[name])) for name in single]
     rows = []
     for i, (label, values) in enumerate(zip(labels, zip(*(ds[name].values.reshape(-1) for name in columns)))):
         rows.append([label[d] if isinstance(label[d], str) else (int(label[d]) if d == "year" else _fmt(label[d]))
-                     for d in dims] + ([human_units(str(ds.units.values[i]))] if units else []) + [_fmt(v) for v in values])
+                     for d in dims] + ([human_units(str(ds.units.values[i]))] if units else []) + [_fmt(v) for v in values]
+                    + ones)
     return _write(path, header, rows, what or {"source": ""}, force)
 
 

@@ -61,6 +61,8 @@ def test_a_sweep_exports_one_row_per_parameter_or_grid_point(tmp_path, capsys, m
         key = column.split(" ")[0]
         first = rows[0]
         assert float(first[column]) == pytest.approx(float(ds[key].sel(parameter=first["parameter"])))
+    if method == "oat":     # the base point the tornado's bars swing about, on every row, last
+        assert list(rows[0])[-1] == "metric_base (TWh)" and float(rows[-1]["metric_base (TWh)"]) == float(ds.metric_base)
 
 def test_given_data_sweeps_and_discoveries_export_and_plot_or_say_why(tmp_path, capsys):
     run = tmp_path / "r.nc"
@@ -72,6 +74,9 @@ def test_given_data_sweeps_and_discoveries_export_and_plot_or_say_why(tmp_path, 
     assert main(["export", str(pawn), "--csv", str(tmp_path / "pawn.csv")]) == 0
     rows = read_csv(tmp_path / "pawn.csv")
     assert {r["parameter"] for r in rows} == {str(p) for p in open_result(pawn).parameter.values}
+    # the noise level the ranking figure shades, on every row, last: a spreadsheet can tell them apart
+    assert list(rows[0])[-1] == "pawn_noise" and {float(r["pawn_noise"]) for r in rows} == {
+        float(open_result(pawn).pawn_noise)}
     assert main(["export", str(box), "--csv", str(tmp_path / "box.csv")]) == 0
     rows = read_csv(tmp_path / "box.csv")
     assert {"units", "box_low", "box_high", "p_value", "stability"} <= set(rows[0])
