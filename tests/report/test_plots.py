@@ -336,3 +336,13 @@ def test_the_context_chart_names_the_source_of_every_reference_quantity(results)
     drawn = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert all(c["label"] in drawn for c in references)
     assert _text_outside(fig) == []
+
+
+def test_a_fan_of_too_few_draws_says_its_band_is_rough(results):
+    """Under 100 draws the 90 % band's edges are not bounded (summary.TAIL_DRAWS): the fan's
+    footer says so; a fan of enough draws does not."""
+    ds = sim.run(SCENARIOS / "nvidia_2027.toml", draws=60, calibrate=False)
+    footer = " ".join(t.get_text().replace("\n", " ") for t in sim.plot(ds, "fan").texts)
+    assert "Only 60 draws: too few to bound the 90 % band" in footer
+    enough = " ".join(t.get_text() for t in sim.plot(open_result(results["run"]), "fan").texts)
+    assert "too few" not in enough

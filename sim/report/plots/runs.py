@@ -14,6 +14,7 @@ import numpy as np
 from ...errors import InputError
 from ...scenario.published import from_text
 from ..export import QUANTILES   # the bands' edges and the median, as the CSV gives them
+from ..summary import TAIL_DRAWS
 from . import style
 
 
@@ -105,8 +106,16 @@ def fan(ds, references: str = "same"):
     ax.set_ylim(bottom=0)
     # the legend below the axes: it never covers the bands or the published points
     _dedupe_legend(ax, wrap=46, ncol=2, fontsize=6.5, frameon=False)
-    style.finish(fig, ds, "Facility electricity of AI servers (IT power x PUE). Bands across Monte Carlo draws.")
+    style.finish(fig, ds, "Facility electricity of AI servers (IT power x PUE). Bands across Monte Carlo draws."
+                 + _rough(ds))
     return fig
+
+
+def _rough(ds) -> str:
+    """A band's note when its draws are too few to bound the 5th and 95th percentiles
+    (:data:`sim.report.summary.TAIL_DRAWS`)."""
+    n = ds.sizes["draw"]
+    return f" Only {n} draws: too few to bound the 90 % band, whose edges are rough." if n < TAIL_DRAWS else ""
 
 
 def generations(ds):
@@ -204,7 +213,7 @@ def region_fans(ds):
     fig.suptitle("Electricity of AI servers in each region (each on its own scale)", x=style.TITLE_X, ha="left",
                  fontsize=10)
     style.finish(fig, ds, "Bands across Monte Carlo draws, region by region: the same draws in every panel. "
-                          "Each region's servers at its own PUE.")
+                          "Each region's servers at its own PUE." + _rough(ds))
     return fig
 
 
