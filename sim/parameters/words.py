@@ -9,7 +9,7 @@ import math
 from .inputs import NAMED_SECTIONS, spec
 
 # UDUNITS strings in result files → how a reader writes them (axes, CSV, the brief)
-HUMAN_UNITS = {"730 h": "months", "1": "", "year-1": "per year", "TW h": "TWh", "kW-1": "per kWh",
+HUMAN_UNITS = {"730 h": "months", "year": "years", "1": "", "year-1": "per year", "TW h": "TWh", "kW-1": "per kWh",
                "h year-1": "hours per year", "Tg year-1": "Mt per year", "Tg": "Mt", "g kW-1 h-1": "gCO2/kWh"}
 
 
