@@ -289,7 +289,8 @@ def noise_words(ds) -> str | None:
         return None
     level, above = float(ds.pawn_noise), int((ds.pawn_median > ds.pawn_noise).sum())
     return (f"noise: an input that does nothing reaches a PAWN median of {level:.3f} with these "
-            f"{ds.attrs.get('draws_analysed', 0):,} draws; {above} of {ds.sizes['parameter']} inputs stand above it"
+            f"{ds.attrs.get('draws_analysed', 0):,} draws; {above} of {ds.sizes['parameter']} inputs "
+            + ("stands" if above == 1 else "stand") + " above it"
             + ("" if above == ds.sizes["parameter"] else " (more draws lower it)"))
 
 
