@@ -217,7 +217,7 @@ def _page_summary(ds, oat, given=None, checks=None):
                      f"{float(ds.facility_power.sel(year=y).median()):,.1f}"))
     # how precisely the draws pin the table's quantiles (the terminal's words, under its table)
     said = precision_words(ds.energy.sel(year=years).transpose("draw", "year").values)
-    note = lines(said[0].upper() + said[1:] + ".", 7.5) if said else []
+    note = lines(said + ".", 7.5) if said else []
     # the header's height, in inches, from what it holds: no gap under it
     blocks = [(title, 15 / 72 * 1.25, 0.1), (comment, 7.5 / 72 * 1.3, 0.15), (summary, 9 / 72 * 1.4, 0.2),
               ([""] * len(rows), 9 / 72 * 1.6, 0.05), (note, 7.5 / 72 * 1.3, 0.1)]

@@ -5,7 +5,8 @@ a result is run first, as ``sim run`` runs it, in memory): the fan chart of thei
 electricity with the published figures of the same scope (a world result's also region by
 region, and any fleet's family by family, from the same draws), a pair of sliders for each of the
 assumptions that drive the chosen year most, the drivers' PAWN indices (SALib, from the draws,
-no model runs; a region's or a family's own when a reader looks at it alone), how the result meets what was observed (the brief's checks: the figures it
+no model runs; a region's or a family's own when a reader looks at it alone), how the result
+meets what was observed (the brief's checks: the figures it
 was calibrated to and those held out of it, with the verdicts) and buttons that download the
 figure (PNG) and the plotted quantiles (CSV).
 
@@ -55,7 +56,6 @@ def view(ds, year: int | None = None) -> dict:
     n = min(ds.sizes["draw"], MAX_DRAWS)
     head = ds.isel(draw=slice(0, n))
     values: dict[str, list] = {}     # each slider's values by draw, once for the page however many parts show it
-    drivers, inputs, noise = _drivers(ds, head, f"energy:{year}", values)
     pieces = parts(ds, head, year, values)
     published = published_points(ds)
     # how the run meets what was observed, as the brief's checks page says it (the scenario
@@ -69,18 +69,18 @@ def view(ds, year: int | None = None) -> dict:
     name = ds.attrs.get("scenario", "result") + (f" [{ds.attrs['variant']}]" if ds.attrs.get("variant") else "")
     return {"name": name, "title": ds.attrs.get("title", name), "year": year, "years": years,
             "energy": [_rounded(row) for row in np.asarray(head.energy.values, dtype=float)],
-            "inputs": inputs, "drivers": drivers, "noise": noise, "values": values, "checks": checks, "checks_left": left,
-            "published": _points(published), "scope": ds.attrs.get("scope", "world"),
-            "parts": pieces,
+            **_drivers(ds, head, f"energy:{year}", values), "values": values, "checks": checks, "checks_left": left,
+            "published": _points(published), "scope": ds.attrs.get("scope", "world"), "parts": pieces,
             "about": f"{n:,} of {ds.sizes['draw']:,} draws; seed {ds.attrs.get('seed')}; "
                      f"{ds.attrs.get('source', 'sim')}"}
 
 
-def _drivers(ds, head, metric: str, values: dict) -> tuple[list, list, float]:
-    """The drivers of ``metric`` (PAWN of the result's draws, up to :data:`PAWN_DRAWS`, largest
+def _drivers(ds, head, metric: str, values: dict) -> dict:
+    """The ``drivers`` of ``metric`` (PAWN of the result's draws, up to :data:`PAWN_DRAWS`, largest
     first: the table's twelve, each saying whether it stands above what an input that does
-    nothing reaches with these draws), the sliders of the first :data:`SLIDERS` of those that
-    do (their values by draw go into ``values``), and that noise level."""
+    nothing reaches with these draws), the sliders (``inputs``) of the first :data:`SLIDERS` of
+    those that do (their values by draw go into ``values``), that ``noise`` level, and the
+    metric in the figures' ``words`` ("China electricity in 2030")."""
     pawn = from_result(ds.isel(draw=slice(0, PAWN_DRAWS)), "pawn", metric)
     noise = float(pawn.pawn_noise)
     order = np.argsort(-pawn.pawn_median.values, kind="stable")
@@ -95,7 +95,7 @@ def _drivers(ds, head, metric: str, values: dict) -> tuple[list, list, float]:
         inputs.append({"key": d["key"], "label": d["label"], "units": human_units(str(head[var_name(d["key"])].attrs
                                                                                        .get("units", ""))),
                        "low": min(shown), "high": max(shown)})
-    return drivers[:12], inputs, round(noise, 3)
+    return {"drivers": drivers[:12], "inputs": inputs, "noise": round(noise, 3), "words": pawn.attrs["metric_words"]}
 
 
 def parts(ds, head, year: int, values: dict) -> list[dict]:
@@ -107,15 +107,14 @@ def parts(ds, head, year: int, values: dict) -> list[dict]:
     found = []
     if "energy_by_region" in head and head.attrs.get("scope", "world") == "world":
         found += [{"group": "by region", "name": region.replace("_", " "), "key": region, "energy": energy,
-                   "words": f"electricity in {region.replace('_', ' ')}",
                    "published": _points(published_points(head, scope=region))}
                   for region, energy in _each(head, "region")]
     if "energy_by_family" in head:
         found += [{"group": "by accelerator family", "name": family, "key": family, "energy": energy,
-                   "words": f"the electricity of {family} accelerators", "published": []}
+                   "published": []}
                   for family, energy in _each(head, "family")]
     for part in found:
-        part["drivers"], part["inputs"], part["noise"] = _drivers(ds, head, f"energy:{year}@{part['key']}", values)
+        part.update(_drivers(ds, head, f"energy:{year}@{part['key']}", values))
     return found
 
 
@@ -212,7 +211,7 @@ def page(views: list[dict]) -> str:
     return (_HTML.replace("__PLOTLY__", get_plotlyjs()).replace("__DATA__", data)
             .replace("__COLOURS__", json.dumps(style.PUBLISHED_COLOURS)).replace("__SYMBOLS__", json.dumps(SYMBOLS))
             .replace("__BAND__", json.dumps(",".join(str(round(255 * c)) for c in to_rgb(style.BAND))))
-            .replace("__TAIL_DRAWS__", str(TAIL_DRAWS))
+            .replace("__TAIL_DRAWS__", str(TAIL_DRAWS)).replace("__SLIDERS__", str(SLIDERS))
             .replace("__NOISE_ABOUT__", f"the {NOISE_LEVEL}th percentile of {DUMMIES} such inputs")
             .replace("__TITLE__", "sim explorer: " + ", ".join(v["name"] for v in views)))
 
@@ -250,12 +249,12 @@ A range moved stays in force, its slider in sight, when another part is shown.</
 <p><small id="about"></small></p>
 <script>
 const VIEWS = __DATA__;
-const COLOURS = __COLOURS__, SYMBOLS = __SYMBOLS__, BAND = __BAND__, TAIL_DRAWS = __TAIL_DRAWS__;
+const COLOURS = __COLOURS__, SYMBOLS = __SYMBOLS__, BAND = __BAND__, TAIL_DRAWS = __TAIL_DRAWS__, SLIDERS = __SLIDERS__;
 let view = null, ranges = {}, where = 0, META = {};
 // the part of the fleet the chart shows: all of the result's scope, or one of its parts (a region, a
 // family), each with the assumptions that drive its own electricity
 function part(){ return where ? view.parts[where-1] : {name:view.scope, energy:view.energy, published:view.published,
-  inputs:view.inputs, drivers:view.drivers, noise:view.noise, words:'its electricity'}; }
+  inputs:view.inputs, drivers:view.drivers, noise:view.noise, words:view.words}; }
 // a range moved away from an assumption's ends keeps the draws it keeps in every part, and its
 // slider stays in sight wherever the reader looks: the part's own sliders, then any such range
 function narrowed(k){ const r=ranges[k]; return r && (r[0]>META[k].low || r[1]<META[k].high); }
@@ -324,13 +323,13 @@ function controls(){ const box=document.getElementById('controls'); box.innerHTM
     show(); div.insertBefore(text, div.firstChild); box.appendChild(div); }); }
 // what drives the part shown, in the chosen year
 function drivers(){ const p=part();
-  document.getElementById('drivers-title').textContent='What drives '+p.words+' in '+view.year;
+  document.getElementById('drivers-title').textContent='What drives '+p.words;
   document.querySelector('#drivers tbody').innerHTML=p.drivers.map(d=>'<tr class="'+(d.above?'above':'noise')+'"><td>'+
     d.label+'</td><td><code>'+d.key+'</code></td><td>'+d.pawn.toFixed(3)+(d.above?'':' (within noise)')+'</td></tr>').join('');
   const above=p.drivers.filter(d=>d.above).length;
   document.getElementById('noise').textContent='An assumption that does nothing reaches a PAWN index of up to '+
     p.noise.toFixed(3)+' with these draws (__NOISE_ABOUT__): '+(above ?
-    'the sliders are the assumptions above it, at most six.' : 'no assumption stands above it, so there are no sliders; more draws would tell the drivers apart.');
+    'the sliders are the assumptions above it, at most '+SLIDERS+'.' : 'no assumption stands above it, so there are no sliders; more draws would tell the drivers apart.');
   document.getElementById('controls-note').style.display = above || shown().length ? '' : 'none'; }
 function look(){ controls(); drivers(); draw(); }
 function select(k){ view=VIEWS[k]; where=0; ranges={}; META={};
