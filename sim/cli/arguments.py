@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write a result's quantiles (or every draw) as CSV")
     export.add_argument("result", metavar="RESULT.nc")
     export.add_argument("--csv", "--out", dest="csv", required=True, metavar="PATH",
-                        help="CSV file to write (--out, as every other command names it, alike)")
+                        help="CSV file to write (also --out, as the other commands name their output)")
     export.add_argument("--draws", action="store_true", help="every draw instead of quantiles")
     export.add_argument("--force", action="store_true", help="replace a CSV sim wrote from another result")
 

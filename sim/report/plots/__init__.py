@@ -121,9 +121,9 @@ def _one_file(out, fmt: str | None) -> Path | None:
     """``--out`` as the file of one figure: a name ending in a figure format (``.png``, ``.svg``,
     ``.pdf``) that is not a folder (it was taken for a folder, and a folder ``tornado.png``
     made); a ``--format`` that contradicts its suffix is one line."""
-    if out is None or Path(out).is_dir() or Path(out).suffix.lower()[1:] not in style.FORMATS:
+    suffix = Path(out).suffix.lower()[1:] if out is not None else ""
+    if suffix not in style.FORMATS or Path(out).is_dir():
         return None
-    suffix = Path(out).suffix.lower()[1:]
     if fmt is not None and fmt != suffix:
         raise InputError("--format", None, f"{fmt} contradicts --out {out}: give one, or a name ending in .{fmt}")
     return Path(out)
