@@ -93,12 +93,14 @@ def test_out_may_name_the_file_of_one_figure(results, tmp_path, capsys):
     assert main(["plot", str(results["run"]), "--kind", "fan", "--out", str(tmp_path / "sub" / "fan.svg")]) == 0
     assert (tmp_path / "sub" / "fan.svg").read_bytes().startswith(b"<?xml")
     capsys.readouterr()
-    for args, fragment in (([str(results["run"])], "names one file, and this result gives 3 figures (fan, "),
-                           ([str(results["run"]), "--kind", "fan", "--format", "pdf"], "pdf contradicts --out")):
-        assert main(["plot", *args, "--out", str(tmp_path / "one.png")]) == 2
+    for args, name, fragment in (
+            ([str(results["run"])], "one.png", "names one file, and this result gives 3 figures (fan, "),
+            ([str(results["run"]), "--kind", "fan", "--format", "pdf"], "one.png", "pdf contradicts --out"),
+            ([str(results["run"]), "--kind", "fan"], "one.jpg", "sim draws figures as png, svg, pdf, not jpg")):
+        assert main(["plot", *args, "--out", str(tmp_path / name)]) == 2
         err = capsys.readouterr().err
         assert fragment in err and err.count("\n") == 1, err
-    assert not (tmp_path / "one.png").exists()
+        assert not (tmp_path / name).exists()
     (tmp_path / "figures.png").mkdir()      # a folder that is named so stays a folder
     assert main(["plot", str(results["run"]), "--kind", "fan", "--out", str(tmp_path / "figures.png")]) == 0
     assert (tmp_path / "figures.png" / "nvidia-fan.png").exists()

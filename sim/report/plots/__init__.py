@@ -117,11 +117,18 @@ def plot_file(path, kinds=None, out_dir=None, fmt: str | None = None, force: boo
     return [style.save(fig, target, fmt, {"source": str(path), "kind": kind}, force) for kind, fig, target in targets]
 
 
+# names of image files sim does not draw: taken for a folder, they would make one
+IMAGES = ("jpg", "jpeg", "gif", "tif", "tiff", "bmp", "webp", "eps", "ps", "emf")
+
+
 def _one_file(out, fmt: str | None) -> Path | None:
     """``--out`` as the file of one figure: a name ending in a figure format (``.png``, ``.svg``,
     ``.pdf``) that is not a folder (it was taken for a folder, and a folder ``tornado.png``
     made); a ``--format`` that contradicts its suffix is one line."""
     suffix = Path(out).suffix.lower()[1:] if out is not None else ""
+    if suffix in IMAGES and not Path(out).is_dir():
+        raise InputError("--out", str(out), f"sim draws figures as {', '.join(style.FORMATS)}, not {suffix}: "
+                         f"give a name ending in .png, .svg or .pdf, or a folder")
     if suffix not in style.FORMATS or Path(out).is_dir():
         return None
     if fmt is not None and fmt != suffix:
