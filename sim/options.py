@@ -16,6 +16,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from .atomic import check_kind
 from .errors import InputError
 
 FORMATS = ("netcdf", "zarr")
@@ -87,6 +88,8 @@ class RunOptions:
         fmt = self.fmt
         if fmt is None:
             fmt = "zarr" if self.out is not None and str(self.out).endswith(".zarr") else "netcdf"
+        if self.out is not None:
+            check_kind(self.out, (".nc", ".zarr"), "sim run writes a netCDF result or a Zarr store")
         suffix = {"zarr": ".nc", "netcdf": ".zarr"}.get(fmt)   # the other format's name
         if self.out is not None and suffix and str(self.out).endswith(suffix):
             raise InputError("--format", None, f"{fmt} does not fit --out {self.out}: a netCDF result's name ends in "

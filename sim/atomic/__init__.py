@@ -33,8 +33,8 @@ from .locks import Busy, open_lock, owned, owning
 from .records import (MAX_RECORD_BYTES, NO_ROOM, RECORD_VERSION, check_replaceable, commit, discard, fingerprint,
                       read_record, record_path, replacing, sha256, temporary, unchanged, write_record)
 
-__all__ = ["Busy", "MAX_RECORD_BYTES", "NO_ROOM", "RECORD_VERSION", "check_replaceable", "check_size_limit",
-           "check_writable", "claimed", "commit", "discard", "fingerprint", "no_room", "open_lock", "owned", "owning",
+__all__ = ["Busy", "KINDS", "MAX_RECORD_BYTES", "NO_ROOM", "RECORD_VERSION", "check_kind", "check_replaceable",
+           "check_size_limit", "check_writable", "claimed", "commit", "discard", "fingerprint", "no_room", "open_lock", "owned", "owning",
            "read_record", "record_path", "replacing", "sha256", "temporary", "unchanged", "write_record", "writing"]
 
 
@@ -62,6 +62,26 @@ def check_writable(path, directory_ok: bool = False) -> Path:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise InputError(str(path), None, f"cannot write here: {existing} is not writable")
     return path
+
+
+# the kinds of file sim writes, by the ending of their names, and the command that writes each
+KINDS = {".nc": ("a netCDF result", "sim run, sim sweep or sim discover writes"),
+         ".zarr": ("a Zarr store", "sim run --format zarr writes"),
+         ".csv": ("a CSV table", "sim export RESULT.nc --out NAME.csv writes"),
+         ".png": ("a figure", "sim plot writes"), ".svg": ("a figure", "sim plot writes"),
+         ".pdf": ("a PDF", "sim brief (or sim plot --format pdf) writes"),
+         ".html": ("a web page", "sim explore writes"), ".htm": ("a web page", "sim explore writes")}
+
+
+def check_kind(path, ends: tuple[str, ...], writes: str) -> None:
+    """One line, before any work, when ``--out`` names a kind of file the command does not write
+    (``sim run --out r.csv`` wrote a netCDF file named ``r.csv``). ``ends``: the endings of what
+    it writes; ``writes``: what that is, in words. A name of no kind sim knows is left as given."""
+    suffix = Path(path).suffix.lower()
+    if suffix in KINDS and suffix not in ends:
+        what, by = KINDS[suffix]
+        raise InputError("--out", str(path), f"names {what}, which {by}; {writes}: give a name ending in "
+                         f"{' or '.join(ends)}")
 
 
 @contextmanager

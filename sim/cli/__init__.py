@@ -124,12 +124,14 @@ def cmd_check(args) -> int:
 
 def cmd_sweep(args) -> int:
     # deferred: each command loads only the stack it uses (scipy.stats, xarray, matplotlib)
-    from ..atomic import claimed
+    from ..atomic import check_kind, claimed
     from ..options import RunOptions
     from ..results import default_path, identity, write_netcdf
     from ..scenario.load import resolve
     from ..analysis.sensitivity import GIVEN_DATA, sweep
 
+    if args.out:
+        check_kind(args.out, (".nc",), "sim sweep writes a netCDF result")
     if args.method in GIVEN_DATA or _is_result(args.scenario):
         return _sweep_result(args)
     groups = _groups(args.groups)
@@ -395,10 +397,12 @@ def cmd_brief(args) -> int:
 def cmd_discover(args, argv) -> int:
     # deferred: xarray, scipy.stats and matplotlib load only for this command
     from ..analysis import discovery
-    from ..atomic import check_writable, claimed, writing
+    from ..atomic import check_kind, check_writable, claimed, writing
     from ..report.plots import figure as plot_figure
     from ..results import open_result, write_netcdf
 
+    if args.out:
+        check_kind(args.out, (".nc",), "sim discover writes a netCDF result (and its figure beside it)")
     ds = open_result(args.result)
     if "draw" not in ds.dims or "method" in ds.attrs:
         raise InputError(args.result, None, "is not a result of sim run; discover reads the draws of a run")

@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from .. import parameters as registry  # noqa: E402
-from ..atomic import claimed, no_room, replacing  # noqa: E402
+from ..atomic import check_kind, claimed, no_room, replacing  # noqa: E402
 from .plots import figure as plot_figure  # noqa: E402
 from .layout import A4, MARGIN, TEXT_WIDTH, column_widths, lines, page, table_pages, wrap, wrap_key  # noqa: E402
 from .plots import style  # noqa: E402
@@ -61,6 +61,7 @@ def make_brief(scenario, draws=None, seed=None, out=None, overrides=None, varian
     rebound = scenario.mode == "demand"
     draws, seed, rebound = check_options(scenario, draws, seed, rebound)
     out = out or default_path(scenario, kind="brief", suffix=".pdf")
+    check_kind(out, (".pdf",), "sim brief writes a PDF")
     what = identity(scenario, seed, draws=draws, calibrated=int(scenario.calibrate))
     # owned from before minutes of runs to the final rename, as sim run owns its result: checked,
     # its folder and lock made (a place where they cannot be is one line now, not after the runs),

@@ -26,7 +26,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 from ..analysis.given_data import DUMMIES, NOISE_LEVEL, from_result
-from ..atomic import check_writable, writing
+from ..atomic import check_kind, check_writable, writing
 from ..errors import InputError
 from ..parameters import human_units, label, var_name
 from ..results import open_result, stored_attrs
@@ -183,6 +183,7 @@ def write(results: list[str], out=None, force: bool = False, year: int | None = 
     if out is None:     # named before any run, so that a page that cannot be written costs none
         name = _name(results[0])
         out = Path("outputs") / name / f"{name}-explore.html"
+    check_kind(out, (".html", ".htm"), "sim explore writes a web page")
     out = check_writable(out)
     files = {i: _run_result(r) for i, r in enumerate(results) if is_result(r)}   # each checked before any run
     counts = [int(files[i].attrs.get("draws", files[i].sizes["draw"])) if i in files

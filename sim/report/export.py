@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..atomic import check_writable, writing
+from ..atomic import check_kind, check_writable, writing
 from ..errors import InputError
 from ..parameters import human_units, label
 
@@ -42,6 +42,7 @@ def write_csv(ds, path, every_draw: bool = False, file: str | None = None,
         CSV cannot be written.
     """
     what = {"source": str(file or ""), "every_draw": int(every_draw)}
+    check_kind(path, (".csv",), "sim export writes a CSV table")
     check_writable(path)
     if "method" in ds.attrs:
         return write_sweep_csv(ds, path, what, force)

@@ -91,6 +91,27 @@ def test_a_lock_that_is_a_link_is_refused_and_its_target_untouched(tmp_path, cap
 
 # ---- 2. export ------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("command, name, writes", [
+    (RUN, "r.csv", "sim run writes a netCDF result or a Zarr store: give a name ending in .nc or .zarr"),
+    (["sweep", str(NVIDIA), "--method", "oat"], "s.csv", "sim sweep writes a netCDF result"),
+    (["sweep", "RESULT", "--method", "pawn"], "s.png", "sim sweep writes a netCDF result"),
+    (["discover", "RESULT", "--where", "energy:2030 > p80"], "d.csv", "sim discover writes a netCDF result"),
+    (["export", "RESULT"], "x.nc", "sim export writes a CSV table"),
+    (["brief", str(NVIDIA), "--draws", "20"], "b.png", "sim brief writes a PDF"),
+    (["explore", "RESULT"], "e.pdf", "sim explore writes a web page"),
+])
+def test_an_out_that_names_another_kind_of_file_is_one_line_before_any_work(tmp_path, result, capsys, command,
+                                                                              name, writes):
+    """``sim run --out r.csv`` wrote a netCDF file named r.csv (a spreadsheet could not open it),
+    ``sim brief --out b.png`` a PDF named b.png: a name that says another kind of file sim writes
+    is one line saying which command writes that kind, and nothing is written."""
+    args = [str(result) if a == "RESULT" else a for a in command]
+    assert main([*args, "--out", str(tmp_path / name)]) == 2
+    err = one_line(capsys)
+    assert writes in err and "which sim " in err, err
+    assert not (tmp_path / name).exists()
+
+
 def test_export_never_replaces_a_file_it_did_not_write_nor_follows_a_link(tmp_path, result, capsys):
     thesis = tmp_path / "t.txt"
     thesis.write_text("thesis")
