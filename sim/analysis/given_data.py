@@ -105,7 +105,9 @@ def pawn_noise(y: np.ndarray, seed: int = 0) -> float:
     (a random order of ranks each, seeded), each scored as SALib's PAWN scores an input
     (:func:`pawn_medians`). With few draws every slice's distribution differs from the whole by
     chance (about 0.18 at 300 draws, 0.07 at 2,000, 0.03 at 10,000): an index at or below this
-    is not told apart from noise (the dummy-input test of PAWN's screening)."""
+    is not told apart from noise (the dummy-parameter screening threshold of Khorashadi Zadeh et
+    al., Environ. Model. Softw. 91, 2017; Puy, Lo Piano and Saltelli, Environ. Model. Softw. 127,
+    2020, show how often PAWN takes an input that does nothing for a driver)."""
     rng = np.random.default_rng([int(seed), 0x9A3])     # its own stream: the metric's draws are not touched
     n = len(y)
     per_block = max(1, 2_000_000 // max(n, 1))          # dummies scored at once: a bounded (k, n) array
