@@ -212,6 +212,7 @@ def page(views: list[dict]) -> str:
     return (_HTML.replace("__PLOTLY__", get_plotlyjs()).replace("__DATA__", data)
             .replace("__COLOURS__", json.dumps(style.PUBLISHED_COLOURS)).replace("__SYMBOLS__", json.dumps(SYMBOLS))
             .replace("__BAND__", json.dumps(",".join(str(round(255 * c)) for c in to_rgb(style.BAND))))
+            .replace("__COMPARE__", json.dumps(style.COMPARE))
             .replace("__TAIL_DRAWS__", str(TAIL_DRAWS)).replace("__SLIDERS__", str(SLIDERS))
             .replace("__NOISE_ABOUT__", f"the {NOISE_LEVEL}th percentile of {DUMMIES} such inputs")
             .replace("__TITLE__", "sim explorer: " + ", ".join(v["name"] for v in views)))
@@ -230,6 +231,7 @@ button{margin-right:.6em}#kept{font-weight:bold}small{color:#666}
 <script>__PLOTLY__</script></head><body>
 <h1 style="font-size:1.3em">sim explorer</h1>
 <p><label>Result <select id="result"></select></label> <label id="where-label">Show <select id="where"></select></label>
+<label id="compare-label">Compare with <select id="compare"></select></label>
 <span id="kept"></span></p>
 <p id="title"></p>
 <div id="chart" style="height:460px"></div>
@@ -250,8 +252,9 @@ A range moved stays in force, its slider in sight, when another part is shown.</
 <p><small id="about"></small></p>
 <script>
 const VIEWS = __DATA__;
-const COLOURS = __COLOURS__, SYMBOLS = __SYMBOLS__, BAND = __BAND__, TAIL_DRAWS = __TAIL_DRAWS__, SLIDERS = __SLIDERS__;
-let view = null, ranges = {}, where = 0, META = {};
+const COLOURS = __COLOURS__, SYMBOLS = __SYMBOLS__, BAND = __BAND__, TAIL_DRAWS = __TAIL_DRAWS__, SLIDERS = __SLIDERS__,
+  COMPARE = __COMPARE__;
+let view = null, current = 0, against = -1, ranges = {}, where = 0, META = {};
 // the part of the fleet the chart shows: all of the result's scope, or one of its parts (a region, a
 // family), each with the assumptions that drive its own electricity
 function part(){ return where ? view.parts[where-1] : {name:view.scope, energy:view.energy, published:view.published,
@@ -283,6 +286,7 @@ function draw(){ const {keep, rows}=bands(); const y=view.years;
     {x:y,y:q(3),mode:'lines',line:{width:0},showlegend:false,hoverinfo:'skip'},
     {x:y,y:q(1),mode:'lines',fill:'tonexty',fillcolor:'rgba('+BAND+',0.35)',line:{width:0},name:'50 % of draws'},
     {x:y,y:q(2),mode:'lines',line:{color:'rgb('+BAND+')',width:2.5},name:'median'}];   // the figures' bands (style.BAND)
+  traces.push(...compared());
   // one colour and marker a published source, as the figures give it (a source's second year
   // once took plotly's next colour, which its legend entry did not show); its range on hover
   const seen={};
@@ -295,12 +299,24 @@ function draw(){ const {keep, rows}=bands(); const y=view.years;
       hovertemplate:p.label.replace(/%/g,'%%')+'<br>'+p.year+': '+value+' TWh per year<extra></extra>'}); });
   Plotly.react('chart', traces, {margin:{t:30,r:10},
     yaxis:{title:{text:'electricity (TWh per year)'},rangemode:'tozero'},   // plotly.js 3 reads titles as {text}
-    xaxis:{title:{text:'year'}},legend:{orientation:'h',y:-0.2},title:{text:heading(),font:{size:13}}},
+    xaxis:{title:{text:'year'}},legend:{orientation:'h',y:-0.2},
+    title:{text:heading()+(traces.some(t=>t.legendgroup==='compare') ? '; dashed: '+VIEWS[against].name : ''),font:{size:13}}},
     {displaylogo:false,toImageButtonOptions:{filename:filename()}});
   // fewer draws than TAIL_DRAWS cannot bound the bands' 5th and 95th percentiles (the terminal's precision line)
   document.getElementById('kept').textContent = keep.length+' of '+view.energy.length+' draws kept'+
     (keep.length<TAIL_DRAWS ? ': too few to bound the 90 % band, whose edges here are rough' : '');
   return rows; }
+// another result beside this one, the same part of it if it has that part: its median and the edges
+// of its 90 % band over all its draws (its assumptions are its own: the sliders keep this result's)
+function compared(){ if(against<0 || against===current) return [];
+  const other=VIEWS[against], same=where ? other.parts.find(p=>p.key===part().key) : other;
+  if(!same) return [];
+  const rows=other.years.map((y,j)=>{ const col=same.energy.map(e=>e[j]).sort((a,b)=>a-b);
+    return [0.05,0.5,0.95].map(q=>quantile(col,q)); });
+  const line=(i,dash,width,label,show)=>({x:other.years,y:rows.map(r=>r[i]),mode:'lines',name:label,
+    line:{color:COMPARE,dash:dash,width:width},legendgroup:'compare',showlegend:show});
+  return [line(1,'dash',2,other.name+': median, all its draws',true), line(0,'dot',1,other.name+': 90 % of draws',true),
+          line(2,'dot',1,other.name+': 90 % of draws',false)]; }
 function heading(){ return where ? view.title+': '+part().name : view.title; }
 function filename(){ return (view.name+(where ? '-'+part().key : '')).replace(/[^A-Za-z0-9_-]+/g,'_'); }
 function places(){ const box=document.getElementById('where'); box.innerHTML=''; let group=null;
@@ -333,7 +349,7 @@ function drivers(){ const p=part();
     'the sliders are the assumptions above it, at most '+SLIDERS+'.' : 'no assumption stands above it, so there are no sliders; more draws would tell the drivers apart.');
   document.getElementById('controls-note').style.display = above || shown().length ? '' : 'none'; }
 function look(){ controls(); drivers(); draw(); }
-function select(k){ view=VIEWS[k]; where=0; ranges={}; META={};
+function select(k){ view=VIEWS[k]; current=k; where=0; ranges={}; META={};
   [view].concat(view.parts).forEach(p=>p.inputs.forEach(inp=>{ META[inp.key]=inp; }));
   places(); look();
   document.getElementById('title').textContent=view.title;
@@ -349,6 +365,11 @@ function select(k){ view=VIEWS[k]; where=0; ranges={}; META={};
 const pick=document.getElementById('result');
 VIEWS.forEach((v,k)=>{ const o=document.createElement('option'); o.value=k; o.textContent=v.name; pick.appendChild(o); });
 pick.addEventListener('change',()=>select(parseInt(pick.value)));
+const compareBox=document.getElementById('compare');
+[['nothing',-1]].concat(VIEWS.map((v,k)=>[v.name,k])).forEach(([name,k])=>{ const o=document.createElement('option');
+  o.value=k; o.textContent=name; compareBox.appendChild(o); });
+compareBox.addEventListener('change',()=>{ against=parseInt(compareBox.value); draw(); });
+document.getElementById('compare-label').style.display = VIEWS.length>1 ? '' : 'none';
 document.getElementById('where').addEventListener('change',e=>{ where=parseInt(e.target.value); look(); });
 document.getElementById('reset').addEventListener('click',()=>{ ranges={}; controls(); draw(); });
 document.getElementById('download-png').addEventListener('click',()=>

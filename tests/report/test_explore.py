@@ -151,6 +151,36 @@ def test_another_result_can_be_picked(explored, browser):
     page.close()
 
 
+def test_another_result_can_be_drawn_beside_for_comparison(explored, browser):
+    """"Compare with" draws another result's median (dashed) and the edges of its 90 % band over
+    all its draws, numpy's quantiles of its energy, in a colour no published source has; the
+    sliders keep this result's draws only; comparing a result with itself draws nothing more."""
+    from sim.report.plots import style
+
+    first, second, page_file = explored
+    other = xr.open_dataset(second).energy.values
+    page = opened(browser, page_file)
+    plain = page.evaluate("document.getElementById('chart').data.length")
+    page.select_option("#compare", "1")
+    traces = page.evaluate("document.getElementById('chart').data.slice(5, 8)")
+    assert page.evaluate("document.getElementById('chart').data.length") == plain + 3
+    assert [t["line"]["dash"] for t in traces] == ["dash", "dot", "dot"]
+    assert {t["line"]["color"] for t in traces} == {style.COMPARE} and style.COMPARE not in style.PUBLISHED_COLOURS
+    for trace, q in zip(traces, (0.5, 0.05, 0.95)):
+        np.testing.assert_allclose(trace["y"], np.quantile(other, q, axis=0), rtol=1e-5)
+    assert traces[0]["name"] == "nvidia_2027 [devries_premise]: median, all its draws"
+    assert page.evaluate("document.getElementById('chart').layout.title.text").endswith(
+        "; dashed: nvidia_2027 [devries_premise]")     # the downloaded figure says what the dashes are
+    # this result's sliders keep its own draws; the other's lines stay
+    inp = embedded(page_file)[0]["inputs"][0]
+    move(page, "slider-0-low", inp["low"] + 0.5 * (inp["high"] - inp["low"]))
+    np.testing.assert_allclose(page.evaluate("document.getElementById('chart').data[5].y"),
+                               np.median(other, axis=0), rtol=1e-5)
+    page.select_option("#compare", "0")      # itself
+    assert page.evaluate("document.getElementById('chart').data.length") == plain
+    page.close()
+
+
 def test_the_page_shows_how_each_result_meets_what_was_observed(explored, browser):
     from sim.report.checks import check_words
 
@@ -231,6 +261,7 @@ def test_a_world_result_can_be_read_region_by_region_and_family_by_family(tmp_pa
     assert options == ["world (all)", "US", "China", "Europe", "rest of world"] + [str(f) for f in ds.family.values]
     groups = page.evaluate("[...document.querySelectorAll('#where optgroup')].map(g => g.label)")
     assert groups == ["by region", "by accelerator family"]
+    assert page.evaluate("getComputedStyle(document.getElementById('compare-label')).display") == "none"   # one result
     whole = page.evaluate("document.getElementById('chart').data[4].y")
     np.testing.assert_allclose(whole, np.median(ds.energy.values, axis=0), rtol=1e-5)
     # a slider of the world's keeps draws
@@ -290,6 +321,7 @@ def test_a_result_without_regions_offers_no_choice_of_place(explored, browser):
     _, _, page_file = explored
     page = opened(browser, page_file)
     assert page.evaluate("getComputedStyle(document.getElementById('where-label')).display") == "none"
+    assert page.evaluate("getComputedStyle(document.getElementById('compare-label')).display") != "none"
     page.close()
 
 

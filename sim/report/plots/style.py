@@ -25,6 +25,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 # the published figures' colours and markers, one each a source in order of first appearance (the
 # bands take the palette's first colour): the fan chart's, and the explorer's (sim.report.explore)
 PUBLISHED_COLOURS, PUBLISHED_MARKERS = PALETTE[1:], ["D", "s", "^", "v", "o", "P", "X", "*"]
+COMPARE = "#555555"     # another result drawn beside the bands (the explorer's comparison): no source's colour
 
 
 def sequential(x: float):
