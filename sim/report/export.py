@@ -95,8 +95,8 @@ def write_sweep_csv(ds, path, what: dict | None = None, force: bool = False) -> 
                  else name for name in columns + single])
     ones = [_fmt(float(ds[name])) for name in single]
     rows = []
-    for i, (label, values) in enumerate(zip(labels, zip(*(ds[name].values.reshape(-1) for name in columns)))):
-        rows.append([label[d] if isinstance(label[d], str) else (int(label[d]) if d == "year" else _fmt(label[d]))
+    for i, (at, values) in enumerate(zip(labels, zip(*(ds[name].values.reshape(-1) for name in columns)))):
+        rows.append([at[d] if isinstance(at[d], str) else (int(at[d]) if d == "year" else _fmt(at[d]))
                      for d in dims] + ([human_units(str(ds.units.values[i]))] if units else []) + [_fmt(v) for v in values]
                     + ones)
     return _write(path, header, rows, what or {"source": ""}, force)
