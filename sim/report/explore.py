@@ -231,7 +231,7 @@ button{margin-right:.6em}#kept{font-weight:bold}small{color:#666}
 <script>__PLOTLY__</script></head><body>
 <h1 style="font-size:1.3em">sim explorer</h1>
 <p><label>Result <select id="result"></select></label> <label id="where-label">Show <select id="where"></select></label>
-<label id="compare-label">Compare with <select id="compare"></select></label>
+<label id="compare-label">Compare with <select id="compare"></select></label> <small id="compare-note"></small>
 <span id="kept"></span></p>
 <p id="title"></p>
 <div id="chart" style="height:460px"></div>
@@ -287,6 +287,8 @@ function draw(){ const {keep, rows}=bands(); const y=view.years;
     {x:y,y:q(1),mode:'lines',fill:'tonexty',fillcolor:'rgba('+BAND+',0.35)',line:{width:0},name:'50 % of draws'},
     {x:y,y:q(2),mode:'lines',line:{color:'rgb('+BAND+')',width:2.5},name:'median'}];   // the figures' bands (style.BAND)
   traces.push(...compared());
+  const other=VIEWS[against], missing=other && against!==current && where && !other.parts.some(p=>p.key===part().key);
+  document.getElementById('compare-note').textContent = missing ? '('+other.name+' has no '+part().name+' to compare)' : '';
   // one colour and marker a published source, as the figures give it (a source's second year
   // once took plotly's next colour, which its legend entry did not show); its range on hover
   const seen={};

@@ -181,6 +181,30 @@ def test_another_result_can_be_drawn_beside_for_comparison(explored, browser):
     page.close()
 
 
+def test_comparing_with_a_result_that_has_no_such_part_says_so(explored, browser, tmp_path):
+    """A world result's China compared with a fleet without regions: nothing drawn, and one
+    short line says why."""
+    first, _, _ = explored
+    world = tmp_path / "world.nc"
+    sim.run(SCENARIOS / "iea_2030.toml", draws=120, seed=2, calibrate=False, out=str(world), reopen=False)
+    page_file = tmp_path / "two.html"
+    assert main(["explore", str(world), str(first), "--out", str(page_file)]) == 0
+    page = opened(browser, page_file)
+    page.select_option("#compare", "1")
+    assert page.text_content("#compare-note") == ""
+
+    def compared():
+        return [t for t in page.evaluate("document.getElementById('chart').data") if t.get("legendgroup") == "compare"]
+
+    assert len(compared()) == 3          # the world beside nvidia_2027's world
+    page.select_option("#where", label="China")
+    assert page.text_content("#compare-note") == "(nvidia_2027 has no China to compare)"
+    assert compared() == []
+    page.select_option("#where", "0")
+    assert page.text_content("#compare-note") == "" and len(compared()) == 3
+    page.close()
+
+
 def test_the_page_shows_how_each_result_meets_what_was_observed(explored, browser):
     from sim.report.checks import check_words
 
