@@ -236,8 +236,8 @@ def _sweep_result(args) -> int:
     print(f"{result.attrs['scenario']}: {args.method} sensitivity of {result.attrs['metric']} from "
           f"{result.attrs['draws_analysed']:,} draws of {source} (no model runs) in {time.perf_counter() - began:.1f} s")
     print_ranking(ranking(result))
-    if noise_words(result):
-        print(noise_words(result))
+    if said := noise_words(result):
+        print(said)
     _print_warnings(result.attrs)
     print(f"result: {out}")
     return 0

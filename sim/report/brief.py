@@ -28,7 +28,7 @@ from .plots import figure as plot_figure  # noqa: E402
 from .layout import A4, MARGIN, TEXT_WIDTH, column_widths, lines, page, table_pages, wrap, wrap_key  # noqa: E402
 from .plots import style  # noqa: E402
 from ..results import default_path, identity  # noqa: E402
-from .summary import precision_words  # noqa: E402
+from .summary import above_noise, precision_words  # noqa: E402
 from ..runner import run  # noqa: E402
 from ..scenario.load import check_options, resolve  # noqa: E402
 from ..analysis.sensitivity import sweep  # noqa: E402
@@ -180,8 +180,8 @@ def summary_text(ds, oat, given=None, checks=None) -> str:
     if given is not None:
         # only those above what an input that does nothing reaches with these draws (pawn_noise)
         ranked = given.pawn_median.to_series().sort_values(ascending=False)
-        noise = float(given.pawn_noise) if "pawn_noise" in given else -np.inf
-        top = [str(p) for p in ranked.index[:3] if ranked[p] > noise]
+        standing = above_noise(given).to_series()
+        top = [str(p) for p in ranked.index[:3] if standing[p]]
         kept = f"{int(given.attrs.get('draws_analysed', ds.sizes['draw'])):,}"
         text += (f" Among the {kept} draws kept, those that most shape it (PAWN indices over the draws, above what "
                  "an assumption that does nothing reaches) are " + ", ".join(f"the {registry.label(p)}" for p in top) + "."

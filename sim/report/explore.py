@@ -35,7 +35,7 @@ from ..analysis.validation import world_figures
 from ..scenario.load import resolve
 from ..scenario.stored import scenario_of_result
 from .checks import check_words
-from .summary import TAIL_DRAWS
+from .summary import TAIL_DRAWS, above_noise
 from .plots import style
 from .plots.runs import in_drawing_order, published_points
 
@@ -82,11 +82,9 @@ def _drivers(ds, head, metric: str, values: dict) -> dict:
     those that do (their values by draw go into ``values``), that ``noise`` level, and the
     metric in the figures' ``words`` ("China electricity in 2030")."""
     pawn = from_result(ds.isel(draw=slice(0, PAWN_DRAWS)), "pawn", metric)
-    noise = float(pawn.pawn_noise)
-    order = np.argsort(-pawn.pawn_median.values, kind="stable")
+    order, standing = np.argsort(-pawn.pawn_median.values, kind="stable"), above_noise(pawn).values
     drivers = [{"key": str(pawn.parameter.values[i]), "label": label(str(pawn.parameter.values[i])),
-                "pawn": round(float(pawn.pawn_median.values[i]), 3),
-                "above": bool(pawn.pawn_median.values[i] > noise)} for i in order]
+                "pawn": round(float(pawn.pawn_median.values[i]), 3), "above": bool(standing[i])} for i in order]
     inputs = []
     for d in [d for d in drivers if d["above"]][:SLIDERS]:
         if d["key"] not in values:
@@ -95,7 +93,8 @@ def _drivers(ds, head, metric: str, values: dict) -> dict:
         inputs.append({"key": d["key"], "label": d["label"], "units": human_units(str(head[var_name(d["key"])].attrs
                                                                                        .get("units", ""))),
                        "low": min(shown), "high": max(shown)})
-    return {"drivers": drivers[:12], "inputs": inputs, "noise": round(noise, 3), "words": pawn.attrs["metric_words"]}
+    return {"drivers": drivers[:12], "inputs": inputs, "noise": round(float(pawn.pawn_noise), 3),
+            "words": pawn.attrs["metric_words"]}
 
 
 def parts(ds, head, year: int, values: dict) -> list[dict]:

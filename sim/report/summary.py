@@ -196,8 +196,8 @@ def summary(ds, seconds: float | None = None) -> str:
     e, gw, servers = quantiles(energy) * factor, median(annual("facility_power")), median(annual("installed"))
     for j, year in enumerate(years):
         lines.append(f"{year:>6}  {e[0, j]:7,.1f} {e[1, j]:7,.1f} {e[2, j]:7,.1f}  {gw[j]:11,.2f}  {servers[j]:19,.0f}")
-    if precision_words(energy):
-        lines.append(precision_words(energy))
+    if said := precision_words(energy):
+        lines.append(said)
     for by, what in (("region", "by region"), ("family", "by accelerator family")):
         if f"energy_by_{by}" not in ds:
             continue
@@ -282,12 +282,19 @@ def summary(ds, seconds: float | None = None) -> str:
     return "\n".join(lines)
 
 
+def above_noise(ds):
+    """Which inputs of a PAWN ranking stand above its noise level (``pawn_noise``: what an input
+    that does nothing reaches with these draws), by parameter; all of them in a ranking
+    written before it said its noise level."""
+    return ds.pawn_median > ds.pawn_noise if "pawn_noise" in ds else ds.pawn_median == ds.pawn_median
+
+
 def noise_words(ds) -> str | None:
     """What an input that does nothing reaches in a PAWN ranking of a result's draws, and how many
     inputs stand above it (``None`` for other sweeps)."""
     if "pawn_noise" not in ds:
         return None
-    level, above = float(ds.pawn_noise), int((ds.pawn_median > ds.pawn_noise).sum())
+    level, above = float(ds.pawn_noise), int(above_noise(ds).sum())
     return (f"noise: an input that does nothing reaches a PAWN median of {level:.3f} with these "
             f"{ds.attrs.get('draws_analysed', 0):,} draws; {above} of {ds.sizes['parameter']} inputs "
             + ("stands" if above == 1 else "stand") + " above it"
@@ -315,9 +322,9 @@ def ranking(ds, year: int | None = None) -> list[tuple[str, str]]:
                          f"sigma {number(float(pick(ds.sigma).sel(parameter=p)))}")
     elif method == "pawn":
         key = ds.pawn_median
-        noise = float(ds.pawn_noise) if "pawn_noise" in ds else -np.inf
+        standing = above_noise(ds)
         fmt = lambda p: (f"PAWN median {float(ds.pawn_median.sel(parameter=p)):.3f}  max {float(ds.pawn_max.sel(parameter=p)):.3f}"  # noqa: E731
-                         + ("  (within noise)" if float(ds.pawn_median.sel(parameter=p)) <= noise else ""))
+                         + ("" if bool(standing.sel(parameter=p)) else "  (within noise)"))
     elif method == "delta":
         key = ds.delta
         fmt = lambda p: (f"delta {float(ds.delta.sel(parameter=p)):.3f} ±{float(ds.delta_conf.sel(parameter=p)):.3f}"  # noqa: E731
