@@ -96,7 +96,9 @@ def test_out_may_name_the_file_of_one_figure(results, tmp_path, capsys):
     for args, name, fragment in (
             ([str(results["run"])], "one.png", "names one file, and this result gives 3 figures (fan, "),
             ([str(results["run"]), "--kind", "fan", "--format", "pdf"], "one.png", "pdf contradicts --out"),
-            ([str(results["run"]), "--kind", "fan"], "one.jpg", "sim draws figures as png, svg, pdf, not jpg")):
+            ([str(results["run"]), "--kind", "fan"], "one.jpg", "sim draws figures as png, svg, pdf, not jpg"),
+            ([str(results["run"]), "--kind", "fan"], "one.csv", "names a CSV table, which sim export"),
+            ([str(results["run"]), "--kind", "fan"], "one.nc", "sim plot draws figures, into a folder or one file")):
         assert main(["plot", *args, "--out", str(tmp_path / name)]) == 2
         err = capsys.readouterr().err
         assert fragment in err and err.count("\n") == 1, err

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import InputError, suggest
-from ...atomic import check_replaceable, check_writable
+from ...atomic import check_kind, check_replaceable, check_writable
 from ...results import open_result
 from . import discovery, runs, sensitivity, style
 
@@ -124,8 +124,11 @@ IMAGES = ("jpg", "jpeg", "gif", "tif", "tiff", "bmp", "webp", "eps", "ps", "emf"
 def _one_file(out, fmt: str | None) -> Path | None:
     """``--out`` as the file of one figure: a name ending in a figure format (``.png``, ``.svg``,
     ``.pdf``) that is not a folder (it was taken for a folder, and a folder ``tornado.png``
-    made); a ``--format`` that contradicts its suffix is one line."""
+    made); a ``--format`` that contradicts its suffix, or a name of another kind of file sim
+    writes (``r.csv``, :func:`sim.atomic.check_kind`), is one line."""
     suffix = Path(out).suffix.lower()[1:] if out is not None else ""
+    if out is not None and not Path(out).is_dir():
+        check_kind(out, tuple(f".{f}" for f in style.FORMATS), "sim plot draws figures, into a folder or one file")
     if suffix in IMAGES and not Path(out).is_dir():
         raise InputError("--out", str(out), f"sim draws figures as {', '.join(style.FORMATS)}, not {suffix}: "
                          f"give a name ending in .png, .svg or .pdf, or a folder")
